@@ -1,0 +1,27 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
+/// GPT-2's `gelu_new` (the tanh approximation). out, inp: (N) — any shape, elementwise.
+public func geluForward(out: Buf, inp: CBuf, N: Int) {
+    let s: Float = 0.7978845608028654  // sqrt(2/pi)
+    parallelFor(N, minChunk: 4096) { i in
+        let x = inp[i]
+        out[i] = 0.5 * x * (1 + tanhf(s * (x + 0.044715 * x * x * x)))
+    }
+}
+
+/// dinp += dout · gelu'(inp). dinp, dout, inp: (N).
+public func geluBackward(dinp: Buf, inp: CBuf, dout: CBuf, N: Int) {
+    let s: Float = 0.7978845608028654
+    parallelFor(N, minChunk: 4096) { i in
+        let x = inp[i]
+        let u = s * (x + 0.044715 * x * x * x)
+        let t = tanhf(u)
+        let sech2 = 1 - t * t
+        let grad = 0.5 * (1 + t) + 0.5 * x * sech2 * s * (1 + 3 * 0.044715 * x * x)
+        dinp[i] += grad * dout[i]
+    }
+}

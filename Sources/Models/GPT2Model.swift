@@ -1,0 +1,132 @@
+import Kernels
+
+/// A GPT-2 language model in float32: the parameters in one arena (see `GPT2Layout`) and an
+/// inference forward pass over a batch, through a KV cache.
+public final class GPT2Model: @unchecked Sendable {
+    public let config: GPT2Config
+    public let layout: GPT2Layout
+    public let params: FloatArena
+    private var buffers: ForwardBuffers
+
+    public init(config: GPT2Config) {
+        self.config = config
+        layout = GPT2Layout(config)
+        params = FloatArena(count: layout.total)
+        buffers = ForwardBuffers(config: config)
+    }
+
+    public var parameterCount: Int { layout.total }
+
+    /// Fills the weights with a deterministic pseudo-random draw (benchmarks and tests):
+    /// normal(0, std) for matrices, LayerNorm gains 1 and biases 0.
+    public func randomize(seed: UInt64, std: Float = 0.02) {
+        var rng = SplitMix64(seed: seed)
+        for e in layout.entries {
+            let p = params[e.offset]
+            if e.name.hasSuffix("ln_1.weight") || e.name.hasSuffix("ln_2.weight") || e.name == "ln_f.weight" {
+                p.update(repeating: 1, count: e.count)
+            } else if e.shape.count == 1 {
+                p.update(repeating: 0, count: e.count)
+            } else {
+                for i in 0..<e.count { p[i] = rng.nextNormal() * std }
+            }
+        }
+    }
+
+    /// Runs T new positions of B sequences through the model, appending them to `cache`.
+    ///
+    /// tokens, positions: (B, T), row-major; keyMask: (B, T), 0 marks padding that no later
+    /// position may attend to (nil: no padding). Returns the final hidden states after ln_f,
+    /// (B·T, C), valid until the next call.
+    public func forward(tokens: [Int32], positions: [Int32], keyMask: [UInt8]? = nil,
+                        B: Int, T: Int, cache: KVCache) -> UnsafePointer<Float> {
+        precondition(tokens.count == B * T && positions.count == B * T && cache.B == B)
+        precondition(tokens.allSatisfy { $0 >= 0 && Int($0) < config.vocabSize }, "token id out of range")
+        precondition(positions.allSatisfy { $0 >= 0 && Int($0) < config.nPositions }, "position out of range")
+        let C = config.nEmbd, F = config.innerDim, NH = config.nHead, N = B * T
+        let past = cache.length
+        let buf = buffers
+        buf.ensure(rows: N, attention: B * NH * T * (past + T))
+        let p = params.base
+        tokens.withUnsafeBufferPointer { tok in
+            positions.withUnsafeBufferPointer { pos in
+                encoderForward(out: buf.residual, tokens: tok.baseAddress!, positions: pos.baseAddress!,
+                               wte: p + layout.wte, wpe: p + layout.wpe, N: N, C: C)
+            }
+        }
+        if let keyMask { keyMask.withUnsafeBufferPointer { cache.append(T: T, keyMask: $0.baseAddress) } }
+        else { cache.append(T: T, keyMask: nil) }
+
+        for l in 0..<config.nLayer {
+            let w = layout.layers[l]
+            layernormForward(out: buf.ln, mean: nil, rstd: nil, inp: buf.residual,
+                             weight: p + w.ln1w, bias: p + w.ln1b, N: N, C: C, eps: config.layerNormEpsilon)
+            matmulForward(out: buf.qkv, inp: buf.ln, weight: p + w.qkvw, bias: p + w.qkvb, BT: N, C: C, OC: 3 * C)
+            let kc = cache.keys(layer: l), vc = cache.values(layer: l)
+            for b in 0..<B {
+                for t in 0..<T {
+                    let row = buf.qkv + (b * T + t) * 3 * C
+                    (kc + (b * cache.capacity + past + t) * C).update(from: row + C, count: C)
+                    (vc + (b * cache.capacity + past + t) * C).update(from: row + 2 * C, count: C)
+                }
+            }
+            attentionForward(out: buf.atty, att: buf.att, q: buf.qkv, qStride: 3 * C,
+                             keys: kc, values: vc, kvBatchStride: cache.capacity * C,
+                             mask: cache.mask, maskStride: cache.capacity,
+                             B: B, T: T, past: past, C: C, NH: NH)
+            matmulForward(out: buf.ln, inp: buf.atty, weight: p + w.attprojw, bias: p + w.attprojb, BT: N, C: C, OC: C)
+            residualForward(out: buf.residual, a: buf.residual, b: buf.ln, N: N * C)
+            layernormForward(out: buf.ln, mean: nil, rstd: nil, inp: buf.residual,
+                             weight: p + w.ln2w, bias: p + w.ln2b, N: N, C: C, eps: config.layerNormEpsilon)
+            matmulForward(out: buf.fch, inp: buf.ln, weight: p + w.fcw, bias: p + w.fcb, BT: N, C: C, OC: F)
+            geluForward(out: buf.fch, inp: buf.fch, N: N * F)
+            matmulForward(out: buf.ln, inp: buf.fch, weight: p + w.fcprojw, bias: p + w.fcprojb, BT: N, C: F, OC: C)
+            residualForward(out: buf.residual, a: buf.residual, b: buf.ln, N: N * C)
+        }
+        cache.advance(by: T)
+        layernormForward(out: buf.ln, mean: nil, rstd: nil, inp: buf.residual,
+                         weight: p + layout.lnfw, bias: p + layout.lnfb, N: N, C: C, eps: config.layerNormEpsilon)
+        return UnsafePointer(buf.ln)
+    }
+
+    /// logits (N, V) = hidden (N, C) · wteᵀ — the tied language-model head.
+    public func logits(hidden: UnsafePointer<Float>, N: Int, into out: UnsafeMutablePointer<Float>) {
+        let C = config.nEmbd, V = config.vocabSize
+        BLAS.sgemm(transA: false, transB: true, M: N, N: V, K: C,
+                   A: hidden, lda: C, B: params[layout.wte], ldb: C, beta: 0, C: out, ldc: V)
+    }
+}
+
+/// Activation buffers of the inference forward pass, grown on demand and reused.
+final class ForwardBuffers {
+    let C: Int, F: Int
+    private(set) var rows = 0
+    private(set) var attCount = 0
+    var residual: UnsafeMutablePointer<Float> = .allocate(capacity: 1)
+    var ln: UnsafeMutablePointer<Float> = .allocate(capacity: 1)
+    var qkv: UnsafeMutablePointer<Float> = .allocate(capacity: 1)
+    var atty: UnsafeMutablePointer<Float> = .allocate(capacity: 1)
+    var fch: UnsafeMutablePointer<Float> = .allocate(capacity: 1)
+    var att: UnsafeMutablePointer<Float> = .allocate(capacity: 1)
+
+    init(config: GPT2Config) { C = config.nEmbd; F = config.innerDim }
+
+    func ensure(rows n: Int, attention a: Int) {
+        if n > rows {
+            for p in [residual, ln, qkv, atty, fch] { p.deallocate() }
+            residual = .allocate(capacity: n * C)
+            ln = .allocate(capacity: n * C)
+            qkv = .allocate(capacity: n * 3 * C)
+            atty = .allocate(capacity: n * C)
+            fch = .allocate(capacity: n * F)
+            rows = n
+        }
+        if a > attCount {
+            att.deallocate()
+            att = .allocate(capacity: a)
+            attCount = a
+        }
+    }
+
+    deinit { for p in [residual, ln, qkv, atty, fch, att] { p.deallocate() } }
+}

@@ -1,0 +1,78 @@
+/// Keys and values of every position seen so far, per layer, plus which positions may be
+/// attended to. Layer l's keys: (B, capacity, C), row r of batch b at b·capacity·C + r·C.
+///
+/// A prefix of prefix-tuning is exactly a pre-filled cache: `prefill` writes P positions
+/// shared by every batch row, and the real tokens that follow take positions P, P+1, ...
+public final class KVCache: @unchecked Sendable {
+    public let B: Int
+    public let capacity: Int
+    public let nLayer: Int
+    public let C: Int
+    public let keys: FloatArena
+    public let values: FloatArena
+    /// (B, capacity): 1 where the position may be attended to.
+    public let mask: UnsafeMutablePointer<UInt8>
+    public private(set) var length = 0
+
+    public init(config: GPT2Config, batch B: Int, capacity: Int) {
+        self.B = B; self.capacity = capacity; self.nLayer = config.nLayer; self.C = config.nEmbd
+        keys = FloatArena(count: config.nLayer * B * capacity * config.nEmbd)
+        values = FloatArena(count: config.nLayer * B * capacity * config.nEmbd)
+        mask = .allocate(capacity: B * capacity)
+        mask.initialize(repeating: 0, count: B * capacity)
+    }
+
+    deinit { mask.deallocate() }
+
+    public func keys(layer l: Int) -> UnsafeMutablePointer<Float> { keys[l * B * capacity * C] }
+    public func values(layer l: Int) -> UnsafeMutablePointer<Float> { values[l * B * capacity * C] }
+
+    public func reset() {
+        length = 0
+        mask.update(repeating: 0, count: B * capacity)
+    }
+
+    /// Writes P prefix positions shared by every batch row. prefix: (L, 2, P, C), keys then
+    /// values per layer, heads concatenated along C (head h at columns h·hs ..< (h+1)·hs).
+    public func prefill(prefix: UnsafePointer<Float>, P: Int) {
+        precondition(length == 0 && P <= capacity)
+        for l in 0..<nLayer {
+            let k = prefix + (l * 2) * P * C, v = prefix + (l * 2 + 1) * P * C
+            for b in 0..<B {
+                (keys(layer: l) + b * capacity * C).update(from: k, count: P * C)
+                (values(layer: l) + b * capacity * C).update(from: v, count: P * C)
+                for r in 0..<P { mask[b * capacity + r] = 1 }
+            }
+        }
+        length = P
+    }
+
+    /// Records T new positions: their mask bits (B, T), or all ones when nil.
+    func append(T: Int, keyMask: UnsafePointer<UInt8>?) {
+        precondition(length + T <= capacity, "KV cache of \(capacity) positions is full")
+        for b in 0..<B {
+            for t in 0..<T { mask[b * capacity + length + t] = keyMask.map { $0[b * T + t] } ?? 1 }
+        }
+    }
+
+    func advance(by T: Int) { length += T }
+
+    /// Keeps only the batch rows listed in `rows`, in that order (beam search reorders beams).
+    public func reorder(rows: [Int]) {
+        precondition(rows.count == B)
+        let n = capacity * C
+        let tmp = UnsafeMutablePointer<Float>.allocate(capacity: B * n)
+        defer { tmp.deallocate() }
+        for arena in [keys, values] {
+            for l in 0..<nLayer {
+                let base = arena[l * B * n]
+                tmp.update(from: base, count: B * n)
+                for (dst, src) in rows.enumerated() { (base + dst * n).update(from: tmp + src * n, count: n) }
+            }
+        }
+        let m = [UInt8](UnsafeBufferPointer(start: mask, count: B * capacity))
+        for (dst, src) in rows.enumerated() {
+            for r in 0..<capacity { mask[dst * capacity + r] = m[src * capacity + r] }
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import JSON
+
+/// Loads a GPT-2 BPE from the files Hugging Face and OpenAI ship.
+public enum TokenizerFiles {
+    /// From a folder: `tokenizer.json`, else `vocab.json` + `merges.txt`, else OpenAI's
+    /// original names `encoder.json` + `vocab.bpe`.
+    public static func load(folder: String) throws -> BPETokenizer {
+        func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
+        let fm = FileManager.default
+        if fm.fileExists(atPath: path("vocab.json")), fm.fileExists(atPath: path("merges.txt")) {
+            return try load(vocabJSON: path("vocab.json"), merges: path("merges.txt"))
+        }
+        if fm.fileExists(atPath: path("tokenizer.json")) { return try load(tokenizerJSON: path("tokenizer.json")) }
+        if fm.fileExists(atPath: path("encoder.json")), fm.fileExists(atPath: path("vocab.bpe")) {
+            return try load(vocabJSON: path("encoder.json"), merges: path("vocab.bpe"))
+        }
+        throw TokenizerError("\(folder): no tokenizer found (expected vocab.json + merges.txt, or tokenizer.json)")
+    }
+
+    public static func load(vocabJSON: String, merges mergesPath: String) throws -> BPETokenizer {
+        let vocab = try readVocab(try parseJSON(vocabJSON), path: vocabJSON)
+        guard let data = FileManager.default.contents(atPath: mergesPath) else {
+            throw TokenizerError("\(mergesPath): cannot read the file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else { throw TokenizerError("\(mergesPath): not UTF-8") }
+        var merges: [(String, String)] = []
+        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            if line.hasPrefix("#version") || line.isEmpty { continue }
+            let parts = line.split(separator: " ", omittingEmptySubsequences: false)
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                throw TokenizerError("\(mergesPath):\(n + 1): expected two tokens separated by one space, got '\(line)'")
+            }
+            merges.append((String(parts[0]), String(parts[1])))
+        }
+        do { return try BPETokenizer(vocab: vocab, merges: merges) } catch let e as TokenizerError {
+            throw TokenizerError("\(vocabJSON): \(e.description)")
+        }
+    }
+
+    /// Hugging Face `tokenizer.json` with a BPE model; merges as "a b" strings or [a, b] pairs.
+    public static func load(tokenizerJSON path: String) throws -> BPETokenizer {
+        let root = try parseJSON(path)
+        guard let model = root["model"], model["type"]?.string == "BPE" || model["type"] == nil,
+              let vocabValue = model["vocab"], let mergeValues = model["merges"]?.array else {
+            throw TokenizerError("\(path): expected a BPE model with vocab and merges")
+        }
+        var vocab = try readVocab(vocabValue, path: path)
+        var merges: [(String, String)] = []
+        for (n, m) in mergeValues.enumerated() {
+            if let s = m.string {
+                let parts = s.split(separator: " ", omittingEmptySubsequences: false)
+                guard parts.count == 2 else { throw TokenizerError("\(path): merge \(n) '\(s)' is not two tokens") }
+                merges.append((String(parts[0]), String(parts[1])))
+            } else if let a = m.array, a.count == 2, let x = a[0].string, let y = a[1].string {
+                merges.append((x, y))
+            } else {
+                throw TokenizerError("\(path): merge \(n) is neither \"a b\" nor [a, b]")
+            }
+        }
+        var specials: [String] = []
+        for t in root["added_tokens"]?.array ?? [] {
+            if let content = t["content"]?.string, let id = t["id"]?.int {
+                vocab[content] = Int32(id)
+                if t["special"]?.bool ?? true { specials.append(content) }
+            }
+        }
+        if specials.isEmpty { specials = ["<|endoftext|>"] }
+        do { return try BPETokenizer(vocab: vocab, merges: merges, specialTokens: specials) } catch let e as TokenizerError {
+            throw TokenizerError("\(path): \(e.description)")
+        }
+    }
+
+    static func parseJSON(_ path: String) throws -> JSONValue {
+        guard let data = FileManager.default.contents(atPath: path) else { throw TokenizerError("\(path): cannot read the file") }
+        do { return try JSONParser.parse(bytes: [UInt8](data)) } catch { throw TokenizerError("\(path): not valid JSON (\(error))") }
+    }
+
+    static func readVocab(_ value: JSONValue, path: String) throws -> [String: Int32] {
+        guard let pairs = value.object else { throw TokenizerError("\(path): vocabulary is not a JSON object of token → id") }
+        var vocab: [String: Int32] = [:]
+        vocab.reserveCapacity(pairs.count)
+        for (token, id) in pairs {
+            guard let n = id.int, n >= 0, n < Int(Int32.max) else { throw TokenizerError("\(path): token '\(token)' has id \(id.serialized)") }
+            vocab[token] = Int32(n)
+        }
+        return vocab
+    }
+}

@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import JSON
+import Models
+import Text
+
+struct LMScore: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lm-score",
+        abstract: "Negative log-likelihood of each target given its source.",
+        discussion: """
+        Each line of the pairs file is {"source": ..., "target": ...}. The sequence is
+        encode(source) + [eos] + encode(" " + target) + [eos]; the target tokens and the final
+        eos are scored.
+        """
+    )
+
+    @Option(help: "Hugging Face GPT-2 folder (config.json, model.safetensors, vocab.json, merges.txt).")
+    var model: String
+    @Option(help: "A PEFT adapter folder (prefix or prompt tuning).")
+    var adapter: String?
+    @Option(help: "JSONL file of {\"source\", \"target\"} pairs.")
+    var pairs: String
+    @Flag(help: "Print one JSON object on stdout.")
+    var json = false
+    @OptionGroup var engine: EngineOptions
+
+    func run() throws {
+        try engine.apply()
+        if let adapter {
+            throw CLIError("--adapter \(adapter): adapters are not supported yet (they arrive with the training engine)")
+        }
+        let data = try PairsFile.read(path: pairs)
+        let gpt = try HFModelFolder.load(model)
+        let tokenizer = try TokenizerFiles.load(folder: model)
+        guard tokenizer.vocabSize <= gpt.config.vocabSize else {
+            throw CLIError("\(model): the tokenizer has \(tokenizer.vocabSize) tokens but config.json's vocab_size is \(gpt.config.vocabSize)")
+        }
+        let eos = Int32(gpt.config.eosTokenId)
+        var sequences: [[Int32]] = []
+        var scoreFrom: [Int] = []
+        for (n, p) in data.enumerated() {
+            let src = tokenizer.encode(p.source)
+            let seq = src + [eos] + tokenizer.encode(" " + p.target) + [eos]
+            guard seq.count <= gpt.config.nPositions else {
+                throw CLIError("\(pairs): pair \(n + 1) has \(seq.count) tokens, more than the model's n_positions \(gpt.config.nPositions)")
+            }
+            sequences.append(seq)
+            scoreFrom.append(src.count + 1)
+        }
+        let scores = SequenceScorer(model: gpt).score(sequences: sequences, scoreFrom: scoreFrom)
+        let totalNLL = scores.reduce(0) { $0 + $1.nllSum }
+        let totalTokens = scores.reduce(0) { $0 + $1.nTokens }
+        if json {
+            let examples: [JSONValue] = scores.map {
+                .object([("nll_sum", .number($0.nllSum)), ("nll_mean", .number($0.nllMean)), ("n_tokens", .number(Double($0.nTokens)))])
+            }
+            print(JSONValue.object([("examples", .array(examples)), ("mean_nll", .number(totalNLL / Double(totalTokens)))]).serialized)
+        } else {
+            print("example  n_tokens  nll_sum      nll_mean")
+            for (i, s) in scores.enumerated() {
+                print(String(format: "%7d  %8d  %11.4f  %8.4f", i + 1, s.nTokens, s.nllSum, s.nllMean))
+            }
+            print(String(format: "mean NLL %.4f nats/token over %d tokens (perplexity %.2f)",
+                         totalNLL / Double(totalTokens), totalTokens, exp(totalNLL / Double(totalTokens))))
+        }
+    }
+}
+
+/// A user-facing error: main prints its message as one line and exits non-zero.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

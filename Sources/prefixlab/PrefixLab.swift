@@ -1,0 +1,27 @@
+import ArgumentParser
+import Kernels
+
+@main
+struct PrefixLab: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prefixlab",
+        abstract: "A terminal workbench for prefix-tuning research on a native CPU engine.",
+        subcommands: [LMScore.self, Bench.self]
+    )
+}
+
+/// Options every compute command takes.
+struct EngineOptions: ParsableArguments {
+    @Option(help: "Threads for BLAS and the engine's own loops (default: all cores).")
+    var threads: Int?
+
+    func apply() throws {
+        if let threads {
+            guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+            BLAS.setThreads(threads)
+            EngineThreads.count = threads
+        } else {
+            BLAS.setThreads(EngineThreads.count)
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import XCTest
+import JSON
+import TestSupport
+
+/// The `prefixlab lm-score` contract, run as a user runs it, against transformers' numbers.
+final class LMScoreCommandTests: XCTestCase {
+    var prefixlab: URL { TestPaths.products.appendingPathComponent("prefixlab") }
+    var pairs: String { TestPaths.fixtures + "/lmscore/pairs.jsonl" }
+
+    func testMatchesTransformersOnEveryFixtureModel() throws {
+        for name in ["tiny-f16", "tiny-bf16", "tiny-f32"] {
+            let dir = try TestPaths.modelFolder(name)
+            let r = try runProcess(prefixlab, ["lm-score", "--model", dir, "--pairs", pairs, "--json"])
+            XCTAssertEqual(r.status, 0, r.err)
+            let got = try JSONParser.parse(r.out.trimmingCharacters(in: .whitespacesAndNewlines))
+            let want = try JSONParser.parse(String(contentsOfFile: TestPaths.fixtures + "/lmscore/\(name).json", encoding: .utf8))
+            let g = got["examples"]!.array!, w = want["examples"]!.array!
+            XCTAssertEqual(g.count, w.count)
+            for (a, b) in zip(g, w) {
+                XCTAssertEqual(a["n_tokens"]!.int, b["n_tokens"]!.int)
+                XCTAssertEqual(a["nll_sum"]!.number!, b["nll_sum"]!.number!, accuracy: 1e-4 * abs(b["nll_sum"]!.number!))
+                XCTAssertEqual(a["nll_mean"]!.number!, b["nll_mean"]!.number!, accuracy: 1e-4 * abs(b["nll_mean"]!.number!))
+            }
+            XCTAssertEqual(got["mean_nll"]!.number!, want["mean_nll"]!.number!, accuracy: 1e-4 * want["mean_nll"]!.number!)
+        }
+    }
+
+    /// One clear line on stderr naming what is wrong, and a non-zero exit.
+    func expectFailure(_ args: [String], _ needle: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let r = try runProcess(prefixlab, args)
+        XCTAssertNotEqual(r.status, 0, file: file, line: line)
+        XCTAssertTrue(r.err.contains(needle), "stderr: \(r.err)", file: file, line: line)
+        XCTAssertEqual(r.out, "", file: file, line: line)
+    }
+
+    func testBadInputs() throws {
+        let good = try TestPaths.modelFolder("tiny-f32")
+        try expectFailure(["lm-score", "--model", "/no/such/model", "--pairs", pairs], "/no/such/model: model folder does not exist")
+
+        let dir = TestPaths.tempDir("bad")
+        let notJSON = dir + "/bad.jsonl"
+        try "{\"source\": \"a\", \"target\": \"b\"}\n\n{\"source\": oops}\n".write(toFile: notJSON, atomically: true, encoding: .utf8)
+        try expectFailure(["lm-score", "--model", good, "--pairs", notJSON], "bad.jsonl:3: not valid JSON")
+
+        let empty = dir + "/empty.jsonl"
+        try "\n".write(toFile: empty, atomically: true, encoding: .utf8)
+        try expectFailure(["lm-score", "--model", good, "--pairs", empty], "empty.jsonl: contains no pairs")
+
+        let noTarget = dir + "/notarget.jsonl"
+        try "{\"source\": \"a\"}\n".write(toFile: noTarget, atomically: true, encoding: .utf8)
+        try expectFailure(["lm-score", "--model", good, "--pairs", noTarget], "notarget.jsonl:1: missing string field \"target\"")
+
+        let noEmbd = try TestPaths.modelFolder("tiny-f32")
+        let cfg = try String(contentsOfFile: noEmbd + "/config.json", encoding: .utf8)
+        try cfg.replacingOccurrences(of: "\"n_embd\": 16,", with: "").write(toFile: noEmbd + "/config.json", atomically: true, encoding: .utf8)
+        try expectFailure(["lm-score", "--model", noEmbd, "--pairs", pairs], "config.json: missing n_embd")
+
+        let truncated = try TestPaths.modelFolder("tiny-f32")
+        let w = try Data(contentsOf: URL(fileURLWithPath: truncated + "/model.safetensors"))
+        try w.prefix(w.count - 100).write(to: URL(fileURLWithPath: truncated + "/model.safetensors"))
+        try expectFailure(["lm-score", "--model", truncated, "--pairs", pairs], "model.safetensors: tensor 'transformer.")
+        try expectFailure(["lm-score", "--model", truncated, "--pairs", pairs], "(file truncated?)")
+
+        let wrongShape = try TestPaths.modelFolder("tiny-f32")
+        try cfg.replacingOccurrences(of: "\"n_positions\": 80", with: "\"n_positions\": 96").write(toFile: wrongShape + "/config.json", atomically: true, encoding: .utf8)
+        try expectFailure(["lm-score", "--model", wrongShape, "--pairs", pairs], "'transformer.wpe.weight' has shape [80, 16], expected [96, 16]")
+
+        try expectFailure(["lm-score", "--model", good, "--adapter", dir, "--pairs", pairs], "adapters are not supported yet")
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+
+/// Where tests find the repository's fixtures and the shared data beside the clone.
+public enum TestPaths {
+    /// The package root (three levels above this file).
+    public static let root: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    public static let fixtures = root + "/Tests/Fixtures"
+
+    /// ../shared beside the clone (CI lays a copy there), or $PREFIXLAB_SHARED.
+    public static let shared: String = {
+        if let env = ProcessInfo.processInfo.environment["PREFIXLAB_SHARED"] { return env }
+        return URL(fileURLWithPath: root).deletingLastPathComponent().appendingPathComponent("shared").path
+    }()
+
+    public static let gpt2Tokenizer = shared + "/tokenizers/gpt2"
+
+    /// The folder that holds the built products (the `prefixlab` executable).
+    public static var products: URL {
+        #if os(macOS)
+        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
+            return bundle.bundleURL.deletingLastPathComponent()
+        }
+        #endif
+        return Bundle.main.bundleURL
+    }
+
+    /// A fresh empty folder under the system temporary directory.
+    public static func tempDir(_ label: String = "test") -> String {
+        let d = NSTemporaryDirectory() + "prefixlab-\(label)-\(UUID().uuidString.prefix(8))"
+        try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        return d
+    }
+
+    /// A runnable model folder: a fixture model's weights and config plus the real GPT-2
+    /// tokenizer files (under Hugging Face's names), in a temporary folder.
+    public static func modelFolder(_ fixture: String) throws -> String {
+        let d = tempDir(fixture)
+        let fm = FileManager.default
+        for f in ["config.json", "model.safetensors"] {
+            try fm.copyItem(atPath: "\(fixtures)/models/\(fixture)/\(f)", toPath: "\(d)/\(f)")
+        }
+        try fm.copyItem(atPath: gpt2Tokenizer + "/encoder.json", toPath: d + "/vocab.json")
+        try fm.copyItem(atPath: gpt2Tokenizer + "/vocab.bpe", toPath: d + "/merges.txt")
+        return d
+    }
+}
+
+/// Runs a program and returns (exit status, stdout, stderr).
+public func runProcess(_ executable: URL, _ args: [String]) throws -> (status: Int32, out: String, err: String) {
+    let p = Process()
+    p.executableURL = executable
+    p.arguments = args
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
