@@ -7,7 +7,13 @@ import Darwin
 /// GPT-2's `gelu_new` (the tanh approximation). out, inp: (N) — any shape, elementwise.
 public func geluForward(out: Buf, inp: CBuf, N: Int) {
     let s: Float = 0.7978845608028654  // sqrt(2/pi)
-    parallelFor(N, minChunk: 4096) { i in
+    let blocks = N / 8
+    parallelFor(blocks, minChunk: 2048) { k in
+        let x = load8(inp + 8 * k)
+        let u = s * (x + 0.044715 * x * x * x)
+        store8(0.5 * x * (1 + tanh8(u)), out + 8 * k)
+    }
+    for i in (8 * blocks)..<N {
         let x = inp[i]
         out[i] = 0.5 * x * (1 + tanhf(s * (x + 0.044715 * x * x * x)))
     }

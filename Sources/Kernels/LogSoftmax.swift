@@ -8,10 +8,17 @@ import Darwin
 public func logsumexpRows(lse: Buf, logits: CBuf, N: Int, V: Int) {
     parallelFor(N) { r in
         let x = logits + r * V
-        var m = -Float.infinity
-        for i in 0..<V where x[i] > m { m = x[i] }
-        var s: Float = 0
-        for i in 0..<V { s += expf(x[i] - m) }
+        var mv = SIMD8<Float>(repeating: -.infinity)
+        var i = 0
+        while i + 8 <= V { mv = pointwiseMax(mv, load8(x + i)); i += 8 }
+        var m = mv.max()
+        while i < V { m = max(m, x[i]); i += 1 }
+        let mm = SIMD8<Float>(repeating: m)
+        var sv = SIMD8<Float>()
+        i = 0
+        while i + 8 <= V { sv += exp8(load8(x + i) - mm); i += 8 }
+        var s = sv.sum()
+        while i < V { s += expf(x[i] - m); i += 1 }
         lse[r] = m + logf(s)
     }
 }

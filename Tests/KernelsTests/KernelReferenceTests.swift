@@ -168,3 +168,28 @@ struct LCG {
         return (-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * .pi * u2)
     }
 }
+
+final class FastMathTests: XCTestCase {
+    func testExp8IsWithinTwoUlpOfLibm() {
+        var x: Float = -87
+        while x < 88 {
+            let v = SIMD8<Float>((0..<8).map { x + Float($0) * 0.0137 })
+            let e = exp8(v)
+            for k in 0..<8 {
+                let ref = Foundation.exp(Double(v[k]))
+                XCTAssertEqual(Double(e[k]), ref, accuracy: 3e-7 * ref, "exp(\(v[k]))")
+            }
+            x += 0.173
+        }
+        XCTAssertEqual(exp8(SIMD8(repeating: -200))[0], 0)
+        XCTAssertEqual(exp8(SIMD8(repeating: -.infinity))[0], 0)
+        XCTAssertEqual(exp8(SIMD8(repeating: 0))[0], 1)
+    }
+
+    func testTanh8() {
+        for i in -2000...2000 {
+            let u = Float(i) / 100
+            XCTAssertEqual(tanh8(SIMD8(repeating: u))[0], Foundation.tanh(u), accuracy: 2e-7)
+        }
+    }
+}
