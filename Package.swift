@@ -31,10 +31,11 @@ let package = Package(
         .target(name: "JSON"),
         .target(name: "Models", dependencies: ["Kernels", "JSON"], swiftSettings: kernelFlags),
         .target(name: "Text", dependencies: ["JSON"], swiftSettings: kernelFlags),
+        .target(name: "Tuning", dependencies: ["Kernels", "Models", "Text", "JSON"], swiftSettings: kernelFlags),
         .executableTarget(
             name: "prefixlab",
             dependencies: [
-                "Kernels", "Models", "Text", "JSON",
+                "Kernels", "Models", "Text", "JSON", "Tuning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: kernelFlags
@@ -44,6 +45,7 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport"], swiftSettings: kernelFlags),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Kernels", "Text", "JSON", "TestSupport"], swiftSettings: kernelFlags),
         .testTarget(name: "TextTests", dependencies: ["Text", "JSON", "TestSupport"]),
+        .testTarget(name: "TuningTests", dependencies: ["Tuning", "Models", "Kernels", "JSON", "TestSupport"], swiftSettings: kernelFlags),
         .testTarget(name: "PrefixlabTests", dependencies: ["Models", "Text", "JSON", "TestSupport"]),
     ]
 )

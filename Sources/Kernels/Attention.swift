@@ -4,25 +4,25 @@ import Glibc
 import Darwin
 #endif
 
-/// Causal multi-head attention over a key/value store that may hold earlier positions
-/// (a KV cache, or the virtual tokens of a prefix) in front of the current ones.
+/// Causal multi-head attention over a key/value store that may hold positions that are not
+/// the current tokens: a KV cache, the virtual tokens of a prefix, or an infix.
 ///
-/// Legend: B batch, T current positions, C channels, NH heads, hs = C/NH,
-/// Tk = past + T keys, of which the first `past` precede the current positions.
+/// Legend: B batch, T current (query) positions, C channels, NH heads, hs = C/NH, Tk rows
+/// in the key/value store of each batch row.
 /// - out: (B, T, C) — heads concatenated, as before c_proj.
 /// - att: (B, NH, T, Tk) — softmax probabilities, kept for the backward pass.
 /// - q: (B, T, qStride) — the query of head h sits at columns h·hs ..< (h+1)·hs.
 /// - keys, values: row r of batch b at `keys + b·kvBatchStride + r·C`, r in 0..<Tk.
-///   kvBatchStride may be 0 when every batch row shares them.
-/// - mask: (B, maskStride) bytes, nonzero where key r may be attended to; nil for all.
-/// Query t may attend to key r when r ≤ past + t and mask allows it. A query with no key
-/// left (a padding row) gets zeros.
+/// - keyRows: (B, T) — the store row of each query's own position; it attends to rows
+///   0 ... keyRows[b,t]. nil means past + t (a cache holding `past` earlier positions).
+/// - mask: (B, maskStride) bytes, nonzero where row r may be attended to; nil for all.
+/// A query with no row left (a padding row) gets zeros.
 public func attentionForward(out: Buf, att: Buf, q: CBuf, qStride: Int,
                              keys: CBuf, values: CBuf, kvBatchStride: Int,
-                             mask: UnsafePointer<UInt8>?, maskStride: Int,
-                             B: Int, T: Int, past: Int, C: Int, NH: Int) {
+                             mask: UnsafePointer<UInt8>?, maskStride: Int, keyRows: UnsafePointer<Int32>? = nil,
+                             B: Int, T: Int, past: Int, Tk: Int? = nil, C: Int, NH: Int) {
     let hs = C / NH
-    let Tk = past + T
+    let Tk = Tk ?? past + T
     let scale = 1 / sqrtf(Float(hs))
     parallelFor(B * NH) { bh in
         let b = bh / NH, h = bh % NH
@@ -32,7 +32,7 @@ public func attentionForward(out: Buf, att: Buf, q: CBuf, qStride: Int,
         for t in 0..<T {
             let qt = q + (b * T + t) * qStride + h * hs
             let row = att + (bh * T + t) * Tk
-            let last = past + t
+            let last = keyRows.map { Int($0[b * T + t]) } ?? past + t
             var maxv = -Float.infinity
             for r in 0...last {
                 if let m, m[r] == 0 { row[r] = -Float.infinity; continue }
@@ -42,8 +42,9 @@ public func attentionForward(out: Buf, att: Buf, q: CBuf, qStride: Int,
             }
             let o = out + (b * T + t) * C + h * hs
             for i in 0..<hs { o[i] = 0 }
+            for r in (last + 1)..<max(last + 1, Tk) { row[r] = 0 }
             if maxv == -Float.infinity {
-                for r in 0..<Tk { row[r] = 0 }
+                for r in 0...last { row[r] = 0 }
                 continue
             }
             var sum: Float = 0
@@ -57,7 +58,49 @@ public func attentionForward(out: Buf, att: Buf, q: CBuf, qStride: Int,
                 row[r] *= inv
                 if row[r] != 0 { axpy(row[r], vb + r * C, o, hs) }
             }
-            for r in (last + 1)..<max(last + 1, Tk) { row[r] = 0 }
+        }
+    }
+}
+
+/// Gradients of `attentionForward`.
+/// - dq: (B, T, qStride), accumulated into at the query columns.
+/// - dkeys, dvalues: (B, Tk, C) laid out as keys (kvBatchStride must be Tk·C), accumulated into.
+/// - dout: (B, T, C); att: the forward's probabilities. Same legend as the forward.
+/// - scratch: (B·NH·Tk) floats.
+public func attentionBackward(dq: Buf, dkeys: Buf, dvalues: Buf, dout: CBuf, scratch: Buf,
+                              q: CBuf, qStride: Int, keys: CBuf, values: CBuf, att: CBuf,
+                              keyRows: UnsafePointer<Int32>?, B: Int, T: Int, past: Int, Tk: Int, C: Int, NH: Int) {
+    let hs = C / NH
+    let scale = 1 / sqrtf(Float(hs))
+    let kvStride = Tk * C
+    parallelFor(B * NH) { bh in
+        let b = bh / NH, h = bh % NH
+        let kb = keys + b * kvStride + h * hs, vb = values + b * kvStride + h * hs
+        let dkb = dkeys + b * kvStride + h * hs, dvb = dvalues + b * kvStride + h * hs
+        let da = scratch + bh * Tk
+        do {
+            for t in 0..<T {
+                let last = keyRows.map { Int($0[b * T + t]) } ?? past + t
+                let row = att + (bh * T + t) * Tk
+                let dot_ = dout + (b * T + t) * C + h * hs
+                let qt = q + (b * T + t) * qStride + h * hs
+                let dqt = dq + (b * T + t) * qStride + h * hs
+                var s: Float = 0
+                for r in 0...last {
+                    let p = row[r]
+                    if p == 0 { da[r] = 0; continue }
+                    axpy(p, dot_, dvb + r * C, hs)
+                    da[r] = dot(dot_, vb + r * C, hs)
+                    s += p * da[r]
+                }
+                for r in 0...last {
+                    let p = row[r]
+                    if p == 0 { continue }
+                    let dpre = p * (da[r] - s) * scale
+                    axpy(dpre, kb + r * C, dqt, hs)
+                    axpy(dpre, qt, dkb + r * C, hs)
+                }
+            }
         }
     }
 }

@@ -23,3 +23,15 @@ public func encoderForwardVirtual(out: Buf, tokens: UnsafePointer<Int32>, positi
         for i in 0..<C { o[i] = e[i] + p[i] }
     }
 }
+
+/// Gradients of `encoderForwardVirtual` (and `encoderForward`): accumulated into dwte and
+/// dwpe (nil when frozen) and, for virtual rows, into dembeds (P, C).
+public func encoderBackward(dwte: Buf?, dwpe: Buf?, dembeds: Buf?, dout: CBuf,
+                            tokens: UnsafePointer<Int32>, positions: UnsafePointer<Int32>, N: Int, C: Int) {
+    for r in 0..<N {
+        let g = dout + r * C
+        let t = Int(tokens[r])
+        if t >= 0 { if let dwte { axpy(1, g, dwte + t * C, C) } } else if let dembeds { axpy(1, g, dembeds + (-t - 1) * C, C) }
+        if let dwpe { axpy(1, g, dwpe + Int(positions[r]) * C, C) }
+    }
+}

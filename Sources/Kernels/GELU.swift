@@ -19,7 +19,7 @@ public func geluForward(out: Buf, inp: CBuf, N: Int) {
     }
 }
 
-/// dinp += dout · gelu'(inp). dinp, dout, inp: (N).
+/// dinp = dout · gelu'(inp). dinp, dout, inp: (N); dinp may alias dout.
 public func geluBackward(dinp: Buf, inp: CBuf, dout: CBuf, N: Int) {
     let s: Float = 0.7978845608028654
     parallelFor(N, minChunk: 4096) { i in
@@ -28,6 +28,6 @@ public func geluBackward(dinp: Buf, inp: CBuf, dout: CBuf, N: Int) {
         let t = tanhf(u)
         let sech2 = 1 - t * t
         let grad = 0.5 * (1 + t) + 0.5 * x * sech2 * s * (1 + 3 * 0.044715 * x * x)
-        dinp[i] += grad * dout[i]
+        dinp[i] = grad * dout[i]
     }
 }

@@ -23,3 +23,33 @@ public func layernormForward(out: Buf, mean: Buf?, rstd: Buf?, inp: CBuf,
         rstd?[r] = s
     }
 }
+
+/// Gradients of `layernormForward`. dinp (N, C) is accumulated into (the residual stream's
+/// gradient arrives there from two branches); dweight, dbias (C) too, skipped when nil.
+public func layernormBackward(dinp: Buf, dweight: Buf?, dbias: Buf?, dout: CBuf, inp: CBuf,
+                              weight: CBuf, mean: CBuf, rstd: CBuf, N: Int, C: Int) {
+    parallelFor(N, minChunk: 16) { r in
+        let x = inp + r * C, g = dout + r * C, dx = dinp + r * C
+        let m = mean[r], s = rstd[r]
+        var dnormMean: Float = 0, dnormNormMean: Float = 0
+        for i in 0..<C {
+            let norm = (x[i] - m) * s
+            let dnorm = weight[i] * g[i]
+            dnormMean += dnorm
+            dnormNormMean += dnorm * norm
+        }
+        dnormMean /= Float(C)
+        dnormNormMean /= Float(C)
+        for i in 0..<C {
+            let norm = (x[i] - m) * s
+            dx[i] += (weight[i] * g[i] - dnormMean - norm * dnormNormMean) * s
+        }
+    }
+    guard dweight != nil || dbias != nil else { return }
+    for r in 0..<N {
+        let x = inp + r * C, g = dout + r * C
+        let m = mean[r], s = rstd[r]
+        if let dbias { for i in 0..<C { dbias[i] += g[i] } }
+        if let dweight { for i in 0..<C { dweight[i] += (x[i] - m) * s * g[i] } }
+    }
+}

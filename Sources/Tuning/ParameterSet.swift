@@ -1,0 +1,65 @@
+import Models
+
+/// Named trainable tensors in one arena, with their gradients and AdamW moments in three
+/// more of the same layout. Prefix, embedding-only and infix parameters live in one of these,
+/// apart from the frozen model, so that the model's weights are never written.
+public final class ParameterSet: @unchecked Sendable {
+    public struct Tensor: Sendable, Equatable {
+        public let name: String
+        public let shape: [Int]
+        public let offset: Int
+        public var count: Int { shape.reduce(1, *) }
+    }
+
+    public let tensors: [Tensor]
+    public let count: Int
+    public let values: FloatArena
+    public let grads: FloatArena
+    public let m: FloatArena
+    public let v: FloatArena
+    /// The ranges AdamW updates (all of the arena, or a part of a shared one).
+    public let active: [Range<Int>]
+
+    public init(_ spec: [(String, [Int])]) {
+        var tensors: [Tensor] = []
+        var offset = 0
+        for (name, shape) in spec {
+            tensors.append(Tensor(name: name, shape: shape, offset: offset))
+            offset += shape.reduce(1, *)
+        }
+        self.tensors = tensors
+        count = offset
+        values = FloatArena(count: offset)
+        grads = FloatArena(count: offset)
+        m = FloatArena(count: offset)
+        v = FloatArena(count: offset)
+        active = [0..<offset]
+    }
+
+    /// A view of a model's own parameter arena for fine-tuning: values are the model's
+    /// weights; only the `trainable` tensors are updated.
+    public init(model: GPT2Model, trainable: (String) -> Bool) {
+        tensors = model.layout.entries.map { Tensor(name: $0.name, shape: $0.shape, offset: $0.offset) }
+        count = model.layout.total
+        values = model.params
+        grads = FloatArena(count: count)
+        m = FloatArena(count: count)
+        v = FloatArena(count: count)
+        var ranges: [Range<Int>] = []
+        for t in tensors where trainable(t.name) {
+            let r = t.offset..<(t.offset + t.count)
+            if let last = ranges.last, last.upperBound == r.lowerBound { ranges[ranges.count - 1] = last.lowerBound..<r.upperBound }
+            else { ranges.append(r) }
+        }
+        active = ranges
+    }
+
+    public subscript(name: String) -> Tensor? { tensors.first { $0.name == name } }
+    public func value(_ name: String) -> UnsafeMutablePointer<Float> { values[self[name]!.offset] }
+    public func grad(_ name: String) -> UnsafeMutablePointer<Float> { grads[self[name]!.offset] }
+
+    /// Number of parameters AdamW updates.
+    public var trainableCount: Int { active.reduce(0) { $0 + $1.count } }
+
+    public func zeroGrads() { for r in active { grads[r.lowerBound].update(repeating: 0, count: r.count) } }
+}
