@@ -1,16 +1,24 @@
 #!/usr/bin/env python3
-"""PyTorch reference for `prefixlab bench forward`: the same GPT-2 shapes, random weights,
-the same threads, a full forward with logits, median over timed repetitions.
+"""PyTorch twins of `prefixlab bench forward` and `prefixlab bench train`: the same GPT-2
+shapes, random weights, threads and work, median over timed repetitions.
     ~/.venvs/ref/bin/python tools/bench_torch.py forward --config gpt2 --batch 5 --seq 64 --threads 2
-Prints one JSON object on the last line: tokens_per_s, ms_per_forward."""
-import argparse, json, statistics, time
+    ~/.venvs/ref/bin/python tools/bench_torch.py train --method prefix --config gpt2 --batch 5 --seq 64 --threads 2
+train: one step = forward with labels = inputs, backward, clip_grad_norm_(1.0), AdamW step;
+prefix = PEFT PrefixTuning (prefix length 10, MLP 512), embedding = PEFT PromptTuning (10),
+finetune = every weight. Dropout is off in both engines (the engine's bench runs none).
+Prints one JSON object on the last line with the same keys as the engine."""
+import argparse, json, resource, statistics, time
 import torch
 from transformers import GPT2Config, GPT2LMHeadModel
 
 SIZES = {"distilgpt2": (6, 12, 768), "gpt2": (12, 12, 768), "gpt2-medium": (24, 16, 1024),
          "gpt2-large": (36, 20, 1280), "gpt2-xl": (48, 25, 1600)}
 ap = argparse.ArgumentParser()
-ap.add_argument("what", choices=["forward"])
+ap.add_argument("what", choices=["forward", "train"])
+ap.add_argument("--method", default="prefix")
+ap.add_argument("--prefix-length", type=int, default=10)
+ap.add_argument("--mid-dim", type=int, default=512)
+ap.add_argument("--steps", type=int, default=10)
 ap.add_argument("--config", default="gpt2")
 ap.add_argument("--batch", type=int, default=5)
 ap.add_argument("--seq", type=int, default=64)
@@ -19,8 +27,38 @@ ap.add_argument("--repeats", type=int, default=10)
 a = ap.parse_args()
 torch.set_num_threads(a.threads)
 L, H, C = SIZES[a.config]
-model = GPT2LMHeadModel(GPT2Config(n_layer=L, n_head=H, n_embd=C)).eval()
 ids = torch.randint(0, 50257, (a.batch, a.seq))
+if a.what == "train":
+    from peft import PrefixTuningConfig, PromptTuningConfig, get_peft_model, TaskType
+    model = GPT2LMHeadModel(GPT2Config(n_layer=L, n_head=H, n_embd=C, attn_pdrop=0, resid_pdrop=0, embd_pdrop=0)).train()
+    if a.method == "prefix":
+        model = get_peft_model(model, PrefixTuningConfig(task_type=TaskType.CAUSAL_LM, num_virtual_tokens=a.prefix_length,
+                                                         prefix_projection=True, encoder_hidden_size=a.mid_dim))
+    elif a.method == "embedding":
+        model = get_peft_model(model, PromptTuningConfig(task_type=TaskType.CAUSAL_LM, num_virtual_tokens=a.prefix_length))
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=1e-4)
+    losses, times = [], []
+    for s in range(a.steps + 2):
+        t0 = time.perf_counter()
+        opt.zero_grad(set_to_none=True)
+        loss = model(input_ids=ids, labels=ids).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        dt = time.perf_counter() - t0
+        if s >= 2:
+            times.append(dt)
+        losses.append(loss.item())
+    t = statistics.median(times)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    n = sum(p.numel() for p in params)
+    print(f"torch {torch.__version__} train {a.method} {a.config} batch {a.batch} x seq {a.seq}, {a.threads} threads: "
+          f"{t*1000:.1f} ms/step, {a.batch*a.seq/t:.0f} tokens/s, peak RSS {rss:.0f} MiB, {n} trainable, loss {losses[0]:.4f} -> {losses[-1]:.4f}")
+    print(json.dumps({"tokens_per_s": round(a.batch * a.seq / t, 1), "ms_per_step": round(t * 1000, 2), "peak_rss_mb": round(rss),
+                      "trainable_params": n, "first_loss": losses[0], "last_loss": losses[-1]}))
+    raise SystemExit
+model = GPT2LMHeadModel(GPT2Config(n_layer=L, n_head=H, n_embd=C)).eval()
 times = []
 with torch.inference_mode():
     model(input_ids=ids)

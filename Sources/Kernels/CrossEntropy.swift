@@ -26,7 +26,7 @@ public func crossEntropyForwardBackward(losses: Buf, dh: Buf?, h: CBuf, wte: CBu
             let row = scratch + i * V
             var mv = SIMD8<Float>(repeating: -.infinity)
             var j = 0
-            while j + 8 <= V { mv = pointwiseMax(mv, load8(row + j)); j += 8 }
+            while j + 8 <= V { let v = load8(row + j); mv = mv.replacing(with: v, where: v .> mv); j += 8 }
             var m = mv.max()
             while j < V { m = max(m, row[j]); j += 1 }
             let target = Int(targets[start + i])

@@ -7,7 +7,9 @@
 
 @inline(__always)
 public func exp8(_ x0: SIMD8<Float>) -> SIMD8<Float> {
-    let x = x0.clamped(lowerBound: SIMD8(repeating: -87.3), upperBound: SIMD8(repeating: 88.3))
+    // Clamp with masks: SIMD's clamped(lowerBound:upperBound:) is a generic call here.
+    let lo = SIMD8<Float>(repeating: -87.3), hi = SIMD8<Float>(repeating: 88.3)
+    let x = x0.replacing(with: lo, where: x0 .< lo).replacing(with: hi, where: x0 .> hi)
     // Adding 1.5·2²³ rounds to an integer held in the low mantissa bits (no int conversion,
     // which Swift's generic SIMD init does not vectorise).
     let magic = SIMD8<Float>(repeating: 12_582_912)

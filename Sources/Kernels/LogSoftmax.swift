@@ -10,7 +10,7 @@ public func logsumexpRows(lse: Buf, logits: CBuf, N: Int, V: Int) {
         let x = logits + r * V
         var mv = SIMD8<Float>(repeating: -.infinity)
         var i = 0
-        while i + 8 <= V { mv = pointwiseMax(mv, load8(x + i)); i += 8 }
+        while i + 8 <= V { let v = load8(x + i); mv = mv.replacing(with: v, where: v .> mv); i += 8 }
         var m = mv.max()
         while i < V { m = max(m, x[i]); i += 1 }
         let mm = SIMD8<Float>(repeating: m)

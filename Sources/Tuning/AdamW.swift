@@ -33,19 +33,14 @@ public struct AdamW: Sendable {
         return s.squareRoot()
     }
 
-    /// Scales gradients so their norm is at most `maxNorm`; returns the norm before.
-    @discardableResult
-    public static func clip(_ p: ParameterSet, maxNorm: Double) -> Double {
-        let norm = gradNorm(p)
-        let coef = maxNorm / (norm + 1e-6)
-        if coef < 1 {
-            let c = Float(coef)
-            for r in p.active { let g = p.grads[r.lowerBound]; for i in 0..<r.count { g[i] *= c } }
-        }
-        return norm
+    /// The factor clip_grad_norm_ scales gradients by so their norm is at most `maxNorm`.
+    public static func clipScale(norm: Double, maxNorm: Double) -> Float {
+        Float(min(1, maxNorm / (norm + 1e-6)))
     }
 
-    public mutating func update(_ p: ParameterSet, lr: Float) {
+    /// One step; `gradScale` multiplies every gradient first (clipping, fused into this pass:
+    /// for fine-tuning these passes over every weight are memory-bound).
+    public mutating func update(_ p: ParameterSet, lr: Float, gradScale: Float = 1) {
         step += 1
         let bc1 = 1 - powf(beta1, Float(step))
         let bc2Sqrt = sqrtf(1 - powf(beta2, Float(step)))
@@ -54,6 +49,7 @@ public struct AdamW: Sendable {
         for r in p.active {
             let w = p.values[r.lowerBound], g = p.grads[r.lowerBound], m = p.m[r.lowerBound], v = p.v[r.lowerBound]
             parallelFor(r.count, minChunk: 65536) { i in
+                g[i] *= gradScale
                 w[i] *= decay
                 m[i] = b1 * m[i] + (1 - b1) * g[i]
                 v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]

@@ -20,7 +20,7 @@ public final class TrainingModel: @unchecked Sendable {
         let L = model.config.nLayer
         let P = options.method == .finetune ? 0 : options.prefixLength
         let lead = options.method == .embedding ? P : 0
-        graph = GPT2Graph(model: model, maxBatch: maxBatch, maxT: maxT + lead, maxVirtual: options.virtualKVRows)
+        graph = GPT2Graph(model: model, maxBatch: maxBatch, maxT: maxT + lead, maxVirtual: options.virtualKVRows, headChunk: 64)
         if options.method == .finetune {
             encoder = nil
             if let top = options.trainTopLayers {
@@ -76,8 +76,8 @@ public final class TrainingModel: @unchecked Sendable {
     /// Clips the gradients to norm `maxNorm` and takes one AdamW step; returns the norm before clipping.
     @discardableResult
     public func update(lr: Float, maxNorm: Double = 1.0) -> Double {
-        let norm = AdamW.clip(params, maxNorm: maxNorm)
-        optimizer.update(params, lr: lr)
+        let norm = AdamW.gradNorm(params)
+        optimizer.update(params, lr: lr, gradScale: AdamW.clipScale(norm: norm, maxNorm: maxNorm))
         return norm
     }
 }

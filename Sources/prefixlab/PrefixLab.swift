@@ -8,6 +8,16 @@ struct PrefixLab: ParsableCommand {
         abstract: "A terminal workbench for prefix-tuning research on a native CPU engine.",
         subcommands: [LMScore.self, Bench.self]
     )
+
+    static func main() {
+        BLASEnvironment.ensureThreadTimeout()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 /// Options every compute command takes.

@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import JSON
+import Kernels
+import Models
+import Tuning
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Peak resident memory of this process, MiB.
+func peakRSSMiB() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024  // KiB on Linux
+}
+
+struct BenchTrain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Training-step speed: the Trainer's real step (forward, backward, clip, AdamW) on random tokens, loss on every position."
+    )
+    @Option(help: "gpt2, gpt2-medium, ... or LAYERS:WIDTH:HEADS.") var config = "gpt2"
+    @Option(help: "finetune, prefix or embedding.") var method = "prefix"
+    @Option var batch = 5
+    @Option var seq = 64
+    @Option(name: .customLong("prefix-length")) var prefixLength = 10
+    @Option(name: .customLong("mid-dim")) var midDim = 512
+    @Option(help: "Timed steps after 2 warm-up steps (at least 10).") var steps = 10
+    @Flag var json = false
+    @OptionGroup var engine: EngineOptions
+
+    func run() throws {
+        try engine.apply()
+        let cfg = try benchConfig(config)
+        guard let m = TrainingMethod(rawValue: method), m != .infix else {
+            throw CLIError("--method \(method): expected finetune, prefix or embedding")
+        }
+        guard steps >= 10 else { throw CLIError("--steps must be at least 10") }
+        let model = GPT2Model(config: cfg)
+        model.randomize(seed: 1)
+        let options = MethodOptions(method: m, prefixLength: prefixLength, reparam: .mlp, midDim: midDim)
+        let tm = TrainingModel(model: model, options: options, maxBatch: batch, maxT: seq)
+        tm.encoder?.randomInit(seed: 2)
+        let batchData = Self.randomBatch(cfg: cfg, options: options, B: batch, T: seq, seed: 3)
+        var losses: [Double] = [], times: [Double] = []
+        for s in 0..<(steps + 2) {
+            let t0 = now()
+            let loss = tm.computeGradients([batchData])
+            tm.update(lr: 1e-4)
+            let dt = now() - t0
+            if s >= 2 { times.append(dt) }
+            losses.append(loss)
+        }
+        let t = median(times)
+        let tokens = Double(batch * seq)
+        let C = Double(cfg.nEmbd), L = Double(cfg.nLayer), V = Double(cfg.vocabSize), F = Double(cfg.innerDim)
+        let Tk = Double(seq + options.virtualKVRows + options.virtualEmbeddings)
+        let matmul = L * 2 * (C * 3 * C + C * C + 2 * C * F), head = 2 * C * V, att = L * 2 * 2 * C * Tk / 2
+        let perToken = m == .finetune ? 3 * (matmul + head + att) : 2 * (matmul + head) + 3 * att
+        let gflops = perToken * tokens / t / 1e9
+        let sgemm = measureSgemm(M: batch * seq, N: cfg.innerDim, K: cfg.nEmbd)
+        let rss = peakRSSMiB()
+        print(String(format: "train %@ %@ batch %d × seq %d, %d threads: %.1f ms/step, %.0f tokens/s, %.1f GFLOP/s (%.0f%% of sgemm %.1f in this run), peak RSS %.0f MiB, %d trainable, loss %.4f → %.4f",
+                     method, config, batch, seq, EngineThreads.count, t * 1000, tokens / t, gflops, 100 * gflops / sgemm, sgemm, rss,
+                     tm.params.trainableCount, losses.first!, losses.last!))
+        if json {
+            print(JSONValue.object([
+                ("tokens_per_s", .number((tokens / t * 10).rounded() / 10)),
+                ("ms_per_step", .number((t * 1e5).rounded() / 100)),
+                ("peak_rss_mb", .number(rss.rounded())),
+                ("gflops", .number((gflops * 100).rounded() / 100)),
+                ("sgemm_gflops", .number((sgemm * 100).rounded() / 100)),
+                ("trainable_params", .number(Double(tm.params.trainableCount))),
+                ("first_loss", .number(losses.first!)),
+                ("last_loss", .number(losses.last!)),
+            ]).serialized)
+        }
+    }
+
+    /// Random token ids with labels = inputs (every position predicts the next token), laid
+    /// out for the method as training batches are.
+    static func randomBatch(cfg: GPT2Config, options: MethodOptions, B: Int, T: Int, seed: UInt64) -> GraphBatch {
+        var rng = SplitMix64(seed: seed)
+        let P = options.prefixLength
+        let lead = options.virtualEmbeddings, Pv = options.virtualKVRows, Tt = T + lead
+        var tokens = [Int32](repeating: 0, count: B * Tt), positions = tokens, keyRows = tokens
+        var targetRows: [Int32] = [], targetIds: [Int32] = []
+        for b in 0..<B {
+            for t in 0..<Tt {
+                let i = b * Tt + t
+                tokens[i] = t < lead ? Int32(-t - 1) : Int32(rng.next() % UInt64(cfg.vocabSize))
+                let pos = options.method == .prefix ? P + t : t
+                positions[i] = Int32(pos); keyRows[i] = Int32(pos)
+            }
+            for t in lead..<(Tt - 1) { targetRows.append(Int32(b * Tt + t)); targetIds.append(tokens[b * Tt + t + 1]) }
+        }
+        let w = [Float](repeating: 1 / Float(targetRows.count), count: targetRows.count)
+        return GraphBatch(B: B, T: Tt, tokens: tokens, positions: positions, keyMask: [UInt8](repeating: 1, count: B * Tt),
+                          virtualRows: Pv, keyRows: keyRows, virtualRowIndex: (0..<B * Pv).map { Int32($0 % max(1, Pv)) },
+                          targetRows: targetRows, targetIds: targetIds, targetWeights: w)
+    }
+}
