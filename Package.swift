@@ -32,10 +32,11 @@ let package = Package(
         .target(name: "Models", dependencies: ["Kernels", "JSON"], swiftSettings: kernelFlags),
         .target(name: "Text", dependencies: ["JSON"], swiftSettings: kernelFlags),
         .target(name: "Tuning", dependencies: ["Kernels", "Models", "Text", "JSON"], swiftSettings: kernelFlags),
+        .target(name: "Runs", dependencies: ["Tuning", "Models", "JSON"]),
         .executableTarget(
             name: "prefixlab",
             dependencies: [
-                "Kernels", "Models", "Text", "JSON", "Tuning",
+                "Kernels", "Models", "Text", "JSON", "Tuning", "Runs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: kernelFlags

@@ -17,23 +17,16 @@ Writes under Tests/Fixtures/:
 import argparse, json, os, shutil, struct, tempfile
 import torch
 from safetensors.torch import save_file, load_file
-from transformers import GPT2Config, GPT2LMHeadModel, GPT2Model, GPT2TokenizerFast
+from transformers import GPT2Config, GPT2LMHeadModel
+from refcommon import gpt2_tokenizer, lm_score
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--shared", default="../shared")
 ap.add_argument("--out", default="Tests/Fixtures")
 args = ap.parse_args()
 OUT = args.out
-TOK_DIR = os.path.join(args.shared, "tokenizers/gpt2")
 V = 50257
 SAMPLE_IDS = list(range(0, V, 211)) + [V - 1]
-
-
-def tokenizer():
-    d = tempfile.mkdtemp()
-    shutil.copy(os.path.join(TOK_DIR, "encoder.json"), os.path.join(d, "vocab.json"))
-    shutil.copy(os.path.join(TOK_DIR, "vocab.bpe"), os.path.join(d, "merges.txt"))
-    return GPT2TokenizerFast.from_pretrained(d)
 
 
 def randomize(model, seed, dtype):
@@ -124,25 +117,6 @@ def make_model(name, cfg, seed, dtype, prefixed, extra_buffers=False):
     return lm
 
 
-def lm_score(lm, tok, pairs):
-    eos = tok.eos_token_id
-    examples, total, count = [], 0.0, 0
-    with torch.no_grad():
-        for p in pairs:
-            src = tok.encode(p["source"])
-            tgt = tok.encode(" " + p["target"])
-            seq = src + [eos] + tgt + [eos]
-            logits = lm(input_ids=torch.tensor([seq])).logits[0].double()
-            logp = torch.log_softmax(logits, dim=-1)
-            start = len(src) + 1
-            nll = -sum(logp[k - 1, seq[k]].item() for k in range(start, len(seq)))
-            n = len(seq) - start
-            examples.append({"nll_sum": nll, "nll_mean": nll / n, "n_tokens": n})
-            total += nll
-            count += n
-    return {"examples": examples, "mean_nll": total / count}
-
-
 HARD = [
     "", " ", "  ", "   leading spaces", "trailing spaces   ", "tabs\tand\ttabs", "new\nlines\n\n", "\r\n windows",
     "Don't you'll we're I've she'd it's THEY'RE 'quoted' ''double''", "numbers 1234567890 3.14 1,000,000 ½ ² Ⅻ",
@@ -197,7 +171,7 @@ def official_tensors():
 
 def main():
     torch.set_num_threads(2)
-    tok = tokenizer()
+    tok = gpt2_tokenizer(args.shared)
     os.makedirs(os.path.join(OUT, "lmscore"), exist_ok=True)
     os.makedirs(os.path.join(OUT, "tokenizer"), exist_ok=True)
     os.makedirs(os.path.join(OUT, "configs"), exist_ok=True)
@@ -218,7 +192,7 @@ def main():
     for name, (cfg, seed, dtype, prefixed, extra) in models.items():
         lm = make_model(name, cfg, seed, dtype, prefixed, extra)
         with open(os.path.join(OUT, f"lmscore/{name}.json"), "w") as f:
-            json.dump(lm_score(lm, tok, pairs), f, indent=1)
+            json.dump(lm_score(lambda seq: lm(input_ids=torch.tensor([seq])).logits[0], tok, pairs), f, indent=1)
     hard = [{"text": s, "ids": tok.encode(s)} for s in HARD]
     json.dump(hard, open(os.path.join(OUT, "tokenizer/hard_strings.json"), "w"), ensure_ascii=False, indent=0)
     json.dump(data_hashes(tok), open(os.path.join(OUT, "tokenizer/data_hashes.json"), "w"))

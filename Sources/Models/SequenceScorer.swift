@@ -5,6 +5,7 @@ public struct SequenceScore: Sendable, Equatable {
     public var nllSum: Double
     public var nTokens: Int
     public var nllMean: Double { nTokens > 0 ? nllSum / Double(nTokens) : 0 }
+    public init(nllSum: Double, nTokens: Int) { self.nllSum = nllSum; self.nTokens = nTokens }
 }
 
 /// Scores token sequences under a model: token k (k ≥ scoreFrom) is predicted from the

@@ -46,15 +46,21 @@ public final class TrainingModel: @unchecked Sendable {
 
     /// Forward and backward over the micro-batches of one step; gradients accumulate.
     /// Returns the step's loss (Σ weight·NLL).
-    public func computeGradients(_ microBatches: [GraphBatch]) -> Double {
+    public func computeGradients(_ microBatches: [GraphBatch], dropout: PrefixDropout? = nil) -> Double {
         params.zeroGrads()
         encoder?.forward()
-        if let e = encoder { e.doutput.zero() }
+        if let e = encoder {
+            e.doutput.zero()
+            dropout?.apply(e.output.base)
+        }
         var loss = 0.0
         for batch in microBatches {
             loss += run(batch, backward: true)
         }
-        encoder?.backward()
+        if let e = encoder {
+            dropout?.apply(e.doutput.base)  // the same mask, by the chain rule
+            e.backward()
+        }
         return loss
     }
 

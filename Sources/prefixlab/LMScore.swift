@@ -3,6 +3,7 @@ import Foundation
 import JSON
 import Models
 import Text
+import Tuning
 
 struct LMScore: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,9 +28,6 @@ struct LMScore: ParsableCommand {
 
     func run() throws {
         try engine.apply()
-        if let adapter {
-            throw CLIError("--adapter \(adapter): adapters are not supported yet (they arrive with the training engine)")
-        }
         let data = try PairsFile.read(path: pairs)
         let gpt = try HFModelFolder.load(model)
         let tokenizer = try TokenizerFiles.load(folder: model)
@@ -37,18 +35,26 @@ struct LMScore: ParsableCommand {
             throw CLIError("\(model): the tokenizer has \(tokenizer.vocabSize) tokens but config.json's vocab_size is \(gpt.config.vocabSize)")
         }
         let eos = Int32(gpt.config.eosTokenId)
-        var sequences: [[Int32]] = []
-        var scoreFrom: [Int] = []
-        for (n, p) in data.enumerated() {
-            let src = tokenizer.encode(p.source)
-            let seq = src + [eos] + tokenizer.encode(" " + p.target) + [eos]
-            guard seq.count <= gpt.config.nPositions else {
-                throw CLIError("\(pairs): pair \(n + 1) has \(seq.count) tokens, more than the model's n_positions \(gpt.config.nPositions)")
-            }
-            sequences.append(seq)
-            scoreFrom.append(src.count + 1)
+        let peft = try adapter.map { dir in
+            let a = try PEFTAdapter.read(dir)
+            try a.check(against: gpt.config, path: dir)
+            return a
         }
-        let scores = SequenceScorer(model: gpt).score(sequences: sequences, scoreFrom: scoreFrom)
+        let extra = peft?.virtualTokens ?? 0
+        let examples = try data.enumerated().map { n, p in
+            let e = TokenizedExample(source: tokenizer.encode(p.source), target: tokenizer.encode(" " + p.target))
+            guard e.length + extra <= gpt.config.nPositions else {
+                throw CLIError("\(pairs): pair \(n + 1) needs \(e.length + extra) positions (\(e.length) tokens\(extra > 0 ? " + \(extra) virtual" : "")), more than the model's n_positions \(gpt.config.nPositions)")
+            }
+            return e
+        }
+        let scores: [SequenceScore]
+        if let peft {
+            scores = AdapterScorer.score(model: gpt, adapter: peft, examples: examples, eos: eos)
+        } else {
+            scores = SequenceScorer(model: gpt).score(sequences: examples.map { $0.sequence(eos: eos) },
+                                                      scoreFrom: examples.map { $0.source.count + 1 })
+        }
         let totalNLL = scores.reduce(0) { $0 + $1.nllSum }
         let totalTokens = scores.reduce(0) { $0 + $1.nTokens }
         if json {

@@ -6,8 +6,10 @@ struct PrefixLab: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prefixlab",
         abstract: "A terminal workbench for prefix-tuning research on a native CPU engine.",
-        subcommands: [LMScore.self, Bench.self]
+        subcommands: [Train.self, LMScore.self, Export.self, Bench.self]
     )
+
+    static let version = "prefixlab 0.1.0"
 
     static func main() {
         BLASEnvironment.ensureThreadTimeout()

@@ -66,6 +66,6 @@ final class LMScoreCommandTests: XCTestCase {
         try cfg.replacingOccurrences(of: "\"n_positions\": 80", with: "\"n_positions\": 96").write(toFile: wrongShape + "/config.json", atomically: true, encoding: .utf8)
         try expectFailure(["lm-score", "--model", wrongShape, "--pairs", pairs], "'transformer.wpe.weight' has shape [80, 16], expected [96, 16]")
 
-        try expectFailure(["lm-score", "--model", good, "--adapter", dir, "--pairs", pairs], "adapters are not supported yet")
+        try expectFailure(["lm-score", "--model", good, "--adapter", dir, "--pairs", pairs], "adapter_config.json: missing")
     }
 }

@@ -1,0 +1,133 @@
+import Foundation
+import JSON
+import Models
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A run's checkpoints: `checkpoints/step-NNNNNN/` with
+/// - state.json: step, optimizer step, validation bookkeeping;
+/// - prefix, embedding, infix: trainable.safetensors (the parameters under PEFT's names and
+///   their AdamW moments as m.<name>, v.<name>) and prefix.safetensors (`prompt_embeddings`,
+///   the folded (P, 2·L·C) prefix or (P, C) embeddings: what inference uses; no MLP);
+/// - finetune: model/ (a Hugging Face folder, with the base model's tokenizer files) and
+///   optimizer.safetensors (the moments of the trainable tensors).
+/// Each is written under a temporary name and renamed, so none is ever half-written. The
+/// last `keepCheckpoints` are kept, plus the best by validation loss (`best` links to it).
+public enum CheckpointIO {
+    public struct Error: Swift.Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public static func dirName(step: Int) -> String { "step-" + String(format: "%06d", step) }
+
+    @discardableResult
+    public static func save(_ trainer: Trainer, runDir: String, baseModelDir: String) throws -> String {
+        let fm = FileManager.default
+        let root = runDir + "/checkpoints"
+        try fm.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let final = root + "/" + dirName(step: trainer.step)
+        let tmp = root + "/.tmp-" + dirName(step: trainer.step)
+        try? fm.removeItem(atPath: tmp)
+        try fm.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        let tm = trainer.tm
+        let p = tm.params
+        if let encoder = tm.encoder {
+            var tensors: [SafeTensorsWriter.Tensor] = []
+            for t in p.tensors {
+                for (prefix, arena) in [("", p.values), ("m.", p.m), ("v.", p.v)] {
+                    tensors.append(.init(name: prefix + t.name, shape: t.shape,
+                                         values: UnsafeBufferPointer(start: arena[t.offset], count: t.count)))
+                }
+            }
+            try SafeTensorsWriter.write(path: tmp + "/trainable.safetensors", tensors: tensors)
+            encoder.forward()  // without dropout
+            try SafeTensorsWriter.write(path: tmp + "/prefix.safetensors", tensors: [
+                .init(name: "prompt_embeddings", shape: [encoder.P, encoder.width],
+                      values: UnsafeBufferPointer(start: encoder.output.base, count: encoder.output.count)),
+            ])
+        } else {
+            try HFModelFolder.save(tm.model, to: tmp + "/model")
+            for f in ["vocab.json", "merges.txt", "tokenizer.json"] where fm.fileExists(atPath: baseModelDir + "/" + f) {
+                try fm.copyItem(atPath: baseModelDir + "/" + f, toPath: tmp + "/model/" + f)
+            }
+            var tensors: [SafeTensorsWriter.Tensor] = []
+            for t in p.tensors where p.active.contains(where: { $0.contains(t.offset) }) {
+                tensors.append(.init(name: "m." + t.name, shape: t.shape, values: UnsafeBufferPointer(start: p.m[t.offset], count: t.count)))
+                tensors.append(.init(name: "v." + t.name, shape: t.shape, values: UnsafeBufferPointer(start: p.v[t.offset], count: t.count)))
+            }
+            try SafeTensorsWriter.write(path: tmp + "/optimizer.safetensors", tensors: tensors)
+        }
+        let state: JSONValue = .object([
+            ("step", .number(Double(trainer.step))),
+            ("optimizer_step", .number(Double(tm.optimizer.step))),
+            ("method", .string(tm.options.method.rawValue)),
+            ("valid_loss", trainer.lastValidLoss.map { .number($0) } ?? .null),
+            ("best_valid_loss", trainer.bestValidLoss.map { .number($0) } ?? .null),
+            ("evals_without_improvement", .number(Double(trainer.evalsWithoutImprovement))),
+            ("is_best", .bool(trainer.lastValidLoss != nil && trainer.lastValidLoss == trainer.bestValidLoss)),
+        ])
+        try AtomicFile.write(Data((state.serialized + "\n").utf8), to: tmp + "/state.json")
+        try? fm.removeItem(atPath: final)
+        guard rename(tmp, final) == 0 else { throw Error(description: "\(final): cannot rename the checkpoint into place") }
+        if trainer.lastValidLoss != nil && trainer.lastValidLoss == trainer.bestValidLoss {
+            try? fm.removeItem(atPath: root + "/best")
+            try fm.createSymbolicLink(atPath: root + "/best", withDestinationPath: dirName(step: trainer.step))
+        }
+        try prune(root: root, keep: trainer.config.keepCheckpoints)
+        return final
+    }
+
+    /// Step directories, oldest first.
+    public static func steps(runDir: String) -> [(step: Int, path: String)] {
+        let root = runDir + "/checkpoints"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        return names.compactMap { n in
+            guard n.hasPrefix("step-"), let s = Int(n.dropFirst(5)) else { return nil }
+            return (s, root + "/" + n)
+        }.sorted { $0.step < $1.step }
+    }
+
+    static func prune(root: String, keep: Int) throws {
+        let best = (try? FileManager.default.destinationOfSymbolicLink(atPath: root + "/best")).map { root + "/" + $0 }
+        let all = steps(runDir: (root as NSString).deletingLastPathComponent)
+        for (_, path) in all.dropLast(max(1, keep)) where path != best {
+            try FileManager.default.removeItem(atPath: path)
+        }
+    }
+
+    /// Loads a checkpoint's tensors and counters into a trainer built with the run's config.
+    public static func load(_ trainer: Trainer, from dir: String) throws {
+        let stateData = FileManager.default.contents(atPath: dir + "/state.json") ?? Data()
+        let state: JSONValue
+        do { state = try JSONParser.parse(bytes: [UInt8](stateData)) } catch {
+            throw Error(description: "\(dir)/state.json: unreadable (\(error))")
+        }
+        guard let step = state["step"]?.int, let optStep = state["optimizer_step"]?.int else {
+            throw Error(description: "\(dir)/state.json: missing step")
+        }
+        let p = trainer.tm.params
+        if trainer.tm.encoder != nil {
+            let f = try SafeTensorsFile(path: dir + "/trainable.safetensors")
+            for t in p.tensors {
+                for (prefix, arena) in [("", p.values), ("m.", p.m), ("v.", p.v)] {
+                    guard let e = f[prefix + t.name], e.shape == t.shape else {
+                        throw Error(description: "\(f.path): tensor '\(prefix + t.name)' missing or not of shape \(t.shape)")
+                    }
+                    try f.read(e, into: arena[t.offset])
+                }
+            }
+        } else {
+            let model = try HFModelFolder.load(dir + "/model")
+            guard model.config == trainer.tm.model.config else { throw Error(description: "\(dir)/model: config differs from the run's model") }
+            trainer.tm.model.params.base.update(from: model.params.base, count: model.layout.total)
+            let f = try SafeTensorsFile(path: dir + "/optimizer.safetensors")
+            for t in p.tensors where p.active.contains(where: { $0.contains(t.offset) }) {
+                try f.read("m." + t.name, into: p.m[t.offset])
+                try f.read("v." + t.name, into: p.v[t.offset])
+            }
+        }
+        trainer.restore(step: step, bestValidLoss: state["best_valid_loss"]?.number,
+                        evalsWithoutImprovement: state["evals_without_improvement"]?.int ?? 0, optimizerStep: optStep)
+    }
+}

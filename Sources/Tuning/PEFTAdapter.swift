@@ -1,0 +1,99 @@
+import Foundation
+import JSON
+import Models
+
+/// A Hugging Face PEFT adapter folder: adapter_config.json + adapter_model.safetensors.
+///
+/// PEFT saves both PrefixTuning (with or without projection: it runs the MLP at save time)
+/// and PromptTuning as one tensor, `prompt_embeddings`: (P, 2·L·C) for a prefix — for
+/// position p, layer l's key is columns 2l·C ..< (2l+1)·C and its value the next C, heads
+/// concatenated — and (P, C) for prompt-tuning embeddings.
+public struct PEFTAdapter: Sendable {
+    public enum Kind: String, Sendable { case prefixTuning = "PREFIX_TUNING", promptTuning = "PROMPT_TUNING" }
+
+    public var kind: Kind
+    public var virtualTokens: Int
+    public var tokenDim: Int
+    public var numLayers: Int
+    public var numHeads: Int
+    /// Whether the adapter was trained with the MLP (informational: the file holds its output).
+    public var prefixProjection: Bool
+    public var encoderHiddenSize: Int
+    public var baseModel: String
+    /// (P, 2·L·C) or (P, C).
+    public var embeddings: [Float]
+
+    public var width: Int { kind == .prefixTuning ? 2 * numLayers * tokenDim : tokenDim }
+
+    public init(kind: Kind, virtualTokens: Int, config: GPT2Config, prefixProjection: Bool, encoderHiddenSize: Int,
+                baseModel: String, embeddings: [Float]) {
+        self.kind = kind; self.virtualTokens = virtualTokens
+        tokenDim = config.nEmbd; numLayers = config.nLayer; numHeads = config.nHead
+        self.prefixProjection = prefixProjection; self.encoderHiddenSize = encoderHiddenSize
+        self.baseModel = baseModel; self.embeddings = embeddings
+        precondition(embeddings.count == virtualTokens * width)
+    }
+
+    public struct Error: Swift.Error, CustomStringConvertible { public let description: String }
+
+    public static func read(_ dir: String) throws -> PEFTAdapter {
+        let cfgPath = dir + "/adapter_config.json"
+        guard let data = FileManager.default.contents(atPath: cfgPath) else {
+            throw Error(description: "\(cfgPath): missing (a PEFT adapter folder holds adapter_config.json and adapter_model.safetensors)")
+        }
+        let cfg: JSONValue
+        do { cfg = try JSONParser.parse(bytes: [UInt8](data)) } catch { throw Error(description: "\(cfgPath): not valid JSON (\(error))") }
+        guard let type = cfg["peft_type"]?.string, let kind = Kind(rawValue: type) else {
+            throw Error(description: "\(cfgPath): peft_type \(cfg["peft_type"]?.serialized ?? "missing") is not PREFIX_TUNING or PROMPT_TUNING")
+        }
+        func int(_ k: String) throws -> Int {
+            guard let v = cfg[k]?.int, v > 0 else { throw Error(description: "\(cfgPath): missing or invalid \(k)") }
+            return v
+        }
+        let P = try int("num_virtual_tokens"), C = try int("token_dim"), L = try int("num_layers"), NH = try int("num_attention_heads")
+        let file = try SafeTensorsFile(path: dir + "/adapter_model.safetensors")
+        let W = kind == .prefixTuning ? 2 * L * C : C
+        guard let e = file["prompt_embeddings"] else {
+            throw Error(description: "\(file.path): no tensor 'prompt_embeddings' (found \(file.names.prefix(5)))")
+        }
+        guard e.shape == [P, W] else {
+            throw Error(description: "\(file.path): 'prompt_embeddings' has shape \(e.shape), expected [\(P), \(W)] from adapter_config.json")
+        }
+        var a = PEFTAdapter(kind: kind, virtualTokens: P, config: GPT2Config(nLayer: L, nHead: NH, nEmbd: C),
+                            prefixProjection: cfg["prefix_projection"]?.bool ?? false,
+                            encoderHiddenSize: cfg["encoder_hidden_size"]?.int ?? C,
+                            baseModel: cfg["base_model_name_or_path"]?.string ?? "", embeddings: try file.floats("prompt_embeddings"))
+        a.numHeads = NH
+        return a
+    }
+
+    /// Refuses an adapter made for another model size (token_dim, num_layers, num_attention_heads).
+    public func check(against config: GPT2Config, path: String) throws {
+        guard tokenDim == config.nEmbd, numLayers == config.nLayer, numHeads == config.nHead else {
+            throw Error(description: "\(path): adapter made for a model with token_dim \(tokenDim), num_layers \(numLayers), num_attention_heads \(numHeads); this model has n_embd \(config.nEmbd), n_layer \(config.nLayer), n_head \(config.nHead)")
+        }
+    }
+
+    public func write(_ dir: String) throws {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        var pairs: [(String, JSONValue)] = [
+            ("peft_type", .string(kind.rawValue)), ("task_type", .string("CAUSAL_LM")),
+            ("base_model_name_or_path", .string(baseModel)), ("revision", .null), ("inference_mode", .bool(true)),
+            ("num_virtual_tokens", .number(Double(virtualTokens))), ("token_dim", .number(Double(tokenDim))),
+            ("num_transformer_submodules", .number(1)), ("num_attention_heads", .number(Double(numHeads))),
+            ("num_layers", .number(Double(numLayers))), ("modules_to_save", .null), ("auto_mapping", .null),
+        ]
+        if kind == .prefixTuning {
+            pairs += [("encoder_hidden_size", .number(Double(encoderHiddenSize))), ("prefix_projection", .bool(prefixProjection))]
+        } else {
+            pairs += [("prompt_tuning_init", .string("RANDOM")), ("prompt_tuning_init_text", .null), ("tokenizer_name_or_path", .null),
+                      ("tokenizer_kwargs", .null)]
+        }
+        try AtomicFile.write(Data((JSONValue.object(pairs).serialized + "\n").utf8), to: dir + "/adapter_config.json")
+        try embeddings.withUnsafeBufferPointer { buf in
+            try SafeTensorsWriter.write(path: dir + "/adapter_model.safetensors",
+                                        tensors: [.init(name: "prompt_embeddings", shape: [virtualTokens, width], values: buf)],
+                                        metadata: ["format": "pt"])
+        }
+    }
+}
