@@ -16,10 +16,13 @@ import Darwin
 /// - keyRows: (B, T) — the store row of each query's own position; it attends to rows
 ///   0 ... keyRows[b,t]. nil means past + t (a cache holding `past` earlier positions).
 /// - mask: (B, maskStride) bytes, nonzero where row r may be attended to; nil for all.
+/// - dropScale: (B, NH, T, Tk) attention-dropout factors (0 or 1/(1−p)) applied to the
+///   probabilities when mixing values; `att` keeps the probabilities before dropout.
 /// A query with no row left (a padding row) gets zeros.
 public func attentionForward(out: Buf, att: Buf, q: CBuf, qStride: Int,
                              keys: CBuf, values: CBuf, kvBatchStride: Int,
                              mask: UnsafePointer<UInt8>?, maskStride: Int, keyRows: UnsafePointer<Int32>? = nil,
+                             dropScale: CBuf? = nil,
                              B: Int, T: Int, past: Int, Tk: Int? = nil, C: Int, NH: Int) {
     let hs = C / NH
     let Tk = Tk ?? past + T
@@ -54,9 +57,11 @@ public func attentionForward(out: Buf, att: Buf, q: CBuf, qStride: Int,
                 sum += e
             }
             let inv = 1 / sum
+            let drop = dropScale.map { $0 + (bh * T + t) * Tk }
             for r in 0...last {
                 row[r] *= inv
-                if row[r] != 0 { axpy(row[r], vb + r * C, o, hs) }
+                let w = drop.map { row[r] * $0[r] } ?? row[r]
+                if w != 0 { axpy(w, vb + r * C, o, hs) }
             }
         }
     }
@@ -66,9 +71,9 @@ public func attentionForward(out: Buf, att: Buf, q: CBuf, qStride: Int,
 /// - dq: (B, T, qStride), accumulated into at the query columns.
 /// - dkeys, dvalues: (B, Tk, C) laid out as keys (kvBatchStride must be Tk·C), accumulated into.
 /// - dout: (B, T, C); att: the forward's probabilities. Same legend as the forward.
-/// - scratch: (B·NH·Tk) floats.
+/// - scratch: (B·NH·Tk) floats. dropScale: the forward's attention-dropout factors, or nil.
 public func attentionBackward(dq: Buf, dkeys: Buf, dvalues: Buf, dout: CBuf, scratch: Buf,
-                              q: CBuf, qStride: Int, keys: CBuf, values: CBuf, att: CBuf,
+                              q: CBuf, qStride: Int, keys: CBuf, values: CBuf, att: CBuf, dropScale: CBuf? = nil,
                               keyRows: UnsafePointer<Int32>?, B: Int, T: Int, past: Int, Tk: Int, C: Int, NH: Int) {
     let hs = C / NH
     let scale = 1 / sqrtf(Float(hs))
@@ -86,11 +91,13 @@ public func attentionBackward(dq: Buf, dkeys: Buf, dvalues: Buf, dout: CBuf, scr
                 let qt = q + (b * T + t) * qStride + h * hs
                 let dqt = dq + (b * T + t) * qStride + h * hs
                 var s: Float = 0
+                let drop = dropScale.map { $0 + (bh * T + t) * Tk }
                 for r in 0...last {
                     let p = row[r]
                     if p == 0 { da[r] = 0; continue }
-                    axpy(p, dot_, dvb + r * C, hs)
-                    da[r] = dot(dot_, vb + r * C, hs)
+                    let m = drop.map { $0[r] } ?? 1
+                    axpy(p * m, dot_, dvb + r * C, hs)
+                    da[r] = dot(dot_, vb + r * C, hs) * m
                     s += p * da[r]
                 }
                 for r in 0...last {

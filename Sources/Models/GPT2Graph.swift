@@ -17,6 +17,9 @@ public final class GPT2Graph {
     let acts: FloatArena
     let grads: FloatArena
     let mask: UnsafeMutablePointer<UInt8>
+    /// Dropout factors (0 or 1/(1−p)), allocated on first use: embeddings (N·C), then per
+    /// layer attention (ATT), attention output (N·C) and MLP output (N·C).
+    var dropMasks: FloatArena? = nil
     let rowsInt: UnsafeMutablePointer<Int32>  // keyRows, then target ids (scratch copies)
     let o: Offsets
 
@@ -32,7 +35,10 @@ public final class GPT2Graph {
         let lnf: Int, lnfMean: Int, lnfRstd: Int, total: Int
         // gradient scratch (in `grads`)
         let dres = 0, dln: Int, dqkv: Int, datty: Int, dfch: Int, dkeys: Int, dvalues: Int, attScratch: Int
-        let gathered: Int, dgathered: Int, losses: Int, weights: Int, headScratch: Int, gradTotal: Int
+        let gathered: Int, dgathered: Int, losses: Int, weights: Int, headScratch: Int, dmasked: Int, gradTotal: Int
+        var dropPerLayer: Int { ATT + 2 * N * C }
+        var dropTotal: Int { N * C + nLayer * dropPerLayer }
+        let nLayer: Int
 
         init(config c: GPT2Config, B: Int, T: Int, P: Int, chunk: Int) {
             let N = B * T, C = c.nEmbd, F = c.innerDim, Tk = T + P
@@ -75,7 +81,9 @@ public final class GPT2Graph {
             losses = g; g += N
             weights = g; g += N
             headScratch = g; g += chunk * c.vocabSize
+            dmasked = g; g += N * C
             gradTotal = g
+            nLayer = c.nLayer
         }
         func layer(_ l: Int) -> Int { layersBase + l * perLayer }
     }
@@ -100,12 +108,35 @@ public final class GPT2Graph {
         UnsafeBufferPointer(start: grads[o.losses], count: count)
     }
 
+    /// GPT-2's dropout (embd_pdrop, attn_pdrop and resid_pdrop at one rate), as in training
+    /// mode in transformers; the masks come from `seed` alone.
+    public struct Dropout: Sendable {
+        public var rate: Float
+        public var seed: UInt64
+        public init(rate: Float, seed: UInt64) { self.rate = rate; self.seed = seed }
+    }
+
+    /// Draws the dropout factors for a batch of B·T rows and Tk keys.
+    func drawDropout(_ d: Dropout, N: Int, Tk: Int, B: Int, T: Int) -> UnsafeMutablePointer<Float> {
+        if dropMasks == nil { dropMasks = FloatArena(count: o.dropTotal) }
+        let m = dropMasks!.base
+        let keep = 1 / (1 - d.rate), C = model.config.nEmbd, NH = model.config.nHead
+        // One stream per layer, so the masks of a given layer do not depend on thread count.
+        for part in 0...model.config.nLayer {
+            var rng = SplitMix64(seed: d.seed &+ 0x5851_F42D_4C95_7F2D &* UInt64(part + 1))
+            let (base, count) = part == 0 ? (0, N * C) : (N * C + (part - 1) * o.dropPerLayer, B * NH * T * Tk + 2 * N * C)
+            for i in 0..<count { m[base + i] = rng.nextUniform() < d.rate ? 0 : keep }
+        }
+        return m
+    }
+
     /// Forward pass and loss; with `backward`, also the gradients.
     /// Returns Σ weight·NLL over the batch's targets (the loss the gradients are of).
     @discardableResult
     public func run(_ batch: GraphBatch, virtualKV: UnsafePointer<Float>? = nil, virtualEmbeds: UnsafePointer<Float>? = nil,
                     backward: Bool, weightGrads: UnsafeMutablePointer<Float>? = nil, trainable: TrainableWeights? = nil,
-                    dVirtualKV: UnsafeMutablePointer<Float>? = nil, dVirtualEmbeds: UnsafeMutablePointer<Float>? = nil) -> Double {
+                    dVirtualKV: UnsafeMutablePointer<Float>? = nil, dVirtualEmbeds: UnsafeMutablePointer<Float>? = nil,
+                    dropout: Dropout? = nil) -> Double {
         let cfg = model.config
         let B = batch.B, T = batch.T, N = B * T, C = cfg.nEmbd, F = cfg.innerDim, L = cfg.nLayer, NH = cfg.nHead
         let Pv = batch.virtualRows, Tk = batch.Tk, V = cfg.vocabSize
@@ -133,6 +164,12 @@ public final class GPT2Graph {
             }
         }
         let eps = cfg.layerNormEpsilon
+        let drop: UnsafeMutablePointer<Float>? = dropout.flatMap { $0.rate > 0 ? drawDropout($0, N: N, Tk: Tk, B: B, T: T) : nil }
+        // Dropout factors of layer l: attention probabilities, then the two residual branches.
+        func dropAtt(_ l: Int) -> UnsafeMutablePointer<Float>? { drop.map { $0 + N * C + l * o.dropPerLayer } }
+        func dropAttOut(_ l: Int) -> UnsafeMutablePointer<Float>? { drop.map { $0 + N * C + l * o.dropPerLayer + B * NH * T * Tk } }
+        func dropMLPOut(_ l: Int) -> UnsafeMutablePointer<Float>? { drop.map { $0 + N * C + l * o.dropPerLayer + B * NH * T * Tk + N * C } }
+        if let drop { scaleInPlace(a + o.encoded, by: drop, N * C) }
         for l in 0..<L {
             let w = lay.layers[l], la = a + o.layer(l)
             let x = l == 0 ? a + o.encoded : a + o.layer(l - 1) + o.res3
@@ -153,15 +190,17 @@ public final class GPT2Graph {
                 }
             }
             attentionForward(out: la + o.atty, att: la + o.att, q: la + o.qkv, qStride: 3 * C, keys: keys, values: values,
-                             kvBatchStride: Tk * C, mask: mask, maskStride: Tk, keyRows: keyRows,
+                             kvBatchStride: Tk * C, mask: mask, maskStride: Tk, keyRows: keyRows, dropScale: dropAtt(l),
                              B: B, T: T, past: 0, Tk: Tk, C: C, NH: NH)
             matmulForward(out: g + o.dln, inp: la + o.atty, weight: p + w.attprojw, bias: p + w.attprojb, BT: N, C: C, OC: C)
+            if let d = dropAttOut(l) { scaleInPlace(g + o.dln, by: d, N * C) }
             residualForward(out: la + o.res2, a: x, b: g + o.dln, N: N * C)
             layernormForward(out: la + o.ln2, mean: la + o.ln2Mean, rstd: la + o.ln2Rstd, inp: la + o.res2,
                              weight: p + w.ln2w, bias: p + w.ln2b, N: N, C: C, eps: eps)
             matmulForward(out: la + o.fch, inp: la + o.ln2, weight: p + w.fcw, bias: p + w.fcb, BT: N, C: C, OC: F)
             geluForward(out: la + o.fchGelu, inp: la + o.fch, N: N * F)
             matmulForward(out: g + o.dln, inp: la + o.fchGelu, weight: p + w.fcprojw, bias: p + w.fcprojb, BT: N, C: F, OC: C)
+            if let d = dropMLPOut(l) { scaleInPlace(g + o.dln, by: d, N * C) }
             residualForward(out: la + o.res3, a: la + o.res2, b: g + o.dln, N: N * C)
         }
         let last = a + o.layer(L - 1) + o.res3
@@ -199,23 +238,25 @@ public final class GPT2Graph {
             let x = l == 0 ? a + o.encoded : a + o.layer(l - 1) + o.res3
             let gw = tw.layers[l] ? grad : nil
             // MLP branch: res3 = res2 + fcproj(gelu(fc(ln2(res2)))).
+            let dMLPOut = maskedGradient(dres, dropMLPOut(l), into: g + o.dmasked, N * C)
             matmulBackward(dinp: g + o.dfch, dweight: gw.map { $0 + w.fcprojw }, dbias: gw.map { $0 + w.fcprojb },
-                           dout: dres, inp: la + o.fchGelu, weight: p + w.fcprojw, BT: N, C: F, OC: C)
+                           dout: dMLPOut, inp: la + o.fchGelu, weight: p + w.fcprojw, BT: N, C: F, OC: C)
             geluBackward(dinp: g + o.dfch, inp: la + o.fch, dout: g + o.dfch, N: N * F)
             matmulBackward(dinp: dln, dweight: gw.map { $0 + w.fcw }, dbias: gw.map { $0 + w.fcb },
                            dout: g + o.dfch, inp: la + o.ln2, weight: p + w.fcw, BT: N, C: C, OC: F)
             layernormBackward(dinp: dres, dweight: gw.map { $0 + w.ln2w }, dbias: gw.map { $0 + w.ln2b }, dout: dln,
                               inp: la + o.res2, weight: p + w.ln2w, mean: la + o.ln2Mean, rstd: la + o.ln2Rstd, N: N, C: C)
             // Attention branch: res2 = x + attproj(attention(qkv(ln1(x)))).
+            let dAttOut = maskedGradient(dres, dropAttOut(l), into: g + o.dmasked, N * C)
             matmulBackward(dinp: g + o.datty, dweight: gw.map { $0 + w.attprojw }, dbias: gw.map { $0 + w.attprojb },
-                           dout: dres, inp: la + o.atty, weight: p + w.attprojw, BT: N, C: C, OC: C)
+                           dout: dAttOut, inp: la + o.atty, weight: p + w.attprojw, BT: N, C: C, OC: C)
             let dq = g + o.dqkv, dk = g + o.dkeys, dv = g + o.dvalues
             dq.update(repeating: 0, count: N * 3 * C)
             dk.update(repeating: 0, count: B * Tk * C)
             dv.update(repeating: 0, count: B * Tk * C)
             attentionBackward(dq: dq, dkeys: dk, dvalues: dv, dout: g + o.datty, scratch: g + o.attScratch,
                               q: la + o.qkv, qStride: 3 * C, keys: la + o.keys, values: la + o.values, att: la + o.att,
-                              keyRows: keyRows, B: B, T: T, past: 0, Tk: Tk, C: C, NH: NH)
+                              dropScale: dropAtt(l), keyRows: keyRows, B: B, T: T, past: 0, Tk: Tk, C: C, NH: NH)
             for b in 0..<B {
                 for t in 0..<T {
                     let row = Int(batch.keyRows[b * T + t]), d = dq + (b * T + t) * 3 * C
@@ -235,6 +276,7 @@ public final class GPT2Graph {
             layernormBackward(dinp: dres, dweight: gw.map { $0 + w.ln1w }, dbias: gw.map { $0 + w.ln1b }, dout: dln,
                               inp: x, weight: p + w.ln1w, mean: la + o.ln1Mean, rstd: la + o.ln1Rstd, N: N, C: C)
         }
+        if needsInput && lowest == 0, let drop { scaleInPlace(dres, by: drop, N * C) }
         if needsInput && lowest == 0 {
             batch.tokens.withUnsafeBufferPointer { tok in
                 batch.positions.withUnsafeBufferPointer { pos in
@@ -246,4 +288,19 @@ public final class GPT2Graph {
         }
         return loss
     }
+}
+
+/// x[i] *= s[i].
+@inline(__always)
+func scaleInPlace(_ x: UnsafeMutablePointer<Float>, by s: UnsafePointer<Float>, _ n: Int) {
+    for i in 0..<n { x[i] *= s[i] }
+}
+
+/// The gradient through a dropout: g·scale into `scratch`, or g itself when there is none.
+@inline(__always)
+func maskedGradient(_ g: UnsafeMutablePointer<Float>, _ scale: UnsafeMutablePointer<Float>?,
+                    into scratch: UnsafeMutablePointer<Float>, _ n: Int) -> UnsafeMutablePointer<Float> {
+    guard let scale else { return g }
+    for i in 0..<n { scratch[i] = g[i] * scale[i] }
+    return scratch
 }

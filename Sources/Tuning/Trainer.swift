@@ -74,7 +74,9 @@ public final class Trainer {
             let batches = zip(groups, weights).map { BatchBuilder.build($0, weights: $1, eos: eos, options: config.method) }
             let lr = schedule.lr(at: step)
             dropout?.draw(seed: config.seed, step: step)
-            let loss = tm.computeGradients(batches, dropout: dropout)
+            let modelDropout = config.method.method == .finetune && config.dropout > 0
+                ? GPT2Graph.Dropout(rate: config.dropout, seed: config.seed ^ (0xA076_1D64_78BD_642F &* UInt64(step + 1))) : nil
+            let loss = tm.computeGradients(batches, dropout: dropout, modelDropout: modelDropout)
             guard loss.isFinite else { throw NonFiniteLoss(step: step + 1, loss: loss, lr: lr) }
             let norm = tm.update(lr: lr, maxNorm: config.maxGradNorm)
             step += 1

@@ -19,6 +19,9 @@ public struct TrainingConfig: Sendable, Equatable, Codable {
     public var evalEvery: Int? = nil
     /// Stop after N evaluations without improvement (nil: never).
     public var earlyStop: Int? = nil
+    /// Dropout inside GPT-2 (embeddings, attention, residual branches) for finetune only:
+    /// the frozen model of prefix, embedding and infix runs without it, as the original code.
+    public var dropout: Float = 0.1
     /// Dropout on the prefix activations (prefix, infix) or virtual embeddings.
     public var prefixDropout: Float = 0
     /// Initialisation: "random" or "words:TEXT".

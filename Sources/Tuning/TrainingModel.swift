@@ -46,7 +46,10 @@ public final class TrainingModel: @unchecked Sendable {
 
     /// Forward and backward over the micro-batches of one step; gradients accumulate.
     /// Returns the step's loss (Σ weight·NLL).
-    public func computeGradients(_ microBatches: [GraphBatch], dropout: PrefixDropout? = nil) -> Double {
+    /// `modelDropout` (fine-tuning) is GPT-2's own dropout; micro-batch k draws its masks from
+    /// the seed + k.
+    public func computeGradients(_ microBatches: [GraphBatch], dropout: PrefixDropout? = nil,
+                                 modelDropout: GPT2Graph.Dropout? = nil) -> Double {
         params.zeroGrads()
         encoder?.forward()
         if let e = encoder {
@@ -54,8 +57,9 @@ public final class TrainingModel: @unchecked Sendable {
             dropout?.apply(e.output.base)
         }
         var loss = 0.0
-        for batch in microBatches {
-            loss += run(batch, backward: true)
+        for (k, batch) in microBatches.enumerated() {
+            let d = modelDropout.map { GPT2Graph.Dropout(rate: $0.rate, seed: $0.seed &+ UInt64(k)) }
+            loss += run(batch, backward: true, dropout: d)
         }
         if let e = encoder {
             dropout?.apply(e.doutput.base)  // the same mask, by the chain rule
@@ -70,13 +74,14 @@ public final class TrainingModel: @unchecked Sendable {
         return run(batch, backward: false)
     }
 
-    private func run(_ batch: GraphBatch, backward: Bool) -> Double {
+    private func run(_ batch: GraphBatch, backward: Bool, dropout: GPT2Graph.Dropout? = nil) -> Double {
         let kv = options.method.usesVirtualKV
         let out = encoder.map { UnsafePointer($0.output.base) }
         let dout = encoder?.doutput.base
         return graph.run(batch, virtualKV: kv ? out : nil, virtualEmbeds: kv ? nil : out, backward: backward,
                          weightGrads: options.method == .finetune ? params.grads.base : nil, trainable: trainable,
-                         dVirtualKV: kv ? dout : nil, dVirtualEmbeds: kv ? nil : dout)
+                         dVirtualKV: kv ? dout : nil, dVirtualEmbeds: kv ? nil : dout,
+                         dropout: options.method == .finetune ? dropout : nil)
     }
 
     /// Clips the gradients to norm `maxNorm` and takes one AdamW step; returns the norm before clipping.

@@ -220,9 +220,7 @@ struct Train: ParsableCommand {
         c.earlyStop = earlyStop
         if let prefixDropout { c.prefixDropout = prefixDropout }
         if let `init` { c.initialization = `init` }
-        if let dropout, dropout > 0, c.method.method == .finetune {
-            throw CLIError("--dropout \(dropout): dropout inside GPT-2 is not implemented yet; fine-tuning runs without it (pass --dropout 0)")
-        }
+        if let dropout { c.dropout = dropout }
         return c
     }
 
@@ -236,6 +234,7 @@ struct Train: ParsableCommand {
         guard c.checkpointEvery >= 1, c.keepCheckpoints >= 1 else { throw CLIError("--checkpoint-every and --keep-checkpoints must be at least 1") }
         guard c.method.midDim >= 1 else { throw CLIError("--mid-dim must be at least 1") }
         guard (0..<1).contains(c.prefixDropout) else { throw CLIError("--prefix-dropout must be in [0, 1)") }
+        guard (0..<1).contains(c.dropout) else { throw CLIError("--dropout must be in [0, 1)") }
         guard c.initialization == "random" || c.initialization.hasPrefix("words:") else {
             throw CLIError("--init \(c.initialization): expected random or words:TEXT")
         }
