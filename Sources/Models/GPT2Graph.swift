@@ -88,8 +88,12 @@ public final class GPT2Graph {
         func layer(_ l: Int) -> Int { layersBase + l * perLayer }
     }
 
-    public init(model: GPT2Model, maxBatch: Int, maxT: Int, maxVirtual: Int = 0, headChunk: Int = 64) {
+    /// `headChunk` rows go through the vocabulary at a time: measured on GPT-2 small, 320-row
+    /// chunks run the head's GEMMs at 233–246 GFLOP/s against 182–204 for 64 rows (8% of a
+    /// prefix step), for a (chunk × V) scratch of 64 MB.
+    public init(model: GPT2Model, maxBatch: Int, maxT: Int, maxVirtual: Int = 0, headChunk: Int = 320) {
         self.model = model
+        let headChunk = max(1, min(headChunk, maxBatch * maxT))
         maxB = maxBatch; self.maxT = maxT; self.maxVirtual = maxVirtual; self.headChunk = headChunk
         o = Offsets(config: model.config, B: maxBatch, T: maxT, P: maxVirtual, chunk: headChunk)
         acts = FloatArena(count: o.total)

@@ -48,12 +48,16 @@ public struct AdamW: Sendable {
         let (b1, b2, eps, decay) = (beta1, beta2, eps, 1 - lr * weightDecay)
         for r in p.active {
             let w = p.values[r.lowerBound], g = p.grads[r.lowerBound], m = p.m[r.lowerBound], v = p.v[r.lowerBound]
-            parallelFor(r.count, minChunk: 65536) { i in
-                g[i] *= gradScale
-                w[i] *= decay
-                m[i] = b1 * m[i] + (1 - b1) * g[i]
-                v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
-                w[i] -= stepSize * m[i] / (sqrtf(v[i]) / bc2Sqrt + eps)
+            // Blocks of contiguous elements, so the inner loop vectorises (a closure call per
+            // element does not): this pass is memory-bound over every trainable weight.
+            let block = 16384
+            parallelFor((r.count + block - 1) / block) { k in
+                for i in (k * block)..<min(r.count, (k + 1) * block) {
+                    let gi = g[i] * gradScale
+                    m[i] = b1 * m[i] + (1 - b1) * gi
+                    v[i] = b2 * v[i] + (1 - b2) * gi * gi
+                    w[i] = w[i] * decay - stepSize * m[i] / (sqrtf(v[i]) / bc2Sqrt + eps)
+                }
             }
         }
     }

@@ -20,7 +20,7 @@ public final class TrainingModel: @unchecked Sendable {
         let L = model.config.nLayer
         let P = options.method == .finetune ? 0 : options.prefixLength
         let lead = options.method == .embedding ? P : 0
-        graph = GPT2Graph(model: model, maxBatch: maxBatch, maxT: maxT + lead, maxVirtual: options.virtualKVRows, headChunk: 64)
+        graph = GPT2Graph(model: model, maxBatch: maxBatch, maxT: maxT + lead, maxVirtual: options.virtualKVRows)
         if options.method == .finetune {
             encoder = nil
             if let top = options.trainTopLayers {

@@ -30,16 +30,17 @@ func median(_ xs: [Double]) -> Double {
 }
 
 /// sgemm GFLOP/s at a GPT-2 MLP shape (M×K·K×N), the machine's practical ceiling.
-func measureSgemm(M: Int, N: Int, K: Int, repeats: Int = 7) -> Double {
+func measureSgemm(M: Int, N: Int, K: Int, transA: Bool = false, transB: Bool = false, repeats: Int = 7) -> Double {
     let a = UnsafeMutablePointer<Float>.allocate(capacity: M * K); a.initialize(repeating: 0.01, count: M * K)
     let b = UnsafeMutablePointer<Float>.allocate(capacity: K * N); b.initialize(repeating: 0.02, count: K * N)
     let c = UnsafeMutablePointer<Float>.allocate(capacity: M * N); c.initialize(repeating: 0, count: M * N)
     defer { a.deallocate(); b.deallocate(); c.deallocate() }
-    BLAS.sgemm(transA: false, transB: false, M: M, N: N, K: K, A: a, lda: K, B: b, ldb: N, C: c, ldc: N)
+    let lda = transA ? M : K, ldb = transB ? K : N
+    BLAS.sgemm(transA: transA, transB: transB, M: M, N: N, K: K, A: a, lda: lda, B: b, ldb: ldb, C: c, ldc: N)
     var times: [Double] = []
     for _ in 0..<repeats {
         let t0 = now()
-        BLAS.sgemm(transA: false, transB: false, M: M, N: N, K: K, A: a, lda: K, B: b, ldb: N, C: c, ldc: N)
+        BLAS.sgemm(transA: transA, transB: transB, M: M, N: N, K: K, A: a, lda: lda, B: b, ldb: ldb, C: c, ldc: N)
         times.append(now() - t0)
     }
     return 2 * Double(M) * Double(N) * Double(K) / median(times) / 1e9
@@ -53,10 +54,23 @@ struct BenchSgemm: ParsableCommand {
     func run() throws {
         try engine.apply()
         var results: [(String, Double)] = []
-        for (m, k, n) in [(320, 768, 768), (320, 768, 3072), (320, 3072, 768), (320, 768, 50257)] {
-            let g = measureSgemm(M: m, N: n, K: k)
-            results.append(("\(m)x\(k)x\(n)", g))
-            if !json { print(String(format: "sgemm %@  %6.1f GFLOP/s", "\(m)x\(k)x\(n)".padding(toLength: 16, withPad: " ", startingAt: 0), g)) }
+        // The shapes of a GPT-2 small step at batch 5 × 64 (M = 320 rows): forward (NN), the
+        // input gradients (NT: dout · Wᵀ), weight gradients (TN: inpᵀ · dout), and the head.
+        let shapes: [(String, Int, Int, Int, Bool, Bool)] = [
+            ("qkv fwd", 320, 768, 2304, false, false), ("attproj fwd", 320, 768, 768, false, false),
+            ("fc fwd", 320, 768, 3072, false, false), ("fcproj fwd", 320, 3072, 768, false, false),
+            ("head fwd", 64, 768, 50257, false, true), ("head fwd", 160, 768, 50257, false, true), ("head fwd", 320, 768, 50257, false, true),
+            ("head dh", 160, 50257, 768, false, false), ("head dh", 320, 50257, 768, false, false),
+            ("qkv dinp", 320, 2304, 768, false, true), ("attproj dinp", 320, 768, 768, false, true),
+            ("fc dinp", 320, 3072, 768, false, true), ("fcproj dinp", 320, 768, 3072, false, true),
+            ("head dh", 64, 50257, 768, false, false),
+            ("fc dweight", 768, 320, 3072, true, false), ("head dwte", 50257, 64, 768, true, false),
+        ]
+        for (name, m, k, n, ta, tb) in shapes {
+            let g = measureSgemm(M: m, N: n, K: k, transA: ta, transB: tb)
+            let label = "\(name) \(m)x\(k)x\(n)\(ta ? " Aᵀ" : "")\(tb ? " Bᵀ" : "")"
+            results.append((label, g))
+            if !json { print(String(format: "sgemm %@ %6.1f GFLOP/s", label.padding(toLength: 34, withPad: " ", startingAt: 0), g)) }
         }
         if json { print(JSONValue.object(results.map { ($0.0, .number(($0.1 * 10).rounded() / 10)) }).serialized) }
     }
