@@ -1,0 +1,63 @@
+import Foundation
+
+/// Resolves a dataset spec — a file or folder, optionally `:split` — to a dataset, telling
+/// the format from the extension and, failing that, the first character of the content.
+///
+/// - `.csv`: E2E; `.xml` or a folder of them: WebNLG 2017; `.json`: DART; `.jsonl`: pairs.
+/// - A folder with split subfolders (WebNLG's `train/`, `dev/`, `test/`) or split files
+///   (E2E's `trainset.csv`, `devset.csv`, `testset_w_refs.csv`; `train.jsonl`, `valid.jsonl`,
+///   `test.jsonl`) needs `:split` (`train`, `dev`/`valid`, `test`).
+public enum DatasetSpec {
+    static let splitFiles: [String: [String]] = [
+        "train": ["train", "trainset.csv", "train.jsonl", "train.json"],
+        "dev": ["dev", "valid", "devset.csv", "dev.jsonl", "valid.jsonl", "dev.json"],
+        "valid": ["valid", "dev", "valid.jsonl", "devset.csv", "dev.jsonl", "dev.json"],
+        "test": ["test", "testset_w_refs.csv", "testset.csv", "test.jsonl", "test.json"],
+    ]
+
+    public static func load(_ spec: String) throws -> Dataset {
+        let fm = FileManager.default
+        var path = spec, split: String? = nil
+        if !fm.fileExists(atPath: spec), let colon = spec.lastIndex(of: ":") {
+            path = String(spec[..<colon])
+            split = String(spec[spec.index(after: colon)...])
+        }
+        var isDir: ObjCBool = false
+        guard fm.fileExists(atPath: path, isDirectory: &isDir) else { throw DataFileError(path: path, "no such file or folder") }
+        if isDir.boolValue {
+            let names = Set((try? fm.contentsOfDirectory(atPath: path)) ?? [])
+            if let split {
+                guard let candidates = splitFiles[split] else {
+                    throw DataFileError(path: path, "unknown split '\(split)' (train, dev, valid or test)")
+                }
+                guard let name = candidates.first(where: names.contains) else {
+                    throw DataFileError(path: path, "no '\(split)' split here (looked for \(candidates.joined(separator: ", ")))")
+                }
+                var d = try load(path + "/" + name)
+                d.name = (path as NSString).lastPathComponent + ":" + split
+                return d
+            }
+            let splits = splitFiles.keys.filter { s in splitFiles[s]!.contains(where: names.contains) }.sorted()
+            let hasXML = names.contains { $0.hasSuffix(".xml") }
+            if !splits.isEmpty && !hasXML {
+                throw DataFileError(path: path, "holds several splits (\(splits.joined(separator: ", "))); name one as \(path):SPLIT")
+            }
+            return try WebNLGReader.read(folderOrFile: path)
+        }
+        if split != nil { throw DataFileError(path: path, "is a file; ':\(split!)' applies to folders") }
+        switch (path as NSString).pathExtension.lowercased() {
+        case "csv": return try E2EReader.read(path: path)
+        case "xml": return try WebNLGReader.read(folderOrFile: path)
+        case "jsonl": return try JSONLReader.read(path: path)
+        case "json": return try DARTReader.read(path: path)
+        default:
+            let head = (fm.contents(atPath: path)?.prefix(256)).map { [UInt8]($0) } ?? []
+            switch head.first(where: { $0 > 0x20 }) {
+            case UInt8(ascii: "<"): return try WebNLGReader.read(folderOrFile: path)
+            case UInt8(ascii: "["): return try DARTReader.read(path: path)
+            case UInt8(ascii: "{"): return try JSONLReader.read(path: path)
+            default: return try E2EReader.read(path: path)
+            }
+        }
+    }
+}

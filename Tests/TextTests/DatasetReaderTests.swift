@@ -1,0 +1,90 @@
+import Foundation
+import XCTest
+import Text
+import TestSupport
+
+final class DatasetReaderTests: XCTestCase {
+    let data = TestPaths.shared + "/data"
+
+    func testE2EGroupsReferencesAndLinearisesAsThePaper() throws {
+        let dev = try DatasetSpec.load(data + "/e2e/devset.csv")
+        XCTAssertEqual(dev.examples.count, 547)
+        XCTAssertEqual(dev.examples.reduce(0) { $0 + $1.references.count }, 4672)
+        let first = dev.examples[0]
+        XCTAssertEqual(first.raw, "name[Alimentum], area[city centre], familyFriendly[no]")
+        XCTAssertEqual(first.source, "name : Alimentum | area : city centre | family friendly : no")
+        XCTAssertEqual(first.references.first, "There is a place in the city centre, Alimentum, that is not family-friendly.")
+        let test = try DatasetSpec.load(data + "/e2e:test")
+        XCTAssertEqual(test.examples.count, 630)
+        XCTAssertEqual(test.examples.reduce(0) { $0 + $1.references.count }, 4693)
+        // Every slot name of the data maps as the paper's files write them.
+        let slots = Set(dev.examples.flatMap { E2EReader.parseMR($0.raw)!.map(\.0) })
+        XCTAssertEqual(slots, ["name", "eatType", "food", "priceRange", "customer rating", "area", "familyFriendly", "near"])
+        XCTAssertEqual(E2EReader.linearise(E2EReader.parseMR("name[The Eagle], eatType[coffee shop], priceRange[£20-25], customer rating[3 out of 5], near[Burger King]")!),
+                       "name : The Eagle | Type : coffee shop | price : £20-25 | customer rating : 3 out of 5 | near : Burger King")
+    }
+
+    func testWebNLGReadsTriplesCategoriesAndReferences() throws {
+        let train = try DatasetSpec.load(data + "/webnlg2017:train")
+        XCTAssertEqual(train.examples.count, 6940)
+        XCTAssertEqual(train.examples.reduce(0) { $0 + $1.references.count }, 18102)
+        let dev = try DatasetSpec.load(data + "/webnlg2017:dev")
+        XCTAssertEqual(dev.examples.count, 872)
+        let e = dev.examples[0]
+        XCTAssertEqual(e.id, "Airport/Id1")
+        XCTAssertEqual(e.source, "Aarhus : leaderName : Jacob Bundsgaard")
+        XCTAssertEqual(e.references.first, "The leader of Aarhus is Jacob Bundsgaard.")
+        XCTAssertEqual(e.seen, true)
+        XCTAssertEqual(WebNLGReader.lineariseTriple("Adolfo_Suárez_Madrid–Barajas_Airport | runwayLength | 3500.0"),
+                       "Adolfo Suárez Madrid–Barajas Airport : runwayLength : 3500.0")
+    }
+
+    func testDARTAndJSONL() throws {
+        let dir = TestPaths.tempDir("dart")
+        try """
+        [{"tripleset": [["Mars_Hill_College", "JOINED", "1973"], ["Mars Hill College", "LOCATION", "Mars Hill, NC"]],
+          "subtree_was_extended": false,
+          "annotations": [{"source": "WikiSQL_decl_sents", "text": "A school from Mars Hill, NC, joined in 1973."},
+                          {"source": "WikiSQL_decl_sents", "text": "Mars Hill College joined in 1973."}]}]
+        """.write(toFile: dir + "/dart.json", atomically: true, encoding: .utf8)
+        let d = try DatasetSpec.load(dir + "/dart.json")
+        XCTAssertEqual(d.examples.count, 1)
+        XCTAssertEqual(d.examples[0].source, "Mars Hill College : JOINED : 1973 | Mars Hill College : LOCATION : Mars Hill, NC")
+        XCTAssertEqual(d.examples[0].references.count, 2)
+        XCTAssertEqual(d.examples[0].category, "WikiSQL_decl_sents")
+
+        try """
+        {"source": "a", "target": "x"}
+        {"source": "a", "target": "y"}
+        {"document": "long text", "summary": "short"}
+        """.write(toFile: dir + "/d.jsonl", atomically: true, encoding: .utf8)
+        let j = try DatasetSpec.load(dir + "/d.jsonl")
+        XCTAssertEqual(j.examples.map(\.references), [["x", "y"], ["short"]])
+    }
+
+    func expectError(_ spec: String, _ needle: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertThrowsError(try DatasetSpec.load(spec), file: file, line: line) {
+            XCTAssertTrue("\($0)".contains(needle), "\($0)", file: file, line: line)
+        }
+    }
+
+    func testMalformedInputNamesTheFileAndLine() throws {
+        let dir = TestPaths.tempDir("bad")
+        try "mr,ref\n\"name[A]\",\"ok\"\n\"name[B],\"unterminated\n".write(toFile: dir + "/q.csv", atomically: true, encoding: .utf8)
+        expectError(dir + "/q.csv", "q.csv:3:")
+        try "mr,ref\nname[A],one,two\n".write(toFile: dir + "/cols.csv", atomically: true, encoding: .utf8)
+        expectError(dir + "/cols.csv", "cols.csv:2: 3 fields, the header has 2")
+        try "meaning,text\nx,y\n".write(toFile: dir + "/nomr.csv", atomically: true, encoding: .utf8)
+        expectError(dir + "/nomr.csv", "nomr.csv:1: no 'mr' column")
+        try "mr,ref\nnot an mr,text\n".write(toFile: dir + "/mr.csv", atomically: true, encoding: .utf8)
+        expectError(dir + "/mr.csv", "mr.csv:2: meaning representation")
+        try Data([0x6D, 0x72, 0x0A, 0xFF, 0xFE, 0x0A]).write(to: URL(fileURLWithPath: dir + "/bin.csv"))
+        expectError(dir + "/bin.csv", "bin.csv:2: not valid UTF-8")
+        try "<benchmark><entries><entry category=\"A\" eid=\"1\">\n<modifiedtripleset><mtriple>a | b | c</mtriple>\n</entries>".write(toFile: dir + "/w.xml", atomically: true, encoding: .utf8)
+        expectError(dir + "/w.xml", "w.xml:")
+        expectError(dir + "/w.xml", "broken XML")
+        expectError(data + "/e2e", "holds several splits")
+        expectError(data + "/e2e:nosuch", "unknown split 'nosuch'")
+        expectError(dir + "/missing.csv", "no such file")
+    }
+}
