@@ -33,10 +33,11 @@ let package = Package(
         .target(name: "Text", dependencies: ["JSON"], swiftSettings: kernelFlags),
         .target(name: "Tuning", dependencies: ["Kernels", "Models", "Text", "JSON"], swiftSettings: kernelFlags),
         .target(name: "Runs", dependencies: ["Tuning", "Models", "JSON"]),
+        .target(name: "Metrics", swiftSettings: kernelFlags),
         .executableTarget(
             name: "prefixlab",
             dependencies: [
-                "Kernels", "Models", "Text", "JSON", "Tuning", "Runs",
+                "Kernels", "Models", "Text", "JSON", "Tuning", "Runs", "Metrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: kernelFlags
@@ -47,6 +48,7 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Kernels", "Text", "JSON", "TestSupport"], swiftSettings: kernelFlags),
         .testTarget(name: "TextTests", dependencies: ["Text", "JSON", "TestSupport"]),
         .testTarget(name: "TuningTests", dependencies: ["Tuning", "Models", "Kernels", "JSON", "TestSupport"], swiftSettings: kernelFlags),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Text", "JSON", "TestSupport"]),
         .testTarget(name: "PrefixlabTests", dependencies: ["Models", "Text", "JSON", "TestSupport"]),
     ]
 )
