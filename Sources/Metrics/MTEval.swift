@@ -36,7 +36,7 @@ public struct MTEval {
         let refTokens: [[[String]]] = references.map { refs in
             (0..<sets).map { k in k < refs.count ? MTEvalTokenizer.tokenize(refs[k]) : [] }
         }
-        let hypTokens = hypotheses.map(MTEvalTokenizer.tokenize)
+        let hypTokens = hypotheses.map { MTEvalTokenizer.tokenize($0) }
 
         // Information weights from every reference segment.
         var ngramCount: [String: Int] = [:]

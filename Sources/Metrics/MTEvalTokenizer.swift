@@ -14,14 +14,17 @@ public enum MTEvalTokenizer {
     ]
 
     /// The text as mteval reads it from its SGML file (whitespace runs collapsed), tokenised.
-    public static func tokenize(_ text: String) -> [String] {
+    /// With `lowercase` false this is sacreBLEU's default "13a" tokenisation.
+    public static func tokenize(_ text: String, lowercase: Bool = true) -> [String] {
         var s = text.replacingOccurrences(of: "<skipped>", with: "")
         s = s.replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&amp;", with: "&")
             .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
         // tr/[A-Z]/[a-z]/: ASCII only.
-        s = String(String.UnicodeScalarView(s.unicodeScalars.map { u in
-            (65...90).contains(u.value) ? Unicode.Scalar(u.value + 32)! : u
-        }))
+        if lowercase {
+            s = String(String.UnicodeScalarView(s.unicodeScalars.map { u in
+                (65...90).contains(u.value) ? Unicode.Scalar(u.value + 32)! : u
+            }))
+        }
         s = " " + s + " "
         for (re, template) in rules {
             s = re.stringByReplacingMatches(in: s, range: NSRange(s.startIndex..., in: s), withTemplate: template)
