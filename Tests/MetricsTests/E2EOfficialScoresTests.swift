@@ -56,6 +56,23 @@ final class E2EOfficialScoresTests: XCTestCase {
         }
     }
 
+    /// The METEOR approximation stays within 0.04 below the official METEOR 1.5 and keeps the
+    /// systems in the same order.
+    func testMeteorApproximationGap() throws {
+        let (refs, official) = try load()
+        let r = refs.map { $0.map(PTBTokenizer.tokenize) }
+        var ours: [Double] = [], theirs: [Double] = []
+        for name in Self.systems {
+            let m = MeteorApprox.corpus(candidates: try outputs(name).map(PTBTokenizer.tokenize), references: r)
+            let o = official[name]!["METEOR"]!.number!
+            print(String(format: "%@: METEOR approximation %.4f, official %.4f", name, m, o))
+            XCTAssertLessThanOrEqual(m, o + 0.005, name)
+            XCTAssertGreaterThan(m, o - 0.04, name)
+            ours.append(m); theirs.append(o)
+        }
+        XCTAssertEqual(ours.indices.sorted { ours[$0] < ours[$1] }, theirs.indices.sorted { theirs[$0] < theirs[$1] })
+    }
+
     func sacrebleuReference() throws -> JSONValue {
         try JSONParser.parse(String(contentsOfFile: TestPaths.fixtures + "/metrics/sacrebleu.json", encoding: .utf8))
     }

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import JSON
+import Metrics
+import Text
+
+struct Score: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Score outputs with the E2E challenge's metrics (BLEU, NIST, METEOR, ROUGE-L, CIDEr) and sacreBLEU.",
+        discussion: """
+        FILE has one output per unique source, in first-appearance order (the E2E evaluation format).
+        BLEU and NIST equal mteval-v13a's, ROUGE-L and CIDEr the MS-COCO evaluation's (PTB tokenisation),
+        sacreBLEU its default corpus BLEU. METEOR is an approximation (exact matches only), labelled so.
+        """
+    )
+    @Option(help: "Outputs, one per line.") var hyp: String
+    @Option(help: "Dataset spec of the references (e.g. an E2E CSV, a WebNLG folder:split).") var refs: String
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func run() throws {
+        let data = try DatasetSpec.load(refs)
+        guard let text = try? String(contentsOfFile: hyp, encoding: .utf8) else { throw CLIError("\(hyp): cannot read the file (or not UTF-8)") }
+        var lines = text.components(separatedBy: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        if lines.last == "" { lines.removeLast() }
+        guard lines.count == data.examples.count else {
+            throw CLIError("\(hyp): \(lines.count) lines, but \(refs) has \(data.examples.count) unique sources; one output per source is expected")
+        }
+        let refsList = data.examples.map(\.references)
+        if let empty = refsList.firstIndex(where: \.isEmpty) {
+            throw CLIError("\(refs): example \(data.examples[empty].id) has no reference")
+        }
+        let m = E2EMetrics.compute(hypotheses: lines, references: refsList)
+        if json {
+            print(JSONValue.object([
+                ("BLEU", .number(m.bleu)), ("NIST", .number(m.nist)), ("METEOR", .number(m.meteor)),
+                ("ROUGE_L", .number(m.rougeL)), ("CIDEr", .number(m.cider)), ("sacreBLEU", .number(m.sacreBLEU)),
+                ("METEOR_note", .string(MeteorApprox.label)), ("n", .number(Double(lines.count))),
+            ]).serialized)
+        } else {
+            print(String(format: "BLEU: %.4f\nNIST: %.4f\nMETEOR: %.4f   (%@)\nROUGE_L: %.4f\nCIDEr: %.4f\nsacreBLEU: %.2f",
+                         m.bleu, m.nist, m.meteor, MeteorApprox.label, m.rougeL, m.cider, m.sacreBLEU))
+        }
+    }
+}
