@@ -34,10 +34,11 @@ let package = Package(
         .target(name: "Tuning", dependencies: ["Kernels", "Models", "Text", "JSON"], swiftSettings: kernelFlags),
         .target(name: "Runs", dependencies: ["Tuning", "Models", "JSON"]),
         .target(name: "Metrics", swiftSettings: kernelFlags),
+        .target(name: "Decoding", dependencies: ["Models", "Kernels"], swiftSettings: kernelFlags),
         .executableTarget(
             name: "prefixlab",
             dependencies: [
-                "Kernels", "Models", "Text", "JSON", "Tuning", "Runs", "Metrics",
+                "Kernels", "Models", "Text", "JSON", "Tuning", "Runs", "Metrics", "Decoding",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: kernelFlags
@@ -48,6 +49,7 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Kernels", "Text", "JSON", "TestSupport"], swiftSettings: kernelFlags),
         .testTarget(name: "TextTests", dependencies: ["Text", "JSON", "TestSupport"]),
         .testTarget(name: "TuningTests", dependencies: ["Tuning", "Models", "Kernels", "JSON", "TestSupport"], swiftSettings: kernelFlags),
+        .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Models", "Text", "JSON", "TestSupport"], swiftSettings: kernelFlags),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Text", "JSON", "TestSupport"]),
         .testTarget(name: "PrefixlabTests", dependencies: ["Models", "Text", "JSON", "TestSupport"]),
     ]

@@ -14,7 +14,11 @@ from transformers import GPT2Config, GPT2LMHeadModel
 SIZES = {"distilgpt2": (6, 12, 768), "gpt2": (12, 12, 768), "gpt2-medium": (24, 16, 1024),
          "gpt2-large": (36, 20, 1280), "gpt2-xl": (48, 25, 1600)}
 ap = argparse.ArgumentParser()
-ap.add_argument("what", choices=["forward", "train"])
+ap.add_argument("what", choices=["forward", "train", "generate"])
+ap.add_argument("--beam", type=int, default=1)
+ap.add_argument("--prompt-length", type=int, default=40)
+ap.add_argument("--new-tokens", type=int, default=32)
+ap.add_argument("--repeats", type=int, default=3)
 ap.add_argument("--method", default="prefix")
 ap.add_argument("--prefix-length", type=int, default=10)
 ap.add_argument("--mid-dim", type=int, default=512)
@@ -23,10 +27,43 @@ ap.add_argument("--config", default="gpt2")
 ap.add_argument("--batch", type=int, default=5)
 ap.add_argument("--seq", type=int, default=64)
 ap.add_argument("--threads", type=int, default=2)
-ap.add_argument("--repeats", type=int, default=10)
 a = ap.parse_args()
 torch.set_num_threads(a.threads)
 L, H, C = SIZES[a.config]
+if a.what == "generate":
+    # transformers' generate with a prefix pre-filled as the KV cache (rows = batch × beams), an
+    # attention mask with P leading ones, exactly --new-tokens new tokens (min_new_tokens).
+    from transformers import DynamicCache
+    model = GPT2LMHeadModel(GPT2Config(n_layer=L, n_head=H, n_embd=C)).eval()
+    P = a.prefix_length
+    ids = torch.randint(0, 50256, (a.batch, a.prompt_length))
+    prefix = torch.randn(2 * L, H, P, C // H)
+
+    def cache():
+        c = DynamicCache()
+        rows = a.batch * a.beam
+        for l in range(L):
+            c.update(prefix[2 * l][None].expand(rows, -1, -1, -1).contiguous(),
+                     prefix[2 * l + 1][None].expand(rows, -1, -1, -1).contiguous(), l)
+        return c
+    mask = torch.ones(a.batch, P + a.prompt_length, dtype=torch.long)
+
+    def once():
+        with torch.inference_mode():
+            return model.generate(input_ids=ids, attention_mask=mask, past_key_values=cache(), max_new_tokens=a.new_tokens,
+                                  min_new_tokens=a.new_tokens, num_beams=a.beam, do_sample=False, pad_token_id=50256)
+    once()
+    times = []
+    for _ in range(a.repeats):
+        t0 = time.perf_counter()
+        once()
+        times.append(time.perf_counter() - t0)
+    t = statistics.median(times)
+    tps = a.batch * a.new_tokens / t
+    print(f"torch {torch.__version__} generate {a.config} beam {a.beam} batch {a.batch}, prompt {a.prompt_length} + prefix {P}, "
+          f"{a.new_tokens} new tokens each, {a.threads} threads: {t:.2f} s, {tps:.1f} new tokens/s")
+    print(json.dumps({"tokens_per_s": round(tps, 2), "seconds": round(t, 3)}))
+    raise SystemExit
 ids = torch.randint(0, 50257, (a.batch, a.seq))
 if a.what == "train":
     from peft import PrefixTuningConfig, PromptTuningConfig, get_peft_model, TaskType

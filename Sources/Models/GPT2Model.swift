@@ -38,10 +38,11 @@ public final class GPT2Model: @unchecked Sendable {
     /// tokens, positions: (B, T), row-major; keyMask: (B, T), 0 marks padding that no later
     /// position may attend to (nil: no padding). Returns the final hidden states after ln_f,
     /// (B·T, C), valid until the next call.
+    /// `virtualEmbeds` (P, C): a token id -k-1 takes row k as its input embedding (prompt tuning).
     public func forward(tokens: [Int32], positions: [Int32], keyMask: [UInt8]? = nil,
-                        B: Int, T: Int, cache: KVCache) -> UnsafePointer<Float> {
+                        B: Int, T: Int, cache: KVCache, virtualEmbeds: UnsafePointer<Float>? = nil) -> UnsafePointer<Float> {
         precondition(tokens.count == B * T && positions.count == B * T && cache.B == B)
-        precondition(tokens.allSatisfy { $0 >= 0 && Int($0) < config.vocabSize }, "token id out of range")
+        precondition(tokens.allSatisfy { ($0 >= 0 || virtualEmbeds != nil) && Int($0) < config.vocabSize }, "token id out of range")
         precondition(positions.allSatisfy { $0 >= 0 && Int($0) < config.nPositions }, "position out of range")
         let C = config.nEmbd, F = config.innerDim, NH = config.nHead, N = B * T
         let past = cache.length
@@ -50,8 +51,13 @@ public final class GPT2Model: @unchecked Sendable {
         let p = params.base
         tokens.withUnsafeBufferPointer { tok in
             positions.withUnsafeBufferPointer { pos in
-                encoderForward(out: buf.residual, tokens: tok.baseAddress!, positions: pos.baseAddress!,
-                               wte: p + layout.wte, wpe: p + layout.wpe, N: N, C: C)
+                if let virtualEmbeds {
+                    encoderForwardVirtual(out: buf.residual, tokens: tok.baseAddress!, positions: pos.baseAddress!,
+                                          wte: p + layout.wte, wpe: p + layout.wpe, embeds: virtualEmbeds, N: N, C: C)
+                } else {
+                    encoderForward(out: buf.residual, tokens: tok.baseAddress!, positions: pos.baseAddress!,
+                                   wte: p + layout.wte, wpe: p + layout.wpe, N: N, C: C)
+                }
             }
         }
         if let keyMask { keyMask.withUnsafeBufferPointer { cache.append(T: T, keyMask: $0.baseAddress) } }

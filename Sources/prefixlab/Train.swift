@@ -10,7 +10,8 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train headless: fine-tuning, prefix-tuning, embedding-only or infix.",
         discussion: """
-        Data files are JSONL of {"source", "target"} pairs. The loss covers the target tokens and the
+        Data arguments take dataset specs (JSONL of {"source", "target"}, E2E CSV, WebNLG XML folder:split,
+        DART JSON); every reference of an example is one training pair. The loss covers the target tokens and the
         final eos of source + [eos] + " " + target + [eos], as lm-score scores them.
         --max-steps caps the run at N optimizer steps in total (a resumed run included); the learning-rate
         schedule always spans --epochs, so a run stopped and resumed is the same run as one never stopped.
@@ -20,8 +21,8 @@ struct Train: ParsableCommand {
     )
 
     @Option(help: "Hugging Face GPT-2 folder.") var model: String?
-    @Option(help: "Training pairs (JSONL).") var train: String?
-    @Option(help: "Validation pairs (JSONL).") var valid: String?
+    @Option(help: "Training data: a dataset spec (JSONL pairs, E2E CSV, WebNLG folder:split, DART JSON).") var train: String?
+    @Option(help: "Validation data: a dataset spec.") var valid: String?
     @Option(help: "finetune, prefix, embedding or infix.") var method: String?
     @Option(help: "Run folder to create (parents are created).") var out: String?
     @Option(help: "Continue the run in this folder from its last checkpoint.") var resume: String?
@@ -81,7 +82,9 @@ struct Train: ParsableCommand {
         let tokenizer = try TokenizerFiles.load(folder: modelDir)
         let eos = Int32(gpt.config.eosTokenId)
         func load(_ path: String) throws -> [TokenizedExample] {
-            let pairs = try PairsFile.read(path: path)
+            // A dataset spec: JSONL pairs, E2E CSV, WebNLG folder:split, DART JSON; one pair per reference.
+            let pairs = try DatasetSpec.load(path).pairs
+            guard !pairs.isEmpty else { throw CLIError("\(path): contains no (source, reference) pairs") }
             return try pairs.enumerated().map { n, p in
                 let e = TokenizedExample(source: tokenizer.encode(p.source), target: tokenizer.encode(" " + p.target))
                 let need = BatchBuilder.positionsNeeded(e, options: config.method)

@@ -104,7 +104,7 @@ final class TrainCommandTests: XCTestCase {
                            "--init-adapter", TestPaths.fixtures + "/peft/prefix-none", "--out", ws + "/a"], "adapter made for a model with token_dim 16")
         let empty = ws + "/empty.jsonl"
         try "".write(toFile: empty, atomically: true, encoding: .utf8)
-        try expectFailure(["train", "--model", model, "--train", empty, "--method", "prefix", "--out", ws + "/a"], "empty.jsonl: contains no pairs")
+        try expectFailure(["train", "--model", model, "--train", empty, "--method", "prefix", "--out", ws + "/a"], "empty.jsonl: contains no")
         XCTAssertFalse(FileManager.default.fileExists(atPath: ws + "/a"), "a failed start must not leave a run folder")
 
         // An existing run folder is refused and left as it was.

@@ -1,0 +1,12 @@
+/// How to decode. `beams == 1` and no sampling is greedy search.
+public struct GenerationSettings: Sendable, Equatable {
+    public var maxNewTokens = 100
+    /// eos is suppressed until this many tokens exist, as transformers' min_new_tokens.
+    public var minNewTokens = 0
+    public var beams = 1
+    /// Beam search: hypotheses scored by sum of log-probabilities / (generated length ^ this).
+    public var lengthPenalty = 1.0
+    /// No n-gram of this size may occur twice in a sequence (0: off).
+    public var noRepeatNgram = 0
+    public init() {}
+}

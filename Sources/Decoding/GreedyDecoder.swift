@@ -1,0 +1,84 @@
+import Kernels
+import Models
+
+/// Greedy decoding of many prompts at once on the KV cache: prompts left-padded, positions
+/// counted from each prompt's first token (after a prefix, from P), one forward per new
+/// token for the whole batch, every weight read serving every row.
+public struct GreedyDecoder {
+    public let model: GPT2Model
+    public let conditioning: Conditioning
+    public let settings: GenerationSettings
+
+    public init(model: GPT2Model, conditioning: Conditioning = .none, settings: GenerationSettings) {
+        self.model = model; self.conditioning = conditioning; self.settings = settings
+    }
+
+    /// New token ids of each prompt, eos excluded.
+    public func generate(prompts: [[Int32]]) -> [[Int32]] {
+        let cfg = model.config, V = cfg.vocabSize, eos = Int32(cfg.eosTokenId)
+        let B = prompts.count
+        guard B > 0 else { return [] }
+        let Pkv = conditioning.kvRows, Pe = conditioning.virtualTokens
+        let lens = prompts.map { $0.count + Pe }
+        let T = lens.max()!
+        let cache = KVCache(config: cfg, batch: B, capacity: Pkv + T + settings.maxNewTokens)
+        if let kv = conditioning.cacheLayout(config: cfg) { kv.withUnsafeBufferPointer { cache.prefill(prefix: $0.baseAddress!, P: Pkv) } }
+        var embeds: [Float] = []
+        if case .embeddings(_, let v) = conditioning { embeds = v }
+
+        var tokens = [Int32](repeating: eos, count: B * T), positions = [Int32](repeating: 0, count: B * T)
+        var mask = [UInt8](repeating: 0, count: B * T)
+        for (b, p) in prompts.enumerated() {
+            let pad = T - lens[b]
+            for k in 0..<lens[b] {
+                tokens[b * T + pad + k] = k < Pe ? Int32(-k - 1) : p[k - Pe]
+                positions[b * T + pad + k] = Int32(Pkv + k)
+                mask[b * T + pad + k] = 1
+            }
+        }
+        let logits = UnsafeMutablePointer<Float>.allocate(capacity: B * V)
+        let last = UnsafeMutablePointer<Float>.allocate(capacity: B * cfg.nEmbd)
+        defer { logits.deallocate(); last.deallocate() }
+        var hidden = embeds.withUnsafeBufferPointer { e in
+            model.forward(tokens: tokens, positions: positions, keyMask: mask, B: B, T: T, cache: cache,
+                          virtualEmbeds: Pe > 0 ? e.baseAddress : nil)
+        }
+        var rowOfLast = (0..<B).map { $0 * T + T - 1 }
+        var out = [[Int32]](repeating: [], count: B)
+        var done = [Bool](repeating: false, count: B)
+        var nextPos = lens.map { Int32(Pkv + $0) }
+        for step in 0..<settings.maxNewTokens {
+            for b in 0..<B { (last + b * cfg.nEmbd).update(from: hidden + rowOfLast[b] * cfg.nEmbd, count: cfg.nEmbd) }
+            model.logits(hidden: last, N: B, into: logits)
+            var next = [Int32](repeating: eos, count: B)
+            for b in 0..<B where !done[b] {
+                let row = logits + b * V
+                if step < settings.minNewTokens { row[Int(eos)] = -.infinity }
+                if settings.noRepeatNgram > 0 {
+                    // transformers sees the padded row (and, after inputs_embeds, only new tokens).
+                    let seen = Pe > 0 ? out[b] : [Int32](repeating: eos, count: T - lens[b]) + prompts[b] + out[b]
+                    banRepeats(row, sequence: seen, n: settings.noRepeatNgram)
+                }
+                var best = 0
+                for v in 1..<V where row[v] > row[best] { best = v }
+                next[b] = Int32(best)
+                if Int32(best) == eos { done[b] = true } else { out[b].append(Int32(best)) }
+            }
+            if done.allSatisfy({ $0 }) || step == settings.maxNewTokens - 1 { break }
+            hidden = model.forward(tokens: next, positions: nextPos, B: B, T: 1, cache: cache)
+            rowOfLast = Array(0..<B)
+            for b in 0..<B { nextPos[b] += 1 }
+        }
+        return out
+    }
+}
+
+/// Sets to −∞ every token that would complete an n-gram already in `sequence`
+/// (transformers' no_repeat_ngram_size).
+func banRepeats(_ row: UnsafeMutablePointer<Float>, sequence: [Int32], n: Int) {
+    guard n > 0, sequence.count + 1 >= n else { return }
+    let tail = Array(sequence.suffix(n - 1))
+    for i in 0...(sequence.count - n) where Array(sequence[i..<(i + n - 1)]) == tail {
+        row[Int(sequence[i + n - 1])] = -.infinity
+    }
+}

@@ -1,0 +1,116 @@
+import ArgumentParser
+import Decoding
+import Foundation
+import JSON
+import Models
+import Runs
+import Text
+import Tuning
+
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Generate an output for every unique source of a dataset.",
+        discussion: """
+        The prompt is encode(source) + [eos], as in lm-score. FILE gets one output per line (newlines inside
+        an output become spaces), one line per unique source in first-appearance order (the E2E evaluation
+        format); FILE.jsonl beside it holds source, references, output and output_ids (eos excluded).
+        """
+    )
+    @Option(help: "Hugging Face GPT-2 folder (for --run: defaults to the run's model).") var model: String?
+    @Option(help: "A PEFT adapter (prefix or prompt tuning).") var adapter: String?
+    @Option(name: .customLong("run"), help: "A run folder or id: its best checkpoint, else its last.") var runRef: String?
+    @Option(help: "Workspace that holds runs/ (for a run id).") var workspace: String = ".prefixlab"
+    @Option(help: "Dataset spec (file or folder[:split]).") var data: String
+    @Option(help: "Beam size (1 = greedy).") var beam: Int = 5
+    @Option(name: .customLong("max-new-tokens")) var maxNewTokens: Int = 100
+    @Option(name: .customLong("min-new-tokens")) var minNewTokens: Int = 0
+    @Option(name: .customLong("length-penalty")) var lengthPenalty: Double = 1.0
+    @Option(name: .customLong("no-repeat-ngram"), help: "No n-gram of this size twice in an output (0: off).") var noRepeatNgram: Int = 0
+    @Option(name: .customLong("batch-size"), help: "Sources decoded together.") var batchSize: Int = 16
+    @Option(help: "Output file.") var out: String
+    @OptionGroup var engine: EngineOptions
+
+    func run() throws {
+        try engine.apply()
+        guard beam >= 1, maxNewTokens >= 1, minNewTokens >= 0, batchSize >= 1 else {
+            throw CLIError("--beam, --max-new-tokens and --batch-size must be at least 1, --min-new-tokens at least 0")
+        }
+        guard adapter == nil || runRef == nil else { throw CLIError("give --adapter or --run, not both") }
+        let (modelDir, conditioning) = try resolveModel()
+        let gpt = try HFModelFolder.load(modelDir)
+        let tokenizer = try TokenizerFiles.load(folder: modelDir)
+        let dataset = try DatasetSpec.load(data)
+        let eos = Int32(gpt.config.eosTokenId)
+        let prompts = dataset.examples.map { tokenizer.encode($0.source) + [eos] }
+        let extra = conditioning.kvRows + conditioning.virtualTokens
+        if let (k, p) = prompts.enumerated().first(where: { $0.1.count + extra + maxNewTokens > gpt.config.nPositions }) {
+            throw CLIError("\(data): source of example \(dataset.examples[k].id) has \(p.count) tokens; with \(extra) virtual and \(maxNewTokens) new tokens that passes n_positions \(gpt.config.nPositions)")
+        }
+        var settings = GenerationSettings()
+        settings.maxNewTokens = maxNewTokens
+        settings.minNewTokens = minNewTokens
+        settings.lengthPenalty = lengthPenalty
+        settings.beams = beam
+        settings.noRepeatNgram = noRepeatNgram
+        let decode: ([[Int32]]) -> [[Int32]] = beam == 1
+            ? GreedyDecoder(model: gpt, conditioning: conditioning, settings: settings).generate
+            : BeamSearchDecoder(model: gpt, conditioning: conditioning, settings: settings).generate
+        // Similar lengths together: less padding.
+        let order = prompts.indices.sorted { prompts[$0].count < prompts[$1].count }
+        var outputs = [[Int32]](repeating: [], count: prompts.count)
+        let t0 = now()
+        var produced = 0
+        for start in stride(from: 0, to: order.count, by: batchSize) {
+            let idx = Array(order[start..<min(order.count, start + batchSize)])
+            for (i, o) in zip(idx, decode(idx.map { prompts[$0] })) { outputs[i] = o; produced += o.count }
+            if isatty(2) != 0 { FileHandle.standardError.write(Data("\rgenerated \(min(order.count, start + batchSize))/\(order.count)".utf8)) }
+        }
+        let secs = now() - t0
+        FileHandle.standardError.write(Data(String(format: "\r%d outputs, %d new tokens in %.1fs (%.0f tokens/s)\n",
+                                                   outputs.count, produced, secs, Double(produced) / max(secs, 1e-9)).utf8))
+        var text = "", jsonl = ""
+        for (e, ids) in zip(dataset.examples, outputs) {
+            // Targets are encoded as " " + target, so outputs start with a space: trimmed here.
+            let output = tokenizer.decode(ids).trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " ")
+                .replacingOccurrences(of: "\r", with: " ")
+            text += output + "\n"
+            jsonl += JSONValue.object([("source", .string(e.source)), ("references", .array(e.references.map { .string($0) })),
+                                       ("output", .string(output)), ("output_ids", .array(ids.map { .number(Double($0)) }))]).serialized + "\n"
+        }
+        let dir = (out as NSString).deletingLastPathComponent
+        if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        try AtomicFile.write(Data(text.utf8), to: out)
+        try AtomicFile.write(Data(jsonl.utf8), to: out + ".jsonl")
+    }
+
+    /// The model folder and what generation is conditioned on.
+    func resolveModel() throws -> (String, Conditioning) {
+        if let adapter {
+            guard let model else { throw CLIError("--adapter needs --model") }
+            let a = try PEFTAdapter.read(adapter)
+            let cfg = try GPT2Config.load(path: model + "/config.json")
+            try a.check(against: cfg, path: adapter)
+            return (model, a.kind == .prefixTuning ? .prefix(P: a.virtualTokens, values: a.embeddings) : .embeddings(P: a.virtualTokens, values: a.embeddings))
+        }
+        if let runRef {
+            let dir = try resolveRun(runRef, workspace: workspace)
+            let folder = try RunFolder.open(path: dir)
+            guard let cfgValue = folder["config"], let base = folder["model"]?["path"]?.string else { throw CLIError("\(dir)/run.json: no config or model path") }
+            let config = try runConfigDecoder().decode(TrainingConfig.self, from: Data(cfgValue.serialized.utf8))
+            let best = dir + "/checkpoints/best"
+            let ckpt = FileManager.default.fileExists(atPath: best) ? best : try CheckpointIO.steps(runDir: dir).last.map(\.path)
+                ?? { throw CLIError("\(dir): no checkpoint yet") }()
+            switch config.method.method {
+            case .finetune: return (ckpt + "/model", .none)
+            case .infix: throw CLIError("\(dir): generation with an infix is not implemented yet")
+            case .prefix, .embedding:
+                let f = try SafeTensorsFile(path: ckpt + "/prefix.safetensors")
+                guard let e = f["prompt_embeddings"] else { throw CLIError("\(f.path): no prompt_embeddings") }
+                let v = try f.floats("prompt_embeddings")
+                return (model ?? base, config.method.method == .prefix ? .prefix(P: e.shape[0], values: v) : .embeddings(P: e.shape[0], values: v))
+            }
+        }
+        guard let model else { throw CLIError("generate needs --model (and optionally --adapter), or --run") }
+        return (model, .none)
+    }
+}
