@@ -35,31 +35,36 @@ public struct BeamSearchDecoder {
         let T = lens.max()!
         let maxLength = T + settings.maxNewTokens
         let cache = KVCache(config: cfg, batch: R, capacity: Pkv + T + settings.maxNewTokens)
-        if let kv = conditioning.cacheLayout(config: cfg) { kv.withUnsafeBufferPointer { cache.prefill(prefix: $0.baseAddress!, P: Pkv) } }
         var embeds: [Float] = []
         if case .embeddings(_, let v) = conditioning { embeds = v }
 
-        // Every beam row starts as its prompt, left-padded with eos (what transformers feeds).
+        // Every beam row starts as its prompt, left-padded with eos (what transformers feeds);
+        // the prompt runs once per prompt and its cache rows are copied to the other beams.
         var rowTokens = [[Int32]](repeating: [], count: R)
-        var tokens = [Int32](repeating: eos, count: R * T), positions = [Int32](repeating: 0, count: R * T)
-        var mask = [UInt8](repeating: 0, count: R * T)
+        var tokens = [Int32](repeating: eos, count: B * T), positions = [Int32](repeating: 0, count: B * T)
+        var mask = [UInt8](repeating: 0, count: B * T)
         for b in 0..<B {
             let pad = T - lens[b]
-            for k in 0..<K {
-                let r = b * K + k
-                for t in 0..<lens[b] {
-                    tokens[r * T + pad + t] = t < Pe ? Int32(-t - 1) : prompts[b][t - Pe]
-                    positions[r * T + pad + t] = Int32(Pkv + t)
-                    mask[r * T + pad + t] = 1
-                }
-                rowTokens[r] = Array(tokens[(r * T)..<(r * T + T)])
+            for t in 0..<lens[b] {
+                tokens[b * T + pad + t] = t < Pe ? Int32(-t - 1) : prompts[b][t - Pe]
+                positions[b * T + pad + t] = Int32(Pkv + t)
+                mask[b * T + pad + t] = 1
             }
+            for k in 0..<K { rowTokens[b * K + k] = Array(tokens[(b * T)..<(b * T + T)]) }
         }
-        var hidden = embeds.withUnsafeBufferPointer { e in
-            model.forward(tokens: tokens, positions: positions, keyMask: mask, B: R, T: T, cache: cache,
+        let promptCache = KVCache(config: cfg, batch: B, capacity: Pkv + T)
+        if let kv = conditioning.cacheLayout(config: cfg) { kv.withUnsafeBufferPointer { promptCache.prefill(prefix: $0.baseAddress!, P: Pkv) } }
+        let promptHidden = embeds.withUnsafeBufferPointer { e in
+            model.forward(tokens: tokens, positions: positions, keyMask: mask, B: B, T: T, cache: promptCache,
                           virtualEmbeds: Pe > 0 ? e.baseAddress : nil)
         }
-        var lastRow = (0..<R).map { $0 * T + T - 1 }
+        cache.copyRows(from: promptCache, rows: (0..<R).map { $0 / K })
+        // The prompt's last hidden state, once per beam row.
+        let lastPrompt = UnsafeMutablePointer<Float>.allocate(capacity: R * C)
+        defer { lastPrompt.deallocate() }
+        for r in 0..<R { (lastPrompt + r * C).update(from: promptHidden + ((r / K) * T + T - 1) * C, count: C) }
+        var hidden = UnsafePointer(lastPrompt)
+        var lastRow = Array(0..<R)
         var nextPos = lens.map { Int32(Pkv + $0) }
 
         var running = (0..<B).map { _ in (0..<K).map { Beam(tokens: [], score: $0 == 0 ? 0 : -1e9) } }

@@ -8,5 +8,12 @@ public struct GenerationSettings: Sendable, Equatable {
     public var lengthPenalty = 1.0
     /// No n-gram of this size may occur twice in a sequence (0: off).
     public var noRepeatNgram = 0
+    /// Sampling instead of search (beams must be 1): temperature, then top-k, then top-p, as
+    /// transformers applies them (its defaults: top-k 50, top-p 1).
+    public var sample = false
+    public var temperature = 1.0
+    public var topK = 50
+    public var topP = 1.0
+    public var seed: UInt64 = 0
     public init() {}
 }

@@ -1,7 +1,7 @@
 import Kernels
 import Models
 
-/// Greedy decoding of many prompts at once on the KV cache: prompts left-padded, positions
+/// Greedy decoding (or sampling, with `settings.sample`) of many prompts at once on the KV cache: prompts left-padded, positions
 /// counted from each prompt's first token (after a prefix, from P), one forward per new
 /// token for the whole batch, every weight read serving every row.
 public struct GreedyDecoder {
@@ -47,6 +47,9 @@ public struct GreedyDecoder {
         var out = [[Int32]](repeating: [], count: B)
         var done = [Bool](repeating: false, count: B)
         var nextPos = lens.map { Int32(Pkv + $0) }
+        // One generator per prompt, from the seed and the prompt itself: a prompt's sample does
+        // not depend on which prompts share its batch.
+        var rngs = prompts.map { p in SplitMix64(seed: p.reduce(settings.seed ^ 0xCBF2_9CE4_8422_2325) { ($0 ^ UInt64(UInt32(bitPattern: $1))) &* 0x100_0000_01B3 }) }
         for step in 0..<settings.maxNewTokens {
             for b in 0..<B { (last + b * cfg.nEmbd).update(from: hidden + rowOfLast[b] * cfg.nEmbd, count: cfg.nEmbd) }
             model.logits(hidden: last, N: B, into: logits)
@@ -60,7 +63,11 @@ public struct GreedyDecoder {
                     banRepeats(row, sequence: seen, n: settings.noRepeatNgram)
                 }
                 var best = 0
-                for v in 1..<V where row[v] > row[best] { best = v }
+                if settings.sample {
+                    best = Sampler.draw(row, V: V, settings: settings, rng: &rngs[b])
+                } else {
+                    for v in 1..<V where row[v] > row[best] { best = v }
+                }
                 next[b] = Int32(best)
                 if Int32(best) == eos { done[b] = true } else { out[b].append(Int32(best)) }
             }

@@ -57,17 +57,34 @@ public final class KVCache: @unchecked Sendable {
 
     func advance(by T: Int) { length += T }
 
+    /// Fills this cache's rows from another cache of the same model: row i takes `source`'s
+    /// row rows[i], all its positions (beam search copies each prompt to its beams).
+    public func copyRows(from source: KVCache, rows: [Int]) {
+        precondition(rows.count == B && source.C == C && source.nLayer == nLayer && source.capacity <= capacity)
+        let n = source.length * C
+        for l in 0..<nLayer {
+            for (dst, src) in rows.enumerated() {
+                (keys(layer: l) + dst * capacity * C).update(from: source.keys(layer: l) + src * source.capacity * C, count: n)
+                (values(layer: l) + dst * capacity * C).update(from: source.values(layer: l) + src * source.capacity * C, count: n)
+            }
+        }
+        for (dst, src) in rows.enumerated() {
+            for r in 0..<source.length { mask[dst * capacity + r] = source.mask[src * source.capacity + r] }
+        }
+        length = source.length
+    }
+
     /// Keeps only the batch rows listed in `rows`, in that order (beam search reorders beams).
     public func reorder(rows: [Int]) {
         precondition(rows.count == B)
-        let n = capacity * C
-        let tmp = UnsafeMutablePointer<Float>.allocate(capacity: B * n)
+        let n = capacity * C, used = length * C  // only the filled positions move
+        let tmp = UnsafeMutablePointer<Float>.allocate(capacity: B * used)
         defer { tmp.deallocate() }
         for arena in [keys, values] {
             for l in 0..<nLayer {
                 let base = arena[l * B * n]
-                tmp.update(from: base, count: B * n)
-                for (dst, src) in rows.enumerated() { (base + dst * n).update(from: tmp + src * n, count: n) }
+                for b in 0..<B { (tmp + b * used).update(from: base + b * n, count: used) }
+                for (dst, src) in rows.enumerated() { (base + dst * n).update(from: tmp + src * used, count: used) }
             }
         }
         let m = [UInt8](UnsafeBufferPointer(start: mask, count: B * capacity))

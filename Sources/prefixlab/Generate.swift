@@ -26,6 +26,11 @@ struct Generate: ParsableCommand {
     @Option(name: .customLong("min-new-tokens")) var minNewTokens: Int = 0
     @Option(name: .customLong("length-penalty")) var lengthPenalty: Double = 1.0
     @Option(name: .customLong("no-repeat-ngram"), help: "No n-gram of this size twice in an output (0: off).") var noRepeatNgram: Int = 0
+    @Flag(help: "Sample instead of searching (needs --beam 1).") var sample = false
+    @Option var temperature: Double = 1.0
+    @Option(name: .customLong("top-k")) var topK: Int = 50
+    @Option(name: .customLong("top-p")) var topP: Double = 1.0
+    @Option var seed: UInt64 = 0
     @Option(name: .customLong("batch-size"), help: "Sources decoded together.") var batchSize: Int = 16
     @Option(help: "Output file.") var out: String
     @OptionGroup var engine: EngineOptions
@@ -35,6 +40,8 @@ struct Generate: ParsableCommand {
         guard beam >= 1, maxNewTokens >= 1, minNewTokens >= 0, batchSize >= 1 else {
             throw CLIError("--beam, --max-new-tokens and --batch-size must be at least 1, --min-new-tokens at least 0")
         }
+        guard !sample || beam == 1 else { throw CLIError("--sample needs --beam 1") }
+        guard temperature > 0, topK >= 0, topP > 0, topP <= 1 else { throw CLIError("--temperature must be > 0, --top-k ≥ 0, --top-p in (0, 1]") }
         guard adapter == nil || runRef == nil else { throw CLIError("give --adapter or --run, not both") }
         let (modelDir, conditioning) = try resolveModel()
         let gpt = try HFModelFolder.load(modelDir)
@@ -52,6 +59,11 @@ struct Generate: ParsableCommand {
         settings.lengthPenalty = lengthPenalty
         settings.beams = beam
         settings.noRepeatNgram = noRepeatNgram
+        settings.sample = sample
+        settings.temperature = temperature
+        settings.topK = topK
+        settings.topP = topP
+        settings.seed = seed
         let decode: ([[Int32]]) -> [[Int32]] = beam == 1
             ? GreedyDecoder(model: gpt, conditioning: conditioning, settings: settings).generate
             : BeamSearchDecoder(model: gpt, conditioning: conditioning, settings: settings).generate
