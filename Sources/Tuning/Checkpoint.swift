@@ -65,12 +65,13 @@ public enum CheckpointIO {
             ("valid_loss", trainer.lastValidLoss.map { .number($0) } ?? .null),
             ("best_valid_loss", trainer.bestValidLoss.map { .number($0) } ?? .null),
             ("evals_without_improvement", .number(Double(trainer.evalsWithoutImprovement))),
-            ("is_best", .bool(trainer.lastValidLoss != nil && trainer.lastValidLoss == trainer.bestValidLoss)),
+            ("best_valid_score", trainer.bestValidScore.map { .number($0) } ?? .null),
+            ("is_best", .bool(trainer.lastEvalWasBest)),
         ])
         try AtomicFile.write(Data((state.serialized + "\n").utf8), to: tmp + "/state.json")
         try? fm.removeItem(atPath: final)
         guard rename(tmp, final) == 0 else { throw Error(description: "\(final): cannot rename the checkpoint into place") }
-        if trainer.lastValidLoss != nil && trainer.lastValidLoss == trainer.bestValidLoss {
+        if trainer.lastEvalWasBest {
             try? fm.removeItem(atPath: root + "/best")
             try fm.createSymbolicLink(atPath: root + "/best", withDestinationPath: dirName(step: trainer.step))
         }
@@ -127,7 +128,7 @@ public enum CheckpointIO {
                 try f.read("v." + t.name, into: p.v[t.offset])
             }
         }
-        trainer.restore(step: step, bestValidLoss: state["best_valid_loss"]?.number,
+        trainer.restore(step: step, bestValidLoss: state["best_valid_loss"]?.number, bestValidScore: state["best_valid_score"]?.number,
                         evalsWithoutImprovement: state["evals_without_improvement"]?.int ?? 0, optimizerStep: optStep)
     }
 }

@@ -5,7 +5,8 @@ import Models
 /// events and answers whether to go on.
 public enum TrainerEvent: Sendable {
     case step(TrainerStep)
-    case validation(step: Int, loss: Double, improved: Bool)
+    /// `score`: the caller's validation score (BLEU), when it computes one.
+    case validation(step: Int, loss: Double, score: Double?, improved: Bool)
     case checkpoint(step: Int, path: String)
     case log(String)
 }
@@ -35,6 +36,13 @@ public final class Trainer {
     public internal(set) var bestValidLoss: Double? = nil
     public internal(set) var evalsWithoutImprovement = 0
     public internal(set) var lastValidLoss: Double? = nil
+    /// Best validation score (higher is better) when `validationScore` is set.
+    public internal(set) var bestValidScore: Double? = nil
+    /// Whether the last evaluation was the best so far (its checkpoint becomes `best`).
+    public internal(set) var lastEvalWasBest = false
+    /// Optional validation score, higher is better (e.g. BLEU of greedy outputs): when set,
+    /// the best checkpoint and early stopping follow it instead of the loss.
+    public var validationScore: ((Trainer) -> Double)? = nil
     let dropout: PrefixDropout?
 
     public enum Outcome: Sendable, Equatable { case finished, stoppedEarly, cancelled }
@@ -87,15 +95,26 @@ public final class Trainer {
             var stopEarly = false
             if !valid.isEmpty && (step % evalEvery == 0 || step == totalSteps) {
                 let v = validationLoss()
-                let improved = bestValidLoss.map { v < $0 } ?? true
+                let score = validationScore?(self)
                 lastValidLoss = v
-                if improved { bestValidLoss = v; evalsWithoutImprovement = 0 } else { evalsWithoutImprovement += 1 }
-                goOn = report(.validation(step: step, loss: v, improved: improved)) && goOn
+                let improved: Bool
+                if let score {
+                    improved = bestValidScore.map { score > $0 } ?? true
+                    if improved { bestValidScore = score }
+                    bestValidLoss = min(bestValidLoss ?? v, v)
+                } else {
+                    improved = bestValidLoss.map { v < $0 } ?? true
+                    if improved { bestValidLoss = v }
+                }
+                lastEvalWasBest = improved
+                if improved { evalsWithoutImprovement = 0 } else { evalsWithoutImprovement += 1 }
+                goOn = report(.validation(step: step, loss: v, score: score, improved: improved)) && goOn
                 if let patience = config.earlyStop, evalsWithoutImprovement >= patience { stopEarly = true }
             }
-            if step % config.checkpointEvery == 0 || step == totalSteps || stopEarly || !goOn {
+            if step % config.checkpointEvery == 0 || step == totalSteps || stopEarly || !goOn || lastEvalWasBest {
                 let path = try checkpoint(self)
                 goOn = report(.checkpoint(step: step, path: path)) && goOn
+                lastEvalWasBest = false
             }
             if stopEarly {
                 _ = report(.log("early stop: \(evalsWithoutImprovement) evaluations without improvement"))
@@ -119,9 +138,10 @@ public final class Trainer {
     }
 
     /// Restores counters from a checkpoint's state (the tensors are loaded separately).
-    public func restore(step: Int, bestValidLoss: Double?, evalsWithoutImprovement: Int, optimizerStep: Int) {
+    public func restore(step: Int, bestValidLoss: Double?, bestValidScore: Double? = nil, evalsWithoutImprovement: Int, optimizerStep: Int) {
         self.step = step
         self.bestValidLoss = bestValidLoss
+        self.bestValidScore = bestValidScore
         self.evalsWithoutImprovement = evalsWithoutImprovement
         tm.optimizer.step = optimizerStep
     }

@@ -64,35 +64,15 @@ struct Generate: ParsableCommand {
         settings.topK = topK
         settings.topP = topP
         settings.seed = seed
-        let decode: ([[Int32]]) -> [[Int32]] = beam == 1
-            ? GreedyDecoder(model: gpt, conditioning: conditioning, settings: settings).generate
-            : BeamSearchDecoder(model: gpt, conditioning: conditioning, settings: settings).generate
-        // Similar lengths together: less padding.
-        let order = prompts.indices.sorted { prompts[$0].count < prompts[$1].count }
-        var outputs = [[Int32]](repeating: [], count: prompts.count)
         let t0 = now()
-        var produced = 0
-        for start in stride(from: 0, to: order.count, by: batchSize) {
-            let idx = Array(order[start..<min(order.count, start + batchSize)])
-            for (i, o) in zip(idx, decode(idx.map { prompts[$0] })) { outputs[i] = o; produced += o.count }
-            if isatty(2) != 0 { FileHandle.standardError.write(Data("\rgenerated \(min(order.count, start + batchSize))/\(order.count)".utf8)) }
+        let outputs = decodeAll(model: gpt, conditioning: conditioning, settings: settings, prompts: prompts, batchSize: batchSize) { done in
+            if isatty(2) != 0 { FileHandle.standardError.write(Data("\rgenerated \(done)/\(prompts.count)".utf8)) }
         }
         let secs = now() - t0
+        let produced = outputs.reduce(0) { $0 + $1.count }
         FileHandle.standardError.write(Data(String(format: "\r%d outputs, %d new tokens in %.1fs (%.0f tokens/s)\n",
                                                    outputs.count, produced, secs, Double(produced) / max(secs, 1e-9)).utf8))
-        var text = "", jsonl = ""
-        for (e, ids) in zip(dataset.examples, outputs) {
-            // Targets are encoded as " " + target, so outputs start with a space: trimmed here.
-            let output = tokenizer.decode(ids).trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " ")
-                .replacingOccurrences(of: "\r", with: " ")
-            text += output + "\n"
-            jsonl += JSONValue.object([("source", .string(e.source)), ("references", .array(e.references.map { .string($0) })),
-                                       ("output", .string(output)), ("output_ids", .array(ids.map { .number(Double($0)) }))]).serialized + "\n"
-        }
-        let dir = (out as NSString).deletingLastPathComponent
-        if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-        try AtomicFile.write(Data(text.utf8), to: out)
-        try AtomicFile.write(Data(jsonl.utf8), to: out + ".jsonl")
+        try writeOutputs(examples: dataset.examples, outputs: outputs, tokenizer: tokenizer, to: out)
     }
 
     /// The model folder and what generation is conditioned on.

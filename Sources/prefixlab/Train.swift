@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import JSON
 import Models
+import Decoding
+import Metrics
 import Runs
 import Text
 import Tuning
@@ -50,6 +52,11 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("keep-checkpoints")) var keepCheckpoints: Int?
     @Option(name: .customLong("eval-every")) var evalEvery: Int?
     @Option(name: .customLong("early-stop")) var earlyStop: Int?
+    @Option(name: .customLong("eval-bleu"), help: "At each evaluation, BLEU of greedy outputs on the first K validation sources (0: off); the best checkpoint then follows BLEU.") var evalBLEU: Int = 0
+    @Option(help: "Test data (dataset spec) for --eval-test.") var test: String?
+    @Flag(name: .customLong("eval-test"), help: "At the end, generate the test split from the best checkpoint and score it (outputs/test.txt, metrics.json).") var evalTest = false
+    @Option(name: .customLong("eval-beam"), help: "Beam size for --eval-test.") var evalBeam: Int = 5
+    @Option(name: .customLong("eval-max-new-tokens")) var evalMaxNewTokens: Int = 64
     @OptionGroup var engine: EngineOptions
 
     func run() throws {
@@ -96,6 +103,13 @@ struct Train: ParsableCommand {
         }
         let trainSet = try load(trainPath)
         let validSet = try validPath.map(load) ?? []
+        let validExamples = try validPath.map { try DatasetSpec.load($0).examples } ?? []
+        if evalBLEU > 0 && validExamples.isEmpty { throw CLIError("--eval-bleu needs --valid") }
+        if evalTest && test == nil { throw CLIError("--eval-test needs --test SPEC") }
+        if (evalBLEU > 0 || evalTest) && config.method.method == .infix {
+            throw CLIError("--eval-bleu and --eval-test need generation, which is not implemented for infix yet")
+        }
+        let testExamples = try test.map { try DatasetSpec.load($0).examples } ?? []
         if config.method.prefixLength >= gpt.config.nPositions {
             throw CLIError("--prefix-length \(config.method.prefixLength) leaves no positions for tokens (n_positions \(gpt.config.nPositions))")
         }
@@ -134,6 +148,17 @@ struct Train: ParsableCommand {
             progress.line("\(run.id): \(config.method.method.rawValue), \(trainer.tm.params.trainableCount) trainable parameters, \(trainer.totalSteps) steps")
         }
 
+        if evalBLEU > 0 {
+            let sample = Array(validExamples.prefix(evalBLEU))
+            let prompts = sample.map { tokenizer.encode($0.source) + [eos] }
+            trainer.validationScore = { t in
+                var s = GenerationSettings()
+                s.maxNewTokens = evalMaxNewTokens
+                s.beams = 1
+                let outs = decodeAll(model: t.tm.model, conditioning: currentConditioning(t), settings: s, prompts: prompts, batchSize: 16)
+                return MTEval.score(hypotheses: outs.map { outputText($0, tokenizer: tokenizer) }, references: sample.map(\.references)).bleu
+            }
+        }
         do {
             let outcome = try trainer.run(checkpoint: { try CheckpointIO.save($0, runDir: run.path, baseModelDir: modelDir) }) { event in
                 switch event {
@@ -143,10 +168,13 @@ struct Train: ParsableCommand {
                                        ("tokens_per_s", .number((Double(s.tokens) / max(s.seconds, 1e-9) * 10).rounded() / 10)),
                                        ("grad_norm", .number(s.gradNorm))])
                     progress.step(s)
-                case .validation(let step, let loss, let improved):
+                case .validation(let step, let loss, let score, let improved):
+                    var metrics: [(String, JSONValue)] = []
+                    if let score { metrics.append(("BLEU", .number(score))) }
                     run.append(event: [("type", .string("validation")), ("step", .number(Double(step))), ("loss", .number(loss)),
-                                       ("improved", .bool(improved))])
-                    progress.line(String(format: "step %d: validation loss %.4f%@", step, loss, improved ? " (best)" : ""))
+                                       ("metrics", .object(metrics)), ("improved", .bool(improved))])
+                    progress.line(String(format: "step %d: validation loss %.4f%@%@", step, loss,
+                                         score.map { String(format: ", BLEU %.4f on %d sources", $0, evalBLEU) } ?? "", improved ? " (best)" : ""))
                 case .checkpoint(let step, let path):
                     run.append(event: [("type", .string("checkpoint")), ("step", .number(Double(step))), ("path", .string(path))])
                 case .log(let text):
@@ -155,15 +183,64 @@ struct Train: ParsableCommand {
                 }
                 return true
             }
+            if evalTest {
+                try evaluateTest(trainer, run: run, examples: testExamples, tokenizer: tokenizer, eos: eos, progress: progress)
+            }
             try run.update([("status", .string("done")), ("steps_done", .number(Double(trainer.step)))])
             run.append(event: [("type", .string("finished")), ("step", .number(Double(trainer.step))),
                                ("outcome", .string(outcome == .stoppedEarly ? "early_stop" : "completed"))])
-            progress.line("\(run.id): done at step \(trainer.step)" + (trainer.bestValidLoss.map { String(format: ", best validation loss %.4f", $0) } ?? ""))
+            let best = trainer.bestValidScore.map { String(format: ", best validation BLEU %.4f", $0) }
+                ?? trainer.bestValidLoss.map { String(format: ", best validation loss %.4f", $0) } ?? ""
+            progress.line("\(run.id): done at step \(trainer.step)" + best)
         } catch {
             try? run.update([("status", .string("failed")), ("error", .string("\(error)"))])
             run.append(event: [("type", .string("failed")), ("step", .number(Double(trainer.step))), ("error", .string("\(error)"))])
             throw CLIError("\(run.id): \(error)")
         }
+    }
+
+    /// What generation with the trainer's current parameters is conditioned on.
+    func currentConditioning(_ t: Trainer) -> Conditioning {
+        guard let e = t.tm.encoder else { return .none }
+        e.forward()
+        let v = Array(e.output.buffer)
+        return t.config.method.method == .embedding ? .embeddings(P: e.P, values: v) : .prefix(P: e.P, values: v)
+    }
+
+    /// Generates the test split with the best checkpoint (else the current parameters), writes
+    /// outputs/test.txt(.jsonl) and metrics.json, and reports an evaluation event.
+    func evaluateTest(_ t: Trainer, run: RunFolder, examples: [DataExample], tokenizer: BPETokenizer, eos: Int32,
+                      progress: TrainProgress) throws {
+        let best = run.path + "/checkpoints/best"
+        var model = t.tm.model
+        var conditioning = currentConditioning(t)
+        var from = "current parameters (step \(t.step))"
+        if FileManager.default.fileExists(atPath: best) {
+            from = (try? FileManager.default.destinationOfSymbolicLink(atPath: best)) ?? "best"
+            if t.tm.encoder == nil {
+                model = try HFModelFolder.load(best + "/model")
+            } else {
+                let f = try SafeTensorsFile(path: best + "/prefix.safetensors")
+                let v = try f.floats("prompt_embeddings"), P = f["prompt_embeddings"]!.shape[0]
+                conditioning = t.config.method.method == .embedding ? .embeddings(P: P, values: v) : .prefix(P: P, values: v)
+            }
+        }
+        var s = GenerationSettings()
+        s.beams = evalBeam
+        s.maxNewTokens = evalMaxNewTokens
+        let prompts = examples.map { tokenizer.encode($0.source) + [eos] }
+        progress.line("evaluating \(examples.count) test sources with \(from), beam \(evalBeam)")
+        let outs = decodeAll(model: model, conditioning: conditioning, settings: s, prompts: prompts, batchSize: 16)
+        let lines = try writeOutputs(examples: examples, outputs: outs, tokenizer: tokenizer, to: run.path + "/outputs/test.txt")
+        let m = E2EMetrics.compute(hypotheses: lines, references: examples.map(\.references))
+        let scores: [(String, JSONValue)] = [("BLEU", .number(m.bleu)), ("NIST", .number(m.nist)), ("METEOR", .number(m.meteor)),
+                                             ("ROUGE_L", .number(m.rougeL)), ("CIDEr", .number(m.cider)), ("sacreBLEU", .number(m.sacreBLEU))]
+        let metrics: JSONValue = .object([("test", .object(scores + [("n", .number(Double(lines.count))), ("checkpoint", .string(from)),
+                                                                     ("beam", .number(Double(evalBeam))),
+                                                                     ("METEOR_note", .string(MeteorApprox.label))]))])
+        try AtomicFile.write(Data((metrics.serialized + "\n").utf8), to: run.path + "/metrics.json")
+        run.append(event: [("type", .string("evaluation")), ("split", .string("test")), ("metrics", .object(scores))])
+        progress.line(String(format: "test: BLEU %.4f  NIST %.4f  METEOR~ %.4f  ROUGE_L %.4f  CIDEr %.4f", m.bleu, m.nist, m.meteor, m.rougeL, m.cider))
     }
 
     func fileInfo(_ path: String) -> JSONValue {

@@ -83,6 +83,27 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertNotEqual(r.status, 0)
     }
 
+    /// Validation BLEU on greedy outputs, and the test split generated and scored at the end.
+    func testEvaluationInsideARun() throws {
+        let model = try TestPaths.modelFolder("tiny-f32")
+        let dir = TestPaths.tempDir("eval") + "/runs/ev"
+        let r = try run(["train", "--model", model, "--train", trainPairs, "--valid", trainPairs, "--test", trainPairs, "--method", "prefix",
+                         "--prefix-length", "3", "--mid-dim", "16", "--lr", "1e-2", "--max-steps", "4", "--batch-size", "3",
+                         "--eval-every", "2", "--eval-bleu", "3", "--eval-test", "--eval-beam", "2", "--eval-max-new-tokens", "6", "--out", dir])
+        XCTAssertEqual(r.status, 0, r.err)
+        let events = try String(contentsOfFile: dir + "/events.jsonl", encoding: .utf8).split(separator: "\n").map { try JSONParser.parse(String($0)) }
+        let validations = events.filter { $0["type"]?.string == "validation" }
+        XCTAssertEqual(validations.count, 2)
+        XCTAssertNotNil(validations[0]["metrics"]?["BLEU"]?.number)
+        XCTAssertEqual(events.filter { $0["type"]?.string == "evaluation" }.count, 1)
+        let metrics = try JSONParser.parse(String(contentsOfFile: dir + "/metrics.json", encoding: .utf8))["test"]!
+        for key in ["BLEU", "NIST", "METEOR", "ROUGE_L", "CIDEr"] { XCTAssertNotNil(metrics[key]?.number, key) }
+        let unique = Set(try String(contentsOfFile: trainPairs, encoding: .utf8).split(separator: "\n").map { try JSONParser.parse(String($0))["source"]!.string! })
+        let lines = try String(contentsOfFile: dir + "/outputs/test.txt", encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        XCTAssertEqual(lines.count, unique.count)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/outputs/test.txt.jsonl"))
+    }
+
     func expectFailure(_ args: [String], _ needle: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let r = try run(args)
         XCTAssertNotEqual(r.status, 0, file: file, line: line)
