@@ -103,3 +103,35 @@ final class E2EOfficialScoresTests: XCTestCase {
         return String(repeating: "0", count: 16 - hex.count) + hex
     }
 }
+
+/// Google's rouge-score (with and without its stemmer) on two E2E systems, against the values
+/// the package computes (tools/make_metric_fixtures.py), and NLTK's Porter stemmer on words.
+final class RougeScoreTests: XCTestCase {
+    func testEqualsRougeScorePackage() throws {
+        let ref = try JSONParser.parse(String(contentsOfFile: TestPaths.fixtures + "/metrics/rouge_score.json", encoding: .utf8))
+        let test = try DatasetSpec.load(TestPaths.shared + "/data/e2e/testset_w_refs.csv")
+        let refs = test.examples.map { $0.references.map { $0.trimmingCharacters(in: .whitespaces) } }
+        for name in ["tgen-std.run1.txt", "sclstm.run1.txt"] {
+            var hyp = try String(contentsOfFile: TestPaths.shared + "/data/e2e-systems/" + name, encoding: .utf8)
+                .components(separatedBy: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            hyp = Array(hyp.prefix(refs.count))
+            for stem in [false, true] {
+                let s = RougeScore.corpus(hypotheses: hyp, references: refs, stem: stem)
+                let want = ref["\(name):\(stem ? "stem" : "nostem")"]!
+                XCTAssertEqual(s.rouge1, want["rouge1"]!.number!, accuracy: 1e-6, "\(name) stem \(stem) rouge1")
+                XCTAssertEqual(s.rouge2, want["rouge2"]!.number!, accuracy: 1e-6, "\(name) stem \(stem) rouge2")
+                XCTAssertEqual(s.rougeL, want["rougeL"]!.number!, accuracy: 1e-6, "\(name) stem \(stem) rougeL")
+            }
+        }
+    }
+
+    func testPorterStemmerOnKnownWords() {
+        let cases = ["caresses": "caress", "ponies": "poni", "ties": "tie", "cats": "cat", "feed": "feed", "agreed": "agre",
+                     "plastered": "plaster", "motoring": "motor", "sing": "sing", "hopping": "hop", "falling": "fall",
+                     "filing": "file", "happy": "happi", "relational": "relat", "conditional": "condit", "triplicate": "triplic",
+                     "hopeful": "hope", "goodness": "good", "revival": "reviv", "adoption": "adopt", "controll": "control",
+                     "dying": "die", "skies": "sky", "flies": "fli", "dies": "die", "generalization": "gener", "running": "run",
+                     "restaurant": "restaur", "friendly": "friendli", "located": "locat", "ratings": "rate"]
+        for (w, s) in cases { XCTAssertEqual(PorterStemmer.stem(w), s, w) }
+    }
+}
