@@ -16,6 +16,7 @@ struct Score: ParsableCommand {
     @Option(help: "Outputs, one per line.") var hyp: String
     @Option(help: "Dataset spec of the references (e.g. an E2E CSV, a WebNLG folder:split).") var refs: String
     @Flag(help: "Print one JSON object.") var json = false
+    @Flag(name: .customLong("rouge-stem"), help: "rouge-score's Porter stemmer for ROUGE-1/2/L (summarisation).") var rougeStem = false
 
     func run() throws {
         let data = try DatasetSpec.load(refs)
@@ -30,15 +31,19 @@ struct Score: ParsableCommand {
             throw CLIError("\(refs): example \(data.examples[empty].id) has no reference")
         }
         let m = E2EMetrics.compute(hypotheses: lines, references: refsList)
+        let rs = RougeScore.corpus(hypotheses: lines, references: refsList, stem: rougeStem)
         if json {
             print(JSONValue.object([
                 ("BLEU", .number(m.bleu)), ("NIST", .number(m.nist)), ("METEOR", .number(m.meteor)),
                 ("ROUGE_L", .number(m.rougeL)), ("CIDEr", .number(m.cider)), ("sacreBLEU", .number(m.sacreBLEU)),
+                ("rouge1", .number(rs.rouge1)), ("rouge2", .number(rs.rouge2)), ("rougeL", .number(rs.rougeL)),
+                ("rouge_stemmer", .bool(rougeStem)),
                 ("METEOR_note", .string(MeteorApprox.label)), ("n", .number(Double(lines.count))),
             ]).serialized)
         } else {
             print(String(format: "BLEU: %.4f\nNIST: %.4f\nMETEOR: %.4f   (%@)\nROUGE_L: %.4f\nCIDEr: %.4f\nsacreBLEU: %.2f",
                          m.bleu, m.nist, m.meteor, MeteorApprox.label, m.rougeL, m.cider, m.sacreBLEU))
+            print(String(format: "rouge-score%@: ROUGE-1 %.4f  ROUGE-2 %.4f  ROUGE-L %.4f", rougeStem ? " (stemmed)" : "", rs.rouge1, rs.rouge2, rs.rougeL))
         }
     }
 }
