@@ -128,7 +128,7 @@ public struct BeamSearchDecoder {
             }
             curLen += 1
             guard curLen < maxLength && active.contains(true) else { break }
-            cache.reorder(rows: reorder)
+            cache.reorder(rows: reorder, fromPosition: Pkv + T)
             let before = rowTokens
             for r in 0..<R { rowTokens[r] = before[reorder[r]] + [nextTokens[r]] }
             var pos = [Int32](repeating: 0, count: R)

@@ -24,6 +24,13 @@ public enum BLAS {
         #endif
     }
 
+    /// y = alpha · op(A) · x + beta · y; A row-major (M, N), op(A) = Aᵀ when `trans`.
+    @inline(__always)
+    public static func sgemv(trans: Bool, M: Int, N: Int, alpha: Float = 1, A: UnsafePointer<Float>, lda: Int,
+                             x: UnsafePointer<Float>, beta: Float = 0, y: UnsafeMutablePointer<Float>) {
+        cblas_sgemv(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, Int32(M), Int32(N), alpha, A, Int32(lda), x, 1, beta, y, 1)
+    }
+
     @inline(__always)
     public static func sgemm(
         transA: Bool, transB: Bool, M: Int, N: Int, K: Int,

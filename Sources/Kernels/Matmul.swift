@@ -7,6 +7,15 @@ public func matmulForward(out: Buf, inp: CBuf, weight: CBuf, bias: CBuf?, BT: In
         for r in 0..<BT { (out + r * OC).update(from: bias, count: OC) }
         beta = 1
     }
+    if BT > 1 && BT <= 8 {
+        smallMatmulForward(out: out, inp: inp, weight: weight, bias: bias, M: BT, C: C, OC: OC)
+        return
+    }
+    if BT == 1 {
+        // One row (decoding one sequence): a matrix-vector product, bound by reading the weight.
+        BLAS.sgemv(trans: true, M: C, N: OC, A: weight, lda: OC, x: inp, beta: beta, y: out)
+        return
+    }
     BLAS.sgemm(transA: false, transB: false, M: BT, N: OC, K: C,
                A: inp, lda: C, B: weight, ldb: OC, beta: beta, C: out, ldc: OC)
 }

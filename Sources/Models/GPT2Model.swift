@@ -98,6 +98,14 @@ public final class GPT2Model: @unchecked Sendable {
     /// logits (N, V) = hidden (N, C) · wteᵀ — the tied language-model head.
     public func logits(hidden: UnsafePointer<Float>, N: Int, into out: UnsafeMutablePointer<Float>) {
         let C = config.nEmbd, V = config.vocabSize
+        if N == 1 {
+            BLAS.sgemv(trans: false, M: V, N: C, A: params[layout.wte], lda: C, x: hidden, y: out)
+            return
+        }
+        if N <= 8 {
+            smallLogits(out: out, hidden: hidden, embedding: params[layout.wte], M: N, C: C, V: V)
+            return
+        }
         BLAS.sgemm(transA: false, transB: true, M: N, N: V, K: C,
                    A: hidden, lda: C, B: params[layout.wte], ldb: C, beta: 0, C: out, ldc: V)
     }

@@ -75,16 +75,23 @@ public final class KVCache: @unchecked Sendable {
     }
 
     /// Keeps only the batch rows listed in `rows`, in that order (beam search reorders beams).
-    public func reorder(rows: [Int]) {
-        precondition(rows.count == B)
-        let n = capacity * C, used = length * C  // only the filled positions move
-        let tmp = UnsafeMutablePointer<Float>.allocate(capacity: B * used)
+    /// Positions before `fromPosition` are taken to be equal in every row that moves (beams of
+    /// one prompt share its prefix and prompt), so only later ones are copied, and only rows
+    /// that change move.
+    public func reorder(rows: [Int], fromPosition p0: Int = 0) {
+        precondition(rows.count == B && p0 <= length)
+        let moving = (0..<B).filter { rows[$0] != $0 }
+        guard !moving.isEmpty else { return }
+        let n = capacity * C, used = (length - p0) * C
+        let sources = Array(Set(moving.map { rows[$0] })).sorted()
+        let slot = Dictionary(uniqueKeysWithValues: sources.enumerated().map { ($1, $0) })
+        let tmp = UnsafeMutablePointer<Float>.allocate(capacity: max(1, sources.count * used))
         defer { tmp.deallocate() }
         for arena in [keys, values] {
             for l in 0..<nLayer {
-                let base = arena[l * B * n]
-                for b in 0..<B { (tmp + b * used).update(from: base + b * n, count: used) }
-                for (dst, src) in rows.enumerated() { (base + dst * n).update(from: tmp + src * used, count: used) }
+                let base = arena[l * B * n] + p0 * C
+                for (k, src) in sources.enumerated() { (tmp + k * used).update(from: base + src * n, count: used) }
+                for dst in moving { (base + dst * n).update(from: tmp + slot[rows[dst]]! * used, count: used) }
             }
         }
         let m = [UInt8](UnsafeBufferPointer(start: mask, count: B * capacity))

@@ -49,10 +49,41 @@ struct BenchGenerate: ParsableCommand {
         }
         let t = median(times)
         let tps = Double(batch * newTokens) / t
+        // One decoding step reads every weight once: bandwidth / bytes per step bounds steps/s.
+        let bw = measureReadBandwidth()
+        let bytesPerStep = Double(model.layout.total * 4)
+        let bound = bw / bytesPerStep
+        let steps = Double(newTokens) / t
+        print(String(format: "read bandwidth %.1f GB/s; %.0f MB of weights a step → at most %.1f steps/s; this run: %.1f steps/s (%.0f%% of the bound)",
+                     bw / 1e9, bytesPerStep / 1e6, bound, steps, 100 * steps / bound))
         print(String(format: "generate %@ beam %d batch %d, prompt %d + prefix %d, %d new tokens each, %d threads: %.2f s, %.1f new tokens/s (%d made)",
                      config, beam, batch, promptLength, prefixLength, newTokens, EngineThreads.count, t, tps, made))
         if json {
-            print(JSONValue.object([("tokens_per_s", .number((tps * 100).rounded() / 100)), ("seconds", .number((t * 1000).rounded() / 1000))]).serialized)
+            print(JSONValue.object([("tokens_per_s", .number((tps * 100).rounded() / 100)), ("seconds", .number((t * 1000).rounded() / 1000)),
+                                    ("read_gb_per_s", .number((bw / 1e7).rounded() / 100)), ("steps_per_s_bound", .number((bound * 100).rounded() / 100))]).serialized)
         }
     }
+}
+
+/// Bytes/s at which the engine's threads can stream-read memory (a 1 GiB buffer summed with
+/// the SIMD dot kernel, median of 3): the ceiling of one-prompt decoding.
+func measureReadBandwidth() -> Double {
+    let n = 1 << 28
+    let a = UnsafeMutablePointer<Float>.allocate(capacity: n)
+    a.initialize(repeating: 1, count: n)
+    defer { a.deallocate() }
+    var times: [Double] = []
+    let chunks = 64
+    let sums = UnsafeMutablePointer<Float>.allocate(capacity: chunks)
+    defer { sums.deallocate() }
+    for _ in 0..<3 {
+        let t0 = now()
+        parallelFor(chunks) { c in
+            let lo = n / chunks * c
+            sums[c] = dot(a + lo, a + lo, n / chunks)  // kept, so the reads cannot be optimised away
+        }
+        times.append(now() - t0)
+        precondition((0..<chunks).reduce(Float(0)) { $0 + sums[$1] } > 0)
+    }
+    return Double(n * 4) / median(times)
 }

@@ -21,7 +21,11 @@ final class KernelReferenceTests: XCTestCase {
     }
 
     func testMatmulForwardMatchesNaive() {
-        let (BT, C, OC) = (7, 13, 9)
+        for BT in [7, 1, 9] { checkMatmul(BT: BT) }  // 1: sgemv; 2...8: the small-batch kernel; 9: sgemm
+    }
+
+    func checkMatmul(BT: Int) {
+        let (C, OC) = (13, 1030)  // more than one 512-column block
         let x = random(BT * C), w = random(C * OC), b = random(OC)
         var out = [Float](repeating: 0, count: BT * OC)
         matmulForward(out: &out, inp: x, weight: w, bias: b, BT: BT, C: C, OC: OC)
