@@ -34,7 +34,8 @@ public struct BeamSearchDecoder {
         let lens = prompts.map { $0.count + Pe }
         let T = lens.max()!
         let maxLength = T + settings.maxNewTokens
-        let cache = KVCache(config: cfg, batch: R, capacity: Pkv + T + settings.maxNewTokens)
+        let Pi = conditioning.infixRows
+        let cache = KVCache(config: cfg, batch: R, capacity: Pkv + T + Pi + settings.maxNewTokens)
         var embeds: [Float] = []
         if case .embeddings(_, let v) = conditioning { embeds = v }
 
@@ -59,13 +60,14 @@ public struct BeamSearchDecoder {
                           virtualEmbeds: Pe > 0 ? e.baseAddress : nil)
         }
         cache.copyRows(from: promptCache, rows: (0..<R).map { $0 / K })
+        conditioning.appendInfix(to: cache)
         // The prompt's last hidden state, once per beam row.
         let lastPrompt = UnsafeMutablePointer<Float>.allocate(capacity: R * C)
         defer { lastPrompt.deallocate() }
         for r in 0..<R { (lastPrompt + r * C).update(from: promptHidden + ((r / K) * T + T - 1) * C, count: C) }
         var hidden = UnsafePointer(lastPrompt)
         var lastRow = Array(0..<R)
-        var nextPos = lens.map { Int32(Pkv + $0) }
+        var nextPos = lens.map { Int32(Pkv + Pi + $0) }
 
         var running = (0..<B).map { _ in (0..<K).map { Beam(tokens: [], score: $0 == 0 ? 0 : -1e9) } }
         var finished = (0..<B).map { _ in [Beam](repeating: Beam(tokens: [], score: -1e9), count: K) }
@@ -128,7 +130,7 @@ public struct BeamSearchDecoder {
             }
             curLen += 1
             guard curLen < maxLength && active.contains(true) else { break }
-            cache.reorder(rows: reorder, fromPosition: Pkv + T)
+            cache.reorder(rows: reorder, fromPosition: Pkv + T + Pi)
             let before = rowTokens
             for r in 0..<R { rowTokens[r] = before[reorder[r]] + [nextTokens[r]] }
             var pos = [Int32](repeating: 0, count: R)

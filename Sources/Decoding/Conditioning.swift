@@ -9,9 +9,19 @@ public enum Conditioning: Sendable {
     case prefix(P: Int, values: [Float])
     /// (P, C).
     case embeddings(P: Int, values: [Float])
+    /// The paper's infix: (P, 2·L·C) key/value rows placed after the prompt (source + eos)
+    /// and before the first generated token, which is predicted at the eos as in training.
+    case infix(P: Int, values: [Float])
 
     public var kvRows: Int { if case .prefix(let P, _) = self { return P }; return 0 }
     public var virtualTokens: Int { if case .embeddings(let P, _) = self { return P }; return 0 }
+    public var infixRows: Int { if case .infix(let P, _) = self { return P }; return 0 }
+
+    /// Appends the infix rows to every row of `cache` (after the prompt).
+    func appendInfix(to cache: KVCache) {
+        guard case .infix(let P, let v) = self else { return }
+        v.withUnsafeBufferPointer { cache.appendShared(rows: $0.baseAddress!, P: P) }
+    }
 
     /// The prefix in KVCache.prefill's layout, (L, 2, P, C).
     func cacheLayout(config: GPT2Config) -> [Float]? {

@@ -21,7 +21,8 @@ public struct GreedyDecoder {
         let Pkv = conditioning.kvRows, Pe = conditioning.virtualTokens
         let lens = prompts.map { $0.count + Pe }
         let T = lens.max()!
-        let cache = KVCache(config: cfg, batch: B, capacity: Pkv + T + settings.maxNewTokens)
+        let Pi = conditioning.infixRows
+        let cache = KVCache(config: cfg, batch: B, capacity: Pkv + T + Pi + settings.maxNewTokens)
         if let kv = conditioning.cacheLayout(config: cfg) { kv.withUnsafeBufferPointer { cache.prefill(prefix: $0.baseAddress!, P: Pkv) } }
         var embeds: [Float] = []
         if case .embeddings(_, let v) = conditioning { embeds = v }
@@ -44,9 +45,10 @@ public struct GreedyDecoder {
                           virtualEmbeds: Pe > 0 ? e.baseAddress : nil)
         }
         var rowOfLast = (0..<B).map { $0 * T + T - 1 }
+        conditioning.appendInfix(to: cache)  // after the prompt; the first token is still predicted at the eos
         var out = [[Int32]](repeating: [], count: B)
         var done = [Bool](repeating: false, count: B)
-        var nextPos = lens.map { Int32(Pkv + $0) }
+        var nextPos = lens.map { Int32(Pkv + Pi + $0) }
         // One generator per prompt, from the seed and the prompt itself: a prompt's sample does
         // not depend on which prompts share its batch.
         var rngs = prompts.map { p in SplitMix64(seed: p.reduce(settings.seed ^ 0xCBF2_9CE4_8422_2325) { ($0 ^ UInt64(UInt32(bitPattern: $1))) &* 0x100_0000_01B3 }) }

@@ -47,6 +47,22 @@ public final class KVCache: @unchecked Sendable {
         length = P
     }
 
+    /// Appends P positions shared by every batch row, given in PEFT's (P, 2·L·C) layout (layer
+    /// l's key at columns 2l·C, its value at (2l+1)·C): an infix after the prompt.
+    public func appendShared(rows v: UnsafePointer<Float>, P: Int) {
+        precondition(length + P <= capacity)
+        for l in 0..<nLayer {
+            for b in 0..<B {
+                for p in 0..<P {
+                    (keys(layer: l) + (b * capacity + length + p) * C).update(from: v + p * 2 * nLayer * C + 2 * l * C, count: C)
+                    (values(layer: l) + (b * capacity + length + p) * C).update(from: v + p * 2 * nLayer * C + (2 * l + 1) * C, count: C)
+                }
+                for p in 0..<P { mask[b * capacity + length + p] = 1 }
+            }
+        }
+        length += P
+    }
+
     /// Records T new positions: their mask bits (B, T), or all ones when nil.
     func append(T: Int, keyMask: UnsafePointer<UInt8>?) {
         precondition(length + T <= capacity, "KV cache of \(capacity) positions is full")

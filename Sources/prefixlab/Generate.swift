@@ -49,7 +49,7 @@ struct Generate: ParsableCommand {
         let dataset = try DatasetSpec.load(data)
         let eos = Int32(gpt.config.eosTokenId)
         let prompts = dataset.examples.map { tokenizer.encode($0.source) + [eos] }
-        let extra = conditioning.kvRows + conditioning.virtualTokens
+        let extra = conditioning.kvRows + conditioning.virtualTokens + conditioning.infixRows
         if let (k, p) = prompts.enumerated().first(where: { $0.1.count + extra + maxNewTokens > gpt.config.nPositions }) {
             throw CLIError("\(data): source of example \(dataset.examples[k].id) has \(p.count) tokens; with \(extra) virtual and \(maxNewTokens) new tokens that passes n_positions \(gpt.config.nPositions)")
         }
@@ -94,12 +94,15 @@ struct Generate: ParsableCommand {
                 ?? { throw CLIError("\(dir): no checkpoint yet") }()
             switch config.method.method {
             case .finetune: return (ckpt + "/model", .none)
-            case .infix: throw CLIError("\(dir): generation with an infix is not implemented yet")
-            case .prefix, .embedding:
+            case .prefix, .embedding, .infix:
                 let f = try SafeTensorsFile(path: ckpt + "/prefix.safetensors")
                 guard let e = f["prompt_embeddings"] else { throw CLIError("\(f.path): no prompt_embeddings") }
                 let v = try f.floats("prompt_embeddings")
-                return (model ?? base, config.method.method == .prefix ? .prefix(P: e.shape[0], values: v) : .embeddings(P: e.shape[0], values: v))
+                switch config.method.method {
+                case .prefix: return (model ?? base, .prefix(P: e.shape[0], values: v))
+                case .infix: return (model ?? base, .infix(P: e.shape[0], values: v))
+                default: return (model ?? base, .embeddings(P: e.shape[0], values: v))
+                }
             }
         }
         guard let model else { throw CLIError("generate needs --model (and optionally --adapter), or --run") }

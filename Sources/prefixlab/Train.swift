@@ -106,9 +106,6 @@ struct Train: ParsableCommand {
         let validExamples = try validPath.map { try DatasetSpec.load($0).examples } ?? []
         if evalBLEU > 0 && validExamples.isEmpty { throw CLIError("--eval-bleu needs --valid") }
         if evalTest && test == nil { throw CLIError("--eval-test needs --test SPEC") }
-        if (evalBLEU > 0 || evalTest) && config.method.method == .infix {
-            throw CLIError("--eval-bleu and --eval-test need generation, which is not implemented for infix yet")
-        }
         let testExamples = try test.map { try DatasetSpec.load($0).examples } ?? []
         if config.method.prefixLength >= gpt.config.nPositions {
             throw CLIError("--prefix-length \(config.method.prefixLength) leaves no positions for tokens (n_positions \(gpt.config.nPositions))")
@@ -204,7 +201,11 @@ struct Train: ParsableCommand {
         guard let e = t.tm.encoder else { return .none }
         e.forward()
         let v = Array(e.output.buffer)
-        return t.config.method.method == .embedding ? .embeddings(P: e.P, values: v) : .prefix(P: e.P, values: v)
+        switch t.config.method.method {
+        case .embedding: return .embeddings(P: e.P, values: v)
+        case .infix: return .infix(P: e.P, values: v)
+        default: return .prefix(P: e.P, values: v)
+        }
     }
 
     /// Generates the test split with the best checkpoint (else the current parameters), writes
@@ -222,7 +223,11 @@ struct Train: ParsableCommand {
             } else {
                 let f = try SafeTensorsFile(path: best + "/prefix.safetensors")
                 let v = try f.floats("prompt_embeddings"), P = f["prompt_embeddings"]!.shape[0]
-                conditioning = t.config.method.method == .embedding ? .embeddings(P: P, values: v) : .prefix(P: P, values: v)
+                switch t.config.method.method {
+                case .embedding: conditioning = .embeddings(P: P, values: v)
+                case .infix: conditioning = .infix(P: P, values: v)
+                default: conditioning = .prefix(P: P, values: v)
+                }
             }
         }
         var s = GenerationSettings()
