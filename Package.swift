@@ -50,6 +50,7 @@ let package = Package(
         .testTarget(name: "TextTests", dependencies: ["Text", "JSON", "TestSupport"]),
         .testTarget(name: "TuningTests", dependencies: ["Tuning", "Models", "Kernels", "JSON", "TestSupport"], swiftSettings: kernelFlags),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Models", "Kernels", "Tuning", "Text", "JSON", "TestSupport"], swiftSettings: kernelFlags),
+        .testTarget(name: "RunsTests", dependencies: ["Runs", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Text", "JSON", "TestSupport"]),
         .testTarget(name: "PrefixlabTests", dependencies: ["Models", "Text", "JSON", "TestSupport"]),
     ]

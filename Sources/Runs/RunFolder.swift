@@ -61,9 +61,12 @@ public final class RunFolder {
     }
 
     /// Appends one event as one line in one write, so a crash leaves at most a torn last line.
-    public func append(event: [(String, JSONValue)]) {
-        let line = JSONValue.object([("type", event.first { $0.0 == "type" }?.1 ?? .null), ("run", .string(id)),
-                                     ("time", .string(Self.timestamp()))] + event.filter { $0.0 != "type" }).serialized + "\n"
+    public func append(_ kind: RunEvent.Kind) {
+        append(RunEvent(run: id, kind))
+    }
+
+    public func append(_ event: RunEvent) {
+        let line = event.jsonLine + "\n"
         _ = line.withCString { write(eventsFD, $0, strlen($0)) }
     }
 

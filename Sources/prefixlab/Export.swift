@@ -56,7 +56,8 @@ func resolveRun(_ run: String, workspace: String) throws -> String {
     if FileManager.default.fileExists(atPath: run + "/run.json") { return run }
     guard !run.contains("/"), run != "..", run != "." else { throw CLIError("\(run): no run folder (run.json missing)") }
     let dir = workspace + "/runs/" + run
-    guard FileManager.default.fileExists(atPath: dir + "/run.json") else {
+    var isDir: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
         throw CLIError("\(run): no such run folder, nor a run of that id in \(workspace)/runs")
     }
     return dir

@@ -135,13 +135,12 @@ struct Train: ParsableCommand {
                 return
             }
             try run.update([("status", .string("running")), ("pid", .number(Double(getpid())))])
-            run.append(event: [("type", .string("resumed")), ("step", .number(Double(trainer.step)))])
+            run.append(.resumed(step: trainer.step))
             progress.line("\(run.id): resuming from step \(trainer.step) (\(last.path))")
         } else {
             try initialise(trainer, model: gpt, tokenizer: tokenizer, adapter: startAdapter)
-            run.append(event: [("type", .string("started")), ("total_steps", .number(Double(trainer.totalSteps))),
-                               ("method", .string(config.method.method.rawValue)),
-                               ("trainable_params", .number(Double(trainer.tm.params.trainableCount)))])
+            run.append(.started(totalSteps: trainer.totalSteps, method: config.method.method.rawValue,
+                                trainableParams: trainer.tm.params.trainableCount))
             progress.line("\(run.id): \(config.method.method.rawValue), \(trainer.tm.params.trainableCount) trainable parameters, \(trainer.totalSteps) steps")
         }
 
@@ -160,22 +159,17 @@ struct Train: ParsableCommand {
             let outcome = try trainer.run(checkpoint: { try CheckpointIO.save($0, runDir: run.path, baseModelDir: modelDir) }) { event in
                 switch event {
                 case .step(let s):
-                    run.append(event: [("type", .string("step")), ("step", .number(Double(s.step))), ("total_steps", .number(Double(s.totalSteps))),
-                                       ("epoch", .number(Double(s.epoch))), ("loss", .number(s.loss)), ("lr", .number(Double(s.lr))),
-                                       ("tokens_per_s", .number((Double(s.tokens) / max(s.seconds, 1e-9) * 10).rounded() / 10)),
-                                       ("grad_norm", .number(s.gradNorm))])
+                    run.append(.step(.init(step: s.step, totalSteps: s.totalSteps, epoch: s.epoch, loss: s.loss, lr: Double(s.lr),
+                                           tokensPerS: (Double(s.tokens) / max(s.seconds, 1e-9) * 10).rounded() / 10, gradNorm: s.gradNorm)))
                     progress.step(s)
                 case .validation(let step, let loss, let score, let improved):
-                    var metrics: [(String, JSONValue)] = []
-                    if let score { metrics.append(("BLEU", .number(score))) }
-                    run.append(event: [("type", .string("validation")), ("step", .number(Double(step))), ("loss", .number(loss)),
-                                       ("metrics", .object(metrics)), ("improved", .bool(improved))])
+                    run.append(.validation(step: step, loss: loss, metrics: score.map { ["BLEU": $0] } ?? [:]))
                     progress.line(String(format: "step %d: validation loss %.4f%@%@", step, loss,
                                          score.map { String(format: ", BLEU %.4f on %d sources", $0, evalBLEU) } ?? "", improved ? " (best)" : ""))
                 case .checkpoint(let step, let path):
-                    run.append(event: [("type", .string("checkpoint")), ("step", .number(Double(step))), ("path", .string(path))])
+                    run.append(.checkpoint(step: step, path: path))
                 case .log(let text):
-                    run.append(event: [("type", .string("log")), ("message", .string(text))])
+                    run.append(.log(text))
                     progress.line(text)
                 }
                 return true
@@ -184,14 +178,13 @@ struct Train: ParsableCommand {
                 try evaluateTest(trainer, run: run, examples: testExamples, tokenizer: tokenizer, eos: eos, progress: progress)
             }
             try run.update([("status", .string("done")), ("steps_done", .number(Double(trainer.step)))])
-            run.append(event: [("type", .string("finished")), ("step", .number(Double(trainer.step))),
-                               ("outcome", .string(outcome == .stoppedEarly ? "early_stop" : "completed"))])
+            run.append(.finished(step: trainer.step, outcome: outcome == .stoppedEarly ? "early_stop" : outcome == .cancelled ? "cancelled" : "completed"))
             let best = trainer.bestValidScore.map { String(format: ", best validation BLEU %.4f", $0) }
                 ?? trainer.bestValidLoss.map { String(format: ", best validation loss %.4f", $0) } ?? ""
             progress.line("\(run.id): done at step \(trainer.step)" + best)
         } catch {
             try? run.update([("status", .string("failed")), ("error", .string("\(error)"))])
-            run.append(event: [("type", .string("failed")), ("step", .number(Double(trainer.step))), ("error", .string("\(error)"))])
+            run.append(.failed(step: trainer.step, error: "\(error)"))
             throw CLIError("\(run.id): \(error)")
         }
     }

@@ -58,7 +58,9 @@ extension Train {
                                                                      ("beam", .number(Double(evalBeam))),
                                                                      ("METEOR_note", .string(MeteorApprox.label))]))])
         try AtomicFile.write(Data((metrics.serialized + "\n").utf8), to: run.path + "/metrics.json")
-        run.append(event: [("type", .string("evaluation")), ("split", .string("test")), ("metrics", .object(scores))])
+        var byName: [String: Double] = [:]
+        for (k, v) in scores { byName[k] = v.number }
+        run.append(.evaluation(split: "test", metrics: byName))
         progress.line(String(format: "test: BLEU %.4f  NIST %.4f  METEOR~ %.4f  ROUGE_L %.4f  CIDEr %.4f", m.bleu, m.nist, m.meteor, m.rougeL, m.cider))
     }
 

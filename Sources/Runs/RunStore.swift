@@ -1,0 +1,87 @@
+import Foundation
+import JSON
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A run's state as the store tells it.
+public enum RunStatus: String, Sendable, CaseIterable {
+    case queued, running, paused, done, failed, cancelled, interrupted, unreadable
+}
+
+/// One line of `runs list`: what a researcher scans for.
+public struct RunSummary: Sendable {
+    public var id: String
+    public var path: String
+    public var status: RunStatus
+    public var method: String?
+    public var step: Int = 0
+    public var totalSteps: Int? = nil
+    public var lastLoss: Double? = nil
+    public var bestValidLoss: Double? = nil
+    public var bestValidBLEU: Double? = nil
+    public var tokensPerS: Double? = nil
+    public var created: String? = nil
+    /// Why a run is unreadable, or warnings about its log (torn lines skipped).
+    public var problem: String? = nil
+}
+
+/// Reads the on-disk run store: `WORKSPACE/runs/<id>/{run.json, events.jsonl, checkpoints/}`.
+public enum RunStore {
+    /// Events of a log; lines that are not events (a line torn by a crash) are skipped and
+    /// their numbers returned.
+    public static func readEvents(_ path: String) -> (events: [RunEvent], skipped: [Int]) {
+        guard let data = FileManager.default.contents(atPath: path) else { return ([], []) }
+        var events: [RunEvent] = [], skipped: [Int] = []
+        for (n, line) in data.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
+            if let e = RunEvent(jsonLine: String(decoding: line, as: UTF8.self)) { events.append(e) } else { skipped.append(n + 1) }
+        }
+        return (events, skipped)
+    }
+
+    /// Is the process that wrote a run still alive?
+    static func alive(_ pid: Int) -> Bool {
+        guard pid > 0 else { return false }
+        return kill(pid_t(pid), 0) == 0 || errno == EPERM
+    }
+
+    public static func summary(runDir: String) -> RunSummary {
+        let id = (runDir as NSString).lastPathComponent
+        let infoPath = runDir + "/run.json"
+        guard let data = FileManager.default.contents(atPath: infoPath) else {
+            return RunSummary(id: id, path: runDir, status: .unreadable, problem: "\(infoPath): missing")
+        }
+        let info: JSONValue
+        do { info = try JSONParser.parse(bytes: [UInt8](data)) } catch {
+            return RunSummary(id: id, path: runDir, status: .unreadable, problem: "\(infoPath): not valid JSON (\(error))")
+        }
+        guard info.object != nil, let raw = info["status"]?.string, var status = RunStatus(rawValue: raw) else {
+            return RunSummary(id: id, path: runDir, status: .unreadable, problem: "\(infoPath): no valid \"status\"")
+        }
+        // A run whose process died without finishing is interrupted, not running.
+        if status == .running || status == .paused, !alive(info["pid"]?.int ?? 0) { status = .interrupted }
+        var s = RunSummary(id: id, path: runDir, status: status, method: info["config"]?["method"]?["method"]?.string)
+        s.created = info["created"]?.string
+        let (events, skipped) = readEvents(runDir + "/events.jsonl")
+        if !skipped.isEmpty { s.problem = "\(runDir)/events.jsonl: skipped unreadable line(s) \(skipped.prefix(5).map(String.init).joined(separator: ", "))" }
+        for e in events {
+            switch e.kind {
+            case .started(let total, let method, _): s.totalSteps = total; s.method = s.method ?? method
+            case .step(let f): s.step = f.step; s.totalSteps = f.totalSteps; s.lastLoss = f.loss; s.tokensPerS = f.tokensPerS
+            case .validation(_, let loss, let m):
+                s.bestValidLoss = min(s.bestValidLoss ?? loss, loss)
+                if let b = m["BLEU"] { s.bestValidBLEU = max(s.bestValidBLEU ?? b, b) }
+            default: break
+            }
+        }
+        return s
+    }
+
+    /// Every run under `workspace/runs`, oldest first.
+    public static func list(workspace: String) -> [RunSummary] {
+        let root = workspace + "/runs"
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).filter { !$0.hasPrefix(".") }
+        return names.map { summary(runDir: root + "/" + $0) }
+            .sorted { ($0.created ?? "", $0.id) < ($1.created ?? "", $1.id) }
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import XCTest
+import Runs
+
+final class EventBusTests: XCTestCase {
+    func step(_ run: String, _ s: Int) -> RunEvent { makeStep(run, s) }
+
+    func testEveryKindRoundTripsThroughJSON() {
+        let kinds: [RunEvent.Kind] = [
+            .queued, .started(totalSteps: 10, method: "prefix", trainableParams: 7),
+            .step(.init(step: 3, totalSteps: 10, epoch: 1, loss: 2.5, lr: 5e-5, tokensPerS: 390.5, gradNorm: 0.75)),
+            .validation(step: 4, loss: 1.25, metrics: ["BLEU": 0.5]), .evaluation(split: "test", metrics: ["BLEU": 0.6, "NIST": 8]),
+            .sampleOutputs(step: 4, pairs: [.init(source: "name : A", output: "A is \"good\"\n")]),
+            .checkpoint(step: 5, path: "/x/y"), .paused(step: 6), .resumed(step: 6), .finished(step: 10, outcome: "completed"),
+            .failed(step: 7, error: "loss is nan"), .log("hello"),
+        ]
+        for k in kinds {
+            let e = RunEvent(run: "r1", time: "2026-01-01T00:00:00Z", k)
+            XCTAssertEqual(RunEvent(jsonLine: e.jsonLine), e, e.jsonLine)
+            XCTAssertFalse(e.jsonLine.contains("\n"))
+        }
+        XCTAssertNil(RunEvent(jsonLine: #"{"type": "future-kind", "run": "r"}"#), "unknown types are skipped")
+        XCTAssertNil(RunEvent(jsonLine: #"{"type": "step", "run": "r", "st"#), "a torn line is skipped")
+    }
+
+    /// Events posted from one thread arrive in order, every one of them, at every subscriber.
+    func testOrderAndFanOut() async {
+        let bus = EventBus()
+        let subs = [await bus.subscribe(.everything), await bus.subscribe(.everything), await bus.subscribe(.everything)]
+        let n = 5000
+        let t = Thread {
+            for i in 1...n { bus.post(makeStep(i % 2 == 0 ? "a" : "b", i)) }
+            bus.post(RunEvent(run: "a", .finished(step: n, outcome: "completed")))
+        }
+        t.start()
+        for (stream, _) in subs {
+            var last = ["a": 0, "b": 0], count = 0
+            for await e in stream {
+                if case .step(let s) = e.kind {
+                    XCTAssertGreaterThan(s.step, last[e.run]!)
+                    last[e.run] = s.step
+                    count += 1
+                }
+                if case .finished = e.kind { break }
+            }
+            XCTAssertEqual(count, n)
+        }
+    }
+
+    /// A subscriber that never reads: step events coalesce to the latest per run, other
+    /// events are kept up to the bound, logs dropped first; the publisher never waits.
+    func testSlowSubscriberIsBoundedAndSeesTheLatestStep() async {
+        let bus = EventBus()
+        let (stream, box) = await bus.subscribe(.coalescingSteps(maxPending: 100))
+        for i in 1...20_000 { bus.post(step("a", i)); if i % 1000 == 0 { bus.post(RunEvent(run: "a", .validation(step: i, loss: 1, metrics: [:]))) } }
+        for i in 1...500 { bus.post(RunEvent(run: "a", .log("line \(i)"))) }
+        XCTAssertLessThanOrEqual(box.pendingCount, 100)
+        XCTAssertEqual(box.coalescedSteps, 19_999)
+        XCTAssertGreaterThan(box.dropped, 0)
+        var validations = 0, lastStep = 0
+        var it = stream.makeAsyncIterator()
+        for _ in 0..<box.pendingCount {
+            guard let e = await it.next() else { break }
+            if case .validation = e.kind { validations += 1 }
+            if case .step(let s) = e.kind { lastStep = s.step }
+        }
+        XCTAssertEqual(validations, 20, "validations are kept; logs went first")
+        XCTAssertEqual(lastStep, 20_000)
+    }
+
+    func testCommandsReachTheEngineInOrder() {
+        let bus = EventBus()
+        let q = bus.commands(for: "r")
+        q.send(.pause); q.send(.evaluateNow); q.send(.cancel)
+        XCTAssertEqual(bus.commands(for: "r").takeAll(), [.pause, .evaluateNow, .cancel])
+        XCTAssertEqual(q.takeAll(), [])
+    }
+
+    func testClosingEndsStreams() async {
+        let bus = EventBus()
+        let (stream, _) = await bus.subscribe()
+        bus.post(step("a", 1))
+        await bus.close()
+        var n = 0
+        for await _ in stream { n += 1 }
+        XCTAssertEqual(n, 1)
+    }
+}
+
+func makeStep(_ run: String, _ s: Int) -> RunEvent {
+    RunEvent(run: run, time: "t", .step(.init(step: s, totalSteps: 100, epoch: 0, loss: Double(s), lr: 1e-4, tokensPerS: 10, gradNorm: 1)))
+}
