@@ -90,3 +90,33 @@ final class EventBusTests: XCTestCase {
 func makeStep(_ run: String, _ s: Int) -> RunEvent {
     RunEvent(run: run, time: "t", .step(.init(step: s, totalSteps: 100, epoch: 0, loss: Double(s), lr: 1e-4, tokensPerS: 10, gradNorm: 1)))
 }
+
+final class EventLogFollowerTests: XCTestCase {
+    /// Another process's log: what is there is replayed, appended lines follow, a half-written
+    /// line waits for its end.
+    func testReplaysThenFollowsAnotherWriter() async throws {
+        let ws = NSTemporaryDirectory() + "follow-\(UUID().uuidString.prefix(6))"
+        try FileManager.default.createDirectory(atPath: ws + "/runs/ext", withIntermediateDirectories: true)
+        let log = ws + "/runs/ext/events.jsonl"
+        try (makeStep("ext", 1).jsonLine + "\n" + makeStep("ext", 2).jsonLine + "\n").write(toFile: log, atomically: true, encoding: .utf8)
+        let bus = EventBus()
+        let (stream, box) = await bus.subscribe(.everything)
+        let follower = EventLogFollower(workspace: ws, bus: bus)
+        XCTAssertEqual(follower.poll(), 2)
+        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        h.seekToEndOfFile()
+        let line = makeStep("ext", 3).jsonLine
+        h.write(Data(line.prefix(20).utf8))
+        XCTAssertEqual(follower.poll(), 0, "half a line is not an event yet")
+        h.write(Data((line.dropFirst(20) + "\n" + "garbage\n").utf8))
+        try h.close()
+        XCTAssertEqual(follower.poll(), 1)
+        XCTAssertEqual(follower.poll(), 0)
+        XCTAssertEqual(box.pendingCount, 3)
+        var it = stream.makeAsyncIterator()
+        for want in 1...3 {
+            guard case .step(let s)? = await it.next()?.kind else { return XCTFail("expected a step") }
+            XCTAssertEqual(s.step, want)
+        }
+    }
+}
