@@ -24,11 +24,8 @@ public func crossEntropyForwardBackward(losses: Buf, dh: Buf?, h: CBuf, wte: CBu
         BLAS.sgemm(transA: false, transB: true, M: n, N: V, K: C, A: hc, lda: C, B: wte, ldb: C, beta: 0, C: scratch, ldc: V)
         parallelFor(n) { i in
             let row = scratch + i * V
-            var mv = SIMD8<Float>(repeating: -.infinity)
+            let m = rowMax(row, V)
             var j = 0
-            while j + 8 <= V { let v = load8(row + j); mv = mv.replacing(with: v, where: v .> mv); j += 8 }
-            var m = mv.max()
-            while j < V { m = max(m, row[j]); j += 1 }
             let target = Int(targets[start + i])
             let targetLogit = row[target]
             let mm = SIMD8<Float>(repeating: m)

@@ -8,14 +8,10 @@ import Darwin
 public func logsumexpRows(lse: Buf, logits: CBuf, N: Int, V: Int) {
     parallelFor(N) { r in
         let x = logits + r * V
-        var mv = SIMD8<Float>(repeating: -.infinity)
-        var i = 0
-        while i + 8 <= V { let v = load8(x + i); mv = mv.replacing(with: v, where: v .> mv); i += 8 }
-        var m = mv.max()
-        while i < V { m = max(m, x[i]); i += 1 }
+        let m = rowMax(x, V)
         let mm = SIMD8<Float>(repeating: m)
         var sv = SIMD8<Float>()
-        i = 0
+        var i = 0
         while i + 8 <= V { sv += exp8(load8(x + i) - mm); i += 8 }
         var s = sv.sum()
         while i < V { s += expf(x[i] - m); i += 1 }

@@ -46,3 +46,18 @@ public func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePo
     }
     while i < n { y[i] += alpha * x[i]; i += 1 }
 }
+
+/// max(x[0..<n]), eight lanes at a time; −∞ for n = 0.
+@inline(__always)
+public func rowMax(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
+    var mv = SIMD8<Float>(repeating: -.infinity)
+    var i = 0
+    while i + 8 <= n {
+        let v = load8(x + i)
+        mv = mv.replacing(with: v, where: v .> mv)
+        i += 8
+    }
+    var m = mv.max()
+    while i < n { m = max(m, x[i]); i += 1 }
+    return m
+}

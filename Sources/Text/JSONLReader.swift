@@ -5,16 +5,8 @@ import JSON
 /// consecutive lines with the same source form one example with several references.
 public enum JSONLReader {
     public static func read(path: String) throws -> Dataset {
-        guard let data = FileManager.default.contents(atPath: path) else { throw DataFileError(path: path, "cannot read the file") }
         var examples: [DataExample] = []
-        var lineNo = 0
-        for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-            lineNo += 1
-            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-            let v: JSONValue
-            do { v = try JSONParser.parse(bytes: [UInt8](line)) } catch {
-                throw DataFileError(path: path, line: lineNo, "not valid JSON (\(error))")
-            }
+        for (lineNo, v) in try JSONLFile.objects(path: path) {
             guard let source = v["source"]?.string ?? v["document"]?.string else {
                 throw DataFileError(path: path, line: lineNo, "missing string field \"source\" (or \"document\")")
             }
