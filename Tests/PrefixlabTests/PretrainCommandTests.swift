@@ -1,0 +1,37 @@
+import Foundation
+import XCTest
+import JSON
+import Models
+import TestSupport
+
+final class PretrainCommandTests: XCTestCase {
+    var prefixlab: URL { TestPaths.products.appendingPathComponent("prefixlab") }
+
+    /// Pretraining writes a loadable GPT-2 folder with its tokenizer, learns (loss falls),
+    /// resumes, and the copy probe reads the result.
+    func testPretrainResumeAndProbe() throws {
+        let dir = TestPaths.tempDir("pretrain")
+        let corpus = dir + "/docs.txt"
+        let docs = (0..<24).map { "The Eagle is a coffee shop number \($0) near the river." }
+        try docs.joined(separator: "\n").write(toFile: corpus, atomically: true, encoding: .utf8)
+        let out = dir + "/model"
+        var r = try runProcess(prefixlab, ["pretrain", "--n-layer", "1", "--n-embd", "32", "--n-head", "2", "--n-positions", "64",
+                                           "--corpus", corpus, "--tokenizer", TestPaths.gpt2Tokenizer, "--out", out,
+                                           "--max-steps", "6", "--batch-size", "8", "--warmup-steps", "1", "--lr", "3e-3", "--dtype", "f16"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let model = try HFModelFolder.load(out)
+        XCTAssertEqual(model.config.nLayer, 1)
+        XCTAssertEqual(try SafeTensorsFile(path: out + "/model.safetensors").header.entries.first?.dtype, .F16)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/vocab.json") && FileManager.default.fileExists(atPath: out + "/merges.txt"))
+        let losses = try String(contentsOfFile: out + "/run/events.jsonl", encoding: .utf8).split(separator: "\n").compactMap {
+            try JSONParser.parse(String($0))["loss"]?.number
+        }
+        XCTAssertLessThan(losses.last!, losses.first!)
+        r = try runProcess(prefixlab, ["pretrain", "--out", out, "--resume", "--max-steps", "8"])
+        XCTAssertEqual(r.status, 0, r.err)
+        r = try runProcess(prefixlab, ["probe", "copy", "--model", out, "--spans", "4", "--span-length", "8", "--json"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let probe = try JSONParser.parse(r.out.split(separator: "\n").last.map(String.init) ?? "")
+        for k in ["first_loss", "first_top1", "second_loss", "second_top1"] { XCTAssertNotNil(probe[k]?.number, k) }
+    }
+}
