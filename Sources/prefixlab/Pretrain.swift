@@ -49,7 +49,9 @@ struct Pretrain: ParsableCommand {
             guard nEmbd % nHead == 0, nLayer >= 1, nPositions >= 8 else { throw CLIError("n_embd must divide by n_head; n_layer ≥ 1; n_positions ≥ 8") }
             let tok = try TokenizerFiles.load(folder: tokenizer)
             // The random start, with the tokenizer beside it.
-            let cfg = GPT2Config(nLayer: nLayer, nHead: nHead, nEmbd: nEmbd, nPositions: nPositions, vocabSize: tok.vocabSize)
+            var cfg = GPT2Config(nLayer: nLayer, nHead: nHead, nEmbd: nEmbd, nPositions: nPositions, vocabSize: tok.vocabSize)
+            cfg.eosTokenId = Int(tok.eosId)  // a pruned vocabulary puts it elsewhere than 50256
+            cfg.bosTokenId = Int(tok.eosId)
             let model = GPT2Model(config: cfg)
             model.randomize(seed: seed, std: 0.02)
             try HFModelFolder.save(model, to: initDir)
