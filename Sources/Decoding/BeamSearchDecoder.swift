@@ -30,35 +30,17 @@ public struct BeamSearchDecoder {
         let cfg = model.config, V = cfg.vocabSize, C = cfg.nEmbd, eos = Int32(cfg.eosTokenId)
         let K = settings.beams, B = prompts.count, R = B * K
         guard B > 0 else { return [] }
-        let Pkv = conditioning.kvRows, Pe = conditioning.virtualTokens
-        let lens = prompts.map { $0.count + Pe }
-        let T = lens.max()!
+        let Pkv = conditioning.kvRows, Pi = conditioning.infixRows
+        let batch = PromptBatch(prompts, conditioning: conditioning, eos: eos)
+        let T = batch.T
         let maxLength = T + settings.maxNewTokens
-        let Pi = conditioning.infixRows
         let cache = KVCache(config: cfg, batch: R, capacity: Pkv + T + Pi + settings.maxNewTokens)
-        var embeds: [Float] = []
-        if case .embeddings(_, let v) = conditioning { embeds = v }
 
         // Every beam row starts as its prompt, left-padded with eos (what transformers feeds);
         // the prompt runs once per prompt and its cache rows are copied to the other beams.
-        var rowTokens = [[Int32]](repeating: [], count: R)
-        var tokens = [Int32](repeating: eos, count: B * T), positions = [Int32](repeating: 0, count: B * T)
-        var mask = [UInt8](repeating: 0, count: B * T)
-        for b in 0..<B {
-            let pad = T - lens[b]
-            for t in 0..<lens[b] {
-                tokens[b * T + pad + t] = t < Pe ? Int32(-t - 1) : prompts[b][t - Pe]
-                positions[b * T + pad + t] = Int32(Pkv + t)
-                mask[b * T + pad + t] = 1
-            }
-            for k in 0..<K { rowTokens[b * K + k] = Array(tokens[(b * T)..<(b * T + T)]) }
-        }
+        var rowTokens = (0..<R).map { batch.row($0 / K) }
         let promptCache = KVCache(config: cfg, batch: B, capacity: Pkv + T)
-        if let kv = conditioning.cacheLayout(config: cfg) { kv.withUnsafeBufferPointer { promptCache.prefill(prefix: $0.baseAddress!, P: Pkv) } }
-        let promptHidden = embeds.withUnsafeBufferPointer { e in
-            model.forward(tokens: tokens, positions: positions, keyMask: mask, B: B, T: T, cache: promptCache,
-                          virtualEmbeds: Pe > 0 ? e.baseAddress : nil)
-        }
+        let promptHidden = batch.run(model: model, conditioning: conditioning, cache: promptCache)
         cache.copyRows(from: promptCache, rows: (0..<R).map { $0 / K })
         conditioning.appendInfix(to: cache)
         // The prompt's last hidden state, once per beam row.
@@ -67,7 +49,7 @@ public struct BeamSearchDecoder {
         for r in 0..<R { (lastPrompt + r * C).update(from: promptHidden + ((r / K) * T + T - 1) * C, count: C) }
         var hidden = UnsafePointer(lastPrompt)
         var lastRow = Array(0..<R)
-        var nextPos = lens.map { Int32(Pkv + Pi + $0) }
+        var nextPos = batch.nextPositions(conditioning)
 
         var running = (0..<B).map { _ in (0..<K).map { Beam(tokens: [], score: $0 == 0 ? 0 : -1e9) } }
         var finished = (0..<B).map { _ in [Beam](repeating: Beam(tokens: [], score: -1e9), count: K) }

@@ -18,37 +18,19 @@ public struct GreedyDecoder {
         let cfg = model.config, V = cfg.vocabSize, eos = Int32(cfg.eosTokenId)
         let B = prompts.count
         guard B > 0 else { return [] }
-        let Pkv = conditioning.kvRows, Pe = conditioning.virtualTokens
-        let lens = prompts.map { $0.count + Pe }
-        let T = lens.max()!
-        let Pi = conditioning.infixRows
-        let cache = KVCache(config: cfg, batch: B, capacity: Pkv + T + Pi + settings.maxNewTokens)
-        if let kv = conditioning.cacheLayout(config: cfg) { kv.withUnsafeBufferPointer { cache.prefill(prefix: $0.baseAddress!, P: Pkv) } }
-        var embeds: [Float] = []
-        if case .embeddings(_, let v) = conditioning { embeds = v }
-
-        var tokens = [Int32](repeating: eos, count: B * T), positions = [Int32](repeating: 0, count: B * T)
-        var mask = [UInt8](repeating: 0, count: B * T)
-        for (b, p) in prompts.enumerated() {
-            let pad = T - lens[b]
-            for k in 0..<lens[b] {
-                tokens[b * T + pad + k] = k < Pe ? Int32(-k - 1) : p[k - Pe]
-                positions[b * T + pad + k] = Int32(Pkv + k)
-                mask[b * T + pad + k] = 1
-            }
-        }
+        let Pe = conditioning.virtualTokens
+        let batch = PromptBatch(prompts, conditioning: conditioning, eos: eos)
+        let T = batch.T, lens = batch.lens
+        let cache = KVCache(config: cfg, batch: B, capacity: conditioning.kvRows + T + conditioning.infixRows + settings.maxNewTokens)
         let logits = UnsafeMutablePointer<Float>.allocate(capacity: B * V)
         let last = UnsafeMutablePointer<Float>.allocate(capacity: B * cfg.nEmbd)
         defer { logits.deallocate(); last.deallocate() }
-        var hidden = embeds.withUnsafeBufferPointer { e in
-            model.forward(tokens: tokens, positions: positions, keyMask: mask, B: B, T: T, cache: cache,
-                          virtualEmbeds: Pe > 0 ? e.baseAddress : nil)
-        }
+        var hidden = batch.run(model: model, conditioning: conditioning, cache: cache)
         var rowOfLast = (0..<B).map { $0 * T + T - 1 }
         conditioning.appendInfix(to: cache)  // after the prompt; the first token is still predicted at the eos
         var out = [[Int32]](repeating: [], count: B)
         var done = [Bool](repeating: false, count: B)
-        var nextPos = lens.map { Int32(Pkv + Pi + $0) }
+        var nextPos = batch.nextPositions(conditioning)
         // One generator per prompt, from the seed and the prompt itself: a prompt's sample does
         // not depend on which prompts share its batch.
         var rngs = prompts.map { p in SplitMix64(seed: p.reduce(settings.seed ^ 0xCBF2_9CE4_8422_2325) { ($0 ^ UInt64(UInt32(bitPattern: $1))) &* 0x100_0000_01B3 }) }

@@ -81,7 +81,7 @@ struct Pretrain: ParsableCommand {
                          "--keep-checkpoints", "1", "--seed", String(seed), "--out", runDir]
         }
         if let threads = engine.threads { trainArgs += ["--threads", String(threads)] }
-        var train = try Train.parse(trainArgs)
+        let train = try Train.parse(trainArgs)
         try train.run()
         // The last checkpoint's model becomes OUT.
         guard let last = CheckpointSteps.last(runDir) else { throw CLIError("\(runDir): no checkpoint written") }

@@ -1,0 +1,51 @@
+import Models
+
+/// Prompts laid out as both decoders feed them (and as transformers does): left-padded with
+/// eos to a common length T, virtual embeddings (prompt tuning) right before each prompt, and
+/// positions counted from each prompt's first token — after a prefix, from P.
+struct PromptBatch {
+    let B: Int, T: Int
+    /// Each prompt's length in rows, virtual embeddings included.
+    let lens: [Int]
+    let tokens: [Int32], positions: [Int32]
+    let mask: [UInt8]
+
+    init(_ prompts: [[Int32]], conditioning: Conditioning, eos: Int32) {
+        let Pkv = conditioning.kvRows, Pe = conditioning.virtualTokens
+        B = prompts.count
+        lens = prompts.map { $0.count + Pe }
+        T = lens.max() ?? 0
+        var tokens = [Int32](repeating: eos, count: B * T), positions = [Int32](repeating: 0, count: B * T)
+        var mask = [UInt8](repeating: 0, count: B * T)
+        for (b, p) in prompts.enumerated() {
+            let pad = T - lens[b]
+            for k in 0..<lens[b] {
+                tokens[b * T + pad + k] = k < Pe ? Int32(-k - 1) : p[k - Pe]
+                positions[b * T + pad + k] = Int32(Pkv + k)
+                mask[b * T + pad + k] = 1
+            }
+        }
+        self.tokens = tokens; self.positions = positions; self.mask = mask
+    }
+
+    /// Row b as fed (padding and virtual-token markers included).
+    func row(_ b: Int) -> [Int32] { Array(tokens[(b * T)..<(b * T + T)]) }
+
+    /// Pre-fills a prefix into `cache` (B rows) and runs the prompts; the hidden states (B·T, C).
+    func run(model: GPT2Model, conditioning: Conditioning, cache: KVCache) -> UnsafePointer<Float> {
+        if let kv = conditioning.cacheLayout(config: model.config) {
+            kv.withUnsafeBufferPointer { cache.prefill(prefix: $0.baseAddress!, P: conditioning.kvRows) }
+        }
+        var embeds: [Float] = []
+        if case .embeddings(_, let v) = conditioning { embeds = v }
+        return embeds.withUnsafeBufferPointer { e in
+            model.forward(tokens: tokens, positions: positions, keyMask: mask, B: B, T: T, cache: cache,
+                          virtualEmbeds: embeds.isEmpty ? nil : e.baseAddress)
+        }
+    }
+
+    /// Position of each prompt's first new token (after a prefix and an infix).
+    func nextPositions(_ conditioning: Conditioning) -> [Int32] {
+        lens.map { Int32(conditioning.kvRows + conditioning.infixRows + $0) }
+    }
+}
