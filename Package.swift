@@ -35,10 +35,14 @@ let package = Package(
         .target(name: "Runs", dependencies: ["Tuning", "Models", "JSON"]),
         .target(name: "Metrics", swiftSettings: kernelFlags),
         .target(name: "Decoding", dependencies: ["Models", "Kernels"], swiftSettings: kernelFlags),
+        .target(name: "Screen"),
+        .target(name: "Workbench", dependencies: ["Screen", "Runs"]),
+        .systemLibrary(name: "CNCursesw", pkgConfig: "ncursesw", providers: [.apt(["libncursesw5-dev"])]),
+        .target(name: "Terminal", dependencies: ["CNCursesw", "Screen"]),
         .executableTarget(
             name: "prefixlab",
             dependencies: [
-                "Kernels", "Models", "Text", "JSON", "Tuning", "Runs", "Metrics", "Decoding",
+                "Kernels", "Models", "Text", "JSON", "Tuning", "Runs", "Metrics", "Decoding", "Screen", "Workbench", "Terminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: kernelFlags
@@ -52,6 +56,8 @@ let package = Package(
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Models", "Kernels", "Tuning", "Text", "JSON", "TestSupport"], swiftSettings: kernelFlags),
         .testTarget(name: "RunsTests", dependencies: ["Runs", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Text", "JSON", "TestSupport"]),
+        .testTarget(name: "ScreenTests", dependencies: ["Screen"]),
+        .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", "Screen", "Runs"]),
         .testTarget(name: "PrefixlabTests", dependencies: ["Models", "Text", "JSON", "TestSupport"]),
     ]
 )

@@ -4,8 +4,9 @@ unpaired text from ../shared/data, never an E2E MR next to its own reference.
   - each E2E reference alone; all references of one MR together (natural repetition)
   - each E2E MR linearised, alone
   - each WebNLG entry's lexicalisations together; its triples, linearised, alone
-  - synthetic copy documents: a random span of corpus words, then the same span again
-    (--copy-share of the documents), so the model can learn in-context copying
+  - synthetic copy documents: a random span of corpus words (or, with --tokenizer, of the
+    tokenizer's tokens, as the copy probe draws them), then the same span again, --repeats
+    times in all (--copy-share of the documents), so the model can learn in-context copying
     python3 tools/make_pretrain_corpus.py --shared ../shared --copy-share 0.3 > corpus.txt
 """
 import argparse, csv, glob, random, re, sys
@@ -15,6 +16,10 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--shared", default="../shared")
 ap.add_argument("--copy-share", type=float, default=0.3)
 ap.add_argument("--seed", type=int, default=0)
+ap.add_argument("--span", default="5-25", help="span length range in words or tokens, MIN-MAX")
+ap.add_argument("--repeats", default="2-2", help="copies of the span, MIN-MAX")
+ap.add_argument("--copy-only", type=int, default=0, help="write only this many copy documents (a curriculum's first stage)")
+ap.add_argument("--tokenizer", help="a tokenizer folder: half of the copy documents repeat random tokens of its vocab.json")
 a = ap.parse_args()
 rng = random.Random(a.seed)
 NAMES = {"eatType": "Type", "priceRange": "price", "familyFriendly": "family friendly"}
@@ -35,10 +40,35 @@ for f in sorted(glob.glob(f"{a.shared}/data/webnlg2017/train/**/*.xml", recursiv
         triples = [t.text.strip() for t in e.find("modifiedtripleset").findall("mtriple")]
         docs.append(" | ".join(" : ".join(p.strip().replace("_", " ") for p in t.split("|")) for t in triples))
 words = sorted({w for d in docs for w in d.split()})
-n_copy = int(len(docs) * a.copy_share / (1 - a.copy_share))
-for _ in range(n_copy):
-    span = " ".join(rng.choice(words) for _ in range(rng.randint(5, 25)))
-    docs.append(span + " " + span)
+n_copy = a.copy_only or int(len(docs) * a.copy_share / (1 - a.copy_share))
+if a.copy_only:
+    docs = []
+span_lo, span_hi = map(int, a.span.split("-"))
+rep_lo, rep_hi = map(int, a.repeats.split("-"))
+pieces = []
+if a.tokenizer:
+    import json
+    # GPT-2's byte-level alphabet back to bytes; keep tokens that decode to printable text.
+    bs = list(range(33, 127)) + list(range(161, 173)) + list(range(174, 256))
+    cs, n = bs[:], 0
+    for b in range(256):
+        if b not in bs:
+            bs.append(b); cs.append(256 + n); n += 1
+    unbyte = {chr(c): b for b, c in zip(bs, cs)}
+    for t in json.load(open(f"{a.tokenizer}/vocab.json", encoding="utf-8")):
+        try:
+            text = bytes(unbyte[ch] for ch in t).decode("utf-8")
+        except (KeyError, UnicodeDecodeError):
+            continue
+        if text.strip() and text.isprintable():
+            pieces.append(text)
+for i in range(n_copy):
+    k = rng.randint(span_lo, span_hi)
+    if pieces and i % 2 == 1:
+        span = "".join(rng.choice(pieces) for _ in range(k)).strip()
+    else:
+        span = " ".join(rng.choice(words) for _ in range(k))
+    docs.append(" ".join([span] * rng.randint(rep_lo, rep_hi)))
 rng.shuffle(docs)
 for d in docs:
     print(d.replace("\n", " "))

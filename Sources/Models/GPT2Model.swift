@@ -1,3 +1,4 @@
+import Foundation
 import Kernels
 
 /// A GPT-2 language model in float32: the parameters in one arena (see `GPT2Layout`) and an
@@ -29,6 +30,20 @@ public final class GPT2Model: @unchecked Sendable {
                 p.update(repeating: 0, count: e.count)
             } else {
                 for i in 0..<e.count { p[i] = rng.nextNormal() * std }
+            }
+        }
+    }
+
+    /// Overwrites wpe with the Transformer's sine/cosine table, scaled so each entry has the
+    /// given standard deviation: row t, columns 2i and 2i+1 = sin, cos(t / 10000^(2i/C)).
+    public func setSinusoidalPositions(std: Float) {
+        let C = config.nEmbd, wpe = params[layout.wpe]
+        let scale = Double(std) * 2.0.squareRoot()  // sin and cos over many positions have std 1/√2
+        for t in 0..<config.nPositions {
+            for i in stride(from: 0, to: C, by: 2) {
+                let angle = Double(t) / pow(10000, Double(i) / Double(C))
+                wpe[t * C + i] = Float(sin(angle) * scale)
+                if i + 1 < C { wpe[t * C + i + 1] = Float(cos(angle) * scale) }
             }
         }
     }

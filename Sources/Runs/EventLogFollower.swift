@@ -21,11 +21,25 @@ public final class EventLogFollower: @unchecked Sendable {
     /// Call it periodically (the workbench does, on its frame tick).
     @discardableResult
     public func poll() -> Int {
+        var posted = 0
+        read { bus.post($0); posted += 1 }
+        return posted
+    }
+
+    /// Reads every log as it stands and returns the events instead of posting them: the
+    /// workbench replays history straight into its state (a coalescing subscriber would keep
+    /// only each run's last step), then follows what is appended with `poll`.
+    public func replay() -> [RunEvent] {
+        var events: [RunEvent] = []
+        read { events.append($0) }
+        return events
+    }
+
+    private func read(_ deliver: (RunEvent) -> Void) {
         lock.lock()
         defer { lock.unlock() }
         let root = workspace + "/runs"
         let runs = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).sorted()
-        var posted = 0
         for id in runs {
             let path = root + "/" + id + "/events.jsonl"
             guard let h = FileHandle(forReadingAtPath: path) else { continue }
@@ -41,11 +55,10 @@ public final class EventLogFollower: @unchecked Sendable {
                 let complete = data[data.startIndex...lastNewline]
                 data = Data(data[data.index(after: lastNewline)...])
                 for line in complete.split(separator: 0x0A) {
-                    if let e = RunEvent(jsonLine: String(decoding: line, as: UTF8.self)) { bus.post(e); posted += 1 }
+                    if let e = RunEvent(jsonLine: String(decoding: line, as: UTF8.self)) { deliver(e) }
                 }
             }
             partial[path] = data
         }
-        return posted
     }
 }

@@ -60,6 +60,17 @@ public final class Mailbox: @unchecked Sendable {
         lock.unlock()
     }
 
+    /// Takes every undelivered event without waiting: for a subscriber that polls on its own
+    /// frame tick (the workbench's main loop) instead of awaiting the stream.
+    public func drain() -> [RunEvent] {
+        lock.lock()
+        defer { lock.unlock() }
+        let out = Array(queue[head...])
+        queue.removeAll(keepingCapacity: true)
+        head = 0
+        return out
+    }
+
     func next() async -> RunEvent? {
         await withCheckedContinuation { (c: CheckedContinuation<RunEvent?, Never>) in
             lock.lock()

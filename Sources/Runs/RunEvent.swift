@@ -44,7 +44,7 @@ public struct RunEvent: Sendable, Equatable {
     public var isStep: Bool { if case .step = kind { return true }; return false }
 
     /// The event's fields after "type", "run" and "time".
-    var fields: (type: String, rest: [(String, JSONValue)]) {
+    public var fields: (type: String, rest: [(String, JSONValue)]) {
         func n(_ x: Int) -> JSONValue { .number(Double(x)) }
         func metrics(_ m: [String: Double]) -> JSONValue { .object(m.keys.sorted().map { ($0, .number(m[$0]!)) }) }
         switch kind {

@@ -58,8 +58,9 @@ public enum RunStore {
         guard info.object != nil, let raw = info["status"]?.string, var status = RunStatus(rawValue: raw) else {
             return RunSummary(id: id, path: runDir, status: .unreadable, problem: "\(infoPath): no valid \"status\"")
         }
-        // A run whose process died without finishing is interrupted, not running.
-        if status == .running || status == .paused, !alive(info["pid"]?.int ?? 0) { status = .interrupted }
+        // A run whose process died without finishing is interrupted, not running. (A paused
+        // run has checkpointed and ended its process on purpose.)
+        if status == .running, !alive(info["pid"]?.int ?? 0) { status = .interrupted }
         var s = RunSummary(id: id, path: runDir, status: status, method: info["config"]?["method"]?["method"]?.string)
         s.created = info["created"]?.string
         let (events, skipped) = readEvents(runDir + "/events.jsonl")

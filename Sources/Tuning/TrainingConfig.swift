@@ -9,6 +9,9 @@ public struct TrainingConfig: Sendable, Equatable, Codable {
     /// Stop after this many optimizer steps in total (resume included). The schedule still
     /// spans `epochs`, so a run stopped and resumed is the same run as one never stopped.
     public var maxSteps: Int? = nil
+    /// Length of the learning-rate schedule in steps, when it should not span `epochs`
+    /// (pretraining: decay to zero exactly at the last of `maxSteps`).
+    public var scheduleLength: Int? = nil
     public var gradAccum: Int = 1
     public var seed: UInt64 = 42
     public var lossReduction: LossReduction = .token
@@ -48,7 +51,7 @@ public struct TrainingConfig: Sendable, Equatable, Codable {
     public func stepsPerEpoch(examples n: Int) -> Int { (n + examplesPerStep - 1) / examplesPerStep }
 
     /// Length of the learning-rate schedule.
-    public func scheduleSteps(examples n: Int) -> Int { epochs * stepsPerEpoch(examples: n) }
+    public func scheduleSteps(examples n: Int) -> Int { scheduleLength ?? epochs * stepsPerEpoch(examples: n) }
 
     /// When the run stops.
     public func totalSteps(examples n: Int) -> Int { maxSteps ?? scheduleSteps(examples: n) }

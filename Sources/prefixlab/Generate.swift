@@ -85,27 +85,34 @@ struct Generate: ParsableCommand {
             return (model, a.kind == .prefixTuning ? .prefix(P: a.virtualTokens, values: a.embeddings) : .embeddings(P: a.virtualTokens, values: a.embeddings))
         }
         if let runRef {
-            let dir = try resolveRun(runRef, workspace: workspace)
-            let folder = try RunFolder.open(path: dir)
-            guard let cfgValue = folder["config"], let base = folder["model"]?["path"]?.string else { throw CLIError("\(dir)/run.json: no config or model path") }
-            let config = try runConfigDecoder().decode(TrainingConfig.self, from: Data(cfgValue.serialized.utf8))
-            let best = dir + "/checkpoints/best"
-            let ckpt = FileManager.default.fileExists(atPath: best) ? best : try CheckpointIO.steps(runDir: dir).last.map(\.path)
-                ?? { throw CLIError("\(dir): no checkpoint yet") }()
-            switch config.method.method {
-            case .finetune: return (ckpt + "/model", .none)
-            case .prefix, .embedding, .infix:
-                let f = try SafeTensorsFile(path: ckpt + "/prefix.safetensors")
-                guard let e = f["prompt_embeddings"] else { throw CLIError("\(f.path): no prompt_embeddings") }
-                let v = try f.floats("prompt_embeddings")
-                switch config.method.method {
-                case .prefix: return (model ?? base, .prefix(P: e.shape[0], values: v))
-                case .infix: return (model ?? base, .infix(P: e.shape[0], values: v))
-                default: return (model ?? base, .embeddings(P: e.shape[0], values: v))
-                }
-            }
+            let (base, conditioning) = try runConditioning(runDir: try resolveRun(runRef, workspace: workspace))
+            return (model ?? base, conditioning)
         }
         guard let model else { throw CLIError("generate needs --model (and optionally --adapter), or --run") }
         return (model, .none)
+    }
+}
+
+/// The model folder a run generates with and what it conditions on, from its best checkpoint
+/// (else its last): a fine-tuned run's own weights, or the base model with the run's folded
+/// prefix or virtual tokens.
+func runConditioning(runDir dir: String) throws -> (String, Conditioning) {
+    let folder = try RunFolder.open(path: dir)
+    guard let cfgValue = folder["config"], let base = folder["model"]?["path"]?.string else { throw CLIError("\(dir)/run.json: no config or model path") }
+    let config = try runConfigDecoder().decode(TrainingConfig.self, from: Data(cfgValue.serialized.utf8))
+    let best = dir + "/checkpoints/best"
+    let ckpt = FileManager.default.fileExists(atPath: best) ? best : try CheckpointIO.steps(runDir: dir).last.map(\.path)
+        ?? { throw CLIError("\(dir): no checkpoint yet") }()
+    switch config.method.method {
+    case .finetune: return (ckpt + "/model", .none)
+    case .prefix, .embedding, .infix:
+        let f = try SafeTensorsFile(path: ckpt + "/prefix.safetensors")
+        guard let e = f["prompt_embeddings"] else { throw CLIError("\(f.path): no prompt_embeddings") }
+        let v = try f.floats("prompt_embeddings")
+        switch config.method.method {
+        case .prefix: return (base, .prefix(P: e.shape[0], values: v))
+        case .infix: return (base, .infix(P: e.shape[0], values: v))
+        default: return (base, .embeddings(P: e.shape[0], values: v))
+        }
     }
 }

@@ -27,9 +27,10 @@ func outputText(_ ids: [Int32], tokenizer: BPETokenizer) -> String {
         .replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " ")
 }
 
-/// Writes FILE (one output per line) and FILE.jsonl (source, references, output, output_ids).
+/// Writes FILE (one output per line) and FILE.jsonl (source, references, output, output_ids),
+/// or the JSONL at `jsonlPath` (a run's outputs/<split>.jsonl).
 @discardableResult
-func writeOutputs(examples: [DataExample], outputs: [[Int32]], tokenizer: BPETokenizer, to path: String) throws -> [String] {
+func writeOutputs(examples: [DataExample], outputs: [[Int32]], tokenizer: BPETokenizer, to path: String, jsonlPath: String? = nil) throws -> [String] {
     var text = "", jsonl = "", lines: [String] = []
     for (e, ids) in zip(examples, outputs) {
         let output = outputText(ids, tokenizer: tokenizer)
@@ -41,6 +42,6 @@ func writeOutputs(examples: [DataExample], outputs: [[Int32]], tokenizer: BPETok
     let dir = (path as NSString).deletingLastPathComponent
     if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
     try AtomicFile.write(Data(text.utf8), to: path)
-    try AtomicFile.write(Data(jsonl.utf8), to: path + ".jsonl")
+    try AtomicFile.write(Data(jsonl.utf8), to: jsonlPath ?? path + ".jsonl")
     return lines
 }

@@ -6,7 +6,8 @@ struct PrefixLab: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prefixlab",
         abstract: "A terminal workbench for prefix-tuning research on a native CPU engine.",
-        subcommands: [DataCommand.self, Train.self, Pretrain.self, Generate.self, LMScore.self, Score.self, Export.self, RunsCommand.self, Probe.self, TokenizerCommand.self, Bench.self]
+        subcommands: [WorkbenchCommand.self, RunExperiment.self, DataCommand.self, Train.self, Pretrain.self, Generate.self, LMScore.self, Score.self, Export.self, RunsCommand.self, Probe.self, TokenizerCommand.self, Bench.self],
+        defaultSubcommand: WorkbenchCommand.self
     )
 
     static let version = "prefixlab 0.1.0"

@@ -31,6 +31,9 @@ struct Pretrain: ParsableCommand {
     @Option(name: .customLong("checkpoint-every")) var checkpointEvery: Int = 200
     @Option var seed: UInt64 = 42
     @Option(help: "f32 or f16 for the written model.") var dtype: String = "f32"
+    @Option(name: .customLong("position-init"), help: "normal, or sinusoidal: wpe starts as the Transformer's sine/cosine table (scaled to the embeddings' std), in which the previous position is a fixed rotation of the current one; a previous-token head, the first half of an induction head, is then easy to form.")
+    var positionInit: String = "normal"
+    @Option(name: .customLong("init-model"), help: "Start from this model folder (a curriculum's earlier stage) instead of random weights; its tokenizer is used.") var initModel: String?
     @Flag(help: "Continue the run in OUT/run.") var resume = false
     @OptionGroup var engine: EngineOptions
 
@@ -43,7 +46,7 @@ struct Pretrain: ParsableCommand {
             guard fm.fileExists(atPath: runDir + "/run.json") else { throw CLIError("\(runDir): nothing to resume") }
             trainArgs = ["--resume", runDir, "--max-steps", String(maxSteps)]
         } else {
-            guard let tokenizer else { throw CLIError("pretrain needs --tokenizer DIR") }
+            guard let tokenizer = tokenizer ?? initModel else { throw CLIError("pretrain needs --tokenizer DIR (or --init-model DIR)") }
             guard !corpus.isEmpty else { throw CLIError("pretrain needs --corpus FILE...") }
             guard !fm.fileExists(atPath: runDir) else { throw CLIError("\(runDir) exists; continue it with --resume") }
             guard nEmbd % nHead == 0, nLayer >= 1, nPositions >= 8 else { throw CLIError("n_embd must divide by n_head; n_layer ≥ 1; n_positions ≥ 8") }
@@ -52,8 +55,16 @@ struct Pretrain: ParsableCommand {
             var cfg = GPT2Config(nLayer: nLayer, nHead: nHead, nEmbd: nEmbd, nPositions: nPositions, vocabSize: tok.vocabSize)
             cfg.eosTokenId = Int(tok.eosId)  // a pruned vocabulary puts it elsewhere than 50256
             cfg.bosTokenId = Int(tok.eosId)
-            let model = GPT2Model(config: cfg)
-            model.randomize(seed: seed, std: 0.02)
+            let model: GPT2Model
+            if let initModel {
+                model = try HFModelFolder.load(initModel)
+                guard model.config.vocabSize == tok.vocabSize else { throw CLIError("\(initModel): vocabulary \(model.config.vocabSize) ≠ tokenizer's \(tok.vocabSize)") }
+            } else {
+                model = GPT2Model(config: cfg)
+                model.randomize(seed: seed, std: 0.02)
+                guard ["normal", "sinusoidal"].contains(positionInit) else { throw CLIError("--position-init \(positionInit): expected normal or sinusoidal") }
+                if positionInit == "sinusoidal" { model.setSinusoidalPositions(std: 0.02) }
+            }
             try HFModelFolder.save(model, to: initDir)
             try writeTokenizer(tok, to: initDir)
             // Documents as (empty source, document) pairs; longer than the context: skipped, counted.
@@ -64,20 +75,20 @@ struct Pretrain: ParsableCommand {
                     var doc = String(raw).trimmingCharacters(in: .whitespaces)
                     if file.hasSuffix(".jsonl"), let v = try? JSONParser.parse(doc), let t = v["text"]?.string { doc = t }
                     if doc.isEmpty { continue }
-                    if tok.encode(" " + doc).count + 2 > nPositions { skipped += 1; continue }
+                    if tok.encode(" " + doc).count + 2 > model.config.nPositions { skipped += 1; continue }
                     lines.append(JSONValue.object([("source", .string("")), ("target", .string(doc))]).serialized)
                 }
             }
-            guard !lines.isEmpty else { throw CLIError("the corpus has no document that fits \(nPositions) positions") }
+            guard !lines.isEmpty else { throw CLIError("the corpus has no document that fits \(model.config.nPositions) positions") }
             try fm.createDirectory(atPath: out, withIntermediateDirectories: true)
             try AtomicFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: out + "/corpus.jsonl")
             FileHandle.standardError.write(Data("pretrain: \(lines.count) documents\(skipped > 0 ? ", \(skipped) longer than the context skipped" : ""), \(model.parameterCount) parameters\n".utf8))
-            // The schedule (warm-up, then linear decay) spans the requested steps.
+            // The schedule (warm-up, then linear decay to zero) spans exactly the requested steps.
             let perEpoch = (lines.count + batchSize - 1) / batchSize
             let epochs = max(1, (maxSteps + perEpoch - 1) / perEpoch)
             trainArgs = ["--model", initDir, "--train", out + "/corpus.jsonl", "--method", "finetune", "--dropout", "0",
                          "--lr", String(lr), "--warmup-steps", String(warmupSteps), "--batch-size", String(batchSize),
-                         "--epochs", String(epochs), "--max-steps", String(maxSteps), "--checkpoint-every", String(checkpointEvery),
+                         "--epochs", String(epochs), "--max-steps", String(maxSteps), "--schedule-steps", String(maxSteps), "--checkpoint-every", String(checkpointEvery),
                          "--keep-checkpoints", "1", "--seed", String(seed), "--out", runDir]
         }
         if let threads = engine.threads { trainArgs += ["--threads", String(threads)] }

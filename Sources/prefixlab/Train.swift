@@ -29,6 +29,7 @@ struct Train: ParsableCommand {
     @Option(help: "Run folder to create (parents are created).") var out: String?
     @Option(help: "Continue the run in this folder from its last checkpoint.") var resume: String?
     @Option(help: "The paper's settings: e2e, webnlg or dart (explicit options override).") var preset: String?
+    @Option(help: "Ablation group the run belongs to (the workbench shows a group together).") var group: String?
 
     @Option(name: .customLong("prefix-length")) var prefixLength: Int?
     @Option(help: "mlp (default) or none.") var reparam: String?
@@ -45,6 +46,7 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("batch-size")) var batchSize: Int?
     @Option var epochs: Int?
     @Option(name: .customLong("max-steps")) var maxSteps: Int?
+    @Option(name: .customLong("schedule-steps"), help: "Length of the learning-rate schedule in steps (default: --epochs).") var scheduleSteps: Int?
     @Option(name: .customLong("grad-accum")) var gradAccum: Int?
     @Option var seed: UInt64?
     @Option(name: .customLong("loss-reduction"), help: "token (default) or sequence.") var lossReduction: String?
@@ -122,6 +124,7 @@ struct Train: ParsableCommand {
                                    ("hash", .string(RunFolder.fileHash(modelDir + "/model.safetensors") ?? ""))])),
                 ("data", .object([("train", fileInfo(trainPath))] + (validPath.map { [("valid", fileInfo($0))] } ?? []))),
                 ("code_version", .string(PrefixLab.version)),
+                ("group", group.map { .string($0) } ?? .null),
                 ("pid", .number(Double(getpid()))),
             ])
         let trainer = Trainer(model: gpt, config: config, train: trainSet, valid: validSet, eos: eos)
@@ -155,6 +158,7 @@ struct Train: ParsableCommand {
                 return MTEval.score(hypotheses: outs.map { outputText($0, tokenizer: tokenizer) }, references: sample.map(\.references)).bleu
             }
         }
+        let control = StopRequests(runDir: run.path)
         do {
             let outcome = try trainer.run(checkpoint: { try CheckpointIO.save($0, runDir: run.path, baseModelDir: modelDir) }) { event in
                 switch event {
@@ -162,6 +166,7 @@ struct Train: ParsableCommand {
                     run.append(.step(.init(step: s.step, totalSteps: s.totalSteps, epoch: s.epoch, loss: s.loss, lr: Double(s.lr),
                                            tokensPerS: (Double(s.tokens) / max(s.seconds, 1e-9) * 10).rounded() / 10, gradNorm: s.gradNorm)))
                     progress.step(s)
+                    if control.check() != nil { return false }
                 case .validation(let step, let loss, let score, let improved):
                     run.append(.validation(step: step, loss: loss, metrics: score.map { ["BLEU": $0] } ?? [:]))
                     progress.line(String(format: "step %d: validation loss %.4f%@%@", step, loss,
@@ -173,6 +178,20 @@ struct Train: ParsableCommand {
                     progress.line(text)
                 }
                 return true
+            }
+            if outcome == .cancelled, let request = control.requested {
+                // Checkpointed by the trainer on the way out; a paused run resumes with --resume.
+                control.clear()
+                if request == .pause {
+                    try run.update([("status", .string("paused")), ("steps_done", .number(Double(trainer.step)))])
+                    run.append(.paused(step: trainer.step))
+                    progress.line("\(run.id): paused at step \(trainer.step); continue with prefixlab train --resume \(run.path)")
+                } else {
+                    try run.update([("status", .string("cancelled")), ("steps_done", .number(Double(trainer.step)))])
+                    run.append(.finished(step: trainer.step, outcome: "cancelled"))
+                    progress.line("\(run.id): cancelled at step \(trainer.step)")
+                }
+                return
             }
             if evalTest {
                 try evaluateTest(trainer, run: run, examples: testExamples, tokenizer: tokenizer, eos: eos, progress: progress)
@@ -234,6 +253,7 @@ struct Train: ParsableCommand {
         if let batchSize { c.batchSize = batchSize }
         if let epochs { c.epochs = epochs }
         c.maxSteps = maxSteps
+        c.scheduleLength = scheduleSteps
         if let gradAccum { c.gradAccum = gradAccum }
         if let seed { c.seed = seed }
         if let lossReduction {
@@ -257,6 +277,7 @@ struct Train: ParsableCommand {
         guard c.epochs >= 1 else { throw CLIError("--epochs must be at least 1") }
         guard c.gradAccum >= 1 else { throw CLIError("--grad-accum must be at least 1") }
         guard c.maxSteps.map({ $0 >= 1 }) ?? true else { throw CLIError("--max-steps must be at least 1") }
+        guard c.scheduleLength.map({ $0 > c.warmupSteps }) ?? true else { throw CLIError("--schedule-steps must exceed --warmup-steps") }
         guard c.checkpointEvery >= 1, c.keepCheckpoints >= 1 else { throw CLIError("--checkpoint-every and --keep-checkpoints must be at least 1") }
         guard c.method.midDim >= 1 else { throw CLIError("--mid-dim must be at least 1") }
         guard (0..<1).contains(c.prefixDropout) else { throw CLIError("--prefix-dropout must be in [0, 1)") }

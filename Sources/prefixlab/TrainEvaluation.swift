@@ -50,7 +50,7 @@ extension Train {
         let prompts = examples.map { tokenizer.encode($0.source) + [eos] }
         progress.line("evaluating \(examples.count) test sources with \(from), beam \(evalBeam)")
         let outs = decodeAll(model: model, conditioning: conditioning, settings: s, prompts: prompts, batchSize: 16)
-        let lines = try writeOutputs(examples: examples, outputs: outs, tokenizer: tokenizer, to: run.path + "/outputs/test.txt")
+        let lines = try writeOutputs(examples: examples, outputs: outs, tokenizer: tokenizer, to: run.path + "/outputs/test.txt", jsonlPath: run.path + "/outputs/test.jsonl")
         let m = E2EMetrics.compute(hypotheses: lines, references: examples.map(\.references))
         let scores: [(String, JSONValue)] = [("BLEU", .number(m.bleu)), ("NIST", .number(m.nist)), ("METEOR", .number(m.meteor)),
                                              ("ROUGE_L", .number(m.rougeL)), ("CIDEr", .number(m.cider)), ("sacreBLEU", .number(m.sacreBLEU))]

@@ -101,7 +101,7 @@ final class TrainCommandTests: XCTestCase {
         let unique = Set(try String(contentsOfFile: trainPairs, encoding: .utf8).split(separator: "\n").map { try JSONParser.parse(String($0))["source"]!.string! })
         let lines = try String(contentsOfFile: dir + "/outputs/test.txt", encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).dropLast()
         XCTAssertEqual(lines.count, unique.count)
-        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/outputs/test.txt.jsonl"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/outputs/test.jsonl"))
     }
 
     func expectFailure(_ args: [String], _ needle: String, file: StaticString = #filePath, line: UInt = #line) throws {

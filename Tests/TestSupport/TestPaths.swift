@@ -29,10 +29,12 @@ public enum TestPaths {
         return Bundle.main.bundleURL
     }
 
-    /// A fresh empty folder under the system temporary directory.
+    /// A fresh empty folder under the system temporary directory, removed when the test
+    /// process exits.
     public static func tempDir(_ label: String = "test") -> String {
         let d = NSTemporaryDirectory() + "prefixlab-\(label)-\(UUID().uuidString.prefix(8))"
         try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        TempDirs.shared.add(d)
         return d
     }
 
@@ -63,4 +65,17 @@ public func runProcess(_ executable: URL, _ args: [String]) throws -> (status: I
     let e = err.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
     return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
+
+/// Temporary folders of this test process, removed at exit so test runs leave nothing behind.
+final class TempDirs: @unchecked Sendable {
+    static let shared = TempDirs()
+    private let lock = NSLock()
+    private var paths: [String] = []
+    private init() { atexit { TempDirs.shared.removeAll() } }
+    func add(_ p: String) { lock.lock(); paths.append(p); lock.unlock() }
+    func removeAll() {
+        lock.lock(); let ps = paths; paths = []; lock.unlock()
+        for p in ps { try? FileManager.default.removeItem(atPath: p) }
+    }
 }

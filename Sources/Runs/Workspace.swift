@@ -1,0 +1,70 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A workspace folder: `runs/`, `experiments/`, `exports/`, `logs/`. Created on first use;
+/// one process at a time holds its write lock (others open it read-only and say so).
+public final class Workspace: @unchecked Sendable {
+    public let path: String
+    private var lockFD: Int32 = -1
+
+    public init(path: String) { self.path = path }
+
+    public var runsPath: String { path + "/runs" }
+    public var experimentsPath: String { path + "/experiments" }
+
+    /// Creates the folders if missing; returns whether the workspace is new.
+    @discardableResult
+    public func create() throws -> Bool {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        let existed = fm.fileExists(atPath: path, isDirectory: &isDir)
+        if existed && !isDir.boolValue { throw WorkspaceError("\(path): exists and is not a folder") }
+        for sub in ["runs", "experiments", "exports", "logs"] {
+            do { try fm.createDirectory(atPath: path + "/" + sub, withIntermediateDirectories: true) } catch {
+                throw WorkspaceError("\(path)/\(sub): cannot create (\(error.localizedDescription))")
+            }
+        }
+        return !existed || !fm.fileExists(atPath: path + "/.seeded")
+    }
+
+    /// Takes the write lock (flock on `.lock`); false when another process holds it. The lock
+    /// ends with the process, so a crashed workbench never leaves a stale lock.
+    public func acquireWriteLock() -> Bool {
+        if lockFD >= 0 { return true }
+        let fd = open(path + "/.lock", O_CREAT | O_RDWR, 0o644)
+        guard fd >= 0 else { return false }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 { close(fd); return false }
+        let pid = "\(getpid())\n"
+        _ = ftruncate(fd, 0)
+        _ = pid.withCString { write(fd, $0, strlen($0)) }
+        lockFD = fd
+        return true
+    }
+
+    /// Copies a sample folder's experiments and finished runs into a new workspace (the
+    /// samples stay untouched) and marks the workspace seeded.
+    public func seed(from samples: String) throws {
+        let fm = FileManager.default
+        for sub in ["experiments", "runs"] {
+            let src = samples + "/" + sub
+            for name in ((try? fm.contentsOfDirectory(atPath: src)) ?? []).sorted() where !name.hasPrefix(".") {
+                let dst = path + "/" + sub + "/" + name
+                if fm.fileExists(atPath: dst) { continue }
+                try fm.copyItem(atPath: src + "/" + name, toPath: dst)
+            }
+        }
+        try Data("seeded from \(samples)\n".utf8).write(to: URL(fileURLWithPath: path + "/.seeded"))
+    }
+
+    /// Run ids must be safe folder names: no path traversal from user-given names.
+    public static func isSafeRunID(_ id: String) -> Bool {
+        !id.isEmpty && id.count <= 100 && !id.hasPrefix(".") && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
+    }
+}
+
+public struct WorkspaceError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ d: String) { description = d }
+}

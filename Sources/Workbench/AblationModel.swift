@@ -1,0 +1,118 @@
+import Screen
+import Foundation
+
+/// The Ablation screen's table: runs grouped by method and prefix length, metrics as mean ±
+/// standard deviation over the seeds of a group; and its Markdown and CSV exports.
+public enum AblationModel {
+    public static let metrics = ["BLEU", "NIST", "METEOR", "ROUGE_L", "CIDEr"]
+
+    public struct Row: Equatable, Sendable {
+        public var method: String
+        public var prefixLength: Int?
+        public var runs: [String]
+        public var mean: [String: Double]
+        public var sd: [String: Double]
+        public var trainableParams: Int?
+        public var share: Double?
+        public var trainSeconds: Double?
+    }
+
+    public static func rows(_ runs: [RunView]) -> [Row] {
+        var groups: [String: [RunView]] = [:], order: [String] = []
+        for r in runs where !r.metrics.isEmpty || r.status == "done" {
+            let key = r.method + "|" + (r.method == "finetune" ? "" : r.prefixLength.map(String.init) ?? "")
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(r)
+        }
+        return order.map { key in
+            let g = groups[key]!
+            var mean: [String: Double] = [:], sd: [String: Double] = [:]
+            for m in metrics {
+                let v = g.compactMap { $0.metrics[m] }
+                guard !v.isEmpty else { continue }
+                let mu = v.reduce(0, +) / Double(v.count)
+                mean[m] = mu
+                if v.count > 1 { sd[m] = (v.map { ($0 - mu) * ($0 - mu) }.reduce(0, +) / Double(v.count - 1)).squareRoot() }
+            }
+            let r0 = g[0]
+            let share = r0.trainableParams.flatMap { p in r0.modelParams.map { Double(p) / Double($0) * 100 } }
+            let times = g.compactMap(\.trainSeconds)
+            return Row(method: r0.method, prefixLength: r0.method == "finetune" ? nil : r0.prefixLength, runs: g.map(\.id), mean: mean, sd: sd,
+                       trainableParams: r0.trainableParams, share: share, trainSeconds: times.isEmpty ? nil : times.reduce(0, +) / Double(times.count))
+        }
+    }
+
+    public static let columnTitles = ["method", "P", "seeds", "trained", "%", "BLEU", "NIST", "METEOR", "ROUGE-L", "CIDEr", "time"]
+
+    /// Sorts by a column index of `columnTitles` (metrics descending, others ascending).
+    public static func sorted(_ rows: [Row], by column: Int) -> [Row] {
+        func key(_ r: Row) -> Double {
+            switch column {
+            case 1: return Double(r.prefixLength ?? 0)
+            case 2: return Double(r.runs.count)
+            case 3: return Double(r.trainableParams ?? 0)
+            case 4: return r.share ?? 0
+            case 5...9: return -(r.mean[metrics[column - 5]] ?? -.infinity)
+            case 10: return r.trainSeconds ?? 0
+            default: return 0
+            }
+        }
+        if column == 0 { return rows.sorted { ($0.method, $0.prefixLength ?? 0) < ($1.method, $1.prefixLength ?? 0) } }
+        return rows.enumerated().sorted { (key($0.element), $0.offset) < (key($1.element), $1.offset) }.map(\.element)
+    }
+
+    public static func count(_ n: Int?) -> String {
+        guard let n else { return "–" }
+        if n >= 1_000_000 { return String(format: "%.1fM", Double(n) / 1e6) }
+        if n >= 1_000 { return String(format: "%.1fK", Double(n) / 1e3) }
+        return String(n)
+    }
+
+    public static func duration(_ s: Double?) -> String {
+        guard let s else { return "–" }
+        if s >= 3600 { return String(format: "%dh%02dm", Int(s) / 3600, Int(s) % 3600 / 60) }
+        if s >= 60 { return String(format: "%dm%02ds", Int(s) / 60, Int(s) % 60) }
+        return String(format: "%.0fs", s)
+    }
+
+    /// BLEU is stored as a fraction (as the E2E scripts print it) and shown ×100, as the
+    /// paper's tables; the other metrics as stored.
+    public static func display(_ m: String, _ v: Double) -> Double { m == "BLEU" ? v * 100 : v }
+
+    static func metric(_ r: Row, _ m: String) -> String {
+        guard let raw = r.mean[m] else { return "–" }
+        let v = display(m, raw)
+        let digits = m == "BLEU" ? 1 : m == "NIST" || m == "CIDEr" ? 2 : 3
+        let base = String(format: "%.\(digits)f", v)
+        return r.sd[m].map { base + "±" + String(format: "%.\(digits)f", display(m, $0)) } ?? base
+    }
+
+    /// A row's cells in `columnTitles` order.
+    public static func cells(_ r: Row) -> [String] {
+        let p: String = r.prefixLength.map { String($0) } ?? "–"
+        let share: String = r.share.map { String(format: $0 < 1 ? "%.2f" : "%.1f", $0) } ?? "–"
+        var c: [String] = [r.method, p, String(r.runs.count), count(r.trainableParams), share]
+        for m in metrics { c.append(metric(r, m)) }
+        c.append(duration(r.trainSeconds))
+        return c
+    }
+
+    public static func markdown(_ rows: [Row]) -> String {
+        var s = "| " + columnTitles.joined(separator: " | ") + " |\n|" + columnTitles.map { _ in "---" }.joined(separator: "|") + "|\n"
+        for r in rows { s += "| " + cells(r).joined(separator: " | ") + " |\n" }
+        return s
+    }
+
+    public static func csv(_ rows: [Row]) -> String {
+        var s = "method,prefix_length,seeds,runs,trainable_params,trainable_share_percent,"
+            + metrics.flatMap { [$0 + "_mean", $0 + "_sd"] }.joined(separator: ",") + ",train_seconds\n"
+        for r in rows {
+            var c = [r.method, r.prefixLength.map(String.init) ?? "", String(r.runs.count), r.runs.joined(separator: " "),
+                     r.trainableParams.map(String.init) ?? "", r.share.map { String(format: "%.4f", $0) } ?? ""]
+            for m in metrics { c += [r.mean[m].map { String(format: "%.4f", display(m, $0)) } ?? "", r.sd[m].map { String(format: "%.4f", display(m, $0)) } ?? ""] }
+            c.append(r.trainSeconds.map { String(format: "%.1f", $0) } ?? "")
+            s += c.map { $0.contains(",") ? "\"" + $0 + "\"" : $0 }.joined(separator: ",") + "\n"
+        }
+        return s
+    }
+}

@@ -1,0 +1,71 @@
+import Screen
+
+/// Ablation (4): runs × metrics grouped by method and prefix length (mean ± sd over seeds),
+/// and a chart of the chosen metric against prefix length.
+enum AblationPane {
+    static func render(_ s: AppState, in r: Rect, into buf: inout ScreenBuffer, glyphs g: Glyphs) {
+        let rows = AblationModel.sorted(AblationModel.rows(s.runs), by: s.ablationSort)
+        let inner = Box.draw(r, title: (s.groupName.isEmpty ? "ablation" : s.groupName) + " · test · sorted by " + AblationModel.columnTitles[s.ablationSort], into: &buf, glyphs: g)
+        guard !rows.isEmpty else {
+            buf.put("No finished runs with test metrics yet (train with --test SPEC --eval-test).", x: inner.x + 1, y: inner.y, role: .dim, clip: inner)
+            return
+        }
+        let widths = [9, 3, 5, 7, 5, 9, 9, 11, 11, 11, 7]
+        let scale = inner.width - 2 >= widths.reduce(0, +) + widths.count ? 1 : 0
+        let cols = zip(AblationModel.columnTitles, widths).enumerated().map { i, c in
+            Table.Column(c.0 + (i == s.ablationSort ? "▼" : ""), width: scale == 1 ? c.1 : max(3, c.1 - 2), alignRight: i > 0)
+        }
+        let tableHeight = min(rows.count + 1, inner.height / 2)
+        let (top, rest) = inner.splitTop(tableHeight)
+        let marked = Set(s.marked)
+        Table(columns: cols, rows: rows.map { row in
+            var c = AblationModel.cells(row)
+            if row.runs.contains(where: marked.contains) { c[0] = "*" + c[0] }
+            return c
+        }, selected: min(s.ablationRow, rows.count - 1)).render(in: top, into: &buf, glyphs: g)
+        guard rest.height >= 5 else { return }
+        Box.divider(r, y: rest.y, title: "\(s.ablationMetric) vs prefix length", into: &buf, glyphs: g)
+        renderChart(s, rows, in: Rect(x: rest.x + 1, y: rest.y + 1, width: rest.width - 2, height: rest.height - 1), into: &buf, glyphs: g)
+    }
+
+    /// Points of each tuned method (prefix, embedding, infix) at its prefix lengths, with the
+    /// fine-tuning score as a horizontal reference line.
+    static func renderChart(_ s: AppState, _ rows: [AblationModel.Row], in r: Rect, into buf: inout ScreenBuffer, glyphs g: Glyphs) {
+        let m = s.ablationMetric
+        let tuned = rows.filter { $0.prefixLength != nil && $0.mean[m] != nil }
+        let lengths = Array(Set(tuned.compactMap(\.prefixLength))).sorted()
+        let values = rows.compactMap { $0.mean[m] }.map { AblationModel.display(m, $0) }
+        guard !lengths.isEmpty, let lo = values.min(), let hi = values.max() else {
+            buf.put("no prefix-length runs with \(m) yet", x: r.x, y: r.y, role: .dim, clip: r)
+            return
+        }
+        let plotH = r.height - 2, labelW = 7
+        let slot = max(4, (r.width - labelW - 24) / max(1, lengths.count))
+        func row(_ v: Double) -> Int { hi > lo ? Int(((v - lo) / (hi - lo) * Double(plotH - 1)).rounded()) : plotH / 2 }
+        buf.put(String(format: "%6.2f", hi), x: r.x, y: r.y, role: .dim)
+        buf.put(String(format: "%6.2f", lo), x: r.x, y: r.y + plotH - 1, role: .dim)
+        for y in 0..<plotH { buf.put(String(g.vertical), x: r.x + labelW - 1, y: r.y + y, role: .border) }
+        buf.put(String(g.bottomLeft) + String(repeating: g.horizontal, count: slot * lengths.count), x: r.x + labelW - 1, y: r.y + plotH, role: .border)
+        for (i, L) in lengths.enumerated() {
+            buf.put(String(L), x: r.x + labelW + i * slot + slot / 2 - 1, y: r.y + plotH + 1, role: .dim)
+        }
+        var legend: [(String, Role)] = []
+        if let ft = rows.first(where: { $0.method == "finetune" })?.mean[m].map({ AblationModel.display(m, $0) }) {
+            let y = r.y + plotH - 1 - row(ft)
+            for x in 0..<(slot * lengths.count) { buf.put(g == .ascii ? "-" : "┄", x: r.x + labelW + x, y: y, role: .dim) }
+            legend.append(("┄ finetune \(fmt(ft, 2))", .dim))
+        }
+        let methods: [(String, Character, Role)] = [("prefix", g.point, .sparkValid), ("embedding", g == .ascii ? "x" : "◆", .good), ("infix", g == .ascii ? "+" : "▲", .warn)]
+        for (method, marker, role) in methods {
+            let pts = tuned.filter { $0.method == method }
+            if pts.isEmpty { continue }
+            for p in pts {
+                let i = lengths.firstIndex(of: p.prefixLength!)!
+                buf.put(String(marker), x: r.x + labelW + i * slot + slot / 2, y: r.y + plotH - 1 - row(AblationModel.display(m, p.mean[m]!)), role: role)
+            }
+            legend.append(("\(marker) \(method)", role))
+        }
+        let lx = r.x + labelW + slot * lengths.count + 2
+        for (i, (t, role)) in legend.enumerated() where i < plotH { buf.put(t, x: lx, y: r.y + i, role: role, clip: r) }
+    }
+}

@@ -1,0 +1,170 @@
+import Screen
+import Runs
+
+/// Carries out a key's command on the current screen.
+func perform(_ s: inout AppState, _ c: Command) -> [Effect] {
+    let page = max(1, s.height - 12)
+    switch c {
+    case .quit:
+        if s.activeRuns.isEmpty { s.quitting = true; return [.quit(pauseOwnRuns: false)] }
+        s.mode = .confirmQuit
+    case .help: s.mode = .help(scroll: 0)
+    case .nextScreen: s.screen = s.screen.next
+    case .previousScreen: s.screen = s.screen.previous
+    case .show(let id): s.screen = id
+    case .cycleTheme:
+        guard !s.themes.isEmpty else { break }
+        let i = s.themes.firstIndex(of: s.theme) ?? -1
+        s.theme = s.themes[(i + 1) % s.themes.count]
+        s.message = "theme: \(s.theme)"
+        return [.setTheme(s.theme)]
+    case .up, .down, .pageUp, .pageDown, .top, .bottom:
+        switch s.screen {
+        case .datasets: s.exampleIndex = move(s.exampleIndex, c, count: visibleExamples(s).count, page: page)
+        case .runs: s.selectedRun = move(s.selectedRun, c, count: s.runs.count, page: page)
+        case .compare: s.compareIndex = move(s.compareIndex, c, count: CompareModel.order(s).count, page: page)
+        case .ablation: s.ablationRow = move(s.ablationRow, c, count: s.runs.count, page: page)
+        case .events:
+            // The log is shown newest last; scrolling counts lines up from the bottom.
+            let n = eventLines(s).count
+            switch c {
+            case .up: s.eventScroll = min(max(0, n - 1), s.eventScroll + 1)
+            case .down: s.eventScroll = max(0, s.eventScroll - 1)
+            case .pageUp: s.eventScroll = min(max(0, n - 1), s.eventScroll + page)
+            case .pageDown: s.eventScroll = max(0, s.eventScroll - page)
+            case .top: s.eventScroll = max(0, n - 1)
+            default: s.eventScroll = 0
+            }
+        }
+    case .left, .right:
+        switch s.screen {
+        case .compare: s.compareIndex = move(s.compareIndex, c == .left ? .up : .down, count: CompareModel.order(s).count, page: 1)
+        case .datasets where !s.datasets.isEmpty:
+            s.datasetIndex = (s.datasetIndex + (c == .right ? 1 : s.datasets.count - 1)) % s.datasets.count
+            s.exampleIndex = 0; s.categoryFilter = nil
+        default: break
+        }
+    case .nextDataset:
+        if !s.datasets.isEmpty { s.datasetIndex = (s.datasetIndex + 1) % s.datasets.count; s.exampleIndex = 0 }
+    case .open:
+        if s.screen == .datasets { s.screen = .compare }
+        if s.screen == .runs, let r = s.selectedRunView { s.overlay = [r.id] }
+    case .back:
+        s.overlay = []
+    case .search: s.mode = .search("")
+    case .nextMatch: jumpToMatch(&s, forward: true)
+    case .previousMatch: jumpToMatch(&s, forward: false)
+    case .filter:
+        switch s.screen {
+        case .datasets:
+            guard s.datasets.indices.contains(s.datasetIndex) else { break }
+            let d = s.datasets[s.datasetIndex]
+            var options: [String?] = [nil]
+            if d.examples.contains(where: { $0.seen != nil }) { options += ["seen", "unseen"] }
+            options += d.categories.map { Optional($0) }
+            let i = options.firstIndex(of: s.categoryFilter) ?? 0
+            s.categoryFilter = options[(i + 1) % options.count]
+            s.exampleIndex = 0
+            s.message = "filter: \(s.categoryFilter ?? "all") (\(visibleExamples(s).count) examples)"
+        case .compare:
+            s.compareOnlyDisagree.toggle(); s.compareIndex = 0
+            s.message = s.compareOnlyDisagree ? "only examples where the outputs differ" : "all examples"
+        case .events:
+            s.eventErrorsOnly.toggle(); s.eventScroll = 0
+        default: break
+        }
+    case .newRun:
+        if s.readOnly { s.message = "workspace is read-only (another workbench holds it)"; break }
+        s.mode = .launch(LaunchForm(defaults: launchDefaults(s)))
+    case .start, .pause, .resume, .cancel:
+        guard let r = s.selectedRunView else { break }
+        if r.external { s.message = "\(r.id) is trained by another process; not touched"; break }
+        if s.readOnly { s.message = "workspace is read-only (another workbench holds it)"; break }
+        switch c {
+        case .start where r.status == "queued": return [.start(run: r.id)]
+        case .pause where r.status == "running": return [.pause(run: r.id)]
+        case .resume where ["paused", "interrupted", "cancelled", "failed"].contains(r.status): return [.resume(run: r.id)]
+        case .cancel where ["running", "queued", "paused"].contains(r.status): return [.cancel(run: r.id)]
+        default: s.message = "\(r.id) is \(r.status)"
+        }
+    case .overlay:
+        guard let r = s.selectedRunView else { break }
+        if s.overlay.contains(r.id) { s.overlay.remove(r.id) } else { s.overlay.insert(r.id) }
+    case .mark:
+        let id: String?
+        switch s.screen {
+        case .ablation:
+            let rows = AblationModel.sorted(AblationModel.rows(s.runs), by: s.ablationSort)
+            id = rows.indices.contains(s.ablationRow) ? rows[s.ablationRow].runs.first : nil
+        default: id = s.selectedRunView?.id
+        }
+        guard let id else { break }
+        if let i = s.marked.firstIndex(of: id) { s.marked.remove(at: i) } else { s.marked.append(id) }
+        s.message = "marked: " + (s.marked.isEmpty ? "none" : s.marked.joined(separator: ", "))
+    case .sort:
+        if s.screen == .compare {
+            let all = CompareSort.allCases
+            s.compareSort = all[(all.firstIndex(of: s.compareSort)! + 1) % all.count]
+            s.compareIndex = 0
+        } else if s.screen == .ablation {
+            s.ablationSort = (s.ablationSort + 1) % AblationModel.columnTitles.count
+            s.message = "sorted by \(AblationModel.columnTitles[s.ablationSort])"
+        }
+    case .chooseRuns:
+        s.compareColumns = s.marked
+        s.message = s.marked.isEmpty ? "columns: the group's finetune, prefix and embedding runs" : "columns: " + s.marked.joined(separator: ", ")
+    case .generateMissing:
+        let have = Set(s.compare.flatMap { $0.outputs.keys })
+        let want = s.marked.isEmpty ? s.runs.filter { $0.status == "done" }.map(\.id) : s.marked
+        let missing = want.filter { !have.contains($0) }
+        if missing.isEmpty { s.message = "every chosen run has outputs"; break }
+        s.message = "generating outputs for " + missing.joined(separator: ", ")
+        return [.generateMissing(runs: missing)]
+    case .tryOwn: s.mode = .tryOwn(s.tryOwnSource)
+    case .metric:
+        let all = AblationModel.metrics
+        s.ablationMetric = all[((all.firstIndex(of: s.ablationMetric) ?? -1) + 1) % all.count]
+    case .diff:
+        guard s.marked.count >= 2 else { s.message = "mark two runs with space first"; break }
+        s.mode = .diff(s.marked[s.marked.count - 2], s.marked[s.marked.count - 1])
+    case .export: return [.export]
+    }
+    return []
+}
+
+/// The launch form starts from the selected run's model and data.
+func launchDefaults(_ s: AppState) -> [String: String] {
+    var d: [String: String] = [:]
+    if let r = s.selectedRunView {
+        let cfg = Dictionary(r.config, uniquingKeysWith: { a, _ in a })
+        for (k, f) in [("model", "model"), ("train", "train"), ("valid", "valid"), ("test", "test")] { d[f] = cfg[k] }
+    }
+    var n = s.runs.count + 1
+    while s.runs.contains(where: { $0.id == "run-\(n)" }) { n += 1 }
+    d["name"] = "run-\(n)"
+    return d
+}
+
+/// Mouse clicks: the tab bar switches screens; a row of the Runs table or the example list
+/// selects it.
+func click(_ s: inout AppState, x: Int, y: Int) -> [Effect] {
+    if y == 0 {
+        for (id, range) in Layout.tabs(s) where range.contains(x) { s.screen = id; return [] }
+        return []
+    }
+    switch s.screen {
+    case .runs:
+        let top = Layout.runsTableTop
+        let offset = tableOffset(selected: s.selectedRun, count: s.runs.count, visible: Layout.runsTableRows(s))
+        let i = offset + (y - top)
+        if y >= top, i < s.runs.count { s.selectedRun = i }
+    case .datasets:
+        let top = Layout.examplesTop
+        let vis = visibleExamples(s)
+        let offset = tableOffset(selected: s.exampleIndex, count: vis.count, visible: Layout.exampleRows(s))
+        let i = offset + (y - top)
+        if y >= top, x < s.width * 2 / 5, i < vis.count { s.exampleIndex = i }
+    default: break
+    }
+    return []
+}

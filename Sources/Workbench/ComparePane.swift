@@ -1,0 +1,79 @@
+import Screen
+
+/// Compare (3): one example at a time: its source and references, then each chosen run's
+/// output side by side, headed by method and run, with per-example BLEU and ROUGE-L, and the
+/// words found in no reference underlined. Below, the "try your own" source and its outputs.
+enum ComparePane {
+    static func render(_ s: AppState, in r: Rect, into buf: inout ScreenBuffer, glyphs g: Glyphs) {
+        let order = CompareModel.order(s)
+        let cols = CompareModel.columns(s)
+        let position = order.isEmpty ? "no examples" : "test \(s.compareIndex + 1)/\(order.count)"
+        let inner = Box.draw(r, title: "source · \(position) · sort: \(s.compareSort.rawValue)\(s.compareOnlyDisagree ? " · differing only" : "")", into: &buf, glyphs: g)
+        guard !cols.isEmpty, order.indices.contains(s.compareIndex) else {
+            let msg = s.compare.isEmpty ? "No outputs yet: finished runs with --eval-test write outputs/test.jsonl; press a to generate them."
+                                        : "No runs with outputs chosen: mark runs with space on the Runs screen and press c."
+            buf.put(msg, x: inner.x + 1, y: inner.y, role: .dim, clip: inner)
+            return
+        }
+        let e = s.compare[order[s.compareIndex]]
+        var y = inner.y
+        let tryOwnHeight = s.tryOwnSource.isEmpty ? 0 : min(8, inner.height / 3)
+        for line in DisplayWidth.wrap(e.source, inner.width - 2).prefix(3) { buf.put(line, x: inner.x + 1, y: y, role: .accent); y += 1 }
+        let refRoom = max(1, min(e.references.count, (inner.height - tryOwnHeight) / 4))
+        for (i, ref) in e.references.prefix(refRoom).enumerated() {
+            let label = i == 0 ? "refs (\(e.references.count)): " : String(repeating: " ", count: DisplayWidth.of("refs (\(e.references.count)): "))
+            buf.put(DisplayWidth.fit(label + ref, inner.width - 2, ellipsis: g.ellipsis), x: inner.x + 1, y: y, role: i == 0 ? .normal : .dim); y += 1
+        }
+        let colsArea = Rect(x: r.x, y: y, width: r.width, height: r.maxY - y - tryOwnHeight)
+        renderColumns(s, cols, in: colsArea, into: &buf, glyphs: g) { id in
+            e.outputs[id].map { ($0.text, $0.novelWords, "BLEU \(fmt($0.bleu, 1))  ROUGE-L \(fmt($0.rougeL, 2))") }
+        }
+        if tryOwnHeight > 0 {
+            let area = Rect(x: r.x, y: r.maxY - tryOwnHeight, width: r.width, height: tryOwnHeight)
+            Box.divider(area, y: area.y, title: "try your own: " + s.tryOwnSource, into: &buf, glyphs: g)
+            renderColumns(s, cols, in: Rect(x: area.x, y: area.y + 1, width: area.width, height: area.height - 1), into: &buf, glyphs: g, divider: false) { id in
+                (s.tryOwnOutputs[id] ?? "decoding…", [], nil)
+            }
+        }
+    }
+
+    static func header(_ s: AppState, _ id: String) -> String {
+        let run = s.runs.first { $0.id == id }
+        return "\(run?.method ?? "?") (\(id))"
+    }
+
+    /// Side-by-side columns under a divider whose title cells name each run.
+    static func renderColumns(_ s: AppState, _ ids: [String], in area: Rect, into buf: inout ScreenBuffer, glyphs g: Glyphs, divider: Bool = true,
+                              content: (String) -> (String, Set<Int>, String?)?) {
+        guard area.height >= 2 else { return }
+        let parts = Rect(x: area.x, y: area.y, width: area.width, height: area.height).columns(ids.count)
+        if divider {
+            buf.put(String(g.teeLeft) + String(repeating: g.horizontal, count: max(0, area.width - 2)) + String(g.teeRight), x: area.x, y: area.y, role: .border)
+        }
+        for (k, (id, p)) in zip(ids, parts).enumerated() {
+            if k > 0 {
+                buf.put(String(g.teeDown), x: p.x, y: area.y, role: .border)
+                for yy in (area.y + 1)..<(area.maxY - 1) { buf.put(String(g.vertical), x: p.x, y: yy, role: .border) }
+            }
+            buf.put(" " + DisplayWidth.fit(header(s, id), min(DisplayWidth.of(header(s, id)), p.width - 4), ellipsis: g.ellipsis) + " ", x: p.x + 1, y: area.y, role: .title)
+            let text = Rect(x: p.x + 2, y: area.y + 1, width: p.width - 3, height: area.height - 3)
+            guard let (output, novel, scores) = content(id) else {
+                buf.put("(no output)", x: text.x, y: text.y, role: .dim, clip: text); continue
+            }
+            drawWrapped(output, novel: novel, in: text, into: &buf)
+            if let scores { buf.put(DisplayWidth.fit(scores, text.width), x: text.x, y: area.maxY - 2, role: .accent) }
+        }
+    }
+
+    /// Word-wraps an output, giving the words at `novel` positions the `.novel` role.
+    static func drawWrapped(_ text: String, novel: Set<Int>, in r: Rect, into buf: inout ScreenBuffer) {
+        var x = r.x, y = r.y
+        for (i, word) in text.split(separator: " ").enumerated() {
+            let w = DisplayWidth.of(String(word))
+            if x > r.x && x + w > r.maxX { x = r.x; y += 1 }
+            if y >= r.maxY { return }
+            buf.put(String(word), x: x, y: y, role: novel.contains(i) ? .novel : .normal, clip: r)
+            x += min(w, r.width) + 1
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import Screen
+
+/// Datasets (1): the workspace's datasets and splits with their statistics, a list of
+/// examples, and the selected example as recorded, as linearised, and its references.
+enum DatasetsPane {
+    static func render(_ s: AppState, in r: Rect, into buf: inout ScreenBuffer, glyphs g: Glyphs) {
+        let inner = Box.draw(r, title: "Datasets", into: &buf, glyphs: g)
+        guard s.datasets.indices.contains(s.datasetIndex) else {
+            buf.put("No datasets in this workspace: experiments and runs name them.", x: inner.x + 1, y: inner.y, role: .dim, clip: inner)
+            return
+        }
+        // Dataset selector (←/→) and the current one's summary.
+        var x = inner.x + 1
+        for (i, d) in s.datasets.enumerated() {
+            let label = " \(d.name) (\(d.examples.count)) "
+            if x + DisplayWidth.of(label) > inner.maxX { break }
+            x += buf.put(label, x: x, y: inner.y, role: i == s.datasetIndex ? .tabActive : .tab) + 1
+        }
+        let d = s.datasets[s.datasetIndex]
+        let vis = visibleExamples(s)
+        let lengths = vis.flatMap { d.examples[$0].targetTokens }
+        var hist = ""
+        if let maxLen = lengths.max(), maxLen > 0 {
+            var bins = [Double](repeating: 0, count: 16)
+            for l in lengths { bins[min(15, l * 16 / (maxLen + 1))] += 1 }
+            hist = "target length 0…\(maxLen) " + Sparkline(bins, range: 0...(bins.max() ?? 1)).render(width: 16, glyphs: g)
+        }
+        let summary = d.summary.first ?? ""
+        buf.put(DisplayWidth.fit(summary, inner.width - 2), x: inner.x + 1, y: inner.y + 1, role: .dim)
+        let filterText = "filter: \(s.categoryFilter ?? "all") · \(vis.count) shown" + (s.searchQuery.isEmpty ? "" : " · /\(s.searchQuery)")
+        buf.put(DisplayWidth.fit((d.summary.dropFirst().first ?? "") , max(0, inner.width - 2 - DisplayWidth.of(hist) - 2)), x: inner.x + 1, y: inner.y + 2, role: .dim)
+        if !hist.isEmpty { buf.put(hist, x: inner.maxX - 1 - DisplayWidth.of(hist), y: inner.y + 2, role: .accent) }
+        buf.put(DisplayWidth.fit(filterText, inner.width - 2), x: inner.x + 1, y: inner.y + 3, role: .accent)
+
+        let body = Rect(x: inner.x, y: inner.y + 4, width: inner.width, height: inner.height - 4)
+        let (left, right) = body.splitLeft(s.width * 2 / 5 - 1)
+        let idWidth = min(12, max(4, vis.map { DisplayWidth.of(d.examples[$0].id) }.max() ?? 4))
+        let srcWidth = max(6, left.width - idWidth - 2 - 3 - 3 - 4 - 4)
+        let table = Table(columns: [.init("id", width: idWidth), .init("source", width: srcWidth), .init("refs", width: 4, alignRight: true),
+                                    .init("tok", width: 3, alignRight: true)],
+                          rows: vis.map { i in let e = d.examples[i]; return [e.id, e.source, String(e.references.count), String(e.sourceTokens)] },
+                          selected: vis.isEmpty ? nil : s.exampleIndex)
+        table.render(in: left, into: &buf, glyphs: g)
+        for y in body.y..<body.maxY { buf.put(String(g.vertical), x: right.x, y: y, role: .border) }
+        guard vis.indices.contains(s.exampleIndex) else { return }
+        let e = d.examples[vis[s.exampleIndex]]
+        let pane = Rect(x: right.x + 2, y: right.y, width: right.width - 3, height: right.height)
+        var lines: [(String, Role)] = []
+        func section(_ title: String, _ text: String, _ role: Role = .normal) {
+            lines.append((title, .header))
+            lines += DisplayWidth.wrap(text, pane.width).map { ($0, role) }
+        }
+        let cat = e.category.map { " · " + $0 + (e.seen.map { $0 ? " (seen)" : " (unseen)" } ?? "") } ?? ""
+        section("record \(e.id)\(cat)", e.raw)
+        section("source as the model reads it (\(e.sourceTokens) tokens)", e.source, .accent)
+        lines.append(("references (\(e.references.count))", .header))
+        for (i, ref) in e.references.enumerated() {
+            let tok = i < e.targetTokens.count ? " [\(e.targetTokens[i])]" : ""
+            lines += DisplayWidth.wrap("\(i + 1). " + ref + tok, pane.width).map { ($0, .normal) }
+        }
+        for (i, (text, role)) in lines.prefix(pane.height).enumerated() {
+            buf.put(text, x: pane.x, y: pane.y + i, role: role, clip: pane)
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import Screen
+
+/// Boxes drawn over a screen: help, the launch form, questions, the config diff.
+enum Dialogs {
+    static func centered(_ s: AppState, width: Int, height: Int) -> Rect {
+        let w = min(width, s.width - 4), h = min(height, s.height - 2)
+        return Rect(x: (s.width - w) / 2, y: (s.height - h) / 2, width: w, height: h)
+    }
+
+    static func frame(_ r: Rect, _ title: String, into buf: inout ScreenBuffer, glyphs g: Glyphs) -> Rect {
+        buf.fill(r)
+        return Box.draw(r, title: title, into: &buf, glyphs: g, role: .accent)
+    }
+
+    static func help(_ s: AppState, scroll: Int, into buf: inout ScreenBuffer, glyphs g: Glyphs) {
+        let lines = KeyMap.helpLines()
+        let r = centered(s, width: 64, height: lines.count + 2)
+        let inner = frame(r, "Keys · j/k scroll · any other key closes", into: &buf, glyphs: g)
+        let start = min(scroll, max(0, lines.count - inner.height))
+        for (i, l) in lines.dropFirst(start).prefix(inner.height).enumerated() {
+            buf.put(l, x: inner.x + 1, y: inner.y + i, role: l.hasPrefix(" ") ? .normal : .header, clip: inner)
+        }
+    }
+
+    static func launch(_ s: AppState, _ form: LaunchForm, into buf: inout ScreenBuffer, glyphs g: Glyphs) {
+        let r = centered(s, width: 72, height: LaunchForm.fieldNames.count + 5)
+        let inner = frame(r, "New run · ↑/↓ field · ←/→ choose · ⏎ queue · Esc cancel", into: &buf, glyphs: g)
+        for (i, name) in LaunchForm.fieldNames.enumerated() where i < inner.height {
+            let focused = i == form.focus
+            buf.put(DisplayWidth.fit(name, 14), x: inner.x + 1, y: inner.y + i, role: focused ? .header : .dim)
+            let choice = LaunchForm.choices[name] != nil
+            let value = choice ? "‹ \(form.values[i]) ›" : form.values[i] + (focused ? "▏" : "")
+            buf.put(DisplayWidth.fit(value, inner.width - 17), x: inner.x + 16, y: inner.y + i, role: focused ? .input : .normal)
+        }
+        if let err = form.error { buf.put(err, x: inner.x + 1, y: inner.maxY - 1, role: .bad, clip: inner) }
+    }
+
+    static func question(_ s: AppState, _ title: String, _ lines: [String], into buf: inout ScreenBuffer, glyphs g: Glyphs) {
+        let width = min(s.width - 4, max(44, (lines.map { DisplayWidth.of($0) }.max() ?? 0) + 4))
+        let r = centered(s, width: width, height: lines.count + 2)
+        let inner = frame(r, title, into: &buf, glyphs: g)
+        for (i, l) in lines.enumerated() { buf.put(l, x: inner.x + 1, y: inner.y + i, role: i == lines.count - 1 ? .header : .normal, clip: inner) }
+    }
+
+    static func confirmQuit(_ s: AppState, into buf: inout ScreenBuffer, glyphs g: Glyphs) {
+        let ids = s.activeRuns.map(\.id)
+        question(s, "Quit?", ["\(ids.count) run\(ids.count == 1 ? " is" : "s are") active: \(ids.joined(separator: ", "))",
+                              "They will be checkpointed and left paused;", "the next launch offers to resume them.", "Quit? y / n"], into: &buf, glyphs: g)
+    }
+
+    static func resumeOffer(_ ids: [String], _ s: AppState, into buf: inout ScreenBuffer, glyphs g: Glyphs) {
+        question(s, "Resume?", ["Paused or interrupted runs from last time:", ids.joined(separator: ", "), "Resume them now? y / n"], into: &buf, glyphs: g)
+    }
+
+    static func diff(_ s: AppState, _ a: String, _ b: String, into buf: inout ScreenBuffer, glyphs g: Glyphs) {
+        let ra = s.runs.first { $0.id == a }, rb = s.runs.first { $0.id == b }
+        let ca = Dictionary(ra?.config ?? [], uniquingKeysWith: { x, _ in x }), cb = Dictionary(rb?.config ?? [], uniquingKeysWith: { x, _ in x })
+        var keys: [String] = []
+        for k in (ra?.config ?? []).map(\.0) + (rb?.config ?? []).map(\.0) where !keys.contains(k) { keys.append(k) }
+        let r = centered(s, width: s.width - 6, height: min(s.height - 2, keys.count + 4))
+        let inner = frame(r, "config diff · any key closes", into: &buf, glyphs: g)
+        let kw = min(24, inner.width / 4), vw = (inner.width - kw - 4) / 2
+        buf.put(DisplayWidth.fit("", kw) + "  " + DisplayWidth.fit(a, vw) + "  " + DisplayWidth.fit(b, vw), x: inner.x + 1, y: inner.y, role: .header)
+        for (i, k) in keys.prefix(inner.height - 1).enumerated() {
+            let va = ca[k] ?? "–", vb = cb[k] ?? "–"
+            buf.put(DisplayWidth.fit(k, kw) + "  " + DisplayWidth.fit(va, vw) + "  " + DisplayWidth.fit(vb, vw), x: inner.x + 1, y: inner.y + 1 + i, role: va == vb ? .dim : .warn)
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import Screen
+
+/// The whole screen for a state: tab bar, the current pane, the footer, and any dialog on
+/// top. Pure, so tests read what the user would see.
+public func render(_ s: AppState, glyphs g: Glyphs) -> ScreenBuffer {
+    var buf = ScreenBuffer(width: s.width, height: s.height)
+    if s.tooSmall {
+        TooSmallPane.render(s, into: &buf)
+        return buf
+    }
+    Chrome.header(s, into: &buf)
+    let body = Layout.body(s)
+    switch s.screen {
+    case .datasets: DatasetsPane.render(s, in: body, into: &buf, glyphs: g)
+    case .runs: RunsPane.render(s, in: body, into: &buf, glyphs: g)
+    case .compare: ComparePane.render(s, in: body, into: &buf, glyphs: g)
+    case .ablation: AblationPane.render(s, in: body, into: &buf, glyphs: g)
+    case .events: EventsPane.render(s, in: body, into: &buf, glyphs: g)
+    }
+    Chrome.footer(s, into: &buf)
+    switch s.mode {
+    case .help(let scroll): Dialogs.help(s, scroll: scroll, into: &buf, glyphs: g)
+    case .launch(let form): Dialogs.launch(s, form, into: &buf, glyphs: g)
+    case .confirmQuit: Dialogs.confirmQuit(s, into: &buf, glyphs: g)
+    case .resumeOffer(let ids): Dialogs.resumeOffer(ids, s, into: &buf, glyphs: g)
+    case .diff(let a, let b): Dialogs.diff(s, a, b, into: &buf, glyphs: g)
+    default: break
+    }
+    return buf
+}
+
+enum TooSmallPane {
+    static func render(_ s: AppState, into buf: inout ScreenBuffer) {
+        let lines = ["Terminal too small: \(s.width)×\(s.height).", "PrefixLab needs at least 80×24.", "Enlarge the window, or press q to quit."]
+        for (i, l) in lines.enumerated() {
+            let w = DisplayWidth.of(l)
+            buf.put(l, x: max(0, (s.width - w) / 2), y: max(0, s.height / 2 - 1) + i, role: i == 0 ? .bad : .normal)
+        }
+    }
+}
+
+enum Chrome {
+    static func header(_ s: AppState, into buf: inout ScreenBuffer) {
+        buf.fill(Rect(x: 0, y: 0, width: s.width, height: 1), role: .tab)
+        buf.put(" PrefixLab ", x: 0, y: 0, role: .title)
+        for (id, range) in Layout.tabs(s) {
+            buf.put(Layout.tabLabel(id, active: id == s.screen), x: range.lowerBound, y: 0, role: id == s.screen ? .tabActive : .tab)
+        }
+        var right = [s.groupName, s.modelName].filter { !$0.isEmpty }.joined(separator: " · ")
+        if !s.jobs.isEmpty { right = s.jobs.joined(separator: " · ") + "  " + right }
+        if s.readOnly { right = "read-only  " + right }
+        let tabsEnd = Layout.tabs(s).last!.1.upperBound + 1
+        let room = s.width - tabsEnd - 1
+        if room > 3, !right.isEmpty {
+            let text = DisplayWidth.fit(right, min(room, DisplayWidth.of(right)))
+            buf.put(text, x: s.width - 1 - DisplayWidth.of(text), y: 0, role: s.jobs.isEmpty ? .dim : .warn)
+        }
+    }
+
+    static func footer(_ s: AppState, into buf: inout ScreenBuffer) {
+        let y = s.height - 1
+        buf.fill(Rect(x: 0, y: y, width: s.width, height: 1), role: .footerText)
+        switch s.mode {
+        case .search(let q):
+            buf.put("/" + q + "▏", x: 0, y: y, role: .input)
+            return
+        case .tryOwn(let t):
+            let label = "try your own (MR or triples, ⏎ decode, Esc cancel): "
+            buf.put(label, x: 0, y: y, role: .footerKey)
+            let room = s.width - DisplayWidth.of(label) - 1
+            let shown = DisplayWidth.of(t) > room ? String(t.suffix(room)) : t
+            buf.put(shown + "▏", x: DisplayWidth.of(label), y: y, role: .input)
+            return
+        default: break
+        }
+        var x = 0
+        if let m = s.message {
+            x += buf.put(" " + m + " ", x: 0, y: y, role: .warn) + 1
+        }
+        for (keys, help) in KeyMap.footer(for: s.screen) {
+            let need = DisplayWidth.of(keys) + DisplayWidth.of(help) + 3
+            if x + need > s.width { break }
+            x += buf.put(" " + keys + " ", x: x, y: y, role: .footerKey)
+            x += buf.put(" " + help, x: x, y: y, role: .footerText) + 1
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import Screen
+import Runs
+
+/// Everything the workbench shows about one run, folded from its events (live or replayed)
+/// plus what its run.json and metrics.json say. Finished and live runs are built the same way.
+public struct RunView: Sendable, Equatable {
+    public var id: String
+    public var group: String?
+    public var method: String
+    public var prefixLength: Int?
+    public var reparam: String?
+    public var seed: Int?
+    public var status: String
+    public var step = 0
+    public var totalSteps: Int?
+    public var losses: [Point] = []
+    public var validLosses: [Point] = []
+    public var validBLEU: [Point] = []
+    public var lrs: [Point] = []
+    public var tokensPerS: Double?
+    public var error: String?
+    /// Seconds per step over the latest steps, for the ETA.
+    public var secondsPerStep: Double?
+    public var lastStepTime: String?
+    /// Configuration as flat key = value lines (for the config diff).
+    public var config: [(String, String)] = []
+    /// Test metrics (metrics.json or an evaluation event).
+    public var metrics: [String: Double] = [:]
+    public var trainableParams: Int?
+    public var modelParams: Int?
+    public var trainSeconds: Double?
+    /// Trained by another process (a headless `prefixlab train`): shown live, never touched.
+    public var external = false
+
+    public struct Point: Sendable, Equatable {
+        public var x: Double, y: Double
+        public init(_ x: Double, _ y: Double) { self.x = x; self.y = y }
+    }
+
+    public init(id: String, method: String = "?", status: String = "queued") {
+        self.id = id; self.method = method; self.status = status
+    }
+
+    public static func == (a: RunView, b: RunView) -> Bool {
+        a.id == b.id && a.status == b.status && a.step == b.step && a.losses == b.losses && a.metrics == b.metrics
+            && a.error == b.error && a.validLosses == b.validLosses && a.config.map { $0.0 + "=" + $0.1 } == b.config.map { $0.0 + "=" + $0.1 }
+    }
+
+    public var isActive: Bool { status == "running" || status == "queued" }
+    public var lastLoss: Double? { losses.last?.y }
+    public var bestValidLoss: Double? { validLosses.map(\.y).min() }
+    public var bestBLEU: Double? { validBLEU.map(\.y).max() }
+
+    /// Seconds left at the current pace.
+    public var eta: Double? {
+        guard status == "running", let total = totalSteps, let sps = secondsPerStep else { return nil }
+        return Double(max(0, total - step)) * sps
+    }
+
+    /// Folds one event into the view.
+    public mutating func apply(_ e: RunEvent) {
+        switch e.kind {
+        case .queued: status = "queued"
+        case let .started(total, m, params):
+            totalSteps = total; method = m; trainableParams = params; status = "running"; error = nil
+        case let .step(s):
+            if let last = lastStepTime, let dt = RunView.seconds(from: last, to: e.time), s.step > step, dt >= 0 {
+                let per = dt / Double(s.step - step)
+                secondsPerStep = secondsPerStep.map { 0.8 * $0 + 0.2 * per } ?? per
+            }
+            lastStepTime = e.time
+            // A resumed run repeats no step; a restarted log might: keep the curve monotone.
+            while let last = losses.last, last.x >= Double(s.step) { losses.removeLast(); lrs.removeLast() }
+            step = s.step; totalSteps = s.totalSteps
+            losses.append(Point(Double(s.step), s.loss)); lrs.append(Point(Double(s.step), s.lr))
+            tokensPerS = s.tokensPerS
+            if status != "running" && status != "paused" { status = "running" }
+        case let .validation(step, loss, m):
+            validLosses.append(Point(Double(step), loss))
+            if let b = m["BLEU"] { validBLEU.append(Point(Double(step), b)) }
+        case let .evaluation(_, m): metrics.merge(m) { $1 }
+        case .paused: status = "paused"; lastStepTime = nil
+        case .resumed: status = "running"; lastStepTime = nil
+        case let .finished(_, outcome): status = outcome == "cancelled" ? "cancelled" : "done"
+        case let .failed(_, err): status = "failed"; error = err
+        case .sampleOutputs, .checkpoint, .log: break
+        }
+    }
+
+    static func seconds(from a: String, to b: String) -> Double? {
+        guard let x = RunView.parseTime(a), let y = RunView.parseTime(b) else { return nil }
+        return y - x
+    }
+
+    /// Seconds since midnight of an ISO-8601 time like 2026-11-27T09:12:03.123Z (days ignored:
+    /// only differences between nearby steps are taken).
+    static func parseTime(_ s: String) -> Double? {
+        guard let t = s.split(separator: "T").last else { return nil }
+        let parts = t.dropLast(t.hasSuffix("Z") ? 1 : 0).split(separator: ":")
+        guard parts.count == 3, let h = Double(parts[0]), let m = Double(parts[1]), let sec = Double(parts[2]) else { return nil }
+        return h * 3600 + m * 60 + sec
+    }
+}

@@ -1,0 +1,48 @@
+import Screen
+/// Dataset and output values the shell loads from disk for the workbench to show. Plain
+/// values: the workbench never touches files or the engine.
+public struct DatasetView: Sendable, Equatable {
+    public struct Example: Sendable, Equatable {
+        public var id: String, source: String, references: [String], raw: String
+        public var category: String?, seen: Bool?
+        public var sourceTokens: Int, targetTokens: [Int]
+        public init(id: String, source: String, references: [String], raw: String, category: String? = nil, seen: Bool? = nil,
+                    sourceTokens: Int = 0, targetTokens: [Int] = []) {
+            self.id = id; self.source = source; self.references = references; self.raw = raw
+            self.category = category; self.seen = seen; self.sourceTokens = sourceTokens; self.targetTokens = targetTokens
+        }
+    }
+    /// Display name: dataset and split, e.g. "e2e · train".
+    public var name: String
+    public var path: String
+    public var format: String
+    public var examples: [Example]
+    /// Lines of the dataset summary (counts, length statistics).
+    public var summary: [String]
+    public init(name: String, path: String, format: String, examples: [Example], summary: [String]) {
+        self.name = name; self.path = path; self.format = format; self.examples = examples; self.summary = summary
+    }
+    public var categories: [String] { Array(Set(examples.compactMap(\.category))).sorted() }
+}
+
+/// One run's output for one example, with its per-example scores and the word positions found
+/// in no reference (what the Compare screen underlines).
+public struct OutputView: Sendable, Equatable {
+    public var text: String
+    public var bleu: Double
+    public var rougeL: Double
+    public var novelWords: Set<Int>
+    public init(text: String, bleu: Double, rougeL: Double, novelWords: Set<Int>) {
+        self.text = text; self.bleu = bleu; self.rougeL = rougeL; self.novelWords = novelWords
+    }
+}
+
+/// The test examples of a group with every run's outputs, keyed by run id.
+public struct CompareExample: Sendable, Equatable {
+    public var source: String
+    public var references: [String]
+    public var outputs: [String: OutputView]
+    public init(source: String, references: [String], outputs: [String: OutputView]) {
+        self.source = source; self.references = references; self.outputs = outputs
+    }
+}

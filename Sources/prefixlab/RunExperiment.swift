@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import Runs
+
+/// `prefixlab run EXPERIMENT`: every run of an experiment file, headless, one after another,
+/// in the workspace's run store. Finished runs are skipped, paused or interrupted ones resumed,
+/// so running it again after a crash or Ctrl-C continues where it stopped.
+struct RunExperiment: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "Run an experiment file's group of runs headless.")
+    @Argument(help: "Experiment file (JSON).") var experiment: String
+    @Option(help: "Workspace folder.") var workspace: String = ".prefixlab"
+    @Option(parsing: .upToNextOption, help: "Only these runs (names in the file).") var only: [String] = []
+    @Flag(name: .customLong("dry-run"), help: "Print each run's train command and stop.") var dryRun = false
+    @OptionGroup var engine: EngineOptions
+
+    func run() throws {
+        let exp: Experiment
+        do { exp = try Experiment.load(path: experiment) } catch { throw CLIError("\(error)") }
+        let unknown = only.filter { o in !exp.runs.contains { $0.name == o } }
+        guard unknown.isEmpty else { throw CLIError("--only \(unknown.joined(separator: ", ")): not in \(experiment) (runs: \(exp.runs.map(\.name).joined(separator: ", ")))") }
+        let ws = Workspace(path: workspace)
+        if dryRun {
+            for r in exp.runs where only.isEmpty || only.contains(r.name) {
+                print((["prefixlab", "train"] + exp.trainArguments(r, outDir: ws.runsPath + "/" + r.name)).joined(separator: " "))
+            }
+            return
+        }
+        try ws.create()
+        guard ws.acquireWriteLock() else { throw CLIError("\(workspace): another process holds its write lock (\(workspace)/.lock)") }
+        let copy = ws.experimentsPath + "/" + exp.name + ".json"
+        if !FileManager.default.fileExists(atPath: copy) { try FileManager.default.copyItem(atPath: experiment, toPath: copy) }
+        let threads = engine.threads.map { ["--threads", String($0)] } ?? []
+        for r in exp.runs where only.isEmpty || only.contains(r.name) {
+            let dir = ws.runsPath + "/" + r.name
+            let status = RunStore.summary(runDir: dir).status
+            var args: [String]
+            if FileManager.default.fileExists(atPath: dir + "/run.json") {
+                switch status {
+                case .done: print("\(r.name): done, skipped"); continue
+                case .paused, .interrupted, .cancelled, .failed: args = ["--resume", dir]
+                case .running: print("\(r.name): running in another process, skipped"); continue
+                default: throw CLIError("\(dir): status \(status.rawValue); remove it (prefixlab runs rm) to start over")
+                }
+            } else {
+                args = exp.trainArguments(r, outDir: dir)
+            }
+            print("\(r.name): prefixlab train " + args.joined(separator: " "))
+            let train = try Train.parse(args + threads)
+            try train.run()
+            if stopSignalled != 0 { print("stopped: \(r.name) paused; run the same command again to continue"); return }
+        }
+    }
+}

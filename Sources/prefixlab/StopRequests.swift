@@ -1,0 +1,34 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Requests to stop a training process between steps: a `control` file in the run folder
+/// ("pause" or "cancel", written by the workbench's run manager), or SIGINT/SIGTERM (Ctrl-C in
+/// the terminal, a workbench quitting, a scheduler), which pause. Either way the trainer
+/// checkpoints before it stops, so nothing is lost and `--resume` continues the run.
+final class StopRequests {
+    enum Request { case pause, cancel }
+    let controlPath: String
+    private(set) var requested: Request?
+
+    init(runDir: String) {
+        controlPath = runDir + "/control"
+        signal(SIGINT) { _ in stopSignalled = 1 }
+        signal(SIGTERM) { _ in stopSignalled = 1 }
+    }
+
+    /// Checked once per step: one access(2) call, no allocation unless a request exists.
+    func check() -> Request? {
+        if requested != nil { return requested }
+        if stopSignalled != 0 { requested = .pause; return requested }
+        guard access(controlPath, F_OK) == 0 else { return nil }
+        let text = (try? String(contentsOfFile: controlPath, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        requested = text == "cancel" ? .cancel : .pause
+        return requested
+    }
+
+    func clear() { try? FileManager.default.removeItem(atPath: controlPath) }
+}
+
+nonisolated(unsafe) var stopSignalled: sig_atomic_t = 0

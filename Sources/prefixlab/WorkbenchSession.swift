@@ -1,0 +1,193 @@
+import Foundation
+import JSON
+import Models
+import Runs
+import Screen
+import Terminal
+import Workbench
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Wires the workbench: the run store and event bus feed `reduce`, `render` draws each frame,
+/// the terminal shows it, and effects go to the run manager, the decoder and the file system.
+/// The main thread only reads keys, folds events and draws: training happens in child
+/// processes, log following and decoding on their own threads.
+final class WorkbenchSession {
+    let options: WorkbenchCommand
+    let workspace: Workspace
+    let loader: WorkspaceLoader
+    let bus = EventBus()
+    let mailbox: Mailbox
+    let follower: EventLogFollower
+    let manager: RunManager
+    let decoder = TryOwnDecoder()
+    var state = AppState()
+    let themesDir: String?
+    var currentTheme: Theme
+    let glyphs: Glyphs
+
+    init(options: WorkbenchCommand) throws {
+        self.options = options
+        workspace = Workspace(path: options.workspace)
+        let isNew = try workspace.create()
+        if isNew, FileManager.default.fileExists(atPath: options.samples + "/runs") || FileManager.default.fileExists(atPath: options.samples + "/experiments") {
+            try workspace.seed(from: options.samples)
+        }
+        loader = WorkspaceLoader(workspace: workspace)
+        let bus = self.bus
+        mailbox = runBlocking { await bus.subscribe(.coalescingSteps(maxPending: 10_000)).mailbox }
+        follower = EventLogFollower(workspace: workspace.path, bus: bus)
+        manager = RunManager(executable: WorkbenchCommand.ownExecutable(), workspace: workspace, bus: bus, maxTraining: options.maxTraining)
+        themesDir = WorkbenchCommand.themesDirectory()
+        let noColor = !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
+        let themeName = options.theme ?? (noColor ? "monochrome" : "default")
+        do { currentTheme = try Theme.load(name: themeName, directory: themesDir) } catch {
+            if options.theme != nil { throw CLIError("\(error)") }
+            currentTheme = .monochrome
+        }
+        glyphs = options.ascii || !WorkbenchCommand.localeIsUTF8() ? .ascii : .unicode
+        state.theme = currentTheme.name
+        state.themes = Theme.available(directory: themesDir)
+        state.workspace = workspace.path
+        state.readOnly = !workspace.acquireWriteLock()
+        state.ascii = glyphs == .ascii
+        loadAll()
+    }
+
+    /// Reads the store: run info, the event history (replayed straight into the state), the
+    /// datasets and the outputs.
+    func loadAll() {
+        let dirs = loader.runDirs()
+        for d in dirs { _ = reduce(&state, .runInfo(loader.runInfo(d))) }
+        // History in time order, so the Events screen reads as it happened across runs.
+        for e in follower.replay().enumerated().sorted(by: { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }).map(\.element) {
+            _ = reduce(&state, .event(e))
+        }
+        for d in dirs { _ = reduce(&state, .runInfo(loader.runInfo(d))) }  // statuses after replay
+        let experiments = loader.experiments()
+        state.groupName = experiments.first?["name"]?.string ?? state.runs.compactMap(\.group).last ?? ""
+        if let m = experiments.first?["model"]?.string { state.modelName = (m as NSString).lastPathComponent }
+        _ = reduce(&state, .datasets(loader.datasets(runs: state.runs)))
+        _ = reduce(&state, .compare(loader.compare(runs: state.runs)))
+        let resumable = state.runs.filter { ($0.status == "paused" || $0.status == "interrupted") && !$0.external }.map(\.id)
+        if !resumable.isEmpty && !state.readOnly { _ = reduce(&state, .offerResume(resumable)) }
+        if state.readOnly { state.message = "read-only: another process holds \(workspace.path)/.lock" }
+    }
+
+    func run() throws {
+        let terminal = Terminal(theme: currentTheme, mouse: !options.noMouse)
+        defer { terminal.close() }
+        signal(SIGINT) { _ in workbenchInterrupted = 1 }
+        signal(SIGTERM) { _ in workbenchInterrupted = 1 }
+        signal(SIGHUP) { _ in workbenchInterrupted = 1 }
+        let stopFollowing = ManagedFlag()
+        let follower = self.follower
+        let thread = Thread {
+            while !stopFollowing.isSet { follower.poll(); Thread.sleep(forTimeInterval: 0.2) }
+        }
+        thread.start()
+        defer { stopFollowing.set() }
+
+        var size = terminal.size
+        _ = reduce(&state, .resize(width: size.width, height: size.height))
+        var dirty = true, lastDraw = 0.0, lastJobs: [String] = []
+        let frame = 1.0 / 30
+        while !state.quitting {
+            var resized = false
+            // Block for input at most one frame when something may need drawing, longer when idle.
+            let key = terminal.readKey(timeoutMs: dirty ? 20 : 100, resized: &resized)
+            var effects: [Effect] = []
+            if resized {
+                size = terminal.size
+                effects += reduce(&state, .resize(width: size.width, height: size.height))
+                terminal.invalidate(); dirty = true
+            }
+            if let key { effects += reduce(&state, .key(key)); dirty = true }
+            if workbenchInterrupted != 0 { effects += reduce(&state, .interrupt) }
+            let events = mailbox.drain()
+            var reloadRuns = Set<String>()
+            for e in events {
+                effects += reduce(&state, .event(e))
+                switch e.kind {
+                case .evaluation, .finished, .failed, .paused, .started: reloadRuns.insert(e.run)
+                default: break
+                }
+            }
+            if !events.isEmpty { dirty = true }
+            for id in reloadRuns where FileManager.default.fileExists(atPath: workspace.runsPath + "/" + id + "/run.json") {
+                var info = loader.runInfo(workspace.runsPath + "/" + id)
+                // A run this workbench launched is its own, whatever its status says.
+                info.external = info.external && !manager.owns(id)
+                _ = reduce(&state, .runInfo(info))
+            }
+            if reloadRuns.contains(where: { id in events.contains { if case .evaluation = $0.kind { return $0.run == id }; return false } }) {
+                _ = reduce(&state, .compare(loader.compare(runs: state.runs)))
+            }
+            manager.tick()
+            let jobs = manager.status
+            if jobs != lastJobs { _ = reduce(&state, .jobs(jobs)); lastJobs = jobs; dirty = true }
+            for m in manager.takeMessages() {
+                _ = reduce(&state, .message(m)); dirty = true
+                if m.hasSuffix("outputs written") { _ = reduce(&state, .compare(loader.compare(runs: state.runs))) }
+            }
+            for (run, text) in decoder.take() { _ = reduce(&state, .tryOwnOutput(run: run, output: text)); dirty = true }
+            for e in effects { handle(e, terminal: terminal) }
+            let now = Date().timeIntervalSinceReferenceDate
+            if dirty && now - lastDraw >= frame {
+                terminal.draw(render(state, glyphs: glyphs))
+                lastDraw = now; dirty = false
+            }
+        }
+    }
+
+    func handle(_ e: Effect, terminal: Terminal) {
+        switch e {
+        case .launch(let form):
+            let id = form["name"]
+            guard Workspace.isSafeRunID(id) else { _ = reduce(&state, .message("\(id): not a safe run name")); return }
+            var info = RunView(id: id, method: form["method"], status: "queued")
+            info.prefixLength = Int(form["prefix length"]); info.group = state.groupName
+            info.config = LaunchForm.fieldNames.map { ($0, form[$0]) }
+            _ = reduce(&state, .runInfo(info))
+            manager.enqueueTraining(id: id, arguments: form.trainArguments + (state.groupName.isEmpty ? [] : ["--group", state.groupName]))
+        case .start(let id): manager.startNext(id: id)
+        case .pause(let id): manager.request("pause", id: id); _ = reduce(&state, .message("pausing \(id) after its current step"))
+        case .cancel(let id): manager.request("cancel", id: id); _ = reduce(&state, .message("cancelling \(id) after its current step"))
+        case .resume(let id): manager.enqueueResume(id: id)
+        case .generateMissing(let ids):
+            for id in ids {
+                let dir = workspace.runsPath + "/" + id
+                let cfg = Dictionary(state.runs.first { $0.id == id }?.config ?? [], uniquingKeysWith: { a, _ in a })
+                guard let test = cfg["test"] ?? loader.experiments().first?["test"]?.string else {
+                    _ = reduce(&state, .message("\(id): no test data known (experiment or run)")); continue
+                }
+                manager.enqueueGeneration(label: "outputs-" + id, arguments: ["generate", "--run", dir, "--data", test, "--out", dir + "/outputs/test.txt"])
+            }
+        case .decode(let source, let runs):
+            decoder.submit(source: source, runDirs: runs.map { ($0, workspace.runsPath + "/" + $0) })
+        case .export:
+            let rows = AblationModel.sorted(AblationModel.rows(state.runs), by: state.ablationSort)
+            let base = workspace.path + "/exports/" + (state.groupName.isEmpty ? "ablation" : state.groupName)
+            do {
+                try AtomicFile.write(Data(AblationModel.markdown(rows).utf8), to: base + ".md")
+                try AtomicFile.write(Data(AblationModel.csv(rows).utf8), to: base + ".csv")
+                _ = reduce(&state, .message("exported \(base).md and .csv"))
+            } catch { _ = reduce(&state, .message("export failed: \(error)")) }
+        case .setTheme(let name):
+            if let t = try? Theme.load(name: name, directory: themesDir) { currentTheme = t; terminal.apply(t) }
+        case .quit(let pause):
+            if pause && !state.readOnly {
+                let paused = manager.pauseAll()
+                if !paused.isEmpty { FileHandle.standardError.write(Data("pausing \(paused.joined(separator: ", ")): they checkpoint and stop; the next launch offers to resume them\n".utf8)) }
+            }
+        }
+    }
+}
+
+final class ManagedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+    func set() { lock.lock(); value = true; lock.unlock() }
+}

@@ -1,0 +1,170 @@
+import Runs
+import Screen
+import Workbench
+import XCTest
+
+final class ReducerTests: XCTestCase {
+    func testNumberKeysAndTabSwitchScreens() {
+        var s = Fixtures.state()
+        _ = reduce(&s, .key(.char("3")))
+        XCTAssertEqual(s.screen, .compare)
+        _ = reduce(&s, .key(.tab))
+        XCTAssertEqual(s.screen, .ablation)
+        _ = reduce(&s, .key(.tab)); _ = reduce(&s, .key(.tab))
+        XCTAssertEqual(s.screen, .datasets)
+        _ = reduce(&s, .key(.backTab))
+        XCTAssertEqual(s.screen, .events)
+    }
+
+    func testStepEventsGrowTheCurveAndSetProgress() {
+        var s = Fixtures.state()
+        _ = reduce(&s, .event(RunEvent(run: "r", .started(totalSteps: 100, method: "prefix", trainableParams: 40))))
+        for i in 1...5 { _ = reduce(&s, .event(Fixtures.step("r", i, loss: 3 - Double(i) * 0.1, time: "2026-11-27T10:00:0\(i).000Z"))) }
+        let r = s.runs[0]
+        XCTAssertEqual(r.status, "running")
+        XCTAssertEqual(r.step, 5)
+        XCTAssertEqual(r.losses.count, 5)
+        XCTAssertEqual(r.lastLoss!, 2.5, accuracy: 1e-12)
+        XCTAssertEqual(r.secondsPerStep!, 1, accuracy: 1e-9)
+        XCTAssertEqual(r.eta!, 95, accuracy: 1e-6)
+        // Steps go to the curve, not to the event log.
+        XCTAssertEqual(s.events.map(\.type), ["started"])
+    }
+
+    func testFailureIsShownWithItsError() {
+        var s = Fixtures.state()
+        _ = reduce(&s, .event(RunEvent(run: "p5", .failed(step: 231, error: "NaN loss at step 231"))))
+        XCTAssertEqual(s.runs[0].status, "failed")
+        XCTAssertEqual(s.runs[0].error, "NaN loss at step 231")
+        XCTAssertTrue(s.events.last!.isError)
+        XCTAssertTrue(s.events.last!.text.contains("NaN loss"))
+    }
+
+    func testQuitAsksWhileRunsAreActiveAndPausesThem() {
+        var s = Fixtures.state()
+        XCTAssertEqual(reduce(&s, .key(.char("q"))).first, .quit(pauseOwnRuns: false))
+        s = Fixtures.state()
+        _ = reduce(&s, .event(Fixtures.step("r", 1, loss: 2)))
+        XCTAssertEqual(reduce(&s, .key(.char("q"))), [])
+        XCTAssertEqual(s.mode, .confirmQuit)
+        XCTAssertEqual(reduce(&s, .key(.char("n"))), [])
+        XCTAssertFalse(s.quitting)
+        _ = reduce(&s, .key(.char("q")))
+        XCTAssertEqual(reduce(&s, .key(.char("y"))), [.quit(pauseOwnRuns: true)])
+        XCTAssertTrue(s.quitting)
+    }
+
+    func testRunsOfAnotherProcessAreNotTouched() {
+        var s = Fixtures.state()
+        var v = RunView(id: "other", method: "prefix", status: "running")
+        v.external = true
+        _ = reduce(&s, .runInfo(v))
+        _ = reduce(&s, .key(.char("2")))
+        XCTAssertEqual(reduce(&s, .key(.char("p"))), [])
+        XCTAssertTrue(s.message!.contains("another process"))
+    }
+
+    func testLaunchFormValidatesAndQueues() {
+        var s = Fixtures.state()
+        _ = reduce(&s, .key(.char("2")))
+        _ = reduce(&s, .key(.char("n")))
+        guard case .launch(var form) = s.mode else { return XCTFail("no form") }
+        XCTAssertEqual(reduce(&s, .key(.enter)), [])
+        guard case .launch(let f2) = s.mode else { return XCTFail("form closed") }
+        XCTAssertEqual(f2.error, "model is required")
+        form["model"] = "m"; form["train"] = "t.jsonl"
+        s.mode = .launch(form)
+        let effects = reduce(&s, .key(.enter))
+        guard case .launch(let queued) = effects.first else { return XCTFail("not queued") }
+        XCTAssertEqual(queued.trainArguments.prefix(6), ["--model", "m", "--train", "t.jsonl", "--method", "prefix"])
+        XCTAssertTrue(queued.trainArguments.contains("--prefix-length"))
+        XCTAssertEqual(s.mode, .normal)
+    }
+
+    func testLaunchFormCyclesChoicesAndRejectsUnsafeNames() {
+        var f = LaunchForm()
+        f["model"] = "m"; f["train"] = "t"; f["name"] = "../evil"
+        XCTAssertEqual(f.validate(), "name: letters, digits, - _ . only")
+        var s = Fixtures.state()
+        f.focus = LaunchForm.fieldNames.firstIndex(of: "method")!
+        s.mode = .launch(f)
+        _ = reduce(&s, .key(.right))
+        guard case .launch(let g) = s.mode else { return XCTFail() }
+        XCTAssertEqual(g["method"], "embedding")
+    }
+
+    func testCompareDefaultsToOneRunPerMethodAndSortsByDisagreement() {
+        var s = Fixtures.group()
+        XCTAssertEqual(CompareModel.columns(s), ["ft-1", "prefix-10", "emb-10"])
+        XCTAssertEqual(CompareModel.order(s), [0, 1])
+        _ = reduce(&s, .key(.char("3")))
+        _ = reduce(&s, .key(.char("s")))
+        XCTAssertEqual(s.compareSort, .disagreement)
+        XCTAssertEqual(CompareModel.order(s), [1, 0])
+        _ = reduce(&s, .key(.char("f")))
+        XCTAssertEqual(CompareModel.order(s), [1], "the first example's outputs are identical")
+        _ = reduce(&s, .key(.char("s")))
+        XCTAssertEqual(s.compareSort, .worst)
+    }
+
+    func testTryYourOwnDecodesWithTheShownRuns() {
+        var s = Fixtures.group()
+        _ = reduce(&s, .key(.char("3")))
+        _ = reduce(&s, .key(.char("i")))
+        for c in "name : Zizzi" { _ = reduce(&s, .key(.char(c))) }
+        XCTAssertEqual(reduce(&s, .key(.enter)), [.decode(source: "name : Zizzi", runs: ["ft-1", "prefix-10", "emb-10"])])
+        _ = reduce(&s, .tryOwnOutput(run: "ft-1", output: "Zizzi is a pub."))
+        XCTAssertEqual(s.tryOwnOutputs["ft-1"], "Zizzi is a pub.")
+    }
+
+    func testAblationGroupsSeedsWithMeanAndSD() {
+        var runs: [RunView] = []
+        for (i, bleu) in [0.40, 0.44].enumerated() {
+            var v = RunView(id: "p\(i)", method: "prefix", status: "done")
+            v.prefixLength = 10; v.metrics = ["BLEU": bleu]; v.trainableParams = 40; v.modelParams = 1000
+            runs.append(v)
+        }
+        var ft = RunView(id: "ft", method: "finetune", status: "done")
+        ft.metrics = ["BLEU": 0.5]
+        runs.append(ft)
+        let rows = AblationModel.rows(runs)
+        XCTAssertEqual(rows.count, 2)
+        XCTAssertEqual(rows[0].mean["BLEU"]!, 0.42, accuracy: 1e-12)
+        XCTAssertEqual(rows[0].sd["BLEU"]!, 0.0282842712, accuracy: 1e-9)
+        XCTAssertEqual(rows[0].share!, 4, accuracy: 1e-12)
+        XCTAssertEqual(AblationModel.cells(rows[0])[5], "42.0±2.8")
+        XCTAssertEqual(AblationModel.sorted(rows, by: 5).map(\.method), ["finetune", "prefix"])
+        let md = AblationModel.markdown(rows)
+        XCTAssertTrue(md.hasPrefix("| method | P | seeds |"))
+        XCTAssertTrue(AblationModel.csv(rows).contains("prefix,10,2,p0 p1,40,4.0000,42.0000,2.8284"))
+    }
+
+    func testDatasetFilterAndSearch() {
+        var s = Fixtures.state()
+        let ex = (0..<4).map { i in DatasetView.Example(id: "\(i)", source: "src \(i)", references: ["ref \(i)"], raw: "raw", category: i < 2 ? "Airport" : "Food", seen: i < 3) }
+        _ = reduce(&s, .datasets([DatasetView(name: "d", path: "d", format: "jsonl", examples: ex, summary: [])]))
+        _ = reduce(&s, .key(.char("1")))
+        _ = reduce(&s, .key(.char("f")))
+        XCTAssertEqual(s.categoryFilter, "seen")
+        XCTAssertEqual(visibleExamples(s), [0, 1, 2])
+        _ = reduce(&s, .key(.char("f"))); _ = reduce(&s, .key(.char("f")))
+        XCTAssertEqual(s.categoryFilter, "Airport")
+        _ = reduce(&s, .key(.char("f"))); _ = reduce(&s, .key(.char("f")))
+        XCTAssertNil(s.categoryFilter)
+        _ = reduce(&s, .key(.char("/")))
+        for c in "ref 3" { _ = reduce(&s, .key(.char(c))) }
+        _ = reduce(&s, .key(.enter))
+        XCTAssertEqual(s.exampleIndex, 3)
+        _ = reduce(&s, .key(.char("g")))
+        XCTAssertEqual(s.exampleIndex, 0)
+        _ = reduce(&s, .key(.char("n")))
+        XCTAssertEqual(s.exampleIndex, 3)
+    }
+
+    func testMouseClickOnATabSwitchesScreen() {
+        var s = Fixtures.state()
+        let (id, range) = Layout.tabs(s).first { $0.0 == .ablation }!
+        _ = reduce(&s, .key(.mouse(x: range.lowerBound + 1, y: 0)))
+        XCTAssertEqual(s.screen, id)
+    }
+}

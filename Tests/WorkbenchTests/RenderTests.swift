@@ -1,0 +1,96 @@
+import Runs
+import Screen
+import Workbench
+import XCTest
+
+final class RenderTests: XCTestCase {
+    func testTooSmallTerminalSaysSo() {
+        let s = Fixtures.state(width: 60, height: 20)
+        let text = render(s, glyphs: .unicode).text
+        XCTAssertTrue(text.contains("Terminal too small: 60×20."))
+        XCTAssertTrue(text.contains("at least 80×24"))
+    }
+
+    func testTabBarAndFooter() {
+        let s = Fixtures.state()
+        let b = render(s, glyphs: .unicode)
+        XCTAssertTrue(b.lines[0].hasPrefix(" PrefixLab  1 Datasets  [2 Runs]  3 Compare "))
+        XCTAssertTrue(b.lines[29].contains("n  new run"))
+    }
+
+    func testRunsPaneShowsProgressAndCurve() {
+        var s = Fixtures.state(width: 110)
+        _ = reduce(&s, .event(RunEvent(run: "prefix-10", .started(totalSteps: 10, method: "prefix", trainableParams: 40))))
+        for i in 1...5 { _ = reduce(&s, .event(Fixtures.step("prefix-10", i, total: 10, loss: 4 - Double(i) * 0.5))) }
+        _ = reduce(&s, .event(RunEvent(run: "prefix-10", .validation(step: 5, loss: 1.9, metrics: [:]))))
+        let lines = render(s, glyphs: .unicode).lines
+        let row = lines.first { $0.contains("▶ prefix-10") }!
+        XCTAssertTrue(row.contains("prefix"))
+        XCTAssertTrue(row.contains("running"))
+        XCTAssertTrue(row.contains("5/10"))
+        XCTAssertTrue(row.contains("████"), "half a progress bar: \(row)")
+        XCTAssertTrue(row.contains("1.500"))
+        XCTAssertTrue(lines.contains { $0.contains("prefix-10 · loss") })
+        XCTAssertTrue(lines.contains { $0.contains("train  last 1.500") })
+        XCTAssertTrue(lines.contains { $0.contains("● val  last 1.900 (step 5)") })
+        XCTAssertTrue(lines.contains { $0.hasPrefix("│ 3.50") }, "the y axis starts at the first loss")
+    }
+
+    func testCompareShowsThreeMethodColumnsWithScores() {
+        var s = Fixtures.group()
+        _ = reduce(&s, .key(.char("3")))
+        _ = reduce(&s, .key(.char("l")))
+        let b = render(s, glyphs: .unicode)
+        let text = b.text
+        for h in ["finetune (ft-1)", "prefix (prefix-10)", "embedding (emb-10)"] { XCTAssertTrue(text.contains(h), h) }
+        XCTAssertTrue(text.contains("BLEU 5.0  ROUGE-L 0.05"))
+        XCTAssertTrue(text.contains("test 2/2"))
+        // Words found in no reference carry the novel role.
+        let y = b.lines.firstIndex { $0.contains("The Punter is") }!
+        let x = b.lines[y].range(of: "Punter")!.lowerBound.utf16Offset(in: b.lines[y])
+        XCTAssertEqual(b[x, y].role, .novel)
+    }
+
+    func testWideCharactersKeepTheDatasetsBorderAligned() {
+        var s = Fixtures.state()
+        let ex = [DatasetView.Example(id: "1", source: "name : 東京ラーメン 🍜 | food : Japanese", references: ["東京ラーメン serves ramen."], raw: "name[東京ラーメン]"),
+                  DatasetView.Example(id: "2", source: "name : Aromi", references: ["Aromi."], raw: "name[Aromi]")]
+        _ = reduce(&s, .datasets([DatasetView(name: "e2e · test", path: "t", format: "jsonl", examples: ex, summary: ["jsonl · 2 examples"])]))
+        _ = reduce(&s, .key(.char("1")))
+        let b = render(s, glyphs: .unicode)
+        for y in 7...8 { XCTAssertEqual(DisplayWidth.of(b.line(y)), 100, "row \(y) keeps its width") }
+        let borderX = (0..<100).first { b[$0, 7].char == "│" && $0 > 0 }!
+        XCTAssertEqual(b[borderX, 8].char, "│", "the divider is straight on both rows")
+    }
+
+    func testAblationTableAndChart() {
+        var s = Fixtures.group()
+        for (id, p, bleu) in [("prefix-1", 1, 0.2), ("prefix-5", 5, 0.3)] {
+            var v = RunView(id: id, method: "prefix", status: "done")
+            v.prefixLength = p; v.metrics = ["BLEU": bleu]
+            _ = reduce(&s, .runInfo(v))
+        }
+        _ = reduce(&s, .key(.char("4")))
+        let text = render(s, glyphs: .unicode).text
+        XCTAssertTrue(text.contains("BLEU vs prefix length"))
+        XCTAssertTrue(text.contains("finetune"))
+        XCTAssertTrue(text.contains("50.0"))
+        XCTAssertTrue(text.contains("● prefix"))
+    }
+
+    func testASCIIRendersWithoutUnicodeBlocks() {
+        var s = Fixtures.state()
+        for i in 1...5 { _ = reduce(&s, .event(Fixtures.step("r", i, total: 10, loss: Double(10 - i)))) }
+        let text = render(s, glyphs: .ascii).text
+        XCTAssertFalse(text.contains { "█▁─│┌".contains($0) })
+        XCTAssertTrue(text.contains("+-"))
+    }
+
+    func testHelpIsGeneratedFromTheKeyTable() {
+        var s = Fixtures.state(width: 100, height: 60)
+        _ = reduce(&s, .key(.char("?")))
+        let text = render(s, glyphs: .unicode).text
+        XCTAssertTrue(text.contains("Keys"))
+        XCTAssertTrue(text.contains("generate missing outputs"))
+    }
+}

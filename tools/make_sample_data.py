@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""Writes the bundled sample data (issue #6) from ../shared/data:
+  samples/data/e2e/train.jsonl  E2E development set, MRs 1-200, every reference
+  samples/data/e2e/valid.jsonl  E2E development set, MRs 201-250
+  samples/data/e2e/test.jsonl   E2E test set, MRs 1-100
+  samples/data/webnlg/dev.xml   WebNLG 2017 dev, the first 6 entries of each category (1-3 triples)
+Sources are linearised as the prefix-tuning paper's code does (the rule of prefixlab's E2E reader).
+    python3 tools/make_sample_data.py --shared ../shared --out samples/data
+"""
+import argparse, csv, glob, json, os, re
+import xml.etree.ElementTree as ET
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--shared", default="../shared")
+ap.add_argument("--out", default="samples/data")
+a = ap.parse_args()
+NAMES = {"eatType": "Type", "priceRange": "price", "familyFriendly": "family friendly"}
+
+def groups(path):
+    out, order = {}, []
+    for r in csv.DictReader(open(path, encoding="utf-8")):
+        if r["mr"] not in out:
+            out[r["mr"]] = []; order.append(r["mr"])
+        out[r["mr"]].append(r["ref"].strip())
+    return [(mr, out[mr]) for mr in order]
+
+def linearise(mr):
+    return " | ".join(f"{NAMES.get(k.strip(), k.strip())} : {v}" for k, v in re.findall(r"\s*([^\[,]+)\[([^\]]*)\]", mr))
+
+def write(path, items):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        for mr, refs in items:
+            for ref in refs:
+                f.write(json.dumps({"source": linearise(mr), "target": ref}, ensure_ascii=False) + "\n")
+
+dev = groups(f"{a.shared}/data/e2e/devset.csv")
+test = groups(f"{a.shared}/data/e2e/testset_w_refs.csv")
+write(f"{a.out}/e2e/train.jsonl", dev[:200])
+write(f"{a.out}/e2e/valid.jsonl", dev[200:250])
+write(f"{a.out}/e2e/test.jsonl", test[:100])
+
+root = ET.Element("benchmark"); entries = ET.SubElement(root, "entries")
+per_cat = {}
+for f in sorted(glob.glob(f"{a.shared}/data/webnlg2017/dev/[123]triples/*.xml")):
+    for e in ET.parse(f).getroot().iter("entry"):
+        c = e.get("category")
+        if per_cat.get(c, 0) < 6:
+            per_cat[c] = per_cat.get(c, 0) + 1
+            entries.append(e)
+os.makedirs(f"{a.out}/webnlg", exist_ok=True)
+ET.ElementTree(root).write(f"{a.out}/webnlg/dev.xml", encoding="utf-8", xml_declaration=True)
+print({k: v for k, v in sorted(per_cat.items())})
