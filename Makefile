@@ -11,10 +11,9 @@ deps:
 build: deps
 	$(SWIFT) build -c release
 
-# Until the workbench lands (issue #7), `run` scores the bundled sample pairs with the
-# fixture GPT-2 and the real GPT-2 tokenizer.
+# The workbench on the default workspace (.prefixlab/, seeded from samples/ on first launch).
 run: build
-	@tools/run-sample.sh
+	$(PREFIXLAB)
 
 # Release build: the numerical tests run tens of times slower in debug.
 test: deps

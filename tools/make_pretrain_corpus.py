@@ -18,7 +18,10 @@ ap.add_argument("--copy-share", type=float, default=0.3)
 ap.add_argument("--seed", type=int, default=0)
 ap.add_argument("--span", default="5-25", help="span length range in words or tokens, MIN-MAX")
 ap.add_argument("--repeats", default="2-2", help="copies of the span, MIN-MAX")
+ap.add_argument("--max-chars", type=int, default=0, help="drop documents longer than this many UTF-8 bytes (batches pad to their longest document)")
 ap.add_argument("--copy-only", type=int, default=0, help="write only this many copy documents (a curriculum's first stage)")
+ap.add_argument("--word-copy-share", type=float, default=0.0,
+                help="share of copy documents made of single-token words (a space-prefixed alphabetic token of the tokenizer), the easiest form in which a small model learns to copy")
 ap.add_argument("--tokenizer", help="a tokenizer folder: half of the copy documents repeat random tokens of its vocab.json")
 a = ap.parse_args()
 rng = random.Random(a.seed)
@@ -62,14 +65,22 @@ if a.tokenizer:
             continue
         if text.strip() and text.isprintable():
             pieces.append(text)
+single = []
+if a.tokenizer and a.word_copy_share > 0:
+    import json
+    single = [t[1:] for t in json.load(open(f"{a.tokenizer}/vocab.json", encoding="utf-8")) if t.startswith("\u0120") and t[1:].isalpha()]
 for i in range(n_copy):
     k = rng.randint(span_lo, span_hi)
-    if pieces and i % 2 == 1:
+    if single and rng.random() < a.word_copy_share:
+        span = " ".join(rng.choice(single) for _ in range(k))
+    elif pieces and i % 2 == 1:
         span = "".join(rng.choice(pieces) for _ in range(k)).strip()
     else:
         span = " ".join(rng.choice(words) for _ in range(k))
     docs.append(" ".join([span] * rng.randint(rep_lo, rep_hi)))
 rng.shuffle(docs)
+if a.max_chars:
+    docs = [d for d in docs if len(d.replace("\n", " ").encode()) <= a.max_chars]
 for d in docs:
     print(d.replace("\n", " "))
 print(f"{len(docs)} documents, {n_copy} copy documents", file=sys.stderr)

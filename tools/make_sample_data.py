@@ -3,6 +3,7 @@
   samples/data/e2e/train.jsonl  E2E development set, MRs 1-200, every reference
   samples/data/e2e/valid.jsonl  E2E development set, MRs 201-250
   samples/data/e2e/test.jsonl   E2E test set, MRs 1-100
+  samples/data/e2e/train-N.jsonl  N random pairs of train.jsonl (N = 50, 100, 200, 500)
   samples/data/webnlg/dev.xml   WebNLG 2017 dev, the first 6 entries of each category (1-3 triples)
 Sources are linearised as the prefix-tuning paper's code does (the rule of prefixlab's E2E reader).
     python3 tools/make_sample_data.py --shared ../shared --out samples/data
@@ -39,6 +40,12 @@ test = groups(f"{a.shared}/data/e2e/testset_w_refs.csv")
 write(f"{a.out}/e2e/train.jsonl", dev[:200])
 write(f"{a.out}/e2e/valid.jsonl", dev[200:250])
 write(f"{a.out}/e2e/test.jsonl", test[:100])
+# The low-data study (the paper's Figure 3 sizes): random (MR, reference) pairs of the training split.
+import random
+pairs = [(mr, [ref]) for mr, refs in dev[:200] for ref in refs]
+for n in [50, 100, 200, 500]:
+    sample = sorted(random.Random(n).sample(range(len(pairs)), n))
+    write(f"{a.out}/e2e/train-{n}.jsonl", [pairs[i] for i in sample])
 
 root = ET.Element("benchmark"); entries = ET.SubElement(root, "entries")
 per_cat = {}

@@ -84,12 +84,14 @@ public struct Experiment: Sendable {
         return Experiment(name: name, model: try str("model"), train: try str("train"), valid: j["valid"]?.string, test: j["test"]?.string, runs: runs)
     }
 
-    /// The `prefixlab train` arguments of a run (without the executable).
+    /// The `prefixlab train` arguments of a run (without the executable). A run's own
+    /// `model`, `train`, `valid` or `test` replaces the experiment's (low-data studies).
     public func trainArguments(_ run: Run, outDir: String) -> [String] {
-        var a = ["--model", model, "--train", train]
-        if let valid { a += ["--valid", valid] }
-        if let test { a += ["--test", test, "--eval-test"] }
-        for (k, v) in run.options {
+        func own(_ k: String) -> String? { run.options.first { $0.0 == k }?.1 }
+        var a = ["--model", own("model") ?? model, "--train", own("train") ?? train]
+        if let valid = own("valid") ?? valid { a += ["--valid", valid] }
+        if let test = own("test") ?? test { a += ["--test", test, "--eval-test"] }
+        for (k, v) in run.options where !["model", "train", "valid", "test"].contains(k) {
             a.append("--" + k.replacingOccurrences(of: "_", with: "-"))
             if !v.isEmpty { a.append(v) }
         }

@@ -15,7 +15,11 @@ public struct Plot: Sendable {
 
     public var series: [Series]
     public var xRange: ClosedRange<Double>?
-    public init(_ series: [Series], xRange: ClosedRange<Double>? = nil) { self.series = series; self.xRange = xRange }
+    /// The y range shown (default: the data's); values beyond it are clipped to the edge.
+    public var yRange: ClosedRange<Double>?
+    public init(_ series: [Series], xRange: ClosedRange<Double>? = nil, yRange: ClosedRange<Double>? = nil) {
+        self.series = series; self.xRange = xRange; self.yRange = yRange
+    }
 
     static func label(_ v: Double) -> String {
         let a = abs(v)
@@ -50,7 +54,7 @@ public struct Plot: Sendable {
 
     public func render(in r: Rect, into buf: inout ScreenBuffer, glyphs: Glyphs) {
         let all = series.flatMap { $0.points.filter { $0.y.isFinite } }
-        guard r.height >= 1, r.width >= 8, let lo = all.map(\.y).min(), let hi = all.map(\.y).max() else {
+        guard r.height >= 1, r.width >= 8, let lo = yRange?.lowerBound ?? all.map(\.y).min(), let hi = yRange?.upperBound ?? all.map(\.y).max() else {
             if r.height >= 1 { buf.put("no data yet", x: r.x, y: r.y, role: .dim, clip: r) }
             return
         }
@@ -62,7 +66,10 @@ public struct Plot: Sendable {
         let xr = xRange ?? (xs.min()!...max(xs.max()!, xs.min()! + 1))
         let levelsPerRow = glyphs.levels.count - 1
         let totalLevels = Double(plot.height * levelsPerRow)
-        func level(_ y: Double) -> Int { hi > lo ? Int(((y - lo) / (hi - lo) * totalLevels).rounded()) : Int(totalLevels) }
+        func level(_ y: Double) -> Int {
+            let f = hi > lo ? (min(hi, max(lo, y)) - lo) / (hi - lo) : 1
+            return Int((f * totalLevels).rounded())
+        }
         for s in series {
             var cols = Plot.columnMeans(s.points, columns: plot.width, xr: xr)
             if s.marker == nil { Plot.interpolateGaps(&cols) }

@@ -4,7 +4,7 @@ import Screen
 /// and a chart of the chosen metric against prefix length.
 enum AblationPane {
     static func render(_ s: AppState, in r: Rect, into buf: inout ScreenBuffer, glyphs g: Glyphs) {
-        let rows = AblationModel.sorted(AblationModel.rows(s.runs), by: s.ablationSort)
+        let rows = AblationModel.sorted(AblationModel.rows(s.groupRuns), by: s.ablationSort)
         let inner = Box.draw(r, title: (s.groupName.isEmpty ? "ablation" : s.groupName) + " · test · sorted by " + AblationModel.columnTitles[s.ablationSort], into: &buf, glyphs: g)
         guard !rows.isEmpty else {
             buf.put("No finished runs with test metrics yet (train with --test SPEC --eval-test).", x: inner.x + 1, y: inner.y, role: .dim, clip: inner)

@@ -71,6 +71,19 @@ public struct AppState: Sendable {
 
     public init() {}
 
+    /// The ablation groups of the workspace's runs, in first-appearance order.
+    public var groups: [String] {
+        var seen: [String] = []
+        for r in runs { if let g = r.group, !seen.contains(g) { seen.append(g) } }
+        return seen
+    }
+
+    /// The runs of the current group (all runs when the group is unset or has none).
+    public var groupRuns: [RunView] {
+        let g = runs.filter { $0.group == groupName }
+        return groupName.isEmpty || g.isEmpty ? runs : g
+    }
+
     public var selectedRunView: RunView? { runs.indices.contains(selectedRun) ? runs[selectedRun] : nil }
     public var tooSmall: Bool { width < 80 || height < 24 }
     public var activeRuns: [RunView] { runs.filter { $0.isActive && !$0.external } }

@@ -94,7 +94,7 @@ func perform(_ s: inout AppState, _ c: Command) -> [Effect] {
         let id: String?
         switch s.screen {
         case .ablation:
-            let rows = AblationModel.sorted(AblationModel.rows(s.runs), by: s.ablationSort)
+            let rows = AblationModel.sorted(AblationModel.rows(s.groupRuns), by: s.ablationSort)
             id = rows.indices.contains(s.ablationRow) ? rows[s.ablationRow].runs.first : nil
         default: id = s.selectedRunView?.id
         }
@@ -128,6 +128,12 @@ func perform(_ s: inout AppState, _ c: Command) -> [Effect] {
         guard s.marked.count >= 2 else { s.message = "mark two runs with space first"; break }
         s.mode = .diff(s.marked[s.marked.count - 2], s.marked[s.marked.count - 1])
     case .export: return [.export]
+    case .nextGroup:
+        let groups = s.groups
+        guard !groups.isEmpty else { s.message = "no groups: runs without an experiment"; break }
+        s.groupName = groups[((groups.firstIndex(of: s.groupName) ?? -1) + 1) % groups.count]
+        s.ablationRow = 0; s.compareIndex = 0
+        s.message = "group: \(s.groupName)"
     }
     return []
 }

@@ -8,7 +8,7 @@ public enum CompareModel {
         if !s.compareColumns.isEmpty { return s.compareColumns.filter { withOutputs.contains($0) || s.tryOwnOutputs[$0] != nil } }
         var picked: [String] = []
         for method in ["finetune", "prefix", "embedding"] {
-            let candidates = s.runs.filter { $0.method == method && withOutputs.contains($0.id) }
+            let candidates = s.groupRuns.filter { $0.method == method && withOutputs.contains($0.id) }
             if let best = candidates.first(where: { $0.prefixLength == 10 }) ?? candidates.first { picked.append(best.id) }
         }
         if picked.isEmpty { picked = Array(s.runs.map(\.id).filter(withOutputs.contains).prefix(3)) }

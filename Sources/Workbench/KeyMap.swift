@@ -5,7 +5,7 @@ public enum Command: Hashable, Sendable {
     case search, nextMatch, previousMatch, filter, nextDataset
     case newRun, start, pause, resume, cancel, overlay, mark
     case sort, chooseRuns, generateMissing, tryOwn
-    case metric, export, diff
+    case metric, export, diff, nextGroup
 }
 
 /// One key binding: the keys, what they do, where, and whether the footer shows it. The
@@ -60,6 +60,7 @@ public enum KeyMap {
         b([.char("a")], .generateMissing, "generate missing outputs", [.compare]),
         b([.char("i")], .tryOwn, "try your own source", [.compare]),
         b([.char("m")], .metric, "chart metric", [.ablation]),
+        b([.char("v")], .nextGroup, "next ablation group", [.ablation, .compare, .runs]),
         b([.char("d")], .diff, "config diff of marked runs", [.ablation]),
         b([.char("e")], .export, "export md + csv", [.ablation]),
         b([.char("t")], .cycleTheme, "next theme", footer: false),

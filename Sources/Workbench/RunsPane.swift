@@ -85,6 +85,18 @@ enum RunsPane {
         return [sel.id] + s.runs.map(\.id).filter { s.overlay.contains($0) && $0 != sel.id }
     }
 
+    /// The loss axis: from the lowest value to the highest after the first 2% of steps, so the
+    /// first steps' large losses do not flatten the part of the curve a researcher watches.
+    static func yRange(_ series: [Plot.Series]) -> ClosedRange<Double>? {
+        let ys = series.flatMap { s -> [Double] in
+            let pts = s.points.filter { $0.y.isFinite }
+            return pts.dropFirst(max(1, pts.count / 50)).map(\.y)
+        }
+        let all = series.flatMap { $0.points.map(\.y) }.filter(\.isFinite)
+        guard let lo = all.min(), let hi = ys.max() ?? all.max(), hi > lo else { return nil }
+        return lo...hi
+    }
+
     static let overlayMarkers: [(Character, Character, Role)] = [("●", "o", .sparkValid), ("◆", "+", .good), ("▲", "x", .warn), ("■", "#", .bad)]
 
     static func renderChart(_ s: AppState, _ run: RunView, in r: Rect, into buf: inout ScreenBuffer, glyphs g: Glyphs) {
@@ -122,7 +134,7 @@ enum RunsPane {
             if let t = run.tokensPerS, run.status == "running" { legendLines.append(("\(Int(t)) tok/s", .dim)) }
         }
         let xMax = Double(max(run.totalSteps ?? 1, ids.compactMap { id in s.runs.first { $0.id == id }?.totalSteps }.max() ?? 1))
-        Plot(series, xRange: 0...max(1, xMax)).render(in: plotRect, into: &buf, glyphs: g)
+        Plot(series, xRange: 0...max(1, xMax), yRange: RunsPane.yRange(series)).render(in: plotRect, into: &buf, glyphs: g)
         // The learning rate as a one-row sparkline under the plot.
         let lrY = plotArea.maxY - 1
         if !run.lrs.isEmpty, ids.count == 1 {

@@ -46,6 +46,7 @@ struct RunExperiment: ParsableCommand {
             }
             print("\(r.name): prefixlab train " + args.joined(separator: " "))
             let train = try Train.parse(args + threads)
+            Train.recordedCommandLine = ["prefixlab", "train"] + args
             try train.run()
             if stopSignalled != 0 { print("stopped: \(r.name) paused; run the same command again to continue"); return }
         }

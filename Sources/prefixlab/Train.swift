@@ -118,7 +118,7 @@ struct Train: ParsableCommand {
         let run = try existing ?? RunFolder.create(path: out!, info: [
                 ("id", .string((out! as NSString).lastPathComponent)),
                 ("status", .string("running")),
-                ("command_line", .array(CommandLine.arguments.map { .string($0) })),
+                ("command_line", .array((Train.recordedCommandLine ?? CommandLine.arguments).map { .string($0) })),
                 ("config", try JSONParser.parse(String(decoding: runConfigEncoder().encode(config), as: UTF8.self))),
                 ("model", .object([("path", .string(absolute(modelDir))),
                                    ("hash", .string(RunFolder.fileHash(modelDir + "/model.safetensors") ?? ""))])),
@@ -207,6 +207,10 @@ struct Train: ParsableCommand {
             throw CLIError("\(run.id): \(error)")
         }
     }
+
+    /// The command line run.json records when train runs inside another command (`run`
+    /// records the equivalent `prefixlab train ...`, which reproduces the run on its own).
+    nonisolated(unsafe) static var recordedCommandLine: [String]? = nil
 
     func fileInfo(_ path: String) -> JSONValue {
         .object([("path", .string(absolute(path))), ("hash", .string(RunFolder.fileHash(path) ?? ""))])

@@ -52,10 +52,13 @@ extension Train {
         let outs = decodeAll(model: model, conditioning: conditioning, settings: s, prompts: prompts, batchSize: 16)
         let lines = try writeOutputs(examples: examples, outputs: outs, tokenizer: tokenizer, to: run.path + "/outputs/test.txt", jsonlPath: run.path + "/outputs/test.jsonl")
         let m = E2EMetrics.compute(hypotheses: lines, references: examples.map(\.references))
+        let slots = SlotCoverage.compute(sources: examples.map(\.source), outputs: lines)
         let scores: [(String, JSONValue)] = [("BLEU", .number(m.bleu)), ("NIST", .number(m.nist)), ("METEOR", .number(m.meteor)),
-                                             ("ROUGE_L", .number(m.rougeL)), ("CIDEr", .number(m.cider)), ("sacreBLEU", .number(m.sacreBLEU))]
+                                             ("ROUGE_L", .number(m.rougeL)), ("CIDEr", .number(m.cider)), ("sacreBLEU", .number(m.sacreBLEU)),
+                                             ("slot_accuracy", .number(slots.slotAccuracy)), ("name_accuracy", .number(slots.nameAccuracy)),
+                                             ("distinct_outputs", .number(Double(slots.distinctOutputs)))]
         let metrics: JSONValue = .object([("test", .object(scores + [("n", .number(Double(lines.count))), ("checkpoint", .string(from)),
-                                                                     ("beam", .number(Double(evalBeam))),
+                                                                     ("beam", .number(Double(evalBeam))), ("max_new_tokens", .number(Double(evalMaxNewTokens))),
                                                                      ("METEOR_note", .string(MeteorApprox.label))]))])
         try AtomicFile.write(Data((metrics.serialized + "\n").utf8), to: run.path + "/metrics.json")
         var byName: [String: Double] = [:]

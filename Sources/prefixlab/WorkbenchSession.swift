@@ -167,7 +167,7 @@ final class WorkbenchSession {
         case .decode(let source, let runs):
             decoder.submit(source: source, runDirs: runs.map { ($0, workspace.runsPath + "/" + $0) })
         case .export:
-            let rows = AblationModel.sorted(AblationModel.rows(state.runs), by: state.ablationSort)
+            let rows = AblationModel.sorted(AblationModel.rows(state.groupRuns), by: state.ablationSort)
             let base = workspace.path + "/exports/" + (state.groupName.isEmpty ? "ablation" : state.groupName)
             do {
                 try AtomicFile.write(Data(AblationModel.markdown(rows).utf8), to: base + ".md")

@@ -135,3 +135,18 @@ final class RougeScoreTests: XCTestCase {
         for (w, s) in cases { XCTAssertEqual(PorterStemmer.stem(w), s, w) }
     }
 }
+
+final class SlotCoverageTests: XCTestCase {
+    func testValuesOfE2EAndWebNLGSources() {
+        XCTAssertEqual(SlotCoverage.values(of: "name : The Eagle | Type : coffee shop | food : French"), ["The Eagle", "coffee shop", "French"])
+        XCTAssertEqual(SlotCoverage.values(of: "Aarhus Airport : city served : Aarhus, Denmark"), ["Aarhus Airport", "Aarhus, Denmark"])
+    }
+
+    func testCoverageNameAndDistinct() {
+        let src = ["name : The Eagle | food : French", "name : Aromi | area : riverside"]
+        let c = SlotCoverage.compute(sources: src, outputs: ["The Eagle serves french food.", "The Eagle serves French food."])
+        XCTAssertEqual(c.slotAccuracy, 0.5, accuracy: 1e-12)
+        XCTAssertEqual(c.nameAccuracy, 0.5, accuracy: 1e-12)
+        XCTAssertEqual(c.distinctOutputs, 2)
+    }
+}

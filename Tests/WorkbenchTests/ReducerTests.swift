@@ -168,3 +168,19 @@ final class ReducerTests: XCTestCase {
         XCTAssertEqual(s.screen, id)
     }
 }
+
+final class GroupTests: XCTestCase {
+    func testAblationShowsTheCurrentGroupAndVCyclesGroups() {
+        var s = Fixtures.group()
+        for i in s.runs.indices { s.runs[i].group = "a" }
+        var other = RunView(id: "low-prefix-50", method: "prefix", status: "done")
+        other.prefixLength = 10; other.metrics = ["BLEU": 0.1]; other.group = "b"
+        _ = reduce(&s, .runInfo(other))
+        s.groupName = "a"
+        XCTAssertEqual(AblationModel.rows(s.groupRuns).first { $0.method == "prefix" }?.runs, ["prefix-10"])
+        _ = reduce(&s, .key(.char("4")))
+        _ = reduce(&s, .key(.char("v")))
+        XCTAssertEqual(s.groupName, "b")
+        XCTAssertEqual(s.groupRuns.map(\.id), ["low-prefix-50"])
+    }
+}

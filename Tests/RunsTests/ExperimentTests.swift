@@ -1,0 +1,70 @@
+import Foundation
+import JSON
+import Runs
+import XCTest
+
+final class ExperimentTests: XCTestCase {
+    let text = """
+    {"name": "e2e-ablation", "model": "m", "train": "t.jsonl", "valid": "v.jsonl", "test": "s.jsonl",
+     "defaults": {"epochs": 5, "batch_size": 10, "eval_bleu": 0},
+     "runs": [{"name": "finetune", "method": "finetune", "lr": 5e-5},
+              {"name": "prefix-10", "method": "prefix", "prefix_length": 10, "lr": 8e-5}],
+     "sweep": {"base": {"method": "prefix", "lr": 8e-5}, "prefix_length": [1, 10, 20], "seed": [1]}}
+    """
+
+    func testRunsAndSweepExpandWithoutDuplicates() throws {
+        let e = try Experiment.parse(try JSONParser.parse(text), file: "x.json")
+        XCTAssertEqual(e.runs.map(\.name), ["finetune", "prefix-10", "prefix-1", "prefix-20"])
+        let args = e.trainArguments(e.runs[3], outDir: "ws/runs/prefix-20")
+        XCTAssertEqual(Array(args.prefix(9)), ["--model", "m", "--train", "t.jsonl", "--valid", "v.jsonl", "--test", "s.jsonl", "--eval-test"])
+        for (flag, value) in [("--epochs", "5"), ("--batch-size", "10"), ("--prefix-length", "20"), ("--method", "prefix"), ("--seed", "1"), ("--group", "e2e-ablation"), ("--out", "ws/runs/prefix-20")] {
+            guard let i = args.firstIndex(of: flag) else { return XCTFail("no \(flag) in \(args)") }
+            XCTAssertEqual(args[i + 1], value, flag)
+        }
+        XCTAssertEqual(args.filter { $0 == "--lr" }.count, 1, "a run's own option replaces the default")
+    }
+
+    func testARunCanUseItsOwnTrainingData() throws {
+        let j = try JSONParser.parse(#"{"name": "low", "model": "m", "train": "all.jsonl", "runs": [{"name": "p50", "method": "prefix", "train": "50.jsonl"}]}"#)
+        let e = try Experiment.parse(j, file: "low.json")
+        let a = e.trainArguments(e.runs[0], outDir: "o")
+        XCTAssertEqual(Array(a.prefix(4)), ["--model", "m", "--train", "50.jsonl"])
+        XCTAssertEqual(a.filter { $0 == "--train" }.count, 1)
+    }
+
+    func testSeedsMakeSeparateRuns() throws {
+        let j = try JSONParser.parse(#"{"name": "s", "model": "m", "train": "t", "sweep": {"base": {"method": "embedding"}, "prefix_length": [5], "seed": [1, 2]}}"#)
+        XCTAssertEqual(try Experiment.parse(j, file: "s.json").runs.map(\.name), ["embedding-5-s1", "embedding-5-s2"])
+    }
+
+    func testBadExperimentsNameTheFileAndTheProblem() {
+        for (json, message) in [
+            (#"{"model": "m", "train": "t", "runs": []}"#, "\"name\""),
+            (#"{"name": "../x", "model": "m", "train": "t"}"#, "must be letters"),
+            (#"{"name": "x", "model": "m", "train": "t"}"#, "no runs"),
+            (#"{"name": "x", "model": "m", "train": "t", "runs": [{"method": "prefix"}]}"#, "needs a \"name\""),
+            (#"{"name": "x", "model": "m", "train": "t", "runs": [{"name": "a"}]}"#, "needs a \"method\""),
+        ] {
+            XCTAssertThrowsError(try Experiment.parse(try JSONParser.parse(json), file: "bad.json")) { e in
+                XCTAssertTrue("\(e)".hasPrefix("bad.json: "), "\(e)")
+                XCTAssertTrue("\(e)".contains(message), "\(e) should say \(message)")
+            }
+        }
+    }
+
+    func testRunIDsCannotEscapeTheWorkspace() {
+        for bad in ["", "..", "../x", "a/b", ".hidden", "a b", "ü"] { XCTAssertFalse(Workspace.isSafeRunID(bad), bad) }
+        for good in ["prefix-10", "ft_1", "emb.10"] { XCTAssertTrue(Workspace.isSafeRunID(good), good) }
+    }
+
+    func testOneProcessHoldsTheWriteLock() throws {
+        let dir = NSTemporaryDirectory() + "prefixlab-lock-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let a = Workspace(path: dir)
+        XCTAssertTrue(try a.create())
+        XCTAssertTrue(a.acquireWriteLock())
+        // flock is per open file description: a second open in this process conflicts too.
+        XCTAssertFalse(Workspace(path: dir).acquireWriteLock())
+        for sub in ["runs", "experiments", "exports", "logs"] { XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/" + sub)) }
+    }
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env python3
+"""Copies the finished runs of a workspace into samples/runs (issue #6), small: events,
+run.json, metrics.json and outputs of every run; for prefix, embedding and infix runs the
+best checkpoint's folded prefix (prefix.safetensors, kilobytes) and state.json; no
+fine-tuned weights, optimizer states or MLP parameters. Absolute paths inside the
+repository become relative to its root, so the workbench reads them from a fresh clone.
+    python3 tools/ship_sample_runs.py WORKSPACE samples
+"""
+import json, os, shutil, sys
+
+ws, dest = sys.argv[1], sys.argv[2]
+root = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+out_runs = os.path.join(dest, "runs")
+shutil.rmtree(out_runs, ignore_errors=True)
+os.makedirs(out_runs)
+
+def relativize(text):
+    return text.replace(root + "/", "").replace(os.path.abspath(ws) + "/", "samples/")
+
+for rid in sorted(os.listdir(os.path.join(ws, "runs"))):
+    src, dst = os.path.join(ws, "runs", rid), os.path.join(out_runs, rid)
+    info = json.load(open(os.path.join(src, "run.json")))
+    if info.get("status") != "done":
+        sys.exit(f"{src}: status {info.get('status')}, not done")
+    os.makedirs(dst)
+    for f in ["run.json", "events.jsonl", "metrics.json"]:
+        with open(os.path.join(src, f)) as i, open(os.path.join(dst, f), "w") as o:
+            o.write(relativize(i.read()))
+    shutil.copytree(os.path.join(src, "outputs"), os.path.join(dst, "outputs"))
+    method = info["config"]["method"]["method"]
+    if method != "finetune":
+        ck = os.path.join(src, "checkpoints")
+        best = os.readlink(os.path.join(ck, "best"))
+        os.makedirs(os.path.join(dst, "checkpoints", best))
+        for f in ["prefix.safetensors", "state.json"]:
+            shutil.copy(os.path.join(ck, best, f), os.path.join(dst, "checkpoints", best, f))
+        os.symlink(best, os.path.join(dst, "checkpoints", "best"))
+    print(rid, method, sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(dst) for f in fs), "bytes")
