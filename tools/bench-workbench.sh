@@ -9,7 +9,7 @@ bin=$(cd "$(dirname "$0")/.." && pwd)/.build/release/prefixlab
 ws=$(mktemp -d /tmp/prefixlab-benchwb-XXXX)
 trap 'tmux -L prefixlab-bench kill-server 2>/dev/null || true; rm -rf "$ws"' EXIT
 mean_tps() {  # mean tokens_per_s of a run's step events after the first 10 steps
-  python3 -c "import json,sys; v=[json.loads(l)['tokens_per_s'] for l in open(sys.argv[1]) if '\"step\"' in l][10:]; print(sum(v)/len(v))" "$1/events.jsonl"
+  python3 -c "import json,sys; e=[json.loads(l) for l in open(sys.argv[1])]; v=[x['tokens_per_s'] for x in e if x['type']=='step'][10:]; print(sum(v)/len(v))" "$1/events.jsonl"
 }
 train() {
   "$bin" train --model "$model" --train "$train" --method "$method" --prefix-length 10 --epochs 100 --batch-size 10 \

@@ -109,6 +109,8 @@ public enum Effect: Equatable, Sendable {
     case generateMissing(runs: [String])
     case decode(source: String, runs: [String])
     case export
+    /// Queue every run of the experiment `group` that the workspace does not have yet.
+    case runGroup(String)
     case setTheme(String)
     case quit(pauseOwnRuns: Bool)
 }

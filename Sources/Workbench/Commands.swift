@@ -128,6 +128,10 @@ func perform(_ s: inout AppState, _ c: Command) -> [Effect] {
         guard s.marked.count >= 2 else { s.message = "mark two runs with space first"; break }
         s.mode = .diff(s.marked[s.marked.count - 2], s.marked[s.marked.count - 1])
     case .export: return [.export]
+    case .runGroup:
+        if s.readOnly { s.message = "workspace is read-only (another workbench holds it)"; break }
+        guard !s.groupName.isEmpty else { s.message = "no experiment group"; break }
+        return [.runGroup(s.groupName)]
     case .nextGroup:
         let groups = s.groups
         guard !groups.isEmpty else { s.message = "no groups: runs without an experiment"; break }

@@ -5,7 +5,7 @@ public enum Command: Hashable, Sendable {
     case search, nextMatch, previousMatch, filter, nextDataset
     case newRun, start, pause, resume, cancel, overlay, mark
     case sort, chooseRuns, generateMissing, tryOwn
-    case metric, export, diff, nextGroup
+    case metric, export, diff, nextGroup, runGroup
 }
 
 /// One key binding: the keys, what they do, where, and whether the footer shows it. The
@@ -52,6 +52,7 @@ public enum KeyMap {
         b([.char("r")], .resume, "resume", [.runs]),
         b([.char("x")], .cancel, "cancel", [.runs]),
         b([.char("o")], .overlay, "overlay run", [.runs]),
+        b([.char("R")], .runGroup, "queue the group's missing runs", [.runs]),
         b([.char(" ")], .mark, "mark run", [.runs, .ablation, .compare]),
         b([.enter], .open, "open", [.runs, .datasets], footer: false),
         b([.escape], .back, "back", footer: false),

@@ -92,7 +92,9 @@ final class WorkbenchSession {
         var size = terminal.size
         _ = reduce(&state, .resize(width: size.width, height: size.height))
         var dirty = true, lastDraw = 0.0, lastJobs: [String] = []
-        let frame = 1.0 / 30
+        // 20 frames a second at most: smooth for a growing curve, and on two cores every frame
+        // not drawn is time the training process gets.
+        let frame = 1.0 / 20
         while !state.quitting {
             var resized = false
             // Block for input at most one frame when something may need drawing, longer when idle.
@@ -174,6 +176,21 @@ final class WorkbenchSession {
                 try AtomicFile.write(Data(AblationModel.csv(rows).utf8), to: base + ".csv")
                 _ = reduce(&state, .message("exported \(base).md and .csv"))
             } catch { _ = reduce(&state, .message("export failed: \(error)")) }
+        case .runGroup(let group):
+            let path = workspace.experimentsPath + "/" + group + ".json"
+            do {
+                let exp = try Experiment.load(path: path)
+                let missing = exp.runs.filter { r in !state.runs.contains { $0.id == r.name } }
+                for r in missing {
+                    var info = RunView(id: r.name, method: r.options.first { $0.0 == "method" }?.1 ?? "?", status: "queued")
+                    info.prefixLength = r.options.first { $0.0 == "prefix_length" }.flatMap { Int($0.1) }
+                    info.group = exp.name
+                    _ = reduce(&state, .runInfo(info))
+                    // Experiment arguments end with --out; the manager adds its own.
+                    manager.enqueueTraining(id: r.name, arguments: Array(exp.trainArguments(r, outDir: "").dropLast(2)))
+                }
+                _ = reduce(&state, .message(missing.isEmpty ? "\(group): every run exists" : "\(group): queued \(missing.map(\.name).joined(separator: ", "))"))
+            } catch { _ = reduce(&state, .message("\(error)")) }
         case .setTheme(let name):
             if let t = try? Theme.load(name: name, directory: themesDir) { currentTheme = t; terminal.apply(t) }
         case .quit(let pause):

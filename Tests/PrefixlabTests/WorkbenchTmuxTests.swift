@@ -99,7 +99,6 @@ final class WorkbenchTmuxTests: XCTestCase {
     }
 
     func testCompareShowsTheThreeMethodsOfTheBundledSample() throws {
-        guard FileManager.default.fileExists(atPath: TestPaths.root + "/samples/runs") else { throw XCTSkip("samples/runs not shipped yet") }
         let ws = TestPaths.tempDir("wb-sample")
         let t = try TmuxSession(command: "cd '\(TestPaths.root)' && '\(prefixlab)' --workspace '\(ws)'", width: 130, height: 36)
         XCTAssertNotNil(t.waitFor(20) { $0.contains("[2 Runs]") && $0.contains("prefix-10") }, t.capture())

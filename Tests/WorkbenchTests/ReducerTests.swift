@@ -184,3 +184,14 @@ final class GroupTests: XCTestCase {
         XCTAssertEqual(s.groupRuns.map(\.id), ["low-prefix-50"])
     }
 }
+
+final class RunGroupTests: XCTestCase {
+    func testRQueuesTheGroupUnlessReadOnly() {
+        var s = Fixtures.state()
+        s.groupName = "e2e-ablation"
+        XCTAssertEqual(reduce(&s, .key(.char("R"))), [.runGroup("e2e-ablation")])
+        s.readOnly = true
+        XCTAssertEqual(reduce(&s, .key(.char("R"))), [])
+        XCTAssertTrue(s.message!.contains("read-only"))
+    }
+}
