@@ -38,8 +38,8 @@ enum ComparePane {
     }
 
     static func header(_ s: AppState, _ id: String) -> String {
-        let run = s.runs.first { $0.id == id }
-        return "\(run?.method ?? "?") (\(id))"
+        let method = s.runs.first { $0.id == id }?.method ?? "?"
+        return method == id ? method : "\(method) (\(id))"
     }
 
     /// Side-by-side columns under a divider whose title cells name each run.

@@ -43,9 +43,14 @@ enum Dialogs {
     }
 
     static func confirmQuit(_ s: AppState, into buf: inout ScreenBuffer, glyphs g: Glyphs) {
-        let ids = s.activeRuns.map(\.id)
-        question(s, "Quit?", ["\(ids.count) run\(ids.count == 1 ? " is" : "s are") active: \(ids.joined(separator: ", "))",
-                              "They will be checkpointed and left paused;", "the next launch offers to resume them.", "Quit? y / n"], into: &buf, glyphs: g)
+        let running = s.activeRuns.filter { $0.status == "running" }.map(\.id)
+        let queued = s.activeRuns.filter { $0.status == "queued" }.map(\.id)
+        var lines: [String] = []
+        if !running.isEmpty {
+            lines += ["Training: \(running.joined(separator: ", "))", "checkpointed and left paused; the next launch offers to resume."]
+        }
+        if !queued.isEmpty { lines += ["Queued, not started: \(queued.joined(separator: ", ")) (dropped)."] }
+        question(s, "Quit?", lines + ["Quit? y / n"], into: &buf, glyphs: g)
     }
 
     static func resumeOffer(_ ids: [String], _ s: AppState, into buf: inout ScreenBuffer, glyphs g: Glyphs) {

@@ -94,3 +94,16 @@ final class RenderTests: XCTestCase {
         XCTAssertTrue(text.contains("generate missing outputs"))
     }
 }
+
+final class QuitDialogTests: XCTestCase {
+    func testQuitDialogSaysWhatHappensToEachRun() {
+        var s = Fixtures.state()
+        _ = reduce(&s, .event(Fixtures.step("train-a", 1, loss: 2)))
+        _ = reduce(&s, .event(RunEvent(run: "queued-b", .queued)))
+        _ = reduce(&s, .key(.char("q")))
+        let text = render(s, glyphs: .unicode).text
+        XCTAssertTrue(text.contains("Training: train-a"), text)
+        XCTAssertTrue(text.contains("checkpointed and left paused"))
+        XCTAssertTrue(text.contains("Queued, not started: queued-b (dropped)."))
+    }
+}
