@@ -83,11 +83,26 @@ public final class RunManager: @unchecked Sendable {
 
     public var isTraining: Bool { lock.lock(); defer { lock.unlock() }; return running.contains { $0.job.kind == .train } }
 
-    /// Labels of jobs for the header: running first, then queued.
+    /// Labels of jobs for the header: running first (a generation job with its progress,
+    /// from the last "generated k/N" line of its log), then queued.
     public var status: [String] {
         lock.lock(); defer { lock.unlock() }
-        return running.map { "\($0.job.kind == .train ? "training" : "generating") \($0.job.label)" }
-            + (queue.isEmpty ? [] : ["\(queue.count) queued"])
+        return running.map { r in
+            if r.job.kind == .train { return "training \(r.job.label)" }
+            return "generating \(r.job.label)" + (RunManager.lastProgress(logPath(r.job)).map { " " + $0 } ?? "")
+        } + (queue.isEmpty ? [] : ["\(queue.count) queued"])
+    }
+
+    /// "k/N" from the last "generated k/N" line of a log (read from its last 256 bytes).
+    public static func lastProgress(_ path: String) -> String? {
+        guard let h = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? h.close() }
+        let end = (try? h.seekToEnd()) ?? 0
+        try? h.seek(toOffset: end > 256 ? end - 256 : 0)
+        guard let data = try? h.readToEnd() else { return nil }
+        let text = String(decoding: data, as: UTF8.self)
+        guard let line = text.split(separator: "\n").last(where: { $0.hasPrefix("generated ") }) else { return nil }
+        return String(line.dropFirst("generated ".count))
     }
 
     /// Messages about jobs that ended since the last call (a generation that failed, ...).

@@ -66,7 +66,9 @@ struct Generate: ParsableCommand {
         settings.seed = seed
         let t0 = now()
         let outputs = decodeAll(model: gpt, conditioning: conditioning, settings: settings, prompts: prompts, batchSize: batchSize) { done in
-            if isatty(2) != 0 { FileHandle.standardError.write(Data("\rgenerated \(done)/\(prompts.count)".utf8)) }
+            // A terminal gets one updating line; a log (the workbench's generation jobs read it
+            // for their progress) gets a line per batch.
+            FileHandle.standardError.write(Data((isatty(2) != 0 ? "\rgenerated \(done)/\(prompts.count)" : "generated \(done)/\(prompts.count)\n").utf8))
         }
         let secs = now() - t0
         let produced = outputs.reduce(0) { $0 + $1.count }
@@ -102,7 +104,7 @@ func runConditioning(runDir dir: String) throws -> (String, Conditioning) {
     let config = try runConfigDecoder().decode(TrainingConfig.self, from: Data(cfgValue.serialized.utf8))
     let best = dir + "/checkpoints/best"
     let ckpt = FileManager.default.fileExists(atPath: best) ? best : try CheckpointIO.steps(runDir: dir).last.map(\.path)
-        ?? { throw CLIError("\(dir): no checkpoint yet") }()
+        ?? { throw CLIError("\(dir): no checkpoint (a run from samples/ keeps no fine-tuned weights; `prefixlab run EXPERIMENT --only \((dir as NSString).lastPathComponent)` retrains it)") }()
     switch config.method.method {
     case .finetune: return (ckpt + "/model", .none)
     case .prefix, .embedding, .infix:

@@ -68,3 +68,14 @@ final class ExperimentTests: XCTestCase {
         for sub in ["runs", "experiments", "exports", "logs"] { XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/" + sub)) }
     }
 }
+
+final class RunManagerTests: XCTestCase {
+    func testGenerationProgressComesFromTheLastLogLine() throws {
+        let path = NSTemporaryDirectory() + "prefixlab-log-\(UUID().uuidString.prefix(8)).log"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        XCTAssertNil(RunManager.lastProgress(path))
+        let lines = (1...40).map { "generated \($0 * 16)/640" }.joined(separator: "\n") + "\n"
+        try Data(("loading\n" + lines).utf8).write(to: URL(fileURLWithPath: path))
+        XCTAssertEqual(RunManager.lastProgress(path), "640/640")
+    }
+}
