@@ -13,6 +13,10 @@ public enum AblationModel {
         public var mean: [String: Double]
         public var sd: [String: Double]
         public var trainableParams: Int?
+        /// What the method stores and generates with: a prefix run's folded prefix (its MLP is
+        /// gone after training), an embedding run's virtual tokens, a fine-tuned model.
+        public var storedParams: Int?
+        /// storedParams as a percentage of the model's parameters (the paper's "0.1%").
         public var share: Double?
         public var trainSeconds: Double?
     }
@@ -35,14 +39,14 @@ public enum AblationModel {
                 if v.count > 1 { sd[m] = (v.map { ($0 - mu) * ($0 - mu) }.reduce(0, +) / Double(v.count - 1)).squareRoot() }
             }
             let r0 = g[0]
-            let share = r0.trainableParams.flatMap { p in r0.modelParams.map { Double(p) / Double($0) * 100 } }
+            let share = r0.storedParams.flatMap { p in r0.modelParams.map { Double(p) / Double($0) * 100 } }
             let times = g.compactMap(\.trainSeconds)
             return Row(method: r0.method, prefixLength: r0.method == "finetune" ? nil : r0.prefixLength, runs: g.map(\.id), mean: mean, sd: sd,
-                       trainableParams: r0.trainableParams, share: share, trainSeconds: times.isEmpty ? nil : times.reduce(0, +) / Double(times.count))
+                       trainableParams: r0.trainableParams, storedParams: r0.storedParams, share: share, trainSeconds: times.isEmpty ? nil : times.reduce(0, +) / Double(times.count))
         }
     }
 
-    public static let columnTitles = ["method", "P", "seeds", "trained", "%", "BLEU", "NIST", "METEOR", "ROUGE-L", "CIDEr", "time"]
+    public static let columnTitles = ["method", "P", "seeds", "trained", "stored", "%", "BLEU", "NIST", "METEOR", "ROUGE-L", "CIDEr", "time"]
 
     /// Sorts by a column index of `columnTitles` (metrics descending, others ascending).
     public static func sorted(_ rows: [Row], by column: Int) -> [Row] {
@@ -51,9 +55,10 @@ public enum AblationModel {
             case 1: return Double(r.prefixLength ?? 0)
             case 2: return Double(r.runs.count)
             case 3: return Double(r.trainableParams ?? 0)
-            case 4: return r.share ?? 0
-            case 5...9: return -(r.mean[metrics[column - 5]] ?? -.infinity)
-            case 10: return r.trainSeconds ?? 0
+            case 4: return Double(r.storedParams ?? 0)
+            case 5: return r.share ?? 0
+            case 6...10: return -(r.mean[metrics[column - 6]] ?? -.infinity)
+            case 11: return r.trainSeconds ?? 0
             default: return 0
             }
         }
@@ -91,7 +96,7 @@ public enum AblationModel {
     public static func cells(_ r: Row) -> [String] {
         let p: String = r.prefixLength.map { String($0) } ?? "–"
         let share: String = r.share.map { String(format: $0 < 1 ? "%.2f" : "%.1f", $0) } ?? "–"
-        var c: [String] = [r.method, p, String(r.runs.count), count(r.trainableParams), share]
+        var c: [String] = [r.method, p, String(r.runs.count), count(r.trainableParams), count(r.storedParams), share]
         for m in metrics { c.append(metric(r, m)) }
         c.append(duration(r.trainSeconds))
         return c
@@ -104,11 +109,12 @@ public enum AblationModel {
     }
 
     public static func csv(_ rows: [Row]) -> String {
-        var s = "method,prefix_length,seeds,runs,trainable_params,trainable_share_percent,"
+        var s = "method,prefix_length,seeds,runs,trainable_params,stored_params,stored_share_percent,"
             + metrics.flatMap { [$0 + "_mean", $0 + "_sd"] }.joined(separator: ",") + ",train_seconds\n"
         for r in rows {
-            var c = [r.method, r.prefixLength.map(String.init) ?? "", String(r.runs.count), r.runs.joined(separator: " "),
-                     r.trainableParams.map(String.init) ?? "", r.share.map { String(format: "%.4f", $0) } ?? ""]
+            func opt(_ n: Int?) -> String { n.map { String($0) } ?? "" }
+            var c: [String] = [r.method, opt(r.prefixLength), String(r.runs.count), r.runs.joined(separator: " ")]
+            c += [opt(r.trainableParams), opt(r.storedParams), r.share.map { String(format: "%.4f", $0) } ?? ""]
             for m in metrics { c += [r.mean[m].map { String(format: "%.4f", display(m, $0)) } ?? "", r.sd[m].map { String(format: "%.4f", display(m, $0)) } ?? ""] }
             c.append(r.trainSeconds.map { String(format: "%.1f", $0) } ?? "")
             s += c.map { $0.contains(",") ? "\"" + $0 + "\"" : $0 }.joined(separator: ",") + "\n"

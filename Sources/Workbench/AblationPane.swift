@@ -10,7 +10,7 @@ enum AblationPane {
             buf.put("No finished runs with test metrics yet (train with --test SPEC --eval-test).", x: inner.x + 1, y: inner.y, role: .dim, clip: inner)
             return
         }
-        let widths = [9, 3, 5, 7, 5, 9, 9, 11, 11, 11, 7]
+        let widths = [9, 3, 5, 7, 7, 5, 9, 9, 11, 11, 11, 7]
         let scale = inner.width - 2 >= widths.reduce(0, +) + widths.count ? 1 : 0
         let cols = zip(AblationModel.columnTitles, widths).enumerated().map { i, c in
             Table.Column(c.0 + (i == s.ablationSort ? "▼" : ""), width: scale == 1 ? c.1 : max(3, c.1 - 2), alignRight: i > 0)

@@ -24,6 +24,7 @@ public func reduce(_ s: inout AppState, _ action: Action) -> [Effect] {
         r.metrics.merge(info.metrics) { $1 }
         r.trainableParams = info.trainableParams ?? r.trainableParams
         r.modelParams = info.modelParams ?? r.modelParams
+        r.storedParams = info.storedParams ?? r.storedParams
         r.trainSeconds = info.trainSeconds ?? r.trainSeconds
         r.external = info.external
         if r.losses.isEmpty || ["interrupted", "unreadable", "paused", "queued"].contains(info.status) { r.status = info.status }

@@ -27,6 +27,7 @@ public struct RunView: Sendable, Equatable {
     /// Test metrics (metrics.json or an evaluation event).
     public var metrics: [String: Double] = [:]
     public var trainableParams: Int?
+    public var storedParams: Int?
     public var modelParams: Int?
     public var trainSeconds: Double?
     /// Trained by another process (a headless `prefixlab train`): shown live, never touched.

@@ -41,6 +41,13 @@ struct WorkspaceLoader {
         v.config = flat
         if let m = info["model"]?["path"]?.string, let cfg = try? GPT2Config.load(path: resolve(m) + "/config.json") {
             v.modelParams = GPT2Layout(cfg).total
+            let P = v.prefixLength ?? 0
+            switch v.method {
+            case "prefix", "infix": v.storedParams = P * cfg.nLayer * 2 * cfg.nEmbd
+            case "embedding": v.storedParams = P * cfg.nEmbd
+            case "finetune": v.storedParams = v.modelParams
+            default: break
+            }
         }
         if let md = FileManager.default.contents(atPath: dir + "/metrics.json"), let mj = try? JSONParser.parse(bytes: [UInt8](md)), let t = mj["test"]?.object {
             for (k, x) in t { if let n = x.number { v.metrics[k] = n } }

@@ -121,7 +121,7 @@ final class ReducerTests: XCTestCase {
         var runs: [RunView] = []
         for (i, bleu) in [0.40, 0.44].enumerated() {
             var v = RunView(id: "p\(i)", method: "prefix", status: "done")
-            v.prefixLength = 10; v.metrics = ["BLEU": bleu]; v.trainableParams = 40; v.modelParams = 1000
+            v.prefixLength = 10; v.metrics = ["BLEU": bleu]; v.trainableParams = 400; v.storedParams = 40; v.modelParams = 1000
             runs.append(v)
         }
         var ft = RunView(id: "ft", method: "finetune", status: "done")
@@ -132,11 +132,11 @@ final class ReducerTests: XCTestCase {
         XCTAssertEqual(rows[0].mean["BLEU"]!, 0.42, accuracy: 1e-12)
         XCTAssertEqual(rows[0].sd["BLEU"]!, 0.0282842712, accuracy: 1e-9)
         XCTAssertEqual(rows[0].share!, 4, accuracy: 1e-12)
-        XCTAssertEqual(AblationModel.cells(rows[0])[5], "42.0±2.8")
-        XCTAssertEqual(AblationModel.sorted(rows, by: 5).map(\.method), ["finetune", "prefix"])
+        XCTAssertEqual(AblationModel.cells(rows[0])[3...6], ["400", "40", "4.0", "42.0±2.8"])
+        XCTAssertEqual(AblationModel.sorted(rows, by: 6).map(\.method), ["finetune", "prefix"])
         let md = AblationModel.markdown(rows)
         XCTAssertTrue(md.hasPrefix("| method | P | seeds |"))
-        XCTAssertTrue(AblationModel.csv(rows).contains("prefix,10,2,p0 p1,40,4.0000,42.0000,2.8284"))
+        XCTAssertTrue(AblationModel.csv(rows).contains("prefix,10,2,p0 p1,400,40,4.0000,42.0000,2.8284"))
     }
 
     func testDatasetFilterAndSearch() {
