@@ -1,3 +1,5 @@
+import Screen
+
 /// What a key asks for; the reducer carries it out.
 public enum Command: Hashable, Sendable {
     case quit, help, nextScreen, previousScreen, show(ScreenID), cycleTheme
@@ -90,7 +92,7 @@ public enum KeyMap {
     /// The help screen's lines: every binding, grouped by where it applies.
     public static func helpLines() -> [String] {
         var lines = ["Everywhere"]
-        func row(_ b: Binding) -> String { "  " + DisplayPad.pad(b.keys.map(\.label).joined(separator: " "), 14) + b.help }
+        func row(_ b: Binding) -> String { "  " + DisplayWidth.fit(b.keys.map(\.label).joined(separator: " "), 14) + b.help }
         lines += bindings.filter { $0.screens == nil }.map(row)
         for s in ScreenID.allCases {
             let own = bindings.filter { $0.screens?.contains(s) == true }
@@ -101,9 +103,4 @@ public enum KeyMap {
         }
         return lines
     }
-}
-
-import Screen
-enum DisplayPad {
-    static func pad(_ s: String, _ n: Int) -> String { DisplayWidth.fit(s, n) }
 }

@@ -3,7 +3,7 @@ import Runs
 
 /// Everything the workbench shows about one run, folded from its events (live or replayed)
 /// plus what its run.json and metrics.json say. Finished and live runs are built the same way.
-public struct RunView: Sendable, Equatable {
+public struct RunView: Sendable {
     public var id: String
     public var group: String?
     public var method: String
@@ -40,11 +40,6 @@ public struct RunView: Sendable, Equatable {
 
     public init(id: String, method: String = "?", status: String = "queued") {
         self.id = id; self.method = method; self.status = status
-    }
-
-    public static func == (a: RunView, b: RunView) -> Bool {
-        a.id == b.id && a.status == b.status && a.step == b.step && a.losses == b.losses && a.metrics == b.metrics
-            && a.error == b.error && a.validLosses == b.validLosses && a.config.map { $0.0 + "=" + $0.1 } == b.config.map { $0.0 + "=" + $0.1 }
     }
 
     public var isActive: Bool { status == "running" || status == "queued" }

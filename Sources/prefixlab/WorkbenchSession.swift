@@ -158,10 +158,11 @@ final class WorkbenchSession {
         case .cancel(let id): manager.request("cancel", id: id); _ = reduce(&state, .message("cancelling \(id) after its current step"))
         case .resume(let id): manager.enqueueResume(id: id)
         case .generateMissing(let ids):
+            let experimentTest = loader.experiments().first?["test"]?.string
             for id in ids {
                 let dir = workspace.runsPath + "/" + id
                 let cfg = Dictionary(state.runs.first { $0.id == id }?.config ?? [], uniquingKeysWith: { a, _ in a })
-                guard let test = cfg["test"] ?? loader.experiments().first?["test"]?.string else {
+                guard let test = cfg["test"] ?? experimentTest else {
                     _ = reduce(&state, .message("\(id): no test data known (experiment or run)")); continue
                 }
                 manager.enqueueGeneration(label: "outputs-" + id, arguments: ["generate", "--run", dir, "--data", test, "--out", dir + "/outputs/test.txt"])

@@ -39,7 +39,7 @@ struct WorkspaceLoader {
         }
         if let c = info["config"] { walk("", c) }
         v.config = flat
-        if let m = info["model"]?["path"]?.string, let cfg = try? GPT2Config.load(path: resolve(m) + "/config.json") {
+        if let m = info["model"]?["path"]?.string, let cfg = try? GPT2Config.load(path: m + "/config.json") {
             v.modelParams = GPT2Layout(cfg).total
             let P = v.prefixLength ?? 0
             switch v.method {
@@ -75,9 +75,6 @@ struct WorkspaceLoader {
         }
         return total > 0 ? total : nil
     }
-
-    /// Relative paths in run.json and experiments are relative to where prefixlab runs.
-    func resolve(_ p: String) -> String { p }
 
     /// Every dataset file the experiments and runs name, loaded, with token counts from the
     /// first model's tokenizer found.
