@@ -19,11 +19,11 @@ public enum Key: Hashable, Sendable {
         case .pageDown: return "PgDn"
         case .home: return "Home"
         case .end: return "End"
-        case .enter: return "⏎"
+        case .enter: return "Enter"
         case .escape: return "Esc"
         case .tab: return "Tab"
         case .backTab: return "S-Tab"
-        case .backspace: return "⌫"
+        case .backspace: return "BS"
         case .delete: return "Del"
         case .ctrl(let c): return "^" + String(c).uppercased()
         case .mouse: return "click"

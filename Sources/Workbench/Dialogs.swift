@@ -24,7 +24,7 @@ enum Dialogs {
 
     static func launch(_ s: AppState, _ form: LaunchForm, into buf: inout ScreenBuffer, glyphs g: Glyphs) {
         let r = centered(s, width: 72, height: LaunchForm.fieldNames.count + 5)
-        let inner = frame(r, "New run · ↑/↓ field · ←/→ choose · ⏎ queue · Esc cancel", into: &buf, glyphs: g)
+        let inner = frame(r, "New run · ↑/↓ field · ←/→ choose · Enter queue · Esc cancel", into: &buf, glyphs: g)
         for (i, name) in LaunchForm.fieldNames.enumerated() where i < inner.height {
             let focused = i == form.focus
             buf.put(DisplayWidth.fit(name, 14), x: inner.x + 1, y: inner.y + i, role: focused ? .header : .dim)

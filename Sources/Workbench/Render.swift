@@ -3,6 +3,12 @@ import Screen
 /// The whole screen for a state: tab bar, the current pane, the footer, and any dialog on
 /// top. Pure, so tests read what the user would see.
 public func render(_ s: AppState, glyphs g: Glyphs) -> ScreenBuffer {
+    var buf = renderScreen(s, glyphs: g)
+    if g == .ascii { buf.foldToASCII() }
+    return buf
+}
+
+func renderScreen(_ s: AppState, glyphs g: Glyphs) -> ScreenBuffer {
     var buf = ScreenBuffer(width: s.width, height: s.height)
     if s.tooSmall {
         TooSmallPane.render(s, into: &buf)
@@ -65,7 +71,7 @@ enum Chrome {
             buf.put("/" + q + "▏", x: 0, y: y, role: .input)
             return
         case .tryOwn(let t):
-            let label = "try your own (MR or triples, ⏎ decode, Esc cancel): "
+            let label = "try your own (MR or triples, Enter decode, Esc cancel): "
             buf.put(label, x: 0, y: y, role: .footerKey)
             let room = s.width - DisplayWidth.of(label) - 1
             let shown = DisplayWidth.of(t) > room ? String(t.suffix(room)) : t

@@ -107,3 +107,27 @@ final class QuitDialogTests: XCTestCase {
         XCTAssertTrue(text.contains("Queued, not started: queued-b (dropped)."))
     }
 }
+
+final class ASCIIRenderTests: XCTestCase {
+    /// --ascii and non-UTF-8 locales: every screen, dialog and footer draws in ASCII.
+    func testEveryScreenAndDialogIsASCII() {
+        var s = Fixtures.group()
+        _ = reduce(&s, .event(RunEvent(run: "prefix-5", .failed(step: 3, error: "NaN loss at step 3"))))
+        for i in 1...5 { _ = reduce(&s, .event(Fixtures.step("ft-1", i, total: 10, loss: Double(10 - i)))) }
+        var states: [AppState] = []
+        for key in ["1", "2", "3", "4", "5"] {
+            var t = s
+            _ = reduce(&t, .key(.char(Character(key))))
+            states.append(t)
+        }
+        var help = Fixtures.state(width: 100, height: 60); _ = reduce(&help, .key(.char("?"))); states.append(help)
+        var form = s; _ = reduce(&form, .key(.char("2"))); _ = reduce(&form, .key(.char("n"))); states.append(form)
+        var quit = s; _ = reduce(&quit, .key(.char("q"))); states.append(quit)
+        states.append(Fixtures.state(width: 60, height: 20))
+        for st in states {
+            let text = render(st, glyphs: .ascii).text
+            let odd = Set(text.unicodeScalars.filter { !$0.isASCII }.map(String.init))
+            XCTAssertTrue(odd.isEmpty, "non-ASCII \(odd.sorted()) on \(st.screen) \(st.mode)")
+        }
+    }
+}
