@@ -14,19 +14,22 @@ public final class Workspace: @unchecked Sendable {
     public var runsPath: String { path + "/runs" }
     public var experimentsPath: String { path + "/experiments" }
 
-    /// Creates the folders if missing; returns whether the workspace is new.
+    /// Creates the folders if missing; returns whether the workspace is new, and so may be
+    /// seeded: it did not exist, was an empty folder, or a seeding was cut short. A workspace
+    /// that `prefixlab run` or `train` already wrote into is not new.
     @discardableResult
     public func create() throws -> Bool {
         let fm = FileManager.default
         var isDir: ObjCBool = false
         let existed = fm.fileExists(atPath: path, isDirectory: &isDir)
         if existed && !isDir.boolValue { throw WorkspaceError("\(path): exists and is not a folder") }
+        let wasEmpty = ((try? fm.contentsOfDirectory(atPath: path)) ?? []).isEmpty
         for sub in ["runs", "experiments", "exports", "logs"] {
             do { try fm.createDirectory(atPath: path + "/" + sub, withIntermediateDirectories: true) } catch {
                 throw WorkspaceError("\(path)/\(sub): cannot create (\(error.localizedDescription))")
             }
         }
-        return !existed || !fm.fileExists(atPath: path + "/.seeded")
+        return !existed || wasEmpty || fm.fileExists(atPath: path + "/.seeding")
     }
 
     /// Takes the write lock (flock on `.lock`); false when another process holds it. The lock
@@ -47,6 +50,9 @@ public final class Workspace: @unchecked Sendable {
     /// samples stay untouched) and marks the workspace seeded.
     public func seed(from samples: String) throws {
         let fm = FileManager.default
+        // `.seeding` marks a copy in progress: a launch that finds it seeds again (skipping
+        // what was copied); `.seeded` replaces it at the end.
+        try Data("seeding from \(samples)\n".utf8).write(to: URL(fileURLWithPath: path + "/.seeding"))
         for sub in ["experiments", "runs"] {
             let src = samples + "/" + sub
             for name in ((try? fm.contentsOfDirectory(atPath: src)) ?? []).sorted() where !name.hasPrefix(".") {
@@ -56,6 +62,7 @@ public final class Workspace: @unchecked Sendable {
             }
         }
         try Data("seeded from \(samples)\n".utf8).write(to: URL(fileURLWithPath: path + "/.seeded"))
+        try fm.removeItem(atPath: path + "/.seeding")
     }
 
     /// Run ids must be safe folder names: no path traversal from user-given names.

@@ -79,3 +79,28 @@ final class RunManagerTests: XCTestCase {
         XCTAssertEqual(RunManager.lastProgress(path), "640/640")
     }
 }
+
+final class WorkspaceSeedingTests: XCTestCase {
+    func testOnlyNewOrEmptyWorkspacesAreSeeded() throws {
+        let root = NSTemporaryDirectory() + "prefixlab-seed-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let samples = root + "/samples"
+        try FileManager.default.createDirectory(atPath: samples + "/runs/r1", withIntermediateDirectories: true)
+        try Data("{}".utf8).write(to: URL(fileURLWithPath: samples + "/runs/r1/run.json"))
+        // Missing: new, and seeding copies the runs.
+        let a = Workspace(path: root + "/a")
+        XCTAssertTrue(try a.create())
+        try a.seed(from: samples)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: root + "/a/runs/r1/run.json"))
+        XCTAssertFalse(try a.create(), "seeded once")
+        // An empty folder (a test's temp dir): new.
+        try FileManager.default.createDirectory(atPath: root + "/b", withIntermediateDirectories: true)
+        XCTAssertTrue(try Workspace(path: root + "/b").create())
+        // A workspace `prefixlab run` wrote into: not new, never seeded with the samples.
+        try FileManager.default.createDirectory(atPath: root + "/c/runs/mine", withIntermediateDirectories: true)
+        XCTAssertFalse(try Workspace(path: root + "/c").create())
+        // A seeding cut short: new again.
+        try Data().write(to: URL(fileURLWithPath: root + "/c/.seeding"))
+        XCTAssertTrue(try Workspace(path: root + "/c").create())
+    }
+}
