@@ -156,7 +156,12 @@ final class WorkbenchSession {
         case .start(let id): manager.startNext(id: id)
         case .pause(let id): manager.request("pause", id: id); _ = reduce(&state, .message("pausing \(id) after its current step"))
         case .cancel(let id): manager.request("cancel", id: id); _ = reduce(&state, .message("cancelling \(id) after its current step"))
-        case .resume(let id): manager.enqueueResume(id: id)
+        case .resume(let id):
+            // A run cancelled while still queued never wrote a folder: nothing to resume.
+            guard FileManager.default.fileExists(atPath: workspace.runsPath + "/" + id + "/run.json") else {
+                _ = reduce(&state, .message("\(id) never started: launch it again (n)")); return
+            }
+            manager.enqueueResume(id: id)
         case .generateMissing(let ids):
             let experimentTest = loader.experiments().first?["test"]?.string
             for id in ids {
