@@ -23,9 +23,10 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        .target(name: "CIntrinsics"),
         .target(
             name: "Kernels",
-            dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))],
+            dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux])), "CIntrinsics"],
             swiftSettings: kernelFlags
         ),
         .target(name: "JSON"),

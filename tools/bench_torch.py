@@ -27,6 +27,7 @@ ap.add_argument("--config", default="gpt2")
 ap.add_argument("--batch", type=int, default=5)
 ap.add_argument("--seq", type=int, default=64)
 ap.add_argument("--threads", type=int, default=2)
+ap.add_argument("--weights", default="f32", help="accepted so one command line serves both engines; transformers always runs float32 here (float16 matmuls on this CPU are slower, not faster)")
 a = ap.parse_args()
 torch.set_num_threads(a.threads)
 L, H, C = SIZES[a.config]

@@ -29,6 +29,8 @@ public func parallelFor(_ n: Int, minChunk: Int = 1, _ body: (Int) -> Void) {
         return
     }
     withoutActuallyEscaping(body) { body in
+        // The pool returns before `body` goes out of scope, so it never outlives this call.
+        if SpinPool.shared.run(n, threads: threads, body) { return }
         // The chunks write disjoint memory (the caller's contract), so sharing is safe.
         let shared = UncheckedSendable(body)
         DispatchQueue.concurrentPerform(iterations: threads) { chunk in

@@ -52,12 +52,3 @@ public func smallMatmulForward(out: Buf, inp: CBuf, weight: CBuf, bias: CBuf?, M
         }
     }
 }
-
-/// out (M, V) = h (M, C) · Eᵀ, E (V, C): the tied head for a few rows; M ≤ 8.
-public func smallLogits(out: Buf, hidden: CBuf, embedding: CBuf, M: Int, C: Int, V: Int) {
-    precondition(M <= 8)
-    parallelFor(V, minChunk: 1024) { v in
-        let e = embedding + v * C
-        for m in 0..<M { out[m * V + v] = dot(hidden + m * C, e, C) }
-    }
-}

@@ -8,6 +8,13 @@ public final class GPT2Model: @unchecked Sendable {
     public let layout: GPT2Layout
     public let params: FloatArena
     private var buffers: ForwardBuffers
+    /// Precision of the weights that decoding a few rows (≤ 8) streams; float16 rounds each
+    /// weight once and reads half the bytes.
+    public var decodingPrecision: DecodingPrecision = .f32 { didSet { if decodingPrecision != oldValue { decoding = nil } } }
+    /// The transposed copy of the matrices for few-row decoding, built at the first such step.
+    private var decoding: DecodingWeights?
+    /// Rows up to which a forward step uses the transposed copy rather than BLAS.
+    public static let fewRowLimit = 8
 
     public init(config: GPT2Config) {
         self.config = config
@@ -17,6 +24,17 @@ public final class GPT2Model: @unchecked Sendable {
     }
 
     public var parameterCount: Int { layout.total }
+
+    /// Must be called after the parameters change (training, loading), so that few-row
+    /// decoding does not read a stale transposed copy.
+    public func weightsDidChange() { decoding = nil }
+
+    private func decodingWeights() -> DecodingWeights {
+        if let decoding { return decoding }
+        let d = DecodingWeights(model: self, precision: decodingPrecision)
+        decoding = d
+        return d
+    }
 
     /// Fills the weights with a deterministic pseudo-random draw (benchmarks and tests):
     /// normal(0, std) for matrices, LayerNorm gains 1 and biases 0.
@@ -62,8 +80,13 @@ public final class GPT2Model: @unchecked Sendable {
         let C = config.nEmbd, F = config.innerDim, NH = config.nHead, N = B * T
         let past = cache.length
         let buf = buffers
-        buf.ensure(rows: N, attention: B * NH * T * (past + T))
         let p = params.base
+        let few = N <= GPT2Model.fewRowLimit ? decodingWeights() : nil
+        func linear(_ out: Buf, _ inp: CBuf, _ w: Int, _ packed: Int?, _ b: Int, _ C: Int, _ OC: Int) {
+            if let few, let packed { few.matmul(out: out, inp: inp, at: packed, bias: p + b, M: N, C: C, OC: OC) }
+            else { matmulForward(out: out, inp: inp, weight: p + w, bias: p + b, BT: N, C: C, OC: OC) }
+        }
+        buf.ensure(rows: N, attention: B * NH * T * (past + T))
         tokens.withUnsafeBufferPointer { tok in
             positions.withUnsafeBufferPointer { pos in
                 if let virtualEmbeds {
@@ -82,7 +105,8 @@ public final class GPT2Model: @unchecked Sendable {
             let w = layout.layers[l]
             layernormForward(out: buf.ln, mean: nil, rstd: nil, inp: buf.residual,
                              weight: p + w.ln1w, bias: p + w.ln1b, N: N, C: C, eps: config.layerNormEpsilon)
-            matmulForward(out: buf.qkv, inp: buf.ln, weight: p + w.qkvw, bias: p + w.qkvb, BT: N, C: C, OC: 3 * C)
+            let packed = few?.layers[l]
+            linear(buf.qkv, buf.ln, w.qkvw, packed?.qkv, w.qkvb, C, 3 * C)
             let kc = cache.keys(layer: l), vc = cache.values(layer: l)
             for b in 0..<B {
                 for t in 0..<T {
@@ -95,13 +119,13 @@ public final class GPT2Model: @unchecked Sendable {
                              keys: kc, values: vc, kvBatchStride: cache.capacity * C,
                              mask: cache.mask, maskStride: cache.capacity,
                              B: B, T: T, past: past, C: C, NH: NH)
-            matmulForward(out: buf.ln, inp: buf.atty, weight: p + w.attprojw, bias: p + w.attprojb, BT: N, C: C, OC: C)
+            linear(buf.ln, buf.atty, w.attprojw, packed?.attproj, w.attprojb, C, C)
             residualForward(out: buf.residual, a: buf.residual, b: buf.ln, N: N * C)
             layernormForward(out: buf.ln, mean: nil, rstd: nil, inp: buf.residual,
                              weight: p + w.ln2w, bias: p + w.ln2b, N: N, C: C, eps: config.layerNormEpsilon)
-            matmulForward(out: buf.fch, inp: buf.ln, weight: p + w.fcw, bias: p + w.fcb, BT: N, C: C, OC: F)
+            linear(buf.fch, buf.ln, w.fcw, packed?.fc, w.fcb, C, F)
             geluForward(out: buf.fch, inp: buf.fch, N: N * F)
-            matmulForward(out: buf.ln, inp: buf.fch, weight: p + w.fcprojw, bias: p + w.fcprojb, BT: N, C: F, OC: C)
+            linear(buf.ln, buf.fch, w.fcprojw, packed?.fcproj, w.fcprojb, F, C)
             residualForward(out: buf.residual, a: buf.residual, b: buf.ln, N: N * C)
         }
         cache.advance(by: T)
@@ -113,12 +137,8 @@ public final class GPT2Model: @unchecked Sendable {
     /// logits (N, V) = hidden (N, C) · wteᵀ — the tied language-model head.
     public func logits(hidden: UnsafePointer<Float>, N: Int, into out: UnsafeMutablePointer<Float>) {
         let C = config.nEmbd, V = config.vocabSize
-        if N == 1 {
-            BLAS.sgemv(trans: false, M: V, N: C, A: params[layout.wte], lda: C, x: hidden, y: out)
-            return
-        }
-        if N <= 8 {
-            smallLogits(out: out, hidden: hidden, embedding: params[layout.wte], M: N, C: C, V: V)
+        if N <= GPT2Model.fewRowLimit {
+            decodingWeights().logits(out: out, hidden: hidden, M: N, C: C, V: V)
             return
         }
         BLAS.sgemm(transA: false, transB: true, M: N, N: V, K: C,

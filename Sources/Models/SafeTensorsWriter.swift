@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 #endif
 import JSON
+import Kernels
 
 /// Writes safetensors files: header padded to 8 bytes, tensors in the order given, written
 /// to a temporary name and renamed, so a reader never sees half a file.

@@ -122,6 +122,7 @@ public enum CheckpointIO {
             let model = try HFModelFolder.load(dir + "/model")
             guard model.config == trainer.tm.model.config else { throw Error(description: "\(dir)/model: config differs from the run's model") }
             trainer.tm.model.params.base.update(from: model.params.base, count: model.layout.total)
+            trainer.tm.model.weightsDidChange()
             let f = try SafeTensorsFile(path: dir + "/optimizer.safetensors")
             for t in p.tensors where p.active.contains(where: { $0.contains(t.offset) }) {
                 try f.read("m." + t.name, into: p.m[t.offset])

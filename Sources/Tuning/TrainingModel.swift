@@ -89,6 +89,7 @@ public final class TrainingModel: @unchecked Sendable {
     public func update(lr: Float, maxNorm: Double = 1.0) -> Double {
         let norm = AdamW.gradNorm(params)
         optimizer.update(params, lr: lr, gradScale: AdamW.clipScale(norm: norm, maxNorm: maxNorm))
+        model.weightsDidChange()
         return norm
     }
 }

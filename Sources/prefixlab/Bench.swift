@@ -7,7 +7,7 @@ import Models
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure the engine's speed (random weights; nothing is read or written).",
-        subcommands: [BenchForward.self, BenchTrain.self, BenchGenerate.self, BenchBus.self, BenchSgemm.self, BenchTokenize.self]
+        subcommands: [BenchForward.self, BenchTrain.self, BenchGenerate.self, BenchBus.self, BenchSgemm.self, BenchFewRows.self, BenchTokenize.self]
     )
 }
 

@@ -17,6 +17,7 @@ struct BenchGenerate: ParsableCommand {
     @Option(name: .customLong("new-tokens")) var newTokens = 32
     @Option(name: .customLong("prefix-length")) var prefixLength = 10
     @Option(help: "Timed repetitions after one warm-up.") var repeats = 3
+    @Option(help: "f32, or f16: decode with float16 weights (half the bytes a step reads; sums in float32).") var weights: String = "f32"
     @Flag var json = false
     @OptionGroup var engine: EngineOptions
 
@@ -25,6 +26,8 @@ struct BenchGenerate: ParsableCommand {
         let cfg = try benchConfig(config)
         let model = GPT2Model(config: cfg)
         model.randomize(seed: 1)
+        guard let precision = DecodingPrecision(rawValue: weights) else { throw CLIError("--weights \(weights): expected f32 or f16") }
+        model.decodingPrecision = precision
         // Keep eos out of reach so every run makes exactly `newTokens` tokens.
         let eosRow = model.params[model.layout.wte + cfg.eosTokenId * cfg.nEmbd]
         for i in 0..<cfg.nEmbd { eosRow[i] = 0 }
@@ -35,32 +38,42 @@ struct BenchGenerate: ParsableCommand {
         s.maxNewTokens = newTokens
         s.beams = beam
         let cond = Conditioning.prefix(P: prefixLength, values: prefix)
-        func once() -> Int {
-            let out = beam == 1 ? GreedyDecoder(model: model, conditioning: cond, settings: s).generate(prompts: prompts)
+        func once(_ s: GenerationSettings) -> Int {
+            let out = s.beams == 1 ? GreedyDecoder(model: model, conditioning: cond, settings: s).generate(prompts: prompts)
                                 : BeamSearchDecoder(model: model, conditioning: cond, settings: s).generate(prompts: prompts)
             return out.reduce(0) { $0 + $1.count }
         }
-        _ = once()
-        var times: [Double] = [], made = 0
-        for _ in 0..<repeats {
-            let t0 = now()
-            made = once()
-            times.append(now() - t0)
+        func timed(_ s: GenerationSettings) -> (Double, Int) {
+            _ = once(s)
+            var times: [Double] = [], made = 0
+            for _ in 0..<repeats {
+                let t0 = now()
+                made = once(s)
+                times.append(now() - t0)
+            }
+            return (median(times), made)
         }
-        let t = median(times)
+        let (t, made) = timed(s)
+        // The same with one new token: the prompt's prefill plus one step. The difference is
+        // the decoding steps alone, which is what the bandwidth bound applies to.
+        var one = s
+        one.maxNewTokens = 1
+        let (t1, _) = timed(one)
+        let stepTime = (t - t1) / Double(max(1, newTokens - 1))
         let tps = Double(batch * newTokens) / t
         // One decoding step reads every weight once: bandwidth / bytes per step bounds steps/s.
         let bw = measureReadBandwidth()
-        let bytesPerStep = Double(model.layout.total * 4)
+        let bytesPerStep = Double(model.layout.total * (precision == .f16 ? 2 : 4))
         let bound = bw / bytesPerStep
-        let steps = Double(newTokens) / t
-        print(String(format: "read bandwidth %.1f GB/s; %.0f MB of weights a step → at most %.1f steps/s; this run: %.1f steps/s (%.0f%% of the bound)",
+        let steps = 1 / stepTime
+        print(String(format: "read bandwidth %.1f GB/s; %.0f MB of weights a step → at most %.1f steps/s; decoding steps alone (prefill excluded): %.1f steps/s (%.0f%% of the bound)",
                      bw / 1e9, bytesPerStep / 1e6, bound, steps, 100 * steps / bound))
-        print(String(format: "generate %@ beam %d batch %d, prompt %d + prefix %d, %d new tokens each, %d threads: %.2f s, %.1f new tokens/s (%d made)",
-                     config, beam, batch, promptLength, prefixLength, newTokens, EngineThreads.count, t, tps, made))
+        print(String(format: "generate %@ beam %d batch %d, %@ weights, prompt %d + prefix %d, %d new tokens each, %d threads: %.2f s, %.1f new tokens/s (%d made)",
+                     config, beam, batch, weights, promptLength, prefixLength, newTokens, EngineThreads.count, t, tps, made))
         if json {
             print(JSONValue.object([("tokens_per_s", .number((tps * 100).rounded() / 100)), ("seconds", .number((t * 1000).rounded() / 1000)),
-                                    ("read_gb_per_s", .number((bw / 1e7).rounded() / 100)), ("steps_per_s_bound", .number((bound * 100).rounded() / 100))]).serialized)
+                                    ("read_gb_per_s", .number((bw / 1e7).rounded() / 100)), ("steps_per_s_bound", .number((bound * 100).rounded() / 100)),
+                                    ("steps_per_s", .number((steps * 100).rounded() / 100)), ("prefill_seconds", .number(((t1 - stepTime) * 1000).rounded() / 1000))]).serialized)
         }
     }
 }

@@ -33,6 +33,7 @@ struct Generate: ParsableCommand {
     @Option var seed: UInt64 = 0
     @Option(name: .customLong("batch-size"), help: "Sources decoded together.") var batchSize: Int = 16
     @Option(help: "Output file.") var out: String
+    @Option(help: "f32, or f16: decode batches of ≤ 8 rows (--batch-size × --beam) with float16 copies of the weights; half the bytes per step, sums in float32, outputs may differ from f32 where two tokens nearly tie.") var weights: String = "f32"
     @OptionGroup var engine: EngineOptions
 
     func run() throws {
@@ -44,7 +45,9 @@ struct Generate: ParsableCommand {
         guard temperature > 0, topK >= 0, topP > 0, topP <= 1 else { throw CLIError("--temperature must be > 0, --top-k ≥ 0, --top-p in (0, 1]") }
         guard adapter == nil || runRef == nil else { throw CLIError("give --adapter or --run, not both") }
         let (modelDir, conditioning) = try resolveModel()
+        guard let precision = DecodingPrecision(rawValue: weights) else { throw CLIError("--weights \(weights): expected f32 or f16") }
         let gpt = try HFModelFolder.load(modelDir)
+        gpt.decodingPrecision = precision
         let tokenizer = try TokenizerFiles.load(folder: modelDir)
         let dataset = try DatasetSpec.load(data)
         let eos = Int32(gpt.config.eosTokenId)

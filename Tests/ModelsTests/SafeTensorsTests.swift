@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import Kernels
 import Models
 import TestSupport
 
