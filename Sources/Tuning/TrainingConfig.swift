@@ -29,6 +29,8 @@ public struct TrainingConfig: Sendable, Equatable, Codable {
     public var prefixDropout: Float = 0
     /// Initialisation: "random" or "words:TEXT".
     public var initialization: String = "random"
+    /// Pretraining curriculum: synthetic copy documents added to the training set (nil: none).
+    public var syntheticCopy: SyntheticCopy? = nil
 
     public init(method: MethodOptions) { self.method = method }
 

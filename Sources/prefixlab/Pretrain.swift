@@ -3,6 +3,7 @@ import Foundation
 import JSON
 import Models
 import Text
+import Tuning
 
 /// Language-model pretraining of a GPT-2-architecture model on unpaired documents, through the
 /// same engine and run store as `train`: the documents become (empty source, document) pairs,
@@ -34,6 +35,8 @@ struct Pretrain: ParsableCommand {
     @Option(name: .customLong("position-init"), help: "normal, or sinusoidal: wpe starts as the Transformer's sine/cosine table (scaled to the embeddings' std), in which the previous position is a fixed rotation of the current one; a previous-token head, the first half of an induction head, is then easy to form.")
     var positionInit: String = "normal"
     @Option(name: .customLong("init-model"), help: "Start from this model folder (a curriculum's earlier stage) instead of random weights; its tokenizer is used.") var initModel: String?
+    @Option(name: .customLong("copy-share"), help: "Add synthetic copy documents (random ids of the whole vocabulary, a span then the same span again) making up this share of the documents: the signal that forms induction heads.") var copyShare: Double?
+    @Option(name: .customLong("copy-span"), help: "MIN-MAX tokens in a copy document's span (default 4-24).") var copySpan: String?
     @Flag(help: "Continue the run in OUT/run.") var resume = false
     @OptionGroup var engine: EngineOptions
 
@@ -84,12 +87,14 @@ struct Pretrain: ParsableCommand {
             try AtomicFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: out + "/corpus.jsonl")
             FileHandle.standardError.write(Data("pretrain: \(lines.count) documents\(skipped > 0 ? ", \(skipped) longer than the context skipped" : ""), \(model.parameterCount) parameters\n".utf8))
             // The schedule (warm-up, then linear decay to zero) spans exactly the requested steps.
-            let perEpoch = (lines.count + batchSize - 1) / batchSize
+            let copies = copyShare.map { SyntheticCopy(share: $0, minSpan: 1, maxSpan: 1).count(corpusCount: lines.count) } ?? 0
+            let perEpoch = (lines.count + copies + batchSize - 1) / batchSize
             let epochs = max(1, (maxSteps + perEpoch - 1) / perEpoch)
             trainArgs = ["--model", initDir, "--train", out + "/corpus.jsonl", "--method", "finetune", "--dropout", "0",
                          "--lr", String(lr), "--warmup-steps", String(warmupSteps), "--batch-size", String(batchSize),
                          "--epochs", String(epochs), "--max-steps", String(maxSteps), "--schedule-steps", String(maxSteps), "--checkpoint-every", String(checkpointEvery),
                          "--keep-checkpoints", "1", "--seed", String(seed), "--out", runDir]
+            if let copyShare { trainArgs += ["--copy-share", String(copyShare)] + (copySpan.map { ["--copy-span", $0] } ?? []) }
         }
         if let threads = engine.threads { trainArgs += ["--threads", String(threads)] }
         let train = try Train.parse(trainArgs)

@@ -47,6 +47,8 @@ struct Train: ParsableCommand {
     @Option var epochs: Int?
     @Option(name: .customLong("max-steps")) var maxSteps: Int?
     @Option(name: .customLong("schedule-steps"), help: "Length of the learning-rate schedule in steps (default: --epochs).") var scheduleSteps: Int?
+    @Option(name: .customLong("copy-share"), help: "Pretraining: add synthetic copy documents (random ids of the whole vocabulary, a span then the same span again) making up this share of the training set.") var copyShare: Double?
+    @Option(name: .customLong("copy-span"), help: "MIN-MAX tokens in a copy document's span (default 4-24).") var copySpan: String?
     @Option(name: .customLong("grad-accum")) var gradAccum: Int?
     @Option var seed: UInt64?
     @Option(name: .customLong("loss-reduction"), help: "token (default) or sequence.") var lossReduction: String?
@@ -103,7 +105,11 @@ struct Train: ParsableCommand {
                 return e
             }
         }
-        let trainSet = try load(trainPath)
+        var trainSet = try load(trainPath)
+        if let copy = config.syntheticCopy {
+            guard 2 * copy.maxSpan + 2 <= gpt.config.nPositions else { throw CLIError("--copy-span: a copy document of 2×\(copy.maxSpan) tokens does not fit n_positions \(gpt.config.nPositions)") }
+            trainSet += copy.documents(count: copy.count(corpusCount: trainSet.count), vocabSize: gpt.config.vocabSize, eos: eos, seed: config.seed)
+        }
         let validSet = try validPath.map(load) ?? []
         let validExamples = try validPath.map { try DatasetSpec.load($0).examples } ?? []
         if evalBLEU > 0 && validExamples.isEmpty { throw CLIError("--eval-bleu needs --valid") }
@@ -271,6 +277,14 @@ struct Train: ParsableCommand {
         if let prefixDropout { c.prefixDropout = prefixDropout }
         if let `init` { c.initialization = `init` }
         if let dropout { c.dropout = dropout }
+        if let copyShare {
+            guard (0..<1).contains(copyShare) else { throw CLIError("--copy-share must be in [0, 1), got \(copyShare)") }
+            let bounds = (copySpan ?? "4-24").split(separator: "-").compactMap { Int($0) }
+            guard bounds.count == 2, bounds[0] >= 1, bounds[1] >= bounds[0] else { throw CLIError("--copy-span \(copySpan ?? ""): expected MIN-MAX with 1 ≤ MIN ≤ MAX") }
+            c.syntheticCopy = SyntheticCopy(share: copyShare, minSpan: bounds[0], maxSpan: bounds[1])
+        } else if copySpan != nil {
+            throw CLIError("--copy-span needs --copy-share")
+        }
         return c
     }
 
