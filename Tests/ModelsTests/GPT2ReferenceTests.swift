@@ -90,6 +90,41 @@ final class GPT2ReferenceTests: XCTestCase {
         }
     }
 
+    /// One position per call: B ≤ 8 rows take the few-row decoding path (packed panels, the
+    /// head included), which must give transformers' logits as the BLAS path does; float16
+    /// panels must stay within their rounding of them.
+    func testOneTokenStepsThroughTheFewRowPath() throws {
+        for name in Self.models {
+            let ref = try load(name)
+            let (B, T, first) = (ref.ids.count, ref.ids[0].count, 7)
+            XCTAssertLessThanOrEqual(B, GPT2Model.fewRowLimit)
+            let V = ref.model.config.vocabSize, S = ref.sampleIds.count
+            let expLogits = try ref.tensors.floats("cache.logits")
+            var f16Worst: Float = 0
+            for precision in DecodingPrecision.allCases {
+                ref.model.decodingPrecision = precision
+                let cache = KVCache(config: ref.model.config, batch: B, capacity: T)
+                _ = ref.model.forward(tokens: ref.ids.flatMap { $0[0..<first] }, positions: (0..<B * first).map { Int32($0 % first) },
+                                      B: B, T: first, cache: cache)
+                var worst: Float = 0
+                for t in first..<T {
+                    let h = ref.model.forward(tokens: ref.ids.map { $0[t] }, positions: [Int32](repeating: Int32(t), count: B), B: B, T: 1, cache: cache)
+                    var logits = [Float](repeating: 0, count: B * V)
+                    ref.model.logits(hidden: h, N: B, into: &logits)
+                    for b in 0..<B {
+                        let r = b * (T - first) + (t - first)  // the reference's row: (B, rest) row-major
+                        for (k, id) in ref.sampleIds.enumerated() { worst = max(worst, abs(logits[b * V + id] - expLogits[r * S + k])) }
+                    }
+                }
+                if precision == .f32 { XCTAssertLessThan(worst, 1e-4, "\(name) f32: largest logit difference \(worst)") }
+                else { f16Worst = worst }
+            }
+            XCTAssertGreaterThan(f16Worst, 0, "\(name): float16 panels were used")
+            XCTAssertLessThan(f16Worst, 3e-2, "\(name) f16: largest logit difference \(f16Worst)")
+            ref.model.decodingPrecision = .f32
+        }
+    }
+
     func testPrefilledPrefixCache() throws {
         for name in Self.models {
             let ref = try load(name)
