@@ -16,6 +16,7 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--shared", default="../shared")
 ap.add_argument("--copy-share", type=float, default=0.3)
 ap.add_argument("--seed", type=int, default=0)
+ap.add_argument("--sources", default="e2e,webnlg", help="which data: e2e (the development set), webnlg (the 2017 train split), or both")
 ap.add_argument("--span", default="5-25", help="span length range in words or tokens, MIN-MAX")
 ap.add_argument("--repeats", default="2-2", help="copies of the span, MIN-MAX")
 ap.add_argument("--max-chars", type=int, default=0, help="drop documents longer than this many UTF-8 bytes (batches pad to their longest document)")
@@ -31,11 +32,11 @@ rows = list(csv.DictReader(open(f"{a.shared}/data/e2e/devset.csv", encoding="utf
 groups = {}
 for r in rows:
     groups.setdefault(r["mr"], []).append(r["ref"].strip())
-for mr, refs in groups.items():
+for mr, refs in (groups.items() if "e2e" in a.sources.split(",") else []):
     docs += refs
     docs.append(" ".join(refs))
     docs.append(" | ".join(f"{NAMES.get(k.strip(), k.strip())} : {v}" for k, v in re.findall(r"\s*([^\[,]+)\[([^\]]*)\]", mr)))
-for f in sorted(glob.glob(f"{a.shared}/data/webnlg2017/train/**/*.xml", recursive=True)):
+for f in sorted(glob.glob(f"{a.shared}/data/webnlg2017/train/**/*.xml", recursive=True)) if "webnlg" in a.sources.split(",") else []:
     for e in ET.parse(f).getroot().iter("entry"):
         lex = [l.text.strip() for l in e.findall("lex") if l.text]
         if lex:

@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
 """Writes the bundled sample data (issue #6) from ../shared/data:
-  samples/data/e2e/train.jsonl  E2E development set, MRs 1-200, every reference
-  samples/data/e2e/valid.jsonl  E2E development set, MRs 201-250
-  samples/data/e2e/test.jsonl   E2E test set, MRs 1-100
+  samples/data/e2e/train.jsonl  E2E development set, 200 random MRs, every reference
+  samples/data/e2e/valid.jsonl  E2E development set, 50 other random MRs
+  samples/data/e2e/test.jsonl   E2E test set, 100 random MRs (in their order in the file)
+Random, not the first MRs: both files are sorted by restaurant name, so the first 200
+development MRs name only 8 of its 20 restaurants and the first 100 test MRs 9 of 18. A
+model tuned on 8 names can get them right by memorising them; the test then cannot tell that
+from reading the name off the table.
   samples/data/e2e/train-N.jsonl  N random pairs of train.jsonl (N = 50, 100, 200, 500)
   samples/data/webnlg/dev.xml   WebNLG 2017 dev, the first 6 entries of each category (1-3 triples)
 Sources are linearised as the prefix-tuning paper's code does (the rule of prefixlab's E2E reader).
@@ -37,12 +41,15 @@ def write(path, items):
 
 dev = groups(f"{a.shared}/data/e2e/devset.csv")
 test = groups(f"{a.shared}/data/e2e/testset_w_refs.csv")
-write(f"{a.out}/e2e/train.jsonl", dev[:200])
-write(f"{a.out}/e2e/valid.jsonl", dev[200:250])
-write(f"{a.out}/e2e/test.jsonl", test[:100])
-# The low-data study (the paper's Figure 3 sizes): random (MR, reference) pairs of the training split.
 import random
-pairs = [(mr, [ref]) for mr, refs in dev[:200] for ref in refs]
+order = random.Random(2026).sample(range(len(dev)), 250)
+train, valid = [dev[i] for i in sorted(order[:200])], [dev[i] for i in sorted(order[200:])]
+test = [test[i] for i in sorted(random.Random(2027).sample(range(len(test)), 100))]
+write(f"{a.out}/e2e/train.jsonl", train)
+write(f"{a.out}/e2e/valid.jsonl", valid)
+write(f"{a.out}/e2e/test.jsonl", test)
+# The low-data study (the paper's Figure 3 sizes): random (MR, reference) pairs of the training split.
+pairs = [(mr, [ref]) for mr, refs in train for ref in refs]
 for n in [50, 100, 200, 500]:
     sample = sorted(random.Random(n).sample(range(len(pairs)), n))
     write(f"{a.out}/e2e/train-{n}.jsonl", [pairs[i] for i in sample])

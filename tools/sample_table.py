@@ -1,14 +1,18 @@
 #!/usr/bin/env python3
 """The results table of samples/README.md from a workspace's finished runs (metrics.json,
 run.json, events.jsonl) and, optionally, the untuned model's `prefixlab score --json` output.
-    python3 tools/sample_table.py samples [--untuned untuned.json] [--runs finetune prefix-10 ...]
+    python3 tools/sample_table.py samples [--untuned untuned.json --untuned-outputs untuned.txt.jsonl] [--runs finetune prefix-10 ...]
+"name right" is split by whether the restaurant's name occurs in the run's training data
+(seen: it may have been memorised) or not (unseen: only reading it off the table gets it right).
 """
-import argparse, datetime, json, os
+import argparse, datetime, json, os, re
 
 ap = argparse.ArgumentParser()
 ap.add_argument("workspace")
 ap.add_argument("--untuned")
+ap.add_argument("--untuned-outputs", help="the untuned model's FILE.jsonl from prefixlab generate")
 ap.add_argument("--runs", nargs="*")
+ap.add_argument("--train", default="samples/data/e2e/train.jsonl", help="training data for the untuned row's seen/unseen split")
 a = ap.parse_args()
 
 def seconds(events):
@@ -22,13 +26,33 @@ def seconds(events):
         elif e["type"] in ("paused", "finished", "failed"): last = None
     return total
 
-print("| method | run | trainable params | training time | BLEU | NIST | METEOR~ | ROUGE-L | CIDEr | slot acc. | name right | distinct outputs |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|")
-def row(method, name, params, secs, m):
+def name_of(source):
+    m = re.search(r"name : ([^|]+)", source)
+    return m.group(1).strip() if m else None
+
+def names_in(path):
+    return {name_of(json.loads(l)["source"]) for l in open(path, encoding="utf-8") if l.strip()}
+
+def seen_unseen(outputs_jsonl, train_path):
+    """Share of outputs naming the restaurant, for names in the training data and not."""
+    seen = names_in(train_path)
+    hits = {True: [0, 0], False: [0, 0]}
+    for l in open(outputs_jsonl, encoding="utf-8"):
+        if not l.strip(): continue
+        o = json.loads(l)
+        n = name_of(o["source"])
+        hits[n in seen][0] += n in o["output"]
+        hits[n in seen][1] += 1
+    f = lambda h: f"{h[0] / h[1]:.2f} ({h[1]})" if h[1] else "–"
+    return f"{f(hits[True])} / {f(hits[False])}"
+
+print("| method | run | trainable params | training time | BLEU | NIST | METEOR~ | ROUGE-L | CIDEr | slot acc. | name right | seen / unseen names | distinct outputs |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+def row(method, name, params, secs, m, split):
     print(f"| {method} | {name} | {params} | {secs} | {100 * m['BLEU']:.1f} | {m['NIST']:.2f} | {m['METEOR']:.3f} | {m['ROUGE_L']:.3f} | "
-          f"{m['CIDEr']:.3f} | {m['slot_accuracy']:.3f} | {m['name_accuracy']:.2f} | {int(m['distinct_outputs'])} / {int(m.get('n', 100))} |")
+          f"{m['CIDEr']:.3f} | {m['slot_accuracy']:.3f} | {m['name_accuracy']:.2f} | {split} | {int(m['distinct_outputs'])} / {int(m.get('n', 100))} |")
 if a.untuned:
-    row("untuned", "–", "0", "–", json.load(open(a.untuned)))
+    row("untuned", "–", "0", "–", json.load(open(a.untuned)), seen_unseen(a.untuned_outputs, a.train) if a.untuned_outputs else "–")
 root = os.path.join(a.workspace, "runs")
 for rid in a.runs or sorted(os.listdir(root)):
     d = os.path.join(root, rid)
@@ -39,4 +63,7 @@ for rid in a.runs or sorted(os.listdir(root)):
     method = info["config"]["method"]["method"]
     p = info["config"]["method"].get("prefix_length")
     label = method + ("" if method == "finetune" else f" (P={p})")
-    row(label, rid, f"{started['trainable_params']:,}", f"{seconds(events):.0f} s", m)
+    train = info["data"]["train"]["path"]
+    if not os.path.exists(train):  # recorded absolute; the same file relative to the checkout
+        train = train[train.index("samples/"):] if "samples/" in train else train
+    row(label, rid, f"{started['trainable_params']:,}", f"{seconds(events):.0f} s", m, seen_unseen(os.path.join(d, "outputs", "test.jsonl"), train))

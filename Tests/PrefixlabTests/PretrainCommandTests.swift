@@ -8,7 +8,8 @@ final class PretrainCommandTests: XCTestCase {
     var prefixlab: URL { TestPaths.products.appendingPathComponent("prefixlab") }
 
     /// Pretraining writes a loadable GPT-2 folder with its tokenizer, learns (loss falls),
-    /// resumes, and the copy probe reads the result.
+    /// records its synthetic copy documents so a resume rebuilds them, resumes, and the copy
+    /// probe reads the result.
     func testPretrainResumeAndProbe() throws {
         let dir = TestPaths.tempDir("pretrain")
         let corpus = dir + "/docs.txt"
@@ -17,7 +18,8 @@ final class PretrainCommandTests: XCTestCase {
         let out = dir + "/model"
         var r = try runProcess(prefixlab, ["pretrain", "--n-layer", "1", "--n-embd", "32", "--n-head", "2", "--n-positions", "64",
                                            "--corpus", corpus, "--tokenizer", TestPaths.gpt2Tokenizer, "--out", out,
-                                           "--max-steps", "6", "--batch-size", "8", "--warmup-steps", "1", "--lr", "3e-3", "--dtype", "f16"])
+                                           "--max-steps", "6", "--batch-size", "8", "--warmup-steps", "1", "--lr", "3e-3", "--dtype", "f16",
+                                           "--copy-share", "0.5", "--copy-span", "3-6"])
         XCTAssertEqual(r.status, 0, r.err)
         let model = try HFModelFolder.load(out)
         XCTAssertEqual(model.config.nLayer, 1)
@@ -27,6 +29,9 @@ final class PretrainCommandTests: XCTestCase {
             try JSONParser.parse(String($0))["loss"]?.number
         }
         XCTAssertLessThan(losses.last!, losses.first!)
+        let config = try JSONParser.parse(String(contentsOfFile: out + "/run/run.json", encoding: .utf8))["config"]
+        XCTAssertEqual(config?["synthetic_copy"]?["share"]?.number, 0.5)
+        XCTAssertEqual(config?["synthetic_copy"]?["max_span"]?.number, 6)
         r = try runProcess(prefixlab, ["pretrain", "--out", out, "--resume", "--max-steps", "8"])
         XCTAssertEqual(r.status, 0, r.err)
         r = try runProcess(prefixlab, ["probe", "copy", "--model", out, "--spans", "4", "--span-length", "8", "--json"])
