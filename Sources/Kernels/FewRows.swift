@@ -14,20 +14,16 @@ import CIntrinsics
 /// bound by memory bandwidth; half the bytes is up to twice the steps. The products and sums
 /// stay in float32 (F16C converts eight weights per instruction).
 
-/// Where a transposed weight's elements live and how eight of them become floats.
+/// How a packed weight's elements are stored and how eight of them become floats.
 protocol WeightElement {
     static var bytes: Int { get }
     static func load8(_ p: UnsafeRawPointer, _ i: Int) -> SIMD8<Float>
-    static func load1(_ p: UnsafeRawPointer, _ i: Int) -> Float
 }
 
 extension Float: WeightElement {
     static var bytes: Int { 4 }
     @inline(__always) static func load8(_ p: UnsafeRawPointer, _ i: Int) -> SIMD8<Float> {
         p.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-    }
-    @inline(__always) static func load1(_ p: UnsafeRawPointer, _ i: Int) -> Float {
-        p.loadUnaligned(fromByteOffset: i * 4, as: Float.self)
     }
 }
 
@@ -41,9 +37,6 @@ struct Half16: WeightElement {
         #else
         return SIMD8<Float>(p.loadUnaligned(fromByteOffset: i * 2, as: SIMD8<Float16>.self))
         #endif
-    }
-    @inline(__always) static func load1(_ p: UnsafeRawPointer, _ i: Int) -> Float {
-        halfToFloat(p.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self))
     }
 }
 
@@ -91,15 +84,15 @@ public func fewRowsMatmul(out: Buf, inp: CBuf, panels: UnsafePointer<UInt16>, bi
 protocol RowGroup { static var R: Int { get } }
 enum OneRow: RowGroup { static var R: Int { 1 } }
 enum TwoRows: RowGroup { static var R: Int { 2 } }
-enum ThreeRows: RowGroup { static var R: Int { 3 } }
 
 // Generic over the element and specialised inside this module (the public entry points are
 // concrete, so no caller runs unspecialised generic code).
 func fewRows<W: WeightElement>(_: W.Type, out: Buf, inp: CBuf, panels: UnsafeRawPointer, bias: CBuf?, M: Int, C: Int, OC: Int) {
     precondition(M >= 1 && M <= 8)
-    // Rows in groups whose 4R sums fit the 16 vector registers (R ≤ 3). With several groups
-    // the panel is walked in k-chunks, every group taking a chunk while it is in L1, so memory
-    // still sees one forward stream (two passes over a whole 48 KB panel measured 30% slower).
+    // Rows in pairs: 8 sums, 4 weight vectors and the inputs fit the 16 vector registers (with
+    // three rows the compiler re-read each weight from memory for every row, measured slower
+    // in float32). With several groups the panel is walked in k-chunks, every group taking a
+    // chunk while it is in L1, so memory still sees one forward stream.
     let groups: [Int] = Array(repeating: 2, count: M / 2) + (M % 2 == 1 ? [1] : [])
     let Cp = (C + 7) / 8 * 8
     let chunk = groups.count == 1 ? Cp : 256
@@ -123,8 +116,7 @@ func fewRows<W: WeightElement>(_: W.Type, out: Buf, inp: CBuf, panels: UnsafeRaw
                     let x = inp + r * C, a = acc + 4 * r
                     switch g {
                     case 1: panelChunk(W.self, OneRow.self, acc: a, inp: x, panels: panels, w: w, k0: k0, k1: k1, C: C)
-                    case 2: panelChunk(W.self, TwoRows.self, acc: a, inp: x, panels: panels, w: w, k0: k0, k1: k1, C: C)
-                    default: panelChunk(W.self, ThreeRows.self, acc: a, inp: x, panels: panels, w: w, k0: k0, k1: k1, C: C)
+                    default: panelChunk(W.self, TwoRows.self, acc: a, inp: x, panels: panels, w: w, k0: k0, k1: k1, C: C)
                     }
                     r += g
                 }
@@ -147,7 +139,7 @@ func inputs8(_ x: CBuf, _ m: Int, _ k: Int, _ C: Int) -> SIMD8<Float> {
     return v
 }
 
-/// Columns k0 ..< k1 of a panel's four outputs for R ≤ 3 rows, added into acc (R × 4 sums,
+/// Columns k0 ..< k1 of a panel's four outputs for R ≤ 2 rows, added into acc (R × 4 sums,
 /// row-major), which the sums occupy in registers meanwhile. w: the panel's value at k0.
 @inline(__always)
 func panelChunk<W: WeightElement, G: RowGroup>(_: W.Type, _: G.Type, acc: UnsafeMutablePointer<SIMD8<Float>>, inp: CBuf,
@@ -156,8 +148,6 @@ func panelChunk<W: WeightElement, G: RowGroup>(_: W.Type, _: G.Type, acc: Unsafe
     var a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3]
     var b0 = R > 1 ? acc[4] : SIMD8<Float>(), b1 = R > 1 ? acc[5] : SIMD8<Float>()
     var b2 = R > 1 ? acc[6] : SIMD8<Float>(), b3 = R > 1 ? acc[7] : SIMD8<Float>()
-    var c0 = R > 2 ? acc[8] : SIMD8<Float>(), c1 = R > 2 ? acc[9] : SIMD8<Float>()
-    var c2 = R > 2 ? acc[10] : SIMD8<Float>(), c3 = R > 2 ? acc[11] : SIMD8<Float>()
     var k = k0, w = start
     if R == 1 {
         // One row: two k-blocks per iteration into a and b, so eight sums are in flight.
@@ -179,13 +169,8 @@ func panelChunk<W: WeightElement, G: RowGroup>(_: W.Type, _: G.Type, acc: Unsafe
             let y = inputs8(inp, 1, k, C)
             b0 = b0.addingProduct(u0, y); b1 = b1.addingProduct(u1, y); b2 = b2.addingProduct(u2, y); b3 = b3.addingProduct(u3, y)
         }
-        if R > 2 {
-            let z = inputs8(inp, 2, k, C)
-            c0 = c0.addingProduct(u0, z); c1 = c1.addingProduct(u1, z); c2 = c2.addingProduct(u2, z); c3 = c3.addingProduct(u3, z)
-        }
         k += 8; w += 32
     }
     acc[0] = a0; acc[1] = a1; acc[2] = a2; acc[3] = a3
     if R > 1 { acc[4] = b0; acc[5] = b1; acc[6] = b2; acc[7] = b3 }
-    if R > 2 { acc[8] = c0; acc[9] = c1; acc[10] = c2; acc[11] = c3 }
 }

@@ -11,9 +11,9 @@ public final class GPT2Model: @unchecked Sendable {
     /// Precision of the weights that decoding a few rows (≤ 8) streams; float16 rounds each
     /// weight once and reads half the bytes.
     public var decodingPrecision: DecodingPrecision = .f32 { didSet { if decodingPrecision != oldValue { decoding = nil } } }
-    /// The transposed copy of the matrices for few-row decoding, built at the first such step.
+    /// The panel-packed copy of the matrices for few-row decoding, built at the first such step.
     private var decoding: DecodingWeights?
-    /// Rows up to which a forward step uses the transposed copy rather than BLAS.
+    /// Rows up to which a forward step (and `logits`) uses the packed copy rather than BLAS.
     public static let fewRowLimit = 8
 
     public init(config: GPT2Config) {
@@ -26,7 +26,7 @@ public final class GPT2Model: @unchecked Sendable {
     public var parameterCount: Int { layout.total }
 
     /// Must be called after the parameters change (training, loading), so that few-row
-    /// decoding does not read a stale transposed copy.
+    /// decoding does not read a stale packed copy.
     public func weightsDidChange() { decoding = nil }
 
     private func decodingWeights() -> DecodingWeights {
