@@ -16,6 +16,7 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--shared", default="../shared")
 ap.add_argument("--copy-share", type=float, default=0.3)
 ap.add_argument("--seed", type=int, default=0)
+ap.add_argument("--random-names", action="store_true", help="also write every E2E MR group again with its restaurant name replaced by a random string of 1-4 tokenizer pieces (needs --tokenizer): names are arbitrary, and a name seen earlier in a document recurs exactly")
 ap.add_argument("--sources", default="e2e,webnlg", help="which data: e2e (the development set), webnlg (the 2017 train split), or both")
 ap.add_argument("--span", default="5-25", help="span length range in words or tokens, MIN-MAX")
 ap.add_argument("--repeats", default="2-2", help="copies of the span, MIN-MAX")
@@ -70,6 +71,19 @@ single = []
 if a.tokenizer and a.word_copy_share > 0:
     import json
     single = [t[1:] for t in json.load(open(f"{a.tokenizer}/vocab.json", encoding="utf-8")) if t.startswith("\u0120") and t[1:].isalpha()]
+if a.random_names:
+    assert pieces, "--random-names needs --tokenizer"
+    letters = [p for p in pieces if p.isalpha() and p.isascii()]
+    for mr, refs in (groups.items() if "e2e" in a.sources.split(",") else []):
+        m = re.search(r"name\[([^\]]*)\]", mr)
+        if not m: continue
+        name = m.group(1)
+        new = "".join(rng.choice(letters) for _ in range(rng.randint(1, 4))).strip()
+        new = new[:1].upper() + new[1:]
+        renamed = [r.replace(name, new) for r in refs]
+        docs += renamed
+        docs.append(" ".join(renamed))
+        docs.append(" | ".join(f"{NAMES.get(k.strip(), k.strip())} : {v.replace(name, new)}" for k, v in re.findall(r"\s*([^\[,]+)\[([^\]]*)\]", mr)))
 for i in range(n_copy):
     k = rng.randint(span_lo, span_hi)
     if single and rng.random() < a.word_copy_share:
