@@ -93,9 +93,11 @@ func fewRows<W: WeightElement>(_: W.Type, out: Buf, inp: CBuf, panels: UnsafeRaw
     // three rows the compiler re-read each weight from memory for every row, measured slower
     // in float32). With several groups the panel is walked in k-chunks, every group taking a
     // chunk while it is in L1, so memory still sees one forward stream.
-    let groups: [Int] = Array(repeating: 2, count: M / 2) + (M % 2 == 1 ? [1] : [])
+    // Rows r, r+1 for even r < M − M % 2, then the last row alone when M is odd (no array:
+    // this runs ~50 times a decoding step).
+    let groupCount = M / 2 + M % 2
     let Cp = (C + 7) / 8 * 8
-    let chunk = groups.count == 1 ? Cp : 256
+    let chunk = groupCount == 1 ? Cp : 256
     parallelFor((OC + 3) / 4, minChunk: 8) { q in
         withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 4 * M) { sums in
             let acc = sums.baseAddress!
@@ -104,7 +106,7 @@ func fewRows<W: WeightElement>(_: W.Type, out: Buf, inp: CBuf, panels: UnsafeRaw
             while k0 < C {
                 let k1 = min(C, k0 + chunk)
                 let w = q * 4 * Cp + k0 * 4
-                if groups.count > 1 {
+                if groupCount > 1 {
                     // Ask for the next chunk now: its lines arrive while the groups work on this
                     // one. With several passes per chunk the loop is busy with arithmetic, and the
                     // hardware prefetcher alone left float32 weights streaming at ~25 GB/s.
@@ -112,13 +114,11 @@ func fewRows<W: WeightElement>(_: W.Type, out: Buf, inp: CBuf, panels: UnsafeRaw
                     for line in stride(from: 0, to: chunk * 4 * W.bytes, by: 64) { prefetch_read(next + line) }
                 }
                 var r = 0
-                for g in groups {
+                while r < M {
                     let x = inp + r * C, a = acc + 4 * r
-                    switch g {
-                    case 1: panelChunk(W.self, OneRow.self, acc: a, inp: x, panels: panels, w: w, k0: k0, k1: k1, C: C)
-                    default: panelChunk(W.self, TwoRows.self, acc: a, inp: x, panels: panels, w: w, k0: k0, k1: k1, C: C)
-                    }
-                    r += g
+                    if M - r == 1 { panelChunk(W.self, OneRow.self, acc: a, inp: x, panels: panels, w: w, k0: k0, k1: k1, C: C) }
+                    else { panelChunk(W.self, TwoRows.self, acc: a, inp: x, panels: panels, w: w, k0: k0, k1: k1, C: C) }
+                    r += 2
                 }
                 k0 = k1
             }

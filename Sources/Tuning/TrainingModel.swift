@@ -89,7 +89,8 @@ public final class TrainingModel: @unchecked Sendable {
     public func update(lr: Float, maxNorm: Double = 1.0) -> Double {
         let norm = AdamW.gradNorm(params)
         optimizer.update(params, lr: lr, gradScale: AdamW.clipScale(norm: norm, maxNorm: maxNorm))
-        model.weightsDidChange()
+        // Only fine-tuning moves the model's own weights; the frozen model keeps its packed copy.
+        if options.method == .finetune { model.weightsDidChange() }
         return norm
     }
 }
