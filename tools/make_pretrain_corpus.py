@@ -7,6 +7,10 @@ unpaired text from ../shared/data, never an E2E MR next to its own reference.
   - synthetic copy documents: a random span of corpus words (or, with --tokenizer, of the
     tokenizer's tokens, as the copy probe draws them), then the same span again, --repeats
     times in all (--copy-share of the documents), so the model can learn in-context copying
+  - with --webnlg-pairs K: WebNLG triples next to their text (paired data-to-text that is not E2E),
+    K times per lexicalisation, every entity that the text names verbatim renamed to a random
+    name in both, so the pairs can only be learned by reading the entity off the table; the
+    output is then JSONL ("text" documents, "source"/"target" pairs, as `prefixlab pretrain` reads)
     python3 tools/make_pretrain_corpus.py --shared ../shared --copy-share 0.3 > corpus.txt
 """
 import argparse, csv, glob, random, re, sys
@@ -17,6 +21,7 @@ ap.add_argument("--shared", default="../shared")
 ap.add_argument("--copy-share", type=float, default=0.3)
 ap.add_argument("--seed", type=int, default=0)
 ap.add_argument("--random-names", action="store_true", help="also write every E2E MR group again with its restaurant name replaced by a random string of 1-4 tokenizer pieces (needs --tokenizer): names are arbitrary, and a name seen earlier in a document recurs exactly")
+ap.add_argument("--no-real-names", action="store_true", help="with --random-names: leave out the E2E documents with their real names, so no restaurant name is worth remembering")
 ap.add_argument("--sources", default="e2e,webnlg", help="which data: e2e (the development set), webnlg (the 2017 train split), or both")
 ap.add_argument("--span", default="5-25", help="span length range in words or tokens, MIN-MAX")
 ap.add_argument("--repeats", default="2-2", help="copies of the span, MIN-MAX")
@@ -25,6 +30,8 @@ ap.add_argument("--copy-only", type=int, default=0, help="write only this many c
 ap.add_argument("--word-copy-share", type=float, default=0.0,
                 help="share of copy documents made of single-token words (a space-prefixed alphabetic token of the tokenizer), the easiest form in which a small model learns to copy")
 ap.add_argument("--tokenizer", help="a tokenizer folder: half of the copy documents repeat random tokens of its vocab.json")
+ap.add_argument("--webnlg-pairs", type=int, default=0, help="K renamed copies of every WebNLG (triples, text) pair, written as JSONL pairs (needs --tokenizer)")
+ap.add_argument("--max-triples", type=int, default=5, help="largest WebNLG entry used for --webnlg-pairs")
 a = ap.parse_args()
 rng = random.Random(a.seed)
 NAMES = {"eatType": "Type", "priceRange": "price", "familyFriendly": "family friendly"}
@@ -33,7 +40,7 @@ rows = list(csv.DictReader(open(f"{a.shared}/data/e2e/devset.csv", encoding="utf
 groups = {}
 for r in rows:
     groups.setdefault(r["mr"], []).append(r["ref"].strip())
-for mr, refs in (groups.items() if "e2e" in a.sources.split(",") else []):
+for mr, refs in (groups.items() if "e2e" in a.sources.split(",") and not a.no_real_names else []):
     docs += refs
     docs.append(" ".join(refs))
     docs.append(" | ".join(f"{NAMES.get(k.strip(), k.strip())} : {v}" for k, v in re.findall(r"\s*([^\[,]+)\[([^\]]*)\]", mr)))
@@ -71,15 +78,63 @@ single = []
 if a.tokenizer and a.word_copy_share > 0:
     import json
     single = [t[1:] for t in json.load(open(f"{a.tokenizer}/vocab.json", encoding="utf-8")) if t.startswith("\u0120") and t[1:].isalpha()]
+letters = [p for p in pieces if p.isalpha() and p.isascii()]
+# Words a random name is made of: capitalised words of the data, which a pruned tokenizer splits
+# into pieces as it splits a name it never saw, minus the words of the E2E test set's names (so
+# those stay unseen); or, for a quarter of the words, a random run of letter pieces.
+test_names = {m for r in csv.DictReader(open(f"{a.shared}/data/e2e/testset_w_refs.csv", encoding="utf-8"))
+              for m in re.findall(r"name\[([^\]]*)\]", r["mr"])}
+banned = {w for n in test_names for w in n.split()}
+name_text = list(docs)
+if a.webnlg_pairs:
+    name_text += [l.text for f in glob.glob(f"{a.shared}/data/webnlg2017/train/**/*.xml", recursive=True)
+                  for l in ET.parse(f).getroot().iter("lex") if l.text]
+name_words = sorted({w.strip(".,;:()\"'") for d in name_text for w in d.split()} - banned)
+name_words = [w for w in name_words if len(w) > 2 and w[:1].isupper() and w.isalpha() and w.isascii()]
+def random_name():
+    words = []
+    for _ in range(rng.choice([1, 1, 2, 2, 3])):
+        if rng.random() < 0.75 or not letters:
+            words.append(rng.choice(name_words))
+        else:
+            w = "".join(rng.choice(letters) for _ in range(rng.randint(2, 4)))
+            words.append(w[:1].upper() + w[1:])
+    if rng.random() < 0.25:
+        words.insert(0, "The")
+    return " ".join(words)
+pairs = []
+if a.webnlg_pairs:
+    assert letters, "--webnlg-pairs needs --tokenizer"
+    def surface(e):
+        return e.strip().replace("_", " ").strip('"').strip()
+    for f in sorted(glob.glob(f"{a.shared}/data/webnlg2017/train/**/*.xml", recursive=True)):
+        for e in ET.parse(f).getroot().iter("entry"):
+            triples = [[p.strip() for p in t.text.split("|")] for t in e.find("modifiedtripleset").findall("mtriple")]
+            if len(triples) > a.max_triples:
+                continue
+            entities = {surface(t[i]) for t in triples for i in (0, 2)}
+            entities = sorted((x for x in entities if len(x) > 2 and any(c.isalpha() for c in x)), key=lambda x: (-len(x), x))
+            for l in e.findall("lex"):
+                if not l.text:
+                    continue
+                text = " ".join(l.text.split())
+                named = [x for x in entities if x in text]
+                for _ in range(a.webnlg_pairs if named else 0):
+                    new = {x: random_name() for x in named}
+                    t2 = text
+                    for x in named:  # longest first, so a name inside a longer one is not split
+                        t2 = t2.replace(x, "\0%d\0" % named.index(x))
+                    for i, x in enumerate(named):
+                        t2 = t2.replace("\0%d\0" % i, new[x])
+                    src = " | ".join(" : ".join(new.get(surface(p), p.replace("_", " ")) for p in t) for t in triples)
+                    pairs.append({"source": src, "target": t2})
 if a.random_names:
     assert pieces, "--random-names needs --tokenizer"
-    letters = [p for p in pieces if p.isalpha() and p.isascii()]
     for mr, refs in (groups.items() if "e2e" in a.sources.split(",") else []):
         m = re.search(r"name\[([^\]]*)\]", mr)
         if not m: continue
         name = m.group(1)
-        new = "".join(rng.choice(letters) for _ in range(rng.randint(1, 4))).strip()
-        new = new[:1].upper() + new[1:]
+        new = random_name()
         renamed = [r.replace(name, new) for r in refs]
         docs += renamed
         docs.append(" ".join(renamed))
@@ -93,9 +148,15 @@ for i in range(n_copy):
     else:
         span = " ".join(rng.choice(words) for _ in range(k))
     docs.append(" ".join([span] * rng.randint(rep_lo, rep_hi)))
-rng.shuffle(docs)
 if a.max_chars:
     docs = [d for d in docs if len(d.replace("\n", " ").encode()) <= a.max_chars]
-for d in docs:
-    print(d.replace("\n", " "))
-print(f"{len(docs)} documents, {n_copy} copy documents", file=sys.stderr)
+    pairs = [p for p in pairs if len((p["source"] + p["target"]).encode()) <= a.max_chars]
+if pairs:
+    import json
+    lines = [json.dumps({"text": d.replace("\n", " ")}, ensure_ascii=False) for d in docs] + [json.dumps(p, ensure_ascii=False) for p in pairs]
+else:
+    lines = [d.replace("\n", " ") for d in docs]
+rng.shuffle(lines)
+for line in lines:
+    print(line)
+print(f"{len(docs)} documents, {n_copy} copy documents, {len(pairs)} pairs", file=sys.stderr)

@@ -3,7 +3,10 @@
 run.json, events.jsonl) and, optionally, the untuned model's `prefixlab score --json` output.
     python3 tools/sample_table.py samples [--untuned untuned.json --untuned-outputs untuned.txt.jsonl] [--runs finetune prefix-10 ...]
 "name right" is split by whether the restaurant's name occurs in the run's training data
-(seen: it may have been memorised) or not (unseen: only reading it off the table gets it right).
+(seen: it may have been memorised) or not (unseen: only reading it off the table gets it right);
+slot accuracy likewise, by whether a value occurs in the training MRs (the E2E development set,
+the only training data here, has only coffee shops and Chinese or English food; the test set
+is mostly pubs and restaurants with seven cuisines).
 """
 import argparse, datetime, json, os, re
 
@@ -46,13 +49,32 @@ def seen_unseen(outputs_jsonl, train_path):
     f = lambda h: f"{h[0] / h[1]:.2f} ({h[1]})" if h[1] else "–"
     return f"{f(hits[True])} / {f(hits[False])}"
 
-print("| method | run | trainable params | training time | BLEU | NIST | METEOR~ | ROUGE-L | CIDEr | slot acc. | name right | seen / unseen names | distinct outputs |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-def row(method, name, params, secs, m, split):
+def values_of(source):
+    """Slot values as prefixlab's slot accuracy reads them (E2E `slot : value` parts)."""
+    parts = [[f.strip() for f in p.split(" : ")] for p in source.split(" | ")]
+    return [f[1] for f in parts if len(f) == 2 and f[1]]
+
+def slot_split(outputs_jsonl, train_path):
+    """Slot accuracy over values that occur in the training MRs, and over values that do not."""
+    seen = {v for l in open(train_path, encoding="utf-8") if l.strip() for v in values_of(json.loads(l)["source"])}
+    hits = {True: [0, 0], False: [0, 0]}
+    for l in open(outputs_jsonl, encoding="utf-8"):
+        if not l.strip(): continue
+        o = json.loads(l)
+        for v in values_of(o["source"]):
+            hits[v in seen][0] += v.lower() in o["output"].lower()
+            hits[v in seen][1] += 1
+    f = lambda h: f"{h[0] / h[1]:.2f}" if h[1] else "–"
+    return f"{f(hits[True])} / {f(hits[False])}"
+
+print("| method | run | trainable params | training time | BLEU | NIST | METEOR~ | ROUGE-L | CIDEr | slot acc. | seen / unseen values | name right | seen / unseen names | distinct outputs |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+def row(method, name, params, secs, m, split, values):
     print(f"| {method} | {name} | {params} | {secs} | {100 * m['BLEU']:.1f} | {m['NIST']:.2f} | {m['METEOR']:.3f} | {m['ROUGE_L']:.3f} | "
-          f"{m['CIDEr']:.3f} | {m['slot_accuracy']:.3f} | {m['name_accuracy']:.2f} | {split} | {int(m['distinct_outputs'])} / {int(m.get('n', 100))} |")
+          f"{m['CIDEr']:.3f} | {m['slot_accuracy']:.3f} | {values} | {m['name_accuracy']:.2f} | {split} | {int(m['distinct_outputs'])} / {int(m.get('n', 100))} |")
 if a.untuned:
-    row("untuned", "–", "0", "–", json.load(open(a.untuned)), seen_unseen(a.untuned_outputs, a.train) if a.untuned_outputs else "–")
+    row("untuned", "–", "0", "–", json.load(open(a.untuned)), seen_unseen(a.untuned_outputs, a.train) if a.untuned_outputs else "–",
+        slot_split(a.untuned_outputs, a.train) if a.untuned_outputs else "–")
 root = os.path.join(a.workspace, "runs")
 for rid in a.runs or sorted(os.listdir(root)):
     d = os.path.join(root, rid)
@@ -66,4 +88,5 @@ for rid in a.runs or sorted(os.listdir(root)):
     train = info["data"]["train"]["path"]
     if not os.path.exists(train):  # recorded absolute; the same file relative to the checkout
         train = train[train.index("samples/"):] if "samples/" in train else train
-    row(label, rid, f"{started['trainable_params']:,}", f"{seconds(events):.0f} s", m, seen_unseen(os.path.join(d, "outputs", "test.jsonl"), train))
+    outputs = os.path.join(d, "outputs", "test.jsonl")
+    row(label, rid, f"{started['trainable_params']:,}", f"{seconds(events):.0f} s", m, seen_unseen(outputs, train), slot_split(outputs, train))

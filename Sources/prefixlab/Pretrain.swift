@@ -13,7 +13,9 @@ struct Pretrain: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Pretrain a GPT-2-architecture model on text and write a Hugging Face folder.",
         discussion: """
-        Corpus files hold one document per line (plain text, or JSONL with a "text" field). OUT gets the
+        Corpus files hold one document per line (plain text, or JSONL with a "text" field). A JSONL line
+        with "source" and "target" instead is a pair, laid out as `train` lays it out (source, eos, target;
+        only the target scored): how a corpus teaches reading a table into text. OUT gets the
         model folder (config.json, model.safetensors, vocab.json, merges.txt), OUT/init the random start,
         OUT/run the run (events, checkpoints). Run again with --resume to continue.
         """
@@ -75,11 +77,16 @@ struct Pretrain: ParsableCommand {
             for file in corpus {
                 guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw CLIError("\(file): cannot read (or not UTF-8)") }
                 for raw in text.split(separator: "\n") {
-                    var doc = String(raw).trimmingCharacters(in: .whitespaces)
-                    if file.hasSuffix(".jsonl"), let v = try? JSONParser.parse(doc), let t = v["text"]?.string { doc = t }
+                    var source = "", doc = String(raw).trimmingCharacters(in: .whitespaces)
+                    if file.hasSuffix(".jsonl") {
+                        guard let v = try? JSONParser.parse(doc) else { throw CLIError("\(file): a line is not JSON: \(doc.prefix(60))") }
+                        if let s = v["source"]?.string, let t = v["target"]?.string { source = s; doc = t }
+                        else if let t = v["text"]?.string { doc = t }
+                        else { throw CLIError("\(file): a line has neither \"text\" nor \"source\" and \"target\": \(doc.prefix(60))") }
+                    }
                     if doc.isEmpty { continue }
-                    if tok.encode(" " + doc).count + 2 > model.config.nPositions { skipped += 1; continue }
-                    lines.append(JSONValue.object([("source", .string("")), ("target", .string(doc))]).serialized)
+                    if tok.encode(source).count + tok.encode(" " + doc).count + 2 > model.config.nPositions { skipped += 1; continue }
+                    lines.append(JSONValue.object([("source", .string(source)), ("target", .string(doc))]).serialized)
                 }
             }
             guard !lines.isEmpty else { throw CLIError("the corpus has no document that fits \(model.config.nPositions) positions") }

@@ -39,4 +39,26 @@ final class PretrainCommandTests: XCTestCase {
         let probe = try JSONParser.parse(r.out.split(separator: "\n").last.map(String.init) ?? "")
         for k in ["first_loss", "first_top1", "second_loss", "second_top1"] { XCTAssertNotNil(probe[k]?.number, k) }
     }
+
+    /// A JSONL corpus mixes documents ("text") and pairs ("source"/"target"): pairs keep their
+    /// source, so only their target is scored; a line that is neither is named, not skipped.
+    func testJSONLCorpusTakesPairs() throws {
+        let dir = TestPaths.tempDir("pretrain-pairs")
+        let corpus = dir + "/mixed.jsonl"
+        let lines = [#"{"text": "A document alone."}"#, #"{"source": "name : Zorbo | food : fish", "target": "Zorbo serves fish."}"#]
+        try lines.joined(separator: "\n").write(toFile: corpus, atomically: true, encoding: .utf8)
+        let out = dir + "/model"
+        let args = ["pretrain", "--n-layer", "1", "--n-embd", "16", "--n-head", "2", "--n-positions", "64",
+                    "--tokenizer", TestPaths.gpt2Tokenizer, "--max-steps", "1", "--batch-size", "2", "--warmup-steps", "0"]
+        var r = try runProcess(prefixlab, args + ["--corpus", corpus, "--out", out])
+        XCTAssertEqual(r.status, 0, r.err)
+        let written = try String(contentsOfFile: out + "/corpus.jsonl", encoding: .utf8).split(separator: "\n").map { try JSONParser.parse(String($0)) }
+        XCTAssertEqual(written.map { $0["source"]?.string }, ["", "name : Zorbo | food : fish"])
+        XCTAssertEqual(written.map { $0["target"]?.string }, ["A document alone.", "Zorbo serves fish."])
+        let bad = dir + "/bad.jsonl"
+        try #"{"title": "no text here"}"#.write(toFile: bad, atomically: true, encoding: .utf8)
+        r = try runProcess(prefixlab, args + ["--corpus", bad, "--out", dir + "/model2"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.err.contains("bad.jsonl"), r.err)
+    }
 }
