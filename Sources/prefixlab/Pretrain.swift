@@ -76,13 +76,14 @@ struct Pretrain: ParsableCommand {
             var lines: [String] = [], skipped = 0
             for file in corpus {
                 guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw CLIError("\(file): cannot read (or not UTF-8)") }
-                for raw in text.split(separator: "\n") {
+                for (lineIndex, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
                     var source = "", doc = String(raw).trimmingCharacters(in: .whitespaces)
+                    if doc.isEmpty { continue }
                     if file.hasSuffix(".jsonl") {
-                        guard let v = try? JSONParser.parse(doc) else { throw CLIError("\(file): a line is not JSON: \(doc.prefix(60))") }
+                        guard let v = try? JSONParser.parse(doc) else { throw CLIError("\(file):\(lineIndex + 1): not JSON: \(doc.prefix(60))") }
                         if let s = v["source"]?.string, let t = v["target"]?.string { source = s; doc = t }
                         else if let t = v["text"]?.string { doc = t }
-                        else { throw CLIError("\(file): a line has neither \"text\" nor \"source\" and \"target\": \(doc.prefix(60))") }
+                        else { throw CLIError("\(file):\(lineIndex + 1): neither \"text\" nor \"source\" and \"target\": \(doc.prefix(60))") }
                     }
                     if doc.isEmpty { continue }
                     if tok.encode(source).count + tok.encode(" " + doc).count + 2 > model.config.nPositions { skipped += 1; continue }

@@ -46,7 +46,7 @@ final class PretrainCommandTests: XCTestCase {
         let dir = TestPaths.tempDir("pretrain-pairs")
         let corpus = dir + "/mixed.jsonl"
         let lines = [#"{"text": "A document alone."}"#, #"{"source": "name : Zorbo | food : fish", "target": "Zorbo serves fish."}"#]
-        try lines.joined(separator: "\n").write(toFile: corpus, atomically: true, encoding: .utf8)
+        try (lines.joined(separator: "\n\n") + "\n").write(toFile: corpus, atomically: true, encoding: .utf8)
         let out = dir + "/model"
         let args = ["pretrain", "--n-layer", "1", "--n-embd", "16", "--n-head", "2", "--n-positions", "64",
                     "--tokenizer", TestPaths.gpt2Tokenizer, "--max-steps", "1", "--batch-size", "2", "--warmup-steps", "0"]
@@ -56,9 +56,9 @@ final class PretrainCommandTests: XCTestCase {
         XCTAssertEqual(written.map { $0["source"]?.string }, ["", "name : Zorbo | food : fish"])
         XCTAssertEqual(written.map { $0["target"]?.string }, ["A document alone.", "Zorbo serves fish."])
         let bad = dir + "/bad.jsonl"
-        try #"{"title": "no text here"}"#.write(toFile: bad, atomically: true, encoding: .utf8)
+        try (lines[0] + "\n" + #"{"title": "no text here"}"#).write(toFile: bad, atomically: true, encoding: .utf8)
         r = try runProcess(prefixlab, args + ["--corpus", bad, "--out", dir + "/model2"])
         XCTAssertNotEqual(r.status, 0)
-        XCTAssertTrue(r.err.contains("bad.jsonl"), r.err)
+        XCTAssertTrue(r.err.contains("bad.jsonl:2:"), r.err)
     }
 }
