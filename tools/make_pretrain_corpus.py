@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""A pretraining corpus for the bundled sample model (issue #6), one document per line:
-unpaired text from ../shared/data, never an E2E MR next to its own reference.
+"""A pretraining corpus for the bundled sample model (issue #6), one document per line, from
+../shared/data; E2E text stays unpaired: never an E2E MR next to its own reference.
   - each E2E reference alone; all references of one MR together (natural repetition)
   - each E2E MR linearised, alone
   - each WebNLG entry's lexicalisations together; its triples, linearised, alone
@@ -20,7 +20,7 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--shared", default="../shared")
 ap.add_argument("--copy-share", type=float, default=0.3)
 ap.add_argument("--seed", type=int, default=0)
-ap.add_argument("--random-names", action="store_true", help="also write every E2E MR group again with its restaurant name replaced by a random string of 1-4 tokenizer pieces (needs --tokenizer): names are arbitrary, and a name seen earlier in a document recurs exactly")
+ap.add_argument("--random-names", action="store_true", help="also write every E2E MR group again with its restaurant name replaced by a random name of 1-3 words (capitalised words of the data, or letter pieces of the tokenizer; needs --tokenizer): names are arbitrary, and a name seen earlier in a document recurs exactly")
 ap.add_argument("--no-real-names", action="store_true", help="with --random-names: leave out the E2E documents with their real names, so no restaurant name is worth remembering")
 ap.add_argument("--sources", default="e2e,webnlg", help="which data: e2e (the development set), webnlg (the 2017 train split), or both")
 ap.add_argument("--span", default="5-25", help="span length range in words or tokens, MIN-MAX")
@@ -44,13 +44,15 @@ for mr, refs in (groups.items() if "e2e" in a.sources.split(",") and not a.no_re
     docs += refs
     docs.append(" ".join(refs))
     docs.append(" | ".join(f"{NAMES.get(k.strip(), k.strip())} : {v}" for k, v in re.findall(r"\s*([^\[,]+)\[([^\]]*)\]", mr)))
-for f in sorted(glob.glob(f"{a.shared}/data/webnlg2017/train/**/*.xml", recursive=True)) if "webnlg" in a.sources.split(",") else []:
-    for e in ET.parse(f).getroot().iter("entry"):
-        lex = [l.text.strip() for l in e.findall("lex") if l.text]
-        if lex:
-            docs.append(" ".join(lex))
-        triples = [t.text.strip() for t in e.find("modifiedtripleset").findall("mtriple")]
-        docs.append(" | ".join(" : ".join(p.strip().replace("_", " ") for p in t.split("|")) for t in triples))
+# The WebNLG training entries, read once if anything below uses them.
+webnlg = [e for f in sorted(glob.glob(f"{a.shared}/data/webnlg2017/train/**/*.xml", recursive=True))
+          for e in ET.parse(f).getroot().iter("entry")] if "webnlg" in a.sources.split(",") or a.webnlg_pairs else []
+for e in webnlg if "webnlg" in a.sources.split(",") else []:
+    lex = [l.text.strip() for l in e.findall("lex") if l.text]
+    if lex:
+        docs.append(" ".join(lex))
+    triples = [t.text.strip() for t in e.find("modifiedtripleset").findall("mtriple")]
+    docs.append(" | ".join(" : ".join(p.strip().replace("_", " ") for p in t.split("|")) for t in triples))
 words = sorted({w for d in docs for w in d.split()})
 n_copy = a.copy_only or int(len(docs) * a.copy_share / (1 - a.copy_share))
 if a.copy_only:
@@ -87,8 +89,7 @@ test_names = {m for r in csv.DictReader(open(f"{a.shared}/data/e2e/testset_w_ref
 banned = {w for n in test_names for w in n.split()}
 name_text = list(docs)
 if a.webnlg_pairs:
-    name_text += [l.text for f in glob.glob(f"{a.shared}/data/webnlg2017/train/**/*.xml", recursive=True)
-                  for l in ET.parse(f).getroot().iter("lex") if l.text]
+    name_text += [l.text for e in webnlg for l in e.iter("lex") if l.text]
 name_words = sorted({w.strip(".,;:()\"'") for d in name_text for w in d.split()} - banned)
 name_words = [w for w in name_words if len(w) > 2 and w[:1].isupper() and w.isalpha() and w.isascii()]
 def random_name():
@@ -107,27 +108,26 @@ if a.webnlg_pairs:
     assert letters, "--webnlg-pairs needs --tokenizer"
     def surface(e):
         return e.strip().replace("_", " ").strip('"').strip()
-    for f in sorted(glob.glob(f"{a.shared}/data/webnlg2017/train/**/*.xml", recursive=True)):
-        for e in ET.parse(f).getroot().iter("entry"):
-            triples = [[p.strip() for p in t.text.split("|")] for t in e.find("modifiedtripleset").findall("mtriple")]
-            if len(triples) > a.max_triples:
+    for e in webnlg:
+        triples = [[p.strip() for p in t.text.split("|")] for t in e.find("modifiedtripleset").findall("mtriple")]
+        if len(triples) > a.max_triples:
+            continue
+        entities = {surface(t[i]) for t in triples for i in (0, 2)}
+        entities = sorted((x for x in entities if len(x) > 2 and any(c.isalpha() for c in x)), key=lambda x: (-len(x), x))
+        for l in e.findall("lex"):
+            if not l.text:
                 continue
-            entities = {surface(t[i]) for t in triples for i in (0, 2)}
-            entities = sorted((x for x in entities if len(x) > 2 and any(c.isalpha() for c in x)), key=lambda x: (-len(x), x))
-            for l in e.findall("lex"):
-                if not l.text:
-                    continue
-                text = " ".join(l.text.split())
-                named = [x for x in entities if x in text]
-                for _ in range(a.webnlg_pairs if named else 0):
-                    new = {x: random_name() for x in named}
-                    t2 = text
-                    for x in named:  # longest first, so a name inside a longer one is not split
-                        t2 = t2.replace(x, "\0%d\0" % named.index(x))
-                    for i, x in enumerate(named):
-                        t2 = t2.replace("\0%d\0" % i, new[x])
-                    src = " | ".join(" : ".join(new.get(surface(p), p.replace("_", " ")) for p in t) for t in triples)
-                    pairs.append({"source": src, "target": t2})
+            text = " ".join(l.text.split())
+            named = [x for x in entities if x in text]
+            for _ in range(a.webnlg_pairs if named else 0):
+                new = {x: random_name() for x in named}
+                t2 = text
+                for i, x in enumerate(named):  # longest first, so a name inside a longer one is not split
+                    t2 = t2.replace(x, "\0%d\0" % i)
+                for i, x in enumerate(named):
+                    t2 = t2.replace("\0%d\0" % i, new[x])
+                src = " | ".join(" : ".join(new.get(surface(p), p.replace("_", " ")) for p in t) for t in triples)
+                pairs.append({"source": src, "target": t2})
 if a.random_names:
     assert pieces, "--random-names needs --tokenizer"
     for mr, refs in (groups.items() if "e2e" in a.sources.split(",") else []):
