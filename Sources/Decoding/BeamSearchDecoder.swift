@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Kernels
 import Models
+import Support
 
 /// Beam search as transformers (5.x) does it, for many prompts at once on the KV cache.
 ///
@@ -16,30 +17,30 @@ import Models
 /// current length, can no longer beat the worst finished one (early_stopping=False), or
 /// every candidate stops. The answer is the best finished sequence.
 public struct BeamSearchDecoder {
-    public let model: GPT2Model
+    public let model: any CausalLM
     public let conditioning: Conditioning
     public let settings: GenerationSettings
 
-    public init(model: GPT2Model, conditioning: Conditioning = .none, settings: GenerationSettings) {
+    public init(model: any CausalLM, conditioning: Conditioning = .none, settings: GenerationSettings) {
         self.model = model; self.conditioning = conditioning; self.settings = settings
     }
 
     struct Beam { var tokens: [Int32]; var score: Float }
 
     public func generate(prompts: [[Int32]]) -> [[Int32]] {
-        let cfg = model.config, V = cfg.vocabSize, C = cfg.nEmbd, eos = Int32(cfg.eosTokenId)
+        let cfg = model.shape, V = cfg.vocabSize, C = cfg.width, eos = Int32(cfg.eosTokenId)
         let K = settings.beams, B = prompts.count, R = B * K
         guard B > 0 else { return [] }
         let Pkv = conditioning.kvRows, Pi = conditioning.infixRows
         let batch = PromptBatch(prompts, conditioning: conditioning, eos: eos)
         let T = batch.T
         let maxLength = T + settings.maxNewTokens
-        let cache = KVCache(config: cfg, batch: R, capacity: Pkv + T + Pi + settings.maxNewTokens)
+        let cache = model.makeCache(batch: R, capacity: Pkv + T + Pi + settings.maxNewTokens)
 
         // Every beam row starts as its prompt, left-padded with eos (what transformers feeds);
         // the prompt runs once per prompt and its cache rows are copied to the other beams.
         var rowTokens = (0..<R).map { batch.row($0 / K) }
-        let promptCache = KVCache(config: cfg, batch: B, capacity: Pkv + T)
+        let promptCache = model.makeCache(batch: B, capacity: Pkv + T)
         let promptHidden = batch.run(model: model, conditioning: conditioning, cache: promptCache)
         cache.copyRows(from: promptCache, rows: (0..<R).map { $0 / K })
         conditioning.appendInfix(to: cache)

@@ -1,29 +1,30 @@
 import Kernels
 import Models
+import Support
 
 /// Greedy decoding (or sampling, with `settings.sample`) of many prompts at once on the KV cache: prompts left-padded, positions
 /// counted from each prompt's first token (after a prefix, from P), one forward per new
 /// token for the whole batch, every weight read serving every row.
 public struct GreedyDecoder {
-    public let model: GPT2Model
+    public let model: any CausalLM
     public let conditioning: Conditioning
     public let settings: GenerationSettings
 
-    public init(model: GPT2Model, conditioning: Conditioning = .none, settings: GenerationSettings) {
+    public init(model: any CausalLM, conditioning: Conditioning = .none, settings: GenerationSettings) {
         self.model = model; self.conditioning = conditioning; self.settings = settings
     }
 
     /// New token ids of each prompt, eos excluded.
     public func generate(prompts: [[Int32]]) -> [[Int32]] {
-        let cfg = model.config, V = cfg.vocabSize, eos = Int32(cfg.eosTokenId)
+        let cfg = model.shape, V = cfg.vocabSize, eos = Int32(cfg.eosTokenId)
         let B = prompts.count
         guard B > 0 else { return [] }
         let Pe = conditioning.virtualTokens
         let batch = PromptBatch(prompts, conditioning: conditioning, eos: eos)
         let T = batch.T, lens = batch.lens
-        let cache = KVCache(config: cfg, batch: B, capacity: conditioning.kvRows + T + conditioning.infixRows + settings.maxNewTokens)
+        let cache = model.makeCache(batch: B, capacity: conditioning.kvRows + T + conditioning.infixRows + settings.maxNewTokens)
         let logits = UnsafeMutablePointer<Float>.allocate(capacity: B * V)
-        let last = UnsafeMutablePointer<Float>.allocate(capacity: B * cfg.nEmbd)
+        let last = UnsafeMutablePointer<Float>.allocate(capacity: B * cfg.width)
         defer { logits.deallocate(); last.deallocate() }
         var hidden = batch.run(model: model, conditioning: conditioning, cache: cache)
         var rowOfLast = (0..<B).map { $0 * T + T - 1 }
@@ -35,7 +36,7 @@ public struct GreedyDecoder {
         // not depend on which prompts share its batch.
         var rngs = prompts.map { p in SplitMix64(seed: p.reduce(settings.seed ^ 0xCBF2_9CE4_8422_2325) { ($0 ^ UInt64(UInt32(bitPattern: $1))) &* 0x100_0000_01B3 }) }
         for step in 0..<settings.maxNewTokens {
-            for b in 0..<B { (last + b * cfg.nEmbd).update(from: hidden + rowOfLast[b] * cfg.nEmbd, count: cfg.nEmbd) }
+            for b in 0..<B { (last + b * cfg.width).update(from: hidden + rowOfLast[b] * cfg.width, count: cfg.width) }
             model.logits(hidden: last, N: B, into: logits)
             var next = [Int32](repeating: eos, count: B)
             for b in 0..<B where !done[b] {

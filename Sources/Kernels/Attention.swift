@@ -4,8 +4,18 @@ import Glibc
 import Darwin
 #endif
 
-/// Causal multi-head attention over a key/value store that may hold positions that are not
-/// the current tokens: a KV cache, the virtual tokens of a prefix, or an infix.
+/// How far a query sees into its key/value store.
+public enum AttentionMode: Sendable, Equatable {
+    /// Rows 0 ... the query's own (a decoder's self-attention).
+    case causal
+    /// Every row of its own sequence's store (an encoder's self-attention).
+    case bidirectional
+    /// Every row of another stream's store (a decoder attending to the encoder's outputs).
+    case cross
+}
+
+/// Multi-head attention over a key/value store that may hold positions that are not the
+/// current tokens: a KV cache, the virtual tokens of a prefix, an infix, another stream.
 ///
 /// Legend: B batch, T current (query) positions, C channels, NH heads, hs = C/NH, Tk rows
 /// in the key/value store of each batch row.
@@ -13,8 +23,9 @@ import Darwin
 /// - att: (B, NH, T, Tk) — softmax probabilities, kept for the backward pass.
 /// - q: (B, T, qStride) — the query of head h sits at columns h·hs ..< (h+1)·hs.
 /// - keys, values: row r of batch b at `keys + b·kvBatchStride + r·C`, r in 0..<Tk.
-/// - keyRows: (B, T) — the store row of each query's own position; it attends to rows
-///   0 ... keyRows[b,t]. nil means past + t (a cache holding `past` earlier positions).
+/// - keyRows: (B, T) — the store row of each query's own position; in causal mode it attends
+///   to rows 0 ... keyRows[b,t]. nil means past + t (a cache holding `past` earlier positions).
+///   In bidirectional and cross mode every query sees rows 0..<Tk.
 /// - mask: (B, maskStride) bytes, nonzero where row r may be attended to; nil for all.
 /// - dropScale: (B, NH, T, Tk) attention-dropout factors (0 or 1/(1−p)) applied to the
 ///   probabilities when mixing values; `att` keeps the probabilities before dropout.
@@ -22,7 +33,7 @@ import Darwin
 public func attentionForward(out: Buf, att: Buf, q: CBuf, qStride: Int,
                              keys: CBuf, values: CBuf, kvBatchStride: Int,
                              mask: UnsafePointer<UInt8>?, maskStride: Int, keyRows: UnsafePointer<Int32>? = nil,
-                             dropScale: CBuf? = nil,
+                             dropScale: CBuf? = nil, mode: AttentionMode = .causal,
                              B: Int, T: Int, past: Int, Tk: Int? = nil, C: Int, NH: Int) {
     let hs = C / NH
     let Tk = Tk ?? past + T
@@ -35,7 +46,7 @@ public func attentionForward(out: Buf, att: Buf, q: CBuf, qStride: Int,
         for t in 0..<T {
             let qt = q + (b * T + t) * qStride + h * hs
             let row = att + (bh * T + t) * Tk
-            let last = keyRows.map { Int($0[b * T + t]) } ?? past + t
+            let last = mode == .causal ? keyRows.map { Int($0[b * T + t]) } ?? past + t : Tk - 1
             var maxv = -Float.infinity
             for r in 0...last {
                 if let m, m[r] == 0 { row[r] = -Float.infinity; continue }
@@ -74,7 +85,8 @@ public func attentionForward(out: Buf, att: Buf, q: CBuf, qStride: Int,
 /// - scratch: (B·NH·Tk) floats. dropScale: the forward's attention-dropout factors, or nil.
 public func attentionBackward(dq: Buf, dkeys: Buf, dvalues: Buf, dout: CBuf, scratch: Buf,
                               q: CBuf, qStride: Int, keys: CBuf, values: CBuf, att: CBuf, dropScale: CBuf? = nil,
-                              keyRows: UnsafePointer<Int32>?, B: Int, T: Int, past: Int, Tk: Int, C: Int, NH: Int) {
+                              keyRows: UnsafePointer<Int32>?, mode: AttentionMode = .causal,
+                              B: Int, T: Int, past: Int, Tk: Int, C: Int, NH: Int) {
     let hs = C / NH
     let scale = 1 / sqrtf(Float(hs))
     let kvStride = Tk * C
@@ -85,7 +97,7 @@ public func attentionBackward(dq: Buf, dkeys: Buf, dvalues: Buf, dout: CBuf, scr
         let da = scratch + bh * Tk
         do {
             for t in 0..<T {
-                let last = keyRows.map { Int($0[b * T + t]) } ?? past + t
+                let last = mode == .causal ? keyRows.map { Int($0[b * T + t]) } ?? past + t : Tk - 1
                 let row = att + (bh * T + t) * Tk
                 let dot_ = dout + (b * T + t) * C + h * hs
                 let qt = q + (b * T + t) * qStride + h * hs

@@ -14,10 +14,10 @@ public final class KVCache: @unchecked Sendable {
     public let mask: UnsafeMutablePointer<UInt8>
     public private(set) var length = 0
 
-    public init(config: GPT2Config, batch B: Int, capacity: Int) {
-        self.B = B; self.capacity = capacity; self.nLayer = config.nLayer; self.C = config.nEmbd
-        keys = FloatArena(count: config.nLayer * B * capacity * config.nEmbd)
-        values = FloatArena(count: config.nLayer * B * capacity * config.nEmbd)
+    public init(layers: Int, width: Int, batch B: Int, capacity: Int) {
+        self.B = B; self.capacity = capacity; self.nLayer = layers; self.C = width
+        keys = FloatArena(count: layers * B * capacity * width)
+        values = FloatArena(count: layers * B * capacity * width)
         mask = .allocate(capacity: B * capacity)
         mask.initialize(repeating: 0, count: B * capacity)
     }
@@ -64,14 +64,14 @@ public final class KVCache: @unchecked Sendable {
     }
 
     /// Records T new positions: their mask bits (B, T), or all ones when nil.
-    func append(T: Int, keyMask: UnsafePointer<UInt8>?) {
+    public func append(T: Int, keyMask: UnsafePointer<UInt8>?) {
         precondition(length + T <= capacity, "KV cache of \(capacity) positions is full")
         for b in 0..<B {
             for t in 0..<T { mask[b * capacity + length + t] = keyMask.map { $0[b * T + t] } ?? 1 }
         }
     }
 
-    func advance(by T: Int) { length += T }
+    public func advance(by T: Int) { length += T }
 
     /// Fills this cache's rows from another cache of the same model: row i takes `source`'s
     /// row rows[i], all its positions (beam search copies each prompt to its beams).

@@ -4,6 +4,7 @@ import Glibc
 #endif
 import JSON
 import Kernels
+import Support
 
 /// Writes safetensors files: header padded to 8 bytes, tensors in the order given, written
 /// to a temporary name and renamed, so a reader never sees half a file.
@@ -61,24 +62,5 @@ public enum SafeTensorsWriter {
             }
         }
         try AtomicFile.write(data, to: path)
-    }
-}
-
-/// Writes a file under a temporary name in the same folder, then renames it into place.
-public enum AtomicFile {
-    public static func write(_ data: Data, to path: String) throws {
-        let tmp = path + ".tmp-\(getpid())"
-        do {
-            try data.write(to: URL(fileURLWithPath: tmp))
-            guard rename(tmp, path) == 0 else {
-                throw SafeTensorsError(path: path, message: "cannot rename \(tmp) into place (\(String(cString: strerror(errno))))")
-            }
-        } catch let e as SafeTensorsError {
-            try? FileManager.default.removeItem(atPath: tmp)
-            throw e
-        } catch {
-            try? FileManager.default.removeItem(atPath: tmp)
-            throw SafeTensorsError(path: path, message: "cannot write (\(error.localizedDescription))")
-        }
     }
 }

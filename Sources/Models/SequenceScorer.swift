@@ -12,17 +12,17 @@ public struct SequenceScore: Sendable, Equatable {
 /// logits at k-1. Sequences are batched by length and right-padded; only the rows that
 /// predict a scored token go through the vocabulary projection.
 public struct SequenceScorer {
-    public let model: GPT2Model
+    public let model: any CausalLM
     /// Cap on B·T per forward batch, which bounds memory.
     public var maxTokensPerBatch = 4096
     /// Rows per vocabulary-projection chunk.
     public var logitRows = 128
 
-    public init(model: GPT2Model) { self.model = model }
+    public init(model: any CausalLM) { self.model = model }
 
     public func score(sequences: [[Int32]], scoreFrom: [Int]) -> [SequenceScore] {
         precondition(sequences.count == scoreFrom.count)
-        let C = model.config.nEmbd, V = model.config.vocabSize
+        let C = model.shape.width, V = model.shape.vocabSize
         var results = [SequenceScore](repeating: SequenceScore(nllSum: 0, nTokens: 0), count: sequences.count)
         let order = sequences.indices.sorted { sequences[$0].count < sequences[$1].count }
         let gathered = UnsafeMutablePointer<Float>.allocate(capacity: logitRows * C)
@@ -38,14 +38,14 @@ public struct SequenceScorer {
             start = end
             let T = sequences[batch.last!].count
             let B = batch.count
-            var tokens = [Int32](repeating: Int32(model.config.eosTokenId), count: B * T)
+            var tokens = [Int32](repeating: Int32(model.shape.eosTokenId), count: B * T)
             var mask = [UInt8](repeating: 0, count: B * T)
             var positions = [Int32](repeating: 0, count: B * T)
             for (b, s) in batch.enumerated() {
                 for (t, id) in sequences[s].enumerated() { tokens[b * T + t] = id; mask[b * T + t] = 1 }
                 for t in 0..<T { positions[b * T + t] = Int32(t) }
             }
-            let cache = KVCache(config: model.config, batch: B, capacity: T)
+            let cache = model.makeCache(batch: B, capacity: T)
             let hidden = model.forward(tokens: tokens, positions: positions, keyMask: mask, B: B, T: T, cache: cache)
 
             // (row of hidden, target id, which sequence) for every scored token.

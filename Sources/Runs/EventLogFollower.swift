@@ -1,3 +1,4 @@
+import Events
 import Foundation
 
 /// Follows the events.jsonl files of a workspace's runs, whoever writes them (another

@@ -1,22 +1,28 @@
 import Foundation
 import JSON
+import Jobs
+import Specs
+import Support
+import Tuning
 
 /// An experiment file: one model and dataset, and the runs of an ablation group, listed and/or
-/// swept (methods × prefix lengths × seeds). Each run becomes one `prefixlab train` command.
+/// swept (methods × prefix lengths × seeds). Each run becomes one run spec.
 ///
 ///     {"name": "e2e-ablation", "model": "...", "train": "...", "valid": "...", "test": "...",
 ///      "defaults": {"epochs": 5, "batch_size": 10},
 ///      "runs": [{"name": "finetune", "method": "finetune", "lr": 5e-5}, ...],
 ///      "sweep": {"base": {"method": "prefix", "lr": 8e-5}, "prefix_length": [1, 5, 10, 20], "seed": [1]}}
 ///
-/// Keys of defaults, runs and sweep bases are `train` options with `_` for `-` (batch_size →
-/// --batch-size); `true` is a bare flag. Relative paths are relative to the folder prefixlab
-/// runs from.
+/// The keys of defaults, runs and sweep bases are a closed set: the run spec's keys
+/// (`RunSpecBuilder.settings`), `method`, and the methods' options (docs/RUNS.md); anything
+/// else is refused, naming the key. A run's own `model`, `train`, `valid` or `test` replaces
+/// the experiment's (low-data studies). Relative paths are relative to the folder prefixlab
+/// runs from. A run with test data is evaluated on it at the end (`eval_test`) unless it says
+/// `"eval_test": false`.
 public struct Experiment: Sendable {
     public struct Run: Sendable, Equatable {
         public var name: String
-        public var options: [(String, String)]
-        public static func == (a: Run, b: Run) -> Bool { a.name == b.name && a.options.map { $0.0 + "=" + $0.1 } == b.options.map { $0.0 + "=" + $0.1 } }
+        public var spec: RunSpec
     }
 
     public var name: String
@@ -26,76 +32,98 @@ public struct Experiment: Sendable {
     public var test: String?
     public var runs: [Run]
 
-    public static func load(path: String) throws -> Experiment {
+    static let topLevelKeys: Set<String> = ["name", "description", "model", "train", "valid", "test", "defaults", "runs", "sweep"]
+    static let sweepKeys: Set<String> = ["base", "method", "prefix_length", "seed"]
+
+    public static func load(path: String, methods: [MethodDescriptor] = MethodRegistry.descriptors) throws -> Experiment {
         guard let data = FileManager.default.contents(atPath: path) else { throw ExperimentError("\(path): cannot read") }
         let j: JSONValue
         do { j = try JSONParser.parse(bytes: [UInt8](data)) } catch { throw ExperimentError("\(path): not valid JSON: \(error)") }
-        return try parse(j, file: path)
+        return try parse(j, file: path, methods: methods)
     }
 
-    public static func parse(_ j: JSONValue, file: String) throws -> Experiment {
+    public static func parse(_ j: JSONValue, file: String, methods: [MethodDescriptor] = MethodRegistry.descriptors) throws -> Experiment {
+        guard let top = j.object else { throw ExperimentError("\(file): expected a JSON object") }
+        if let k = top.map(\.0).first(where: { !topLevelKeys.contains($0) }) {
+            throw ExperimentError("\(file): unknown key \"\(Escaped(k))\" (keys: \(topLevelKeys.sorted().joined(separator: ", ")))")
+        }
         func str(_ k: String) throws -> String {
             guard let s = j[k]?.string, !s.isEmpty else { throw ExperimentError("\(file): \"\(k)\" (a string) is required") }
             return s
         }
         let name = try str("name")
-        guard Workspace.isSafeRunID(name) else { throw ExperimentError("\(file): name \"\(name)\" must be letters, digits, - _ . only") }
-        func options(_ v: JSONValue?, _ what: String) throws -> [(String, String)] {
+        guard Workspace.isSafeRunID(name) else { throw ExperimentError("\(file): name \"\(Escaped(name))\" must be letters, digits, - _ . only") }
+        let probe = RunSpecBuilder(methods: methods)
+        func keys(_ v: JSONValue?, _ what: String, allowName: Bool = false) throws -> [(String, OptionValue)] {
             guard let v else { return [] }
             guard let o = v.object else { throw ExperimentError("\(file): \(what) must be an object") }
-            return try o.map { k, x in
-                if let s = x.string { return (k, s) }
-                if let n = x.number { return (k, n == n.rounded() && abs(n) < 1e15 ? String(Int(n)) : String(n)) }
-                if x == .bool(true) { return (k, "") }
-                throw ExperimentError("\(file): \(what).\(k) must be a string, number or true")
+            return try o.compactMap { k, x in
+                if k == "name" && allowName { return nil }
+                guard probe.descriptor(k) != nil else {
+                    throw ExperimentError("\(file): \(what).\(Escaped(k)): unknown key (the keys of a run are documented in docs/RUNS.md)")
+                }
+                if let s = x.string { return (k, .text(s)) }
+                if let b = x.bool { return (k, .flag(b)) }
+                if let n = x.number { return (k, n == n.rounded() && abs(n) < 1e15 ? .int(Int(n)) : .number(n)) }
+                throw ExperimentError("\(file): \(what).\(k) must be a string, number or true/false")
             }
         }
-        let defaults = try options(j["defaults"], "defaults")
-        func merged(_ own: [(String, String)]) -> [(String, String)] {
-            defaults.filter { d in !own.contains { $0.0 == d.0 } } + own
-        }
+        let experiment = try [("model", str("model")), ("train", str("train"))] + ["valid", "test"].compactMap { k in j[k]?.string.map { (k, $0) } }
+        let defaults = try keys(j["defaults"], "defaults")
         var runs: [Run] = []
+        func add(_ runName: String, _ own: [(String, OptionValue)], _ what: String) throws {
+            guard Workspace.isSafeRunID(runName) else { throw ExperimentError("\(file): \(what): run name \"\(Escaped(runName))\" must be letters, digits, - _ . only") }
+            guard !runs.contains(where: { $0.name == runName }) else { throw ExperimentError("\(file): \(what): a run named \(runName) is listed twice") }
+            var b = RunSpecBuilder(methods: methods)
+            let context = "\(file): \(what) (\(runName))"
+            for (k, v) in experiment { try b.set(k, value: .text(v), context: "\(file): \(k)") }
+            if j["test"]?.string != nil || own.contains(where: { $0.0 == "test" }) { try b.set("eval_test", value: .flag(true), context: context) }
+            for (k, v) in defaults + own { try b.set(k, value: v, context: "\(context).\(k)") }
+            guard b.value("method") != nil else { throw ExperimentError("\(context) needs a \"method\"") }
+            do { runs.append(Run(name: runName, spec: try b.build())) } catch let e as SpecError {
+                throw ExperimentError(e.description.hasPrefix(file) ? e.description : "\(context): \(e.description)")
+            }
+        }
         for (i, r) in (j["runs"]?.array ?? []).enumerated() {
-            var own = try options(r, "runs[\(i)]")
-            guard let n = own.first(where: { $0.0 == "name" })?.1, Workspace.isSafeRunID(n) else {
-                throw ExperimentError("\(file): runs[\(i)] needs a \"name\" of letters, digits, - _ .")
-            }
-            own.removeAll { $0.0 == "name" }
-            guard own.contains(where: { $0.0 == "method" }) || defaults.contains(where: { $0.0 == "method" }) else {
-                throw ExperimentError("\(file): runs[\(i)] (\(n)) needs a \"method\"")
-            }
-            runs.append(Run(name: n, options: merged(own)))
+            guard let n = r["name"]?.string else { throw ExperimentError("\(file): runs[\(i)] needs a \"name\" of letters, digits, - _ .") }
+            try add(n, try keys(r, "runs[\(i)]", allowName: true), "runs[\(i)]")
         }
         if let sweep = j["sweep"] {
-            let base = try options(sweep["base"], "sweep.base")
-            let lengths = sweep["prefix_length"]?.array?.compactMap(\.int) ?? []
-            let seeds = sweep["seed"]?.array?.compactMap(\.int) ?? []
-            let methods = sweep["method"]?.array?.compactMap(\.string) ?? [base.first { $0.0 == "method" }?.1 ?? "prefix"]
+            if let k = sweep.object?.map(\.0).first(where: { !sweepKeys.contains($0) }) {
+                throw ExperimentError("\(file): sweep.\(Escaped(k)): unknown key (sweep keys: \(sweepKeys.sorted().joined(separator: ", ")))")
+            }
+            let base = try keys(sweep["base"], "sweep.base")
+            func ints(_ k: String) throws -> [Int] {
+                guard let v = sweep[k] else { return [] }
+                guard let a = v.array, a.allSatisfy({ $0.int != nil }) else { throw ExperimentError("\(file): sweep.\(k) must list whole numbers") }
+                return a.map { $0.int! }
+            }
+            let lengths = try ints("prefix_length"), seeds = try ints("seed")
             guard !lengths.isEmpty else { throw ExperimentError("\(file): sweep.prefix_length must list whole numbers") }
-            for m in methods { for p in lengths { for s in (seeds.isEmpty ? [nil] : seeds.map { Optional($0) }) {
-                let name = "\(m)-\(p)" + (s.map { seeds.count > 1 ? "-s\($0)" : "" } ?? "")
-                if runs.contains(where: { $0.name == name }) { continue }  // listed explicitly already
-                var own = base.filter { $0.0 != "method" } + [("method", m), ("prefix_length", String(p))]
-                if let s { own.append(("seed", String(s))) }
-                runs.append(Run(name: name, options: merged(own)))
+            let baseMethod = base.first { $0.0 == "method" }?.1.text ?? "prefix"
+            let sweptMethods = try sweep["method"].map { v -> [String] in
+                guard let a = v.array?.compactMap(\.string), a.count == v.array?.count else { throw ExperimentError("\(file): sweep.method must list method names") }
+                return a
+            } ?? [baseMethod]
+            for m in sweptMethods where !methods.contains(where: { $0.name == m }) {
+                throw ExperimentError("\(file): sweep.method \(Escaped(m)): unknown method; expected \(methods.map(\.name).joined(separator: ", "))")
+            }
+            for m in sweptMethods { for p in lengths { for s in (seeds.isEmpty ? [nil] : seeds.map { Optional($0) }) {
+                let runName = "\(m)-\(p)" + (s.map { seeds.count > 1 ? "-s\($0)" : "" } ?? "")
+                if runs.contains(where: { $0.name == runName }) { continue }  // listed explicitly already
+                var own = base.filter { $0.0 != "method" } + [("method", OptionValue.text(m)), ("prefix_length", .int(p))]
+                if let s { own.append(("seed", .int(s))) }
+                try add(runName, own, "sweep")
             } } }
         }
         guard !runs.isEmpty else { throw ExperimentError("\(file): no runs (\"runs\" or \"sweep\")") }
         return Experiment(name: name, model: try str("model"), train: try str("train"), valid: j["valid"]?.string, test: j["test"]?.string, runs: runs)
     }
 
-    /// The `prefixlab train` arguments of a run (without the executable). A run's own
-    /// `model`, `train`, `valid` or `test` replaces the experiment's (low-data studies).
+    /// The `prefixlab train` arguments of a run (without the executable): what `--dry-run`
+    /// prints and run.json records as the run's command line.
     public func trainArguments(_ run: Run, outDir: String) -> [String] {
-        func own(_ k: String) -> String? { run.options.first { $0.0 == k }?.1 }
-        var a = ["--model", own("model") ?? model, "--train", own("train") ?? train]
-        if let valid = own("valid") ?? valid { a += ["--valid", valid] }
-        if let test = own("test") ?? test { a += ["--test", test, "--eval-test"] }
-        for (k, v) in run.options where !["model", "train", "valid", "test"].contains(k) {
-            a.append("--" + k.replacingOccurrences(of: "_", with: "-"))
-            if !v.isEmpty { a.append(v) }
-        }
-        return a + ["--group", name, "--out", outDir]
+        run.spec.commandLine + ["--group", name, "--out", outDir]
     }
 }
 

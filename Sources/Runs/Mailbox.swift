@@ -1,3 +1,4 @@
+import Events
 import Foundation
 
 /// One subscriber's queue of undelivered events, filled by publishers on any thread and

@@ -1,165 +1,190 @@
+import Events
 import Foundation
+import Jobs
+import Specs
 
 /// Queues and hosts jobs for the workbench: training runs one at a time by default (two
-/// cores), generation jobs behind them. Each job is a child `prefixlab` process writing the
-/// run store, so a crash in a run cannot take the UI down and the UI can never block
+/// cores), evaluation jobs behind them. Each job is a child `prefixlab` process working on a
+/// run folder, so a crash in a run cannot take the UI down and the UI can never block
 /// training; the workbench follows the runs' events.jsonl as it does for runs that another
-/// terminal started. Pause and cancel are requests the engine reads between steps
-/// (`RUN/control`): it checkpoints, then stops as paused (resumable) or cancelled.
+/// terminal started. A launched run's folder is created at once, holding its spec with status
+/// `queued` (so a run that fails to start shows why, and keeps its name), and its process is
+/// `prefixlab train --resume RUN`. Pause and cancel are requests the engine reads between steps
+/// (`RUN/control`): it checkpoints, then stops as paused (resumable) or cancelled. A child's
+/// output goes to `RUN/output.log`.
 public final class RunManager: @unchecked Sendable {
-    public enum Kind: String, Sendable { case train, generate }
-    public struct Job: Sendable {
-        public var label: String
-        public var kind: Kind
-        public var arguments: [String]
-        public var runDir: String?
+    /// What a child process does; the only place that writes the command lines of jobs.
+    public enum Job: Sendable, Equatable {
+        case train(run: String)
+        case evaluate(run: String, test: String?)
+
+        public var run: String {
+            switch self { case .train(let r), .evaluate(let r, _): return r }
+        }
+        var isTraining: Bool { if case .train = self { return true }; return false }
+
+        func arguments(runDir: String) -> [String] {
+            switch self {
+            case .train: return ["train", "--resume", runDir]
+            case .evaluate(_, let test): return ["evaluate", "--run", runDir] + (test.map { ["--test", $0] } ?? [])
+            }
+        }
     }
 
     public let executable: String
     public let workspace: Workspace
     public var maxTraining: Int
-    private let bus: EventBus
     private let lock = NSLock()
     private var queue: [Job] = []
     private var running: [(job: Job, process: Process)] = []
     private var finishedMessages: [String] = []
     private var launched: Set<String> = []
 
-    public init(executable: String, workspace: Workspace, bus: EventBus, maxTraining: Int = 1) {
-        self.executable = executable; self.workspace = workspace; self.bus = bus; self.maxTraining = maxTraining
+    public init(executable: String, workspace: Workspace, maxTraining: Int = 1) {
+        self.executable = executable; self.workspace = workspace; self.maxTraining = maxTraining
     }
 
-    /// Queues a new training run `id` (arguments without --out).
-    public func enqueueTraining(id: String, arguments: [String]) {
-        let dir = workspace.runsPath + "/" + id
-        lock.lock()
-        queue.append(Job(label: id, kind: .train, arguments: ["train"] + arguments + ["--out", dir], runDir: dir))
-        lock.unlock()
-        bus.post(RunEvent(run: id, .queued))
+    func runDir(_ id: String) -> String { workspace.runsPath + "/" + id }
+
+    /// Creates run `id` from its spec (status `queued`) and queues its training.
+    public func enqueueTraining(id: String, spec: RunSpec, group: String?) throws {
+        guard Workspace.isSafeRunID(id) else { throw WorkspaceError("\(id): not a safe run name (letters, digits, - _ .)") }
+        let dir = runDir(id)
+        try TrainingJob.queue(spec, at: dir, group: group, commandLine: ["prefixlab", "train"] + spec.commandLine + (group.map { ["--group", $0] } ?? []) + ["--out", dir])
+        try RunFolder.open(path: dir).append(.queued)
+        enqueue(.train(run: id))
     }
 
+    /// Queues the training of an existing run (paused, interrupted, failed, cancelled, queued).
     public func enqueueResume(id: String) {
-        let dir = workspace.runsPath + "/" + id
-        try? FileManager.default.removeItem(atPath: dir + "/control")
-        lock.lock()
-        queue.append(Job(label: id, kind: .train, arguments: ["train", "--resume", dir], runDir: dir))
-        lock.unlock()
-        bus.post(RunEvent(run: id, .queued))
+        try? FileManager.default.removeItem(atPath: runDir(id) + "/control")
+        enqueue(.train(run: id))
     }
 
-    public func enqueueGeneration(label: String, arguments: [String]) {
+    /// Queues generating and scoring a run's test split.
+    public func enqueueEvaluation(id: String, test: String?) { enqueue(.evaluate(run: id, test: test)) }
+
+    private func enqueue(_ job: Job) {
         lock.lock()
-        queue.append(Job(label: label, kind: .generate, arguments: arguments, runDir: nil))
+        queue.append(job)
         lock.unlock()
     }
 
     /// Moves a queued run to the front.
     public func startNext(id: String) {
         lock.lock()
-        if let i = queue.firstIndex(where: { $0.label == id }) { let j = queue.remove(at: i); queue.insert(j, at: 0) }
+        if let i = queue.firstIndex(where: { $0.run == id }) { let j = queue.remove(at: i); queue.insert(j, at: 0) }
         lock.unlock()
     }
 
     /// Asks a running run to checkpoint and stop (pause) or stop for good (cancel); a queued
-    /// one is just taken off the queue.
+    /// one is taken off the queue and its folder says so.
     public func request(_ command: String, id: String) {
         lock.lock()
-        if let i = queue.firstIndex(where: { $0.label == id }) {
+        if let i = queue.firstIndex(where: { $0.run == id && $0.isTraining }) {
             queue.remove(at: i)
             lock.unlock()
-            bus.post(RunEvent(run: id, command == "cancel" ? .finished(step: 0, outcome: "cancelled") : .paused(step: 0)))
+            unqueued(id, cancelled: command == "cancel")
             return
         }
         lock.unlock()
-        let control = workspace.runsPath + "/" + id + "/control"
+        let control = runDir(id) + "/control"
         try? Data((command + "\n").utf8).write(to: URL(fileURLWithPath: control), options: .atomic)
+    }
+
+    /// A queued run that will not start now: its folder records it as paused or cancelled at step 0.
+    private func unqueued(_ id: String, cancelled: Bool) {
+        guard let folder = try? RunFolder.open(path: runDir(id)) else { return }
+        try? folder.update([("status", .string((cancelled ? RunStatus.cancelled : .paused).rawValue))])
+        folder.append(cancelled ? .finished(step: 0, outcome: "cancelled") : .paused(step: 0))
     }
 
     /// Whether this manager queued or runs the run (as opposed to another process).
     public func owns(_ id: String) -> Bool {
         lock.lock(); defer { lock.unlock() }
-        return queue.contains { $0.label == id } || running.contains { $0.job.label == id } || launched.contains(id)
+        return queue.contains { $0.run == id } || running.contains { $0.job.run == id } || launched.contains(id)
     }
 
-    public var isTraining: Bool { lock.lock(); defer { lock.unlock() }; return running.contains { $0.job.kind == .train } }
+    public var isTraining: Bool { lock.lock(); defer { lock.unlock() }; return running.contains { $0.job.isTraining } }
 
-    /// Labels of jobs for the header: running first (a generation job with its progress,
-    /// from the last "generated k/N" line of its log), then queued.
+    /// The jobs for the header: running first, then how many wait.
     public var status: [String] {
         lock.lock(); defer { lock.unlock() }
-        return running.map { r in
-            if r.job.kind == .train { return "training \(r.job.label)" }
-            return "generating \(r.job.label)" + (RunManager.lastProgress(logPath(r.job)).map { " " + $0 } ?? "")
-        } + (queue.isEmpty ? [] : ["\(queue.count) queued"])
+        return running.map { ($0.job.isTraining ? "training " : "evaluating ") + $0.job.run } + (queue.isEmpty ? [] : ["\(queue.count) queued"])
     }
 
-    /// "k/N" from the last "generated k/N" line of a log (read from its last 256 bytes).
-    public static func lastProgress(_ path: String) -> String? {
-        guard let h = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? h.close() }
-        let end = (try? h.seekToEnd()) ?? 0
-        try? h.seek(toOffset: end > 256 ? end - 256 : 0)
-        guard let data = try? h.readToEnd() else { return nil }
-        let text = String(decoding: data, as: UTF8.self)
-        guard let line = text.split(separator: "\n").last(where: { $0.hasPrefix("generated ") }) else { return nil }
-        return String(line.dropFirst("generated ".count))
-    }
-
-    /// Messages about jobs that ended since the last call (a generation that failed, ...).
+    /// Messages about jobs that ended since the last call (an evaluation that failed, ...).
     public func takeMessages() -> [String] {
         lock.lock(); defer { finishedMessages = []; lock.unlock() }
         return finishedMessages
     }
 
     /// Reaps ended jobs and starts queued ones: training while fewer than `maxTraining`
-    /// train, generation only while nothing trains. Call it on the frame tick.
+    /// train, evaluation only while nothing trains. Call it on the frame tick.
     public func tick() {
         lock.lock()
         defer { lock.unlock() }
         running.removeAll { r in
             guard !r.process.isRunning else { return false }
-            if r.process.terminationStatus != 0 {
-                finishedMessages.append("\(r.job.label): \(r.job.kind.rawValue) exited with status \(r.process.terminationStatus) (log: \(logPath(r.job)))")
-            } else if r.job.kind == .generate {
-                finishedMessages.append("\(r.job.label): outputs written")
+            let status = r.process.terminationStatus
+            if status != 0 {
+                finishedMessages.append("\(r.job.run): \(r.job.isTraining ? "training" : "evaluation") exited with status \(status) (log: \(logPath(r.job.run)))")
+                if r.job.isTraining { recordCrash(r.job.run, status: status, signalled: r.process.terminationReason == .uncaughtSignal) }
             }
             return true
         }
-        let training = running.filter { $0.job.kind == .train }.count
-        if let i = queue.firstIndex(where: { $0.kind == .train }), training < maxTraining {
+        let training = running.filter { $0.job.isTraining }.count
+        if let i = queue.firstIndex(where: { $0.isTraining }), training < maxTraining {
             launch(queue.remove(at: i))
-        } else if training == 0, running.isEmpty, let i = queue.firstIndex(where: { $0.kind == .generate }) {
+        } else if training == 0, running.isEmpty, let i = queue.firstIndex(where: { !$0.isTraining }) {
             launch(queue.remove(at: i))
         }
     }
 
-    func logPath(_ job: Job) -> String { workspace.path + "/logs/" + job.label + ".log" }
+    /// A training process that died without recording why (a signal, a crash): the run says so.
+    private func recordCrash(_ id: String, status: Int32, signalled: Bool) {
+        guard let folder = try? RunFolder.open(path: runDir(id)) else { return }
+        let recorded = folder["status"]?.string
+        guard recorded == RunStatus.running.rawValue || recorded == RunStatus.queued.rawValue else { return }
+        let why = "the training process \(signalled ? "was killed by signal" : "exited with status") \(status); see \(logPath(id))"
+        try? folder.update([("status", .string(RunStatus.failed.rawValue)), ("error", .string(why))])
+        folder.append(.failed(step: 0, error: why))
+    }
+
+    public func logPath(_ id: String) -> String { runDir(id) + "/output.log" }
 
     private func launch(_ job: Job) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = job.arguments
-        FileManager.default.createFile(atPath: logPath(job), contents: nil)
-        if let log = FileHandle(forWritingAtPath: logPath(job)) { p.standardOutput = log; p.standardError = log }
+        p.arguments = job.arguments(runDir: runDir(job.run))
+        let log = logPath(job.run)
+        if !FileManager.default.fileExists(atPath: log) { FileManager.default.createFile(atPath: log, contents: nil) }
+        if let h = FileHandle(forWritingAtPath: log) { _ = try? h.seekToEnd(); p.standardOutput = h; p.standardError = h }
         p.standardInput = FileHandle.nullDevice
         do {
             try p.run()
             running.append((job, p))
-            launched.insert(job.label)
+            launched.insert(job.run)
         } catch {
-            finishedMessages.append("\(job.label): cannot start \(executable): \(error.localizedDescription)")
-            if job.kind == .train { bus.post(RunEvent(run: job.label, .failed(step: 0, error: "cannot start: \(error.localizedDescription)"))) }
+            finishedMessages.append("\(job.run): cannot start \(executable): \(error.localizedDescription)")
+            if job.isTraining, let folder = try? RunFolder.open(path: runDir(job.run)) {
+                try? folder.update([("status", .string(RunStatus.failed.rawValue)), ("error", .string("cannot start: \(error.localizedDescription)"))])
+                folder.append(.failed(step: 0, error: "cannot start \(executable): \(error.localizedDescription)"))
+            }
         }
     }
 
     /// Asks every running training job to checkpoint and pause (the workbench is quitting);
-    /// the children finish their current step, save, and exit on their own.
+    /// the children finish their current step, save, and exit on their own. Queued runs that
+    /// never started are dropped from the queue (their folders say cancelled).
     public func pauseAll() -> [String] {
         lock.lock()
-        let ids = running.filter { $0.job.kind == .train }.map(\.job.label)
+        let ids = running.filter { $0.job.isTraining }.map(\.job.run)
+        let dropped = queue.filter(\.isTraining).map(\.run)
         queue.removeAll()
         lock.unlock()
         for id in ids { request("pause", id: id) }
+        for id in dropped { unqueued(id, cancelled: true) }
         return ids
     }
 }

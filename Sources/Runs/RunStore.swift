@@ -1,13 +1,9 @@
+import Events
 import Foundation
 import JSON
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// A run's state as the store tells it.
-public enum RunStatus: String, Sendable, CaseIterable {
-    case queued, running, paused, done, failed, cancelled, interrupted, unreadable
-}
 
 /// One line of `runs list`: what a researcher scans for.
 public struct RunSummary: Sendable {
@@ -61,7 +57,7 @@ public enum RunStore {
         // A run whose process died without finishing is interrupted, not running. (A paused
         // run has checkpointed and ended its process on purpose.)
         if status == .running, !alive(info["pid"]?.int ?? 0) { status = .interrupted }
-        var s = RunSummary(id: id, path: runDir, status: status, method: info["config"]?["method"]?["method"]?.string)
+        var s = RunSummary(id: id, path: runDir, status: status, method: info["config"]?["method"]?["name"]?.string ?? info["config"]?["method"]?["method"]?.string)
         s.created = info["created"]?.string
         let (events, skipped) = readEvents(runDir + "/events.jsonl")
         if !skipped.isEmpty { s.problem = "\(runDir)/events.jsonl: skipped unreadable line(s) \(skipped.prefix(5).map(String.init).joined(separator: ", "))" }

@@ -1,29 +1,29 @@
 import Models
 
-/// Scores (source, target) sequences through a PEFT adapter — a prefix in every layer's
-/// keys and values, or prompt-tuning virtual embeddings — with the training graph's loss
-/// path, so scoring and training cannot disagree on positions or masks.
+/// Scores (source, target) sequences through a PEFT adapter with the training graph's loss
+/// path, so scoring and training cannot disagree on positions or masks. The method that reads
+/// the adapter's kind says where its rows go and what they condition.
 public enum AdapterScorer {
-    public static func score(model: GPT2Model, adapter: PEFTAdapter, examples: [TokenizedExample], eos: Int32,
-                             batchSize: Int = 8) -> [SequenceScore] {
-        let method: TrainingMethod = adapter.kind == .prefixTuning ? .prefix : .embedding
-        let options = MethodOptions(method: method, prefixLength: adapter.virtualTokens, reparam: .none)
+    public static func score(model: any LanguageModel, adapter: PEFTAdapter, examples: [TokenizedExample],
+                             batchSize: Int = 8) throws -> [SequenceScore] {
+        guard let method = MethodRegistry.type(forPEFT: adapter.kind) else {
+            throw MethodError("no method reads a \(adapter.kind.rawValue) adapter")
+        }
+        let (layout, conditioning) = method.conditioning(peft: adapter)
         let maxT = examples.map { $0.length }.max() ?? 1
-        let lead = method == .embedding ? adapter.virtualTokens : 0
-        let graph = GPT2Graph(model: model, maxBatch: batchSize, maxT: maxT + lead, maxVirtual: options.virtualKVRows)
+        let graph = model.makeTrainingGraph(maxBatch: batchSize, maxT: maxT + layout.leadingEmbeddings, maxVirtual: layout.keyValueRows)
         var scores = [SequenceScore](repeating: SequenceScore(nllSum: 0, nTokens: 0), count: examples.count)
         let order = examples.indices.sorted { examples[$0].length < examples[$1].length }
-        adapter.embeddings.withUnsafeBufferPointer { emb in
+        conditioning.withGraphConditioning { cond in
             for start in stride(from: 0, to: order.count, by: batchSize) {
                 let idx = Array(order[start..<min(order.count, start + batchSize)])
                 let group = idx.map { examples[$0] }
-                let batch = BatchBuilder.build(group, weights: [Float](repeating: 1, count: group.count), eos: eos, options: options)
-                graph.run(batch, virtualKV: method == .prefix ? emb.baseAddress : nil,
-                          virtualEmbeds: method == .embedding ? emb.baseAddress : nil, backward: false)
-                let losses = graph.lastLosses(count: batch.targetRows.count)
+                let batch = model.trainingBatch(group, weights: [Float](repeating: 1, count: group.count), layout: layout)
+                graph.run(batch, conditioning: cond, backward: false, weightGrads: nil, trainable: nil, dropout: nil)
+                let losses = graph.lastLosses(count: batch.targetCount)
                 var k = 0
                 for (g, e) in zip(idx, group) {
-                    for _ in 0..<(e.target.count + 1) {
+                    for _ in 0..<e.scoredTokens {
                         scores[g].nllSum += Double(losses[k])
                         scores[g].nTokens += 1
                         k += 1
@@ -32,5 +32,17 @@ public enum AdapterScorer {
             }
         }
         return scores
+    }
+}
+
+extension Conditioning {
+    /// The training graph's view of these rows (no gradients), valid inside `body`.
+    public func withGraphConditioning<R>(_ body: (GraphConditioning) throws -> R) rethrows -> R {
+        let kv = prefix ?? infix ?? [], emb = embeddings ?? []
+        return try kv.withUnsafeBufferPointer { k in
+            try emb.withUnsafeBufferPointer { e in
+                try body(GraphConditioning(keyValues: kv.isEmpty ? nil : k.baseAddress, embeddings: emb.isEmpty ? nil : e.baseAddress))
+            }
+        }
     }
 }

@@ -1,17 +1,15 @@
 import Foundation
 import JSON
 import Models
+import Support
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// A run's checkpoints: `checkpoints/step-NNNNNN/` with
-/// - state.json: step, optimizer step, validation bookkeeping;
-/// - prefix, embedding, infix: trainable.safetensors (the parameters under PEFT's names and
-///   their AdamW moments as m.<name>, v.<name>) and prefix.safetensors (`prompt_embeddings`,
-///   the folded (P, 2·L·C) prefix or (P, C) embeddings: what inference uses; no MLP);
-/// - finetune: model/ (a Hugging Face folder, with the base model's tokenizer files) and
-///   optimizer.safetensors (the moments of the trainable tensors).
+/// A run's checkpoints: `checkpoints/step-NNNNNN/` with state.json (step, optimizer step,
+/// validation bookkeeping) and the method's tensors, which its `MethodState` writes and reads
+/// (prefix-like methods: trainable.safetensors and prefix.safetensors; fine-tuning: model/
+/// and optimizer.safetensors; docs/RUNS.md).
 /// Each is written under a temporary name and renamed, so none is ever half-written. The
 /// last `keepCheckpoints` are kept, plus the best by validation loss (`best` links to it).
 public enum CheckpointIO {
@@ -31,37 +29,11 @@ public enum CheckpointIO {
         try? fm.removeItem(atPath: tmp)
         try fm.createDirectory(atPath: tmp, withIntermediateDirectories: true)
         let tm = trainer.tm
-        let p = tm.params
-        if let encoder = tm.encoder {
-            var tensors: [SafeTensorsWriter.Tensor] = []
-            for t in p.tensors {
-                for (prefix, arena) in [("", p.values), ("m.", p.m), ("v.", p.v)] {
-                    tensors.append(.init(name: prefix + t.name, shape: t.shape,
-                                         values: UnsafeBufferPointer(start: arena[t.offset], count: t.count)))
-                }
-            }
-            try SafeTensorsWriter.write(path: tmp + "/trainable.safetensors", tensors: tensors)
-            encoder.forward()  // without dropout
-            try SafeTensorsWriter.write(path: tmp + "/prefix.safetensors", tensors: [
-                .init(name: "prompt_embeddings", shape: [encoder.P, encoder.width],
-                      values: UnsafeBufferPointer(start: encoder.output.base, count: encoder.output.count)),
-            ])
-        } else {
-            try HFModelFolder.save(tm.model, to: tmp + "/model")
-            for f in ["vocab.json", "merges.txt", "tokenizer.json"] where fm.fileExists(atPath: baseModelDir + "/" + f) {
-                try fm.copyItem(atPath: baseModelDir + "/" + f, toPath: tmp + "/model/" + f)
-            }
-            var tensors: [SafeTensorsWriter.Tensor] = []
-            for t in p.tensors where p.active.contains(where: { $0.contains(t.offset) }) {
-                tensors.append(.init(name: "m." + t.name, shape: t.shape, values: UnsafeBufferPointer(start: p.m[t.offset], count: t.count)))
-                tensors.append(.init(name: "v." + t.name, shape: t.shape, values: UnsafeBufferPointer(start: p.v[t.offset], count: t.count)))
-            }
-            try SafeTensorsWriter.write(path: tmp + "/optimizer.safetensors", tensors: tensors)
-        }
+        try tm.state.save(to: tmp, baseModelDir: baseModelDir)
         let state: JSONValue = .object([
             ("step", .number(Double(trainer.step))),
             ("optimizer_step", .number(Double(tm.optimizer.step))),
-            ("method", .string(tm.options.method.rawValue)),
+            ("method", .string(tm.method.name)),
             ("valid_loss", trainer.lastValidLoss.map { .number($0) } ?? .null),
             ("best_valid_loss", trainer.bestValidLoss.map { .number($0) } ?? .null),
             ("evals_without_improvement", .number(Double(trainer.evalsWithoutImprovement))),
@@ -107,28 +79,7 @@ public enum CheckpointIO {
         guard let step = state["step"]?.int, let optStep = state["optimizer_step"]?.int else {
             throw Error(description: "\(dir)/state.json: missing step")
         }
-        let p = trainer.tm.params
-        if trainer.tm.encoder != nil {
-            let f = try SafeTensorsFile(path: dir + "/trainable.safetensors")
-            for t in p.tensors {
-                for (prefix, arena) in [("", p.values), ("m.", p.m), ("v.", p.v)] {
-                    guard let e = f[prefix + t.name], e.shape == t.shape else {
-                        throw Error(description: "\(f.path): tensor '\(prefix + t.name)' missing or not of shape \(t.shape)")
-                    }
-                    try f.read(e, into: arena[t.offset])
-                }
-            }
-        } else {
-            let model = try HFModelFolder.load(dir + "/model")
-            guard model.config == trainer.tm.model.config else { throw Error(description: "\(dir)/model: config differs from the run's model") }
-            trainer.tm.model.params.base.update(from: model.params.base, count: model.layout.total)
-            trainer.tm.model.weightsDidChange()
-            let f = try SafeTensorsFile(path: dir + "/optimizer.safetensors")
-            for t in p.tensors where p.active.contains(where: { $0.contains(t.offset) }) {
-                try f.read("m." + t.name, into: p.m[t.offset])
-                try f.read("v." + t.name, into: p.v[t.offset])
-            }
-        }
+        try trainer.tm.state.load(from: dir)
         trainer.restore(step: step, bestValidLoss: state["best_valid_loss"]?.number, bestValidScore: state["best_valid_score"]?.number,
                         evalsWithoutImprovement: state["evals_without_improvement"]?.int ?? 0, optimizerStep: optStep)
     }

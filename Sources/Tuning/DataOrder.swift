@@ -1,4 +1,5 @@
 import Models
+import Support
 
 /// Which examples each optimizer step sees: every epoch a fresh permutation drawn from the
 /// seed and the epoch number alone, so step s's examples can be recomputed on resume.

@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import Models
+import Support
 
 /// A Hugging Face PEFT adapter folder: adapter_config.json + adapter_model.safetensors.
 ///
@@ -25,10 +26,16 @@ public struct PEFTAdapter: Sendable {
 
     public var width: Int { kind == .prefixTuning ? 2 * numLayers * tokenDim : tokenDim }
 
-    public init(kind: Kind, virtualTokens: Int, config: GPT2Config, prefixProjection: Bool, encoderHiddenSize: Int,
+    public init(kind: Kind, virtualTokens: Int, shape: ModelShape, prefixProjection: Bool, encoderHiddenSize: Int,
                 baseModel: String, embeddings: [Float]) {
+        self.init(kind: kind, virtualTokens: virtualTokens, tokenDim: shape.width, numLayers: shape.layers, numHeads: shape.heads,
+                  prefixProjection: prefixProjection, encoderHiddenSize: encoderHiddenSize, baseModel: baseModel, embeddings: embeddings)
+    }
+
+    init(kind: Kind, virtualTokens: Int, tokenDim: Int, numLayers: Int, numHeads: Int, prefixProjection: Bool, encoderHiddenSize: Int,
+         baseModel: String, embeddings: [Float]) {
         self.kind = kind; self.virtualTokens = virtualTokens
-        tokenDim = config.nEmbd; numLayers = config.nLayer; numHeads = config.nHead
+        self.tokenDim = tokenDim; self.numLayers = numLayers; self.numHeads = numHeads
         self.prefixProjection = prefixProjection; self.encoderHiddenSize = encoderHiddenSize
         self.baseModel = baseModel; self.embeddings = embeddings
         precondition(embeddings.count == virtualTokens * width)
@@ -59,18 +66,16 @@ public struct PEFTAdapter: Sendable {
         guard e.shape == [P, W] else {
             throw Error(description: "\(file.path): 'prompt_embeddings' has shape \(e.shape), expected [\(P), \(W)] from adapter_config.json")
         }
-        var a = PEFTAdapter(kind: kind, virtualTokens: P, config: GPT2Config(nLayer: L, nHead: NH, nEmbd: C),
-                            prefixProjection: cfg["prefix_projection"]?.bool ?? false,
-                            encoderHiddenSize: cfg["encoder_hidden_size"]?.int ?? C,
-                            baseModel: cfg["base_model_name_or_path"]?.string ?? "", embeddings: try file.floats("prompt_embeddings"))
-        a.numHeads = NH
-        return a
+        return PEFTAdapter(kind: kind, virtualTokens: P, tokenDim: C, numLayers: L, numHeads: NH,
+                           prefixProjection: cfg["prefix_projection"]?.bool ?? false,
+                           encoderHiddenSize: cfg["encoder_hidden_size"]?.int ?? C,
+                           baseModel: cfg["base_model_name_or_path"]?.string ?? "", embeddings: try file.floats("prompt_embeddings"))
     }
 
     /// Refuses an adapter made for another model size (token_dim, num_layers, num_attention_heads).
-    public func check(against config: GPT2Config, path: String) throws {
-        guard tokenDim == config.nEmbd, numLayers == config.nLayer, numHeads == config.nHead else {
-            throw Error(description: "\(path): adapter made for a model with token_dim \(tokenDim), num_layers \(numLayers), num_attention_heads \(numHeads); this model has n_embd \(config.nEmbd), n_layer \(config.nLayer), n_head \(config.nHead)")
+    public func check(against shape: ModelShape, path: String) throws {
+        guard tokenDim == shape.width, numLayers == shape.layers, numHeads == shape.heads else {
+            throw Error(description: "\(path): adapter made for a model with token_dim \(tokenDim), num_layers \(numLayers), num_attention_heads \(numHeads); this model has n_embd \(shape.width), n_layer \(shape.layers), n_head \(shape.heads)")
         }
     }
 

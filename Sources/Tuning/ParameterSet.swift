@@ -38,16 +38,17 @@ public final class ParameterSet: @unchecked Sendable {
 
     /// A view of a model's own parameter arena for fine-tuning: values are the model's
     /// weights; only the `trainable` tensors are updated.
-    public init(model: GPT2Model, trainable: (String) -> Bool) {
-        tensors = model.layout.entries.map { Tensor(name: $0.name, shape: $0.shape, offset: $0.offset) }
-        count = model.layout.total
-        values = model.params
+    public init(model: any LanguageModel, trainable: (ParameterEntry) -> Bool) {
+        let entries = model.tensors
+        tensors = entries.map { Tensor(name: $0.name, shape: $0.shape, offset: $0.offset) }
+        count = model.parameters.count
+        values = model.parameters
         grads = FloatArena(count: count)
         m = FloatArena(count: count)
         v = FloatArena(count: count)
         var ranges: [Range<Int>] = []
-        for t in tensors where trainable(t.name) {
-            let r = t.offset..<(t.offset + t.count)
+        for e in entries where trainable(e) {
+            let r = e.offset..<(e.offset + e.count)
             if let last = ranges.last, last.upperBound == r.lowerBound { ranges[ranges.count - 1] = last.lowerBound..<r.upperBound }
             else { ranges.append(r) }
         }
@@ -57,6 +58,8 @@ public final class ParameterSet: @unchecked Sendable {
     public subscript(name: String) -> Tensor? { tensors.first { $0.name == name } }
     public func value(_ name: String) -> UnsafeMutablePointer<Float> { values[self[name]!.offset] }
     public func grad(_ name: String) -> UnsafeMutablePointer<Float> { grads[self[name]!.offset] }
+    /// Whether AdamW updates this tensor.
+    public func isActive(_ t: Tensor) -> Bool { active.contains { $0.contains(t.offset) } }
 
     /// Number of parameters AdamW updates.
     public var trainableCount: Int { active.reduce(0) { $0 + $1.count } }

@@ -1,39 +1,60 @@
+import Foundation
 import Kernels
 import Models
+import Support
 
-/// The trainable parameters of prefix-tuning, infix and embedding-only, and the map from
-/// them to what the graph consumes.
+/// The trainable state of prefix-tuning, infix and embedding-only: P virtual rows, their
+/// parameters, and the map from those to what the graph consumes.
 ///
 /// Tensor names follow PEFT's prompt encoder (without `prompt_encoder.default.`):
-/// - prefix/infix with MLP: `embedding.weight` (P, C), `transform.0.weight` (mid, C),
+/// - key/value rows with the MLP: `embedding.weight` (P, C), `transform.0.weight` (mid, C),
 ///   `transform.0.bias` (mid), `transform.2.weight` (2·L·C, mid), `transform.2.bias` (2·L·C);
 ///   output (P, 2·L·C) = tanh(E·W0ᵀ + b0)·W2ᵀ + b2.
-/// - prefix/infix without: `embedding.weight` (P, 2·L·C), used as is.
-/// - embedding-only: `embedding.weight` (P, C), the virtual input embeddings.
-public final class PrefixEncoder: @unchecked Sendable {
-    public let options: MethodOptions
-    public let config: GPT2Config
+/// - key/value rows without: `embedding.weight` (P, 2·L·C), used as is.
+/// - virtual input embeddings: `embedding.weight` (P, C).
+///
+/// A checkpoint holds trainable.safetensors (the parameters and their AdamW moments as
+/// m.<name>, v.<name>) and prefix.safetensors (`prompt_embeddings`, the folded output: what
+/// inference uses; no MLP).
+public final class PrefixEncoder: MethodState, @unchecked Sendable {
+    /// What the rows feed: every attention's keys and values, or the input embeddings.
+    public enum Target: Sendable { case keyValues, embeddings }
+
+    public let options: VirtualTokenOptions
+    public let target: Target
+    public let shape: ModelShape
+    let model: any LanguageModel
+    /// The method, for messages, the PEFT kind an initial adapter must be, and decoding.
+    let methodName: String
+    let peftKind: PEFTAdapter.Kind?
+    let decodeAs: @Sendable (Int, [Float]) -> Conditioning
+
     public let params: ParameterSet
-    /// (P, width): the output (virtual KV rows or embeddings) of the last `forward`.
+    /// (P, width): the output (virtual key/value rows or embeddings) of the last `prepare`.
     public let output: FloatArena
     /// Gradient of the loss with respect to `output`, filled by the graph's backward.
     public let doutput: FloatArena
     let hidden: FloatArena    // (P, mid) tanh activations, MLP only
     let dhidden: FloatArena
     let dembedding: FloatArena
+    /// This step's dropout factors on `output` (0 or 1/(1−p)); nil when there is no dropout.
+    let dropoutMask: FloatArena?
+    var dropoutActive = false
 
-    public var P: Int { options.prefixLength }
+    public var P: Int { options.length }
     /// Columns of the output: 2·L·C for key/value rows, C for embeddings.
-    public var width: Int { options.method.usesVirtualKV ? 2 * config.nLayer * config.nEmbd : config.nEmbd }
-    public var usesMLP: Bool { options.method.usesVirtualKV && options.reparam == .mlp }
+    public let width: Int
+    public var usesMLP: Bool { target == .keyValues && options.reparam == .mlp }
 
-    public init(options: MethodOptions, config: GPT2Config) {
-        precondition(options.method != .finetune)
-        self.options = options
-        self.config = config
-        let P = options.prefixLength, C = config.nEmbd, mid = options.midDim
-        let W = options.method.usesVirtualKV ? 2 * config.nLayer * C : C
-        if options.method.usesVirtualKV && options.reparam == .mlp {
+    init(options: VirtualTokenOptions, target: Target, model: any LanguageModel, methodName: String, peftKind: PEFTAdapter.Kind?,
+         decodeAs: @escaping @Sendable (Int, [Float]) -> Conditioning) {
+        self.options = options; self.target = target; self.model = model; self.shape = model.shape
+        self.methodName = methodName; self.peftKind = peftKind; self.decodeAs = decodeAs
+        let P = options.length, C = shape.width, mid = options.midDim
+        let W = target == .keyValues ? shape.keyValueWidth : C
+        width = W
+        let mlp = target == .keyValues && options.reparam == .mlp
+        if mlp {
             params = ParameterSet([("embedding.weight", [P, C]), ("transform.0.weight", [mid, C]), ("transform.0.bias", [mid]),
                                    ("transform.2.weight", [W, mid]), ("transform.2.bias", [W])])
         } else {
@@ -41,14 +62,50 @@ public final class PrefixEncoder: @unchecked Sendable {
         }
         output = FloatArena(count: P * W)
         doutput = FloatArena(count: P * W)
-        hidden = FloatArena(count: options.method.usesVirtualKV && options.reparam == .mlp ? P * mid : 0)
+        hidden = FloatArena(count: mlp ? P * mid : 0)
         dhidden = FloatArena(count: hidden.count)
-        dembedding = FloatArena(count: options.method.usesVirtualKV && options.reparam == .mlp ? P * C : 0)
+        dembedding = FloatArena(count: mlp ? P * C : 0)
+        dropoutMask = options.dropout > 0 ? FloatArena(count: P * W) : nil
     }
+
+    // MARK: The graph's view
+
+    public var trainableWeights: TrainableWeights { .none(layers: shape.layers) }
+    public var modelDropoutRate: Float { 0 }
+
+    public var graphConditioning: GraphConditioning {
+        switch target {
+        case .keyValues: return GraphConditioning(keyValues: UnsafePointer(output.base), keyValueGrads: doutput.base)
+        case .embeddings: return GraphConditioning(embeddings: UnsafePointer(output.base), embeddingGrads: doutput.base)
+        }
+    }
+
+    public func prepare(step: Int?, seed: UInt64) {
+        forward()
+        doutput.zero()
+        dropoutActive = false
+        if let mask = dropoutMask, let step {
+            // A fresh mask each step, from the seed and the step alone (resume draws the same).
+            var rng = SplitMix64(seed: seed ^ (0xD5A6_1266_F0C9_392C &* UInt64(step + 1)))
+            let rate = Float(options.dropout), keep = 1 / (1 - rate)
+            for i in 0..<mask.count { mask.base[i] = rng.nextUniform() < rate ? 0 : keep }
+            for i in 0..<mask.count { output.base[i] *= mask.base[i] }
+            dropoutActive = true
+        }
+    }
+
+    public func finishBackward() {
+        if dropoutActive, let mask = dropoutMask {
+            for i in 0..<mask.count { doutput.base[i] *= mask.base[i] }  // the same mask, by the chain rule
+        }
+        backward()
+    }
+
+    public func parametersDidUpdate() {}
 
     /// Computes `output` from the parameters (a copy when there is no MLP).
     public func forward() {
-        let P = self.P, C = config.nEmbd, mid = options.midDim, W = width
+        let P = self.P, C = shape.width, mid = options.midDim, W = width
         if usesMLP {
             linearForward(out: hidden.base, inp: params.value("embedding.weight"), weight: params.value("transform.0.weight"),
                           bias: params.value("transform.0.bias"), N: P, C: C, OC: mid)
@@ -60,9 +117,9 @@ public final class PrefixEncoder: @unchecked Sendable {
         }
     }
 
-    /// Accumulates parameter gradients from `doutput` (which the caller zeroes per step).
+    /// Accumulates parameter gradients from `doutput`.
     public func backward() {
-        let P = self.P, C = config.nEmbd, mid = options.midDim, W = width
+        let P = self.P, C = shape.width, mid = options.midDim, W = width
         if usesMLP {
             linearBackward(dinp: dhidden.base, dweight: params.grad("transform.2.weight"), dbias: params.grad("transform.2.bias"),
                            dout: doutput.base, inp: hidden.base, weight: params.value("transform.2.weight"), N: P, C: mid, OC: W)
@@ -77,6 +134,27 @@ public final class PrefixEncoder: @unchecked Sendable {
         }
     }
 
+    // MARK: Initialisation
+
+    public func initialize(seed: UInt64, encode: (String) -> [Int32]) throws {
+        if let dir = options.initAdapter {
+            let a = try PEFTAdapter.read(dir)
+            try a.check(against: shape, path: dir)
+            guard let want = peftKind, a.kind == want, a.virtualTokens == P, a.embeddings.count == P * width else {
+                let need = peftKind.map { "\($0.rawValue) with \(P)" } ?? "no PEFT adapter (PEFT has none for it)"
+                throw MethodError("\(dir): a \(a.kind.rawValue) adapter of \(a.virtualTokens) virtual tokens; --method \(methodName) with --prefix-length \(P) needs \(need)")
+            }
+            a.embeddings.withUnsafeBufferPointer { params.value("embedding.weight").update(from: $0.baseAddress!, count: $0.count) }
+            return
+        }
+        randomInit(seed: seed)
+        if options.initialization.hasPrefix("words:") {
+            let ids = encode(String(options.initialization.dropFirst("words:".count)))
+            guard !ids.isEmpty else { throw MethodError("--init words: needs some text (words:TEXT)") }
+            try PrefixInit.fromWords(self, model: model, tokens: ids)
+        }
+    }
+
     /// Initialises like PEFT: embedding N(0, 1); Linear layers U(−1/√in, 1/√in) (torch's default).
     public func randomInit(seed: UInt64) {
         var rng = SplitMix64(seed: seed)
@@ -85,10 +163,52 @@ public final class PrefixEncoder: @unchecked Sendable {
             if t.name == "embedding.weight" {
                 for i in 0..<t.count { p[i] = rng.nextNormal() }
             } else {
-                let fanIn = t.name.hasPrefix("transform.0") ? config.nEmbd : options.midDim
+                let fanIn = t.name.hasPrefix("transform.0") ? shape.width : options.midDim
                 let bound = 1 / Float(fanIn).squareRoot()
                 for i in 0..<t.count { p[i] = (2 * rng.nextUniform() - 1) * bound }
             }
         }
+    }
+
+    // MARK: Checkpoints and decoding
+
+    public func save(to dir: String, baseModelDir: String) throws {
+        var tensors: [SafeTensorsWriter.Tensor] = []
+        for t in params.tensors {
+            for (prefix, arena) in [("", params.values), ("m.", params.m), ("v.", params.v)] {
+                tensors.append(.init(name: prefix + t.name, shape: t.shape, values: UnsafeBufferPointer(start: arena[t.offset], count: t.count)))
+            }
+        }
+        try SafeTensorsWriter.write(path: dir + "/trainable.safetensors", tensors: tensors)
+        forward()  // without dropout
+        try SafeTensorsWriter.write(path: dir + "/prefix.safetensors", tensors: [
+            .init(name: "prompt_embeddings", shape: [P, width], values: UnsafeBufferPointer(start: output.base, count: output.count)),
+        ])
+    }
+
+    public func load(from dir: String) throws {
+        let f = try SafeTensorsFile(path: dir + "/trainable.safetensors")
+        for t in params.tensors {
+            for (prefix, arena) in [("", params.values), ("m.", params.m), ("v.", params.v)] {
+                guard let e = f[prefix + t.name], e.shape == t.shape else {
+                    throw MethodError("\(f.path): tensor '\(prefix + t.name)' missing or not of shape \(t.shape)")
+                }
+                try f.read(e, into: arena[t.offset])
+            }
+        }
+    }
+
+    public func currentConditioning() -> Conditioning {
+        forward()
+        return decodeAs(P, Array(output.buffer))
+    }
+
+    /// The folded rows of a checkpoint (prefix.safetensors), checked against the model.
+    static func foldedRows(checkpoint dir: String, width: Int) throws -> (P: Int, values: [Float]) {
+        let f = try SafeTensorsFile(path: dir + "/prefix.safetensors")
+        guard let e = f["prompt_embeddings"], e.shape.count == 2, e.shape[0] >= 1, e.shape[1] == width else {
+            throw MethodError("\(f.path): expected a tensor 'prompt_embeddings' of shape [P, \(width)]")
+        }
+        return (e.shape[0], try f.floats("prompt_embeddings"))
     }
 }

@@ -1,25 +1,12 @@
 import Models
+import Specs
+import Support
 
-/// Synthetic copy documents for pretraining: a span of random token ids (the whole vocabulary
-/// but eos), then the same span again. Only in-context copying lowers the loss on the second
-/// half, and because the ids cover the whole vocabulary the copying learned is not tied to the
-/// tokens of the text corpus. Stored in run.json, so a resumed run rebuilds the same documents.
-public struct SyntheticCopy: Sendable, Equatable, Codable {
-    /// Share of the training documents that are copy documents, in [0, 1).
-    public var share: Double
-    public var minSpan: Int
-    public var maxSpan: Int
-
-    public init(share: Double, minSpan: Int, maxSpan: Int) {
-        self.share = share; self.minSpan = minSpan; self.maxSpan = maxSpan
-    }
-
-    /// How many copy documents join `corpusCount` corpus documents to make up `share`.
-    public func count(corpusCount: Int) -> Int {
-        Int((Double(corpusCount) * share / (1 - share)).rounded())
-    }
-
+extension SyntheticCopy {
     /// The documents, as (empty source, span + span) examples; the same seed gives the same ones.
+    /// A span is a run of random token ids of the whole vocabulary but eos, then the same run
+    /// again: only in-context copying lowers the loss on the second half, and because the ids
+    /// cover the whole vocabulary the copying learned is not tied to the corpus's tokens.
     public func documents(count: Int, vocabSize: Int, eos: Int32, seed: UInt64) -> [TokenizedExample] {
         var rng = SplitMix64(seed: seed ^ 0xC0B1_C0B1)
         let span = UInt64(maxSpan - minSpan + 1)

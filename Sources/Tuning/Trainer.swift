@@ -1,5 +1,7 @@
 import Kernels
 import Models
+import Specs
+import Support
 
 /// What the training loop reports. The engine knows no bus: the caller turns these into
 /// events and answers whether to go on.
@@ -28,7 +30,6 @@ public final class Trainer {
     public let config: TrainingConfig
     public let train: [TokenizedExample]
     public let valid: [TokenizedExample]
-    public let eos: Int32
     public let order: DataOrder
     public let schedule: LinearSchedule
     /// Optimizer steps completed.
@@ -43,7 +44,6 @@ public final class Trainer {
     /// Optional validation score, higher is better (e.g. BLEU of greedy outputs): when set,
     /// the best checkpoint and early stopping follow it instead of the loss.
     public var validationScore: ((Trainer) -> Double)? = nil
-    let dropout: PrefixDropout?
 
     public enum Outcome: Sendable, Equatable { case finished, stoppedEarly, cancelled }
 
@@ -52,45 +52,42 @@ public final class Trainer {
         public var description: String { "loss is \(loss) at step \(step) (lr \(lr)); stopped, the last good checkpoint is kept" }
     }
 
-    public init(model: GPT2Model, config: TrainingConfig, train: [TokenizedExample], valid: [TokenizedExample], eos: Int32) {
+    public init(model: any LanguageModel, config: TrainingConfig, train: [TokenizedExample], valid: [TokenizedExample]) {
         precondition(!train.isEmpty)
         self.config = config
         self.train = train
         self.valid = valid
-        self.eos = eos
         let maxT = (train + valid).map { $0.length }.max()!
-        tm = TrainingModel(model: model, options: config.method, maxBatch: config.batchSize, maxT: maxT, weightDecay: config.weightDecay)
+        tm = TrainingModel(model: model, method: config.method, maxBatch: config.batchSize, maxT: maxT, weightDecay: Float(config.weightDecay))
         order = DataOrder(count: train.count, seed: config.seed, examplesPerStep: config.examplesPerStep)
-        schedule = LinearSchedule(peak: config.learningRate, warmupSteps: config.warmupSteps,
-                                  totalSteps: config.scheduleSteps(examples: train.count))
-        dropout = config.prefixDropout > 0 && tm.encoder != nil ? PrefixDropout(rate: config.prefixDropout, count: tm.encoder!.output.count) : nil
+        schedule = LinearSchedule(peak: Float(config.learningRate), warmupSteps: config.warmupSteps,
+                                  totalSteps: config.training.scheduleSteps(examples: train.count))
     }
 
-    public var totalSteps: Int { config.totalSteps(examples: train.count) }
+    public var totalSteps: Int { config.training.totalSteps(examples: train.count) }
 
     /// Runs until `totalSteps`, early stop, or `shouldContinue` returns false (checked
     /// between steps). `checkpoint` is called every `checkpointEvery` steps and at the end.
     public func run(checkpoint: (Trainer) throws -> String, report: (TrainerEvent) -> Bool) throws -> Outcome {
         let evalEvery = config.evalEvery ?? config.checkpointEvery
         while step < totalSteps {
-            let t0 = DispatchClock.now()
+            let t0 = MonotonicClock.now()
             let (epoch, indices) = order.examples(step: step)
             let groups = stride(from: 0, to: indices.count, by: config.batchSize).map {
                 Array(indices[$0..<min(indices.count, $0 + config.batchSize)]).map { train[$0] }
             }
-            let weights = BatchBuilder.weights(for: groups, reduction: config.lossReduction)
-            let batches = zip(groups, weights).map { BatchBuilder.build($0, weights: $1, eos: eos, options: config.method) }
+            let weights = LossWeights.weights(for: groups, reduction: config.lossReduction)
+            let batches = zip(groups, weights).map { tm.batch($0, weights: $1) }
             let lr = schedule.lr(at: step)
-            dropout?.draw(seed: config.seed, step: step)
-            let modelDropout = config.method.method == .finetune && config.dropout > 0
-                ? GPT2Graph.Dropout(rate: config.dropout, seed: config.seed ^ (0xA076_1D64_78BD_642F &* UInt64(step + 1))) : nil
-            let loss = tm.computeGradients(batches, dropout: dropout, modelDropout: modelDropout)
+            let rate = tm.state.modelDropoutRate
+            let modelDropout = rate > 0 ? ModelDropout(rate: rate, seed: config.seed ^ (0xA076_1D64_78BD_642F &* UInt64(step + 1))) : nil
+            let loss = tm.computeGradients(batches, step: step, seed: config.seed, modelDropout: modelDropout)
             guard loss.isFinite else { throw NonFiniteLoss(step: step + 1, loss: loss, lr: lr) }
             let norm = tm.update(lr: lr, maxNorm: config.maxGradNorm)
             step += 1
             let tokens = groups.joined().reduce(0) { $0 + $1.length }
             let info = TrainerStep(step: step, totalSteps: totalSteps, epoch: epoch, loss: loss, lr: lr, gradNorm: norm,
-                                   tokens: tokens, seconds: DispatchClock.now() - t0)
+                                   tokens: tokens, seconds: MonotonicClock.now() - t0)
             var goOn = report(.step(info))
             var stopEarly = false
             if !valid.isEmpty && (step % evalEvery == 0 || step == totalSteps) {
@@ -127,12 +124,12 @@ public final class Trainer {
 
     /// Token-mean NLL over the validation set.
     public func validationLoss() -> Double {
-        let total = valid.reduce(0) { $0 + $1.target.count + 1 }
+        let total = valid.reduce(0) { $0 + $1.scoredTokens }
         var loss = 0.0
         for start in stride(from: 0, to: valid.count, by: config.batchSize) {
             let group = Array(valid[start..<min(valid.count, start + config.batchSize)])
             let w = [Float](repeating: 1 / Float(total), count: group.count)
-            loss += tm.loss(BatchBuilder.build(group, weights: w, eos: eos, options: config.method))
+            loss += tm.loss(tm.batch(group, weights: w))
         }
         return loss
     }
@@ -145,39 +142,4 @@ public final class Trainer {
         self.evalsWithoutImprovement = evalsWithoutImprovement
         tm.optimizer.step = optimizerStep
     }
-}
-
-/// Monotonic seconds.
-public enum DispatchClock {
-    public static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
-}
-
-#if canImport(Glibc)
-import Glibc
-#else
-import Darwin
-#endif
-
-/// Dropout on the prefix activations (or virtual embeddings), as the original code's
-/// prefix dropout: a fresh mask each step, drawn from the seed and the step.
-public final class PrefixDropout {
-    public let rate: Float
-    let mask: FloatArena
-
-    init(rate: Float, count: Int) {
-        self.rate = rate
-        mask = FloatArena(count: count)
-    }
-
-    func draw(seed: UInt64, step: Int) {
-        var rng = SplitMix64(seed: seed ^ (0xD5A6_1266_F0C9_392C &* UInt64(step + 1)))
-        let keep = 1 / (1 - rate)
-        for i in 0..<mask.count { mask.base[i] = rng.nextUniform() < rate ? 0 : keep }
-    }
-
-    func apply(_ x: UnsafeMutablePointer<Float>) { for i in 0..<mask.count { x[i] *= mask.base[i] } }
 }

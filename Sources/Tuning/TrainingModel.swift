@@ -1,87 +1,58 @@
 import Kernels
 import Models
 
-/// A model, a method and its trainable parameters: the training step as four calls —
+/// A model, a method and the method's trainable state: the training step as four calls —
 /// forward, zero the gradients, backward, update — over one or more micro-batches.
 public final class TrainingModel: @unchecked Sendable {
-    public let model: GPT2Model
-    public let options: MethodOptions
-    public let graph: GPT2Graph
-    /// Prefix, infix or embedding parameters; nil for fine-tuning.
-    public let encoder: PrefixEncoder?
-    /// What AdamW updates: the encoder's parameters, or (a part of) the model's own.
-    public let params: ParameterSet
-    public let trainable: TrainableWeights
+    public let model: any LanguageModel
+    public let method: any TuningMethod
+    public let state: any MethodState
+    public let graph: TrainingGraph
     public var optimizer: AdamW
 
-    public init(model: GPT2Model, options: MethodOptions, maxBatch: Int, maxT: Int, weightDecay: Float = 0) {
+    /// What AdamW updates.
+    public var params: ParameterSet { state.params }
+    /// The virtual-token state of prefix, infix and embedding-only runs (nil otherwise).
+    public var encoder: PrefixEncoder? { state as? PrefixEncoder }
+
+    public init(model: any LanguageModel, method: any TuningMethod, maxBatch: Int, maxT: Int, weightDecay: Float = 0) {
         self.model = model
-        self.options = options
-        let L = model.config.nLayer
-        let P = options.method == .finetune ? 0 : options.prefixLength
-        let lead = options.method == .embedding ? P : 0
-        graph = GPT2Graph(model: model, maxBatch: maxBatch, maxT: maxT + lead, maxVirtual: options.virtualKVRows)
-        if options.method == .finetune {
-            encoder = nil
-            if let top = options.trainTopLayers {
-                trainable = .top(top, of: L)
-                let firstLayer = L - top
-                params = ParameterSet(model: model) { name in
-                    if name.hasPrefix("ln_f.") { return true }
-                    guard name.hasPrefix("h."), let l = Int(name.dropFirst(2).prefix { $0 != "." }) else { return false }
-                    return l >= firstLayer
-                }
-            } else {
-                trainable = .all(layers: L)
-                params = ParameterSet(model: model) { _ in true }
-            }
-        } else {
-            let e = PrefixEncoder(options: options, config: model.config)
-            encoder = e
-            params = e.params
-            trainable = .none(layers: L)
-        }
+        self.method = method
+        let layout = method.layout
+        graph = model.makeTrainingGraph(maxBatch: maxBatch, maxT: maxT + layout.leadingEmbeddings, maxVirtual: layout.keyValueRows)
+        state = method.makeState(for: model)
         optimizer = AdamW(weightDecay: weightDecay)
     }
 
+    /// Examples laid out for this model and method; `weights[i]` is example i's token weight.
+    public func batch(_ examples: [TokenizedExample], weights: [Float]) -> TrainingBatch {
+        model.trainingBatch(examples, weights: weights, layout: method.layout)
+    }
+
     /// Forward and backward over the micro-batches of one step; gradients accumulate.
-    /// Returns the step's loss (Σ weight·NLL).
-    /// `modelDropout` (fine-tuning) is GPT-2's own dropout; micro-batch k draws its masks from
-    /// the seed + k.
-    public func computeGradients(_ microBatches: [GraphBatch], dropout: PrefixDropout? = nil,
-                                 modelDropout: GPT2Graph.Dropout? = nil) -> Double {
+    /// Returns the step's loss (Σ weight·NLL). `step` (0-based) and `seed` draw the method's
+    /// dropout masks; `modelDropout` (fine-tuning) is the model's own, micro-batch k drawing its
+    /// masks from the seed + k.
+    public func computeGradients(_ microBatches: [TrainingBatch], step: Int? = nil, seed: UInt64 = 0,
+                                 modelDropout: ModelDropout? = nil) -> Double {
         params.zeroGrads()
-        encoder?.forward()
-        if let e = encoder {
-            e.doutput.zero()
-            dropout?.apply(e.output.base)
-        }
+        state.prepare(step: step, seed: seed)
+        let conditioning = state.graphConditioning
+        let grads = state.trainableWeights.any ? params.grads.base : nil
         var loss = 0.0
         for (k, batch) in microBatches.enumerated() {
-            let d = modelDropout.map { GPT2Graph.Dropout(rate: $0.rate, seed: $0.seed &+ UInt64(k)) }
-            loss += run(batch, backward: true, dropout: d)
+            let d = modelDropout.map { ModelDropout(rate: $0.rate, seed: $0.seed &+ UInt64(k)) }
+            loss += graph.run(batch, conditioning: conditioning, backward: true, weightGrads: grads,
+                              trainable: state.trainableWeights, dropout: d)
         }
-        if let e = encoder {
-            dropout?.apply(e.doutput.base)  // the same mask, by the chain rule
-            e.backward()
-        }
+        state.finishBackward()
         return loss
     }
 
     /// Loss only (validation); the parameters are left as they are.
-    public func loss(_ batch: GraphBatch) -> Double {
-        encoder?.forward()
-        return run(batch, backward: false)
-    }
-
-    private func run(_ batch: GraphBatch, backward: Bool, dropout: GPT2Graph.Dropout? = nil) -> Double {
-        let kv = options.method.usesVirtualKV
-        let out = encoder.map { UnsafePointer($0.output.base) }
-        let dout = encoder?.doutput.base
-        return graph.run(batch, virtualKV: kv ? out : nil, virtualEmbeds: kv ? nil : out, backward: backward,
-                         weightGrads: options.method == .finetune ? params.grads.base : nil, trainable: trainable,
-                         dVirtualKV: kv ? dout : nil, dVirtualEmbeds: kv ? nil : dout,
-                         dropout: options.method == .finetune ? dropout : nil)
+    public func loss(_ batch: TrainingBatch) -> Double {
+        state.prepare(step: nil, seed: 0)
+        return graph.run(batch, conditioning: state.graphConditioning, backward: false, weightGrads: nil, trainable: nil, dropout: nil)
     }
 
     /// Clips the gradients to norm `maxNorm` and takes one AdamW step; returns the norm before clipping.
@@ -89,8 +60,7 @@ public final class TrainingModel: @unchecked Sendable {
     public func update(lr: Float, maxNorm: Double = 1.0) -> Double {
         let norm = AdamW.gradNorm(params)
         optimizer.update(params, lr: lr, gradScale: AdamW.clipScale(norm: norm, maxNorm: maxNorm))
-        // Only fine-tuning moves the model's own weights; the frozen model keeps its packed copy.
-        if options.method == .finetune { model.weightsDidChange() }
+        state.parametersDidUpdate()
         return norm
     }
 }

@@ -23,8 +23,8 @@ public enum AblationModel {
 
     public static func rows(_ runs: [RunView]) -> [Row] {
         var groups: [String: [RunView]] = [:], order: [String] = []
-        for r in runs where !r.metrics.isEmpty || r.status == "done" {
-            let key = r.method + "|" + (r.method == "finetune" ? "" : r.prefixLength.map(String.init) ?? "")
+        for r in runs where !r.metrics.isEmpty || r.status == .done {
+            let key = r.method + "|" + (r.prefixLength.map(String.init) ?? "")
             if groups[key] == nil { order.append(key) }
             groups[key, default: []].append(r)
         }
@@ -41,7 +41,7 @@ public enum AblationModel {
             let r0 = g[0]
             let share = r0.storedParams.flatMap { p in r0.modelParams.map { Double(p) / Double($0) * 100 } }
             let times = g.compactMap(\.trainSeconds)
-            return Row(method: r0.method, prefixLength: r0.method == "finetune" ? nil : r0.prefixLength, runs: g.map(\.id), mean: mean, sd: sd,
+            return Row(method: r0.method, prefixLength: r0.prefixLength, runs: g.map(\.id), mean: mean, sd: sd,
                        trainableParams: r0.trainableParams, storedParams: r0.storedParams, share: share, trainSeconds: times.isEmpty ? nil : times.reduce(0, +) / Double(times.count))
         }
     }

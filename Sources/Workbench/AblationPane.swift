@@ -28,8 +28,8 @@ enum AblationPane {
         renderChart(s, rows, in: Rect(x: rest.x + 1, y: rest.y + 1, width: rest.width - 2, height: rest.height - 1), into: &buf, glyphs: g)
     }
 
-    /// Points of each tuned method (prefix, embedding, infix) at its prefix lengths, with the
-    /// fine-tuning score as a horizontal reference line.
+    /// Points of each method that has a prefix length (prefix, embedding, infix) at its lengths,
+    /// and each method without one (fine-tuning) as a horizontal reference line.
     static func renderChart(_ s: AppState, _ rows: [AblationModel.Row], in r: Rect, into buf: inout ScreenBuffer, glyphs g: Glyphs) {
         let m = s.ablationMetric
         let tuned = rows.filter { $0.prefixLength != nil && $0.mean[m] != nil }
@@ -50,13 +50,17 @@ enum AblationPane {
             buf.put(String(L), x: r.x + labelW + i * slot + slot / 2 - 1, y: r.y + plotH + 1, role: .dim)
         }
         var legend: [(String, Role)] = []
-        if let ft = rows.first(where: { $0.method == "finetune" })?.mean[m].map({ AblationModel.display(m, $0) }) {
-            let y = r.y + plotH - 1 - row(ft)
+        for ref in rows where ref.prefixLength == nil {
+            guard let v = ref.mean[m].map({ AblationModel.display(m, $0) }) else { continue }
+            let y = r.y + plotH - 1 - row(v)
             for x in 0..<(slot * lengths.count) { buf.put(g == .ascii ? "-" : "┄", x: r.x + labelW + x, y: y, role: .dim) }
-            legend.append(("┄ finetune \(fmt(ft, 2))", .dim))
+            legend.append(("┄ \(ref.method) \(fmt(v, 2))", .dim))
         }
-        let methods: [(String, Character, Role)] = [("prefix", g.point, .sparkValid), ("embedding", g == .ascii ? "x" : "◆", .good), ("infix", g == .ascii ? "+" : "▲", .warn)]
-        for (method, marker, role) in methods {
+        let markers: [(Character, Character, Role)] = [(g.point, g.point, .sparkValid), ("◆", "x", .good), ("▲", "+", .warn), ("■", "#", .bad)]
+        let withLength = s.methods.isEmpty ? Array(Set(tuned.map(\.method))).sorted() : s.methods.filter { $0.lengthKey != nil }.map(\.name)
+        for (k, method) in withLength.enumerated() {
+            let (uni, ascii, role) = markers[k % markers.count]
+            let marker = g == .ascii ? ascii : uni
             let pts = tuned.filter { $0.method == method }
             if pts.isEmpty { continue }
             for p in pts {

@@ -1,5 +1,6 @@
 import Screen
-import Runs
+import Events
+import Specs
 
 /// Everything that can happen to the workbench: keys, bus events, and what the shell loaded.
 public enum Action: Sendable {

@@ -1,5 +1,6 @@
 import Screen
-import Runs
+import Events
+import Specs
 
 /// What the workbench is doing with the keyboard: browsing, or typing into a field.
 public enum Mode: Equatable, Sendable {
@@ -34,6 +35,9 @@ public struct AppState: Sendable {
     public var modelName = ""
     /// Set when the store is held by another workbench: no run can be launched from here.
     public var readOnly = false
+    /// The tuning methods the engine offers (names, labels, options): what the launch form and
+    /// the Ablation chart know of methods.
+    public var methods: [MethodDescriptor] = []
 
     // Runs
     public var runs: [RunView] = []

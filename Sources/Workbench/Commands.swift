@@ -1,5 +1,6 @@
 import Screen
-import Runs
+import Events
+import Specs
 
 /// Carries out a key's command on the current screen.
 func perform(_ s: inout AppState, _ c: Command) -> [Effect] {
@@ -75,17 +76,17 @@ func perform(_ s: inout AppState, _ c: Command) -> [Effect] {
         }
     case .newRun:
         if s.readOnly { s.message = "workspace is read-only (another workbench holds it)"; break }
-        s.mode = .launch(LaunchForm(defaults: launchDefaults(s)))
+        s.mode = .launch(LaunchForm(methods: s.methods, defaults: launchDefaults(s)))
     case .start, .pause, .resume, .cancel:
         guard let r = s.selectedRunView else { break }
         if r.external { s.message = "\(r.id) is trained by another process; not touched"; break }
         if s.readOnly { s.message = "workspace is read-only (another workbench holds it)"; break }
         switch c {
-        case .start where r.status == "queued": return [.start(run: r.id)]
-        case .pause where r.status == "running": return [.pause(run: r.id)]
-        case .resume where ["paused", "interrupted", "cancelled", "failed"].contains(r.status): return [.resume(run: r.id)]
-        case .cancel where ["running", "queued", "paused"].contains(r.status): return [.cancel(run: r.id)]
-        default: s.message = "\(r.id) is \(r.status)"
+        case .start where r.status == .queued: return [.start(run: r.id)]
+        case .pause where r.status == .running: return [.pause(run: r.id)]
+        case .resume where [.paused, .interrupted, .cancelled, .failed].contains(r.status): return [.resume(run: r.id)]
+        case .cancel where [.running, .queued, .paused].contains(r.status): return [.cancel(run: r.id)]
+        default: s.message = "\(r.id) is \(r.status.rawValue)"
         }
     case .overlay:
         guard let r = s.selectedRunView else { break }
@@ -115,7 +116,7 @@ func perform(_ s: inout AppState, _ c: Command) -> [Effect] {
         s.message = s.marked.isEmpty ? "columns: the group's finetune, prefix and embedding runs" : "columns: " + s.marked.joined(separator: ", ")
     case .generateMissing:
         let have = Set(s.compare.flatMap { $0.outputs.keys })
-        let want = s.marked.isEmpty ? s.runs.filter { $0.status == "done" }.map(\.id) : s.marked
+        let want = s.marked.isEmpty ? s.runs.filter { $0.status == .done }.map(\.id) : s.marked
         let missing = want.filter { !have.contains($0) }
         if missing.isEmpty { s.message = "every chosen run has outputs"; break }
         s.message = "generating outputs for " + missing.joined(separator: ", ")

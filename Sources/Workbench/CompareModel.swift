@@ -1,13 +1,15 @@
 import Screen
 /// Which runs the Compare screen shows and in what order it walks the examples.
 public enum CompareModel {
-    /// The marked runs when columns were chosen; otherwise one fine-tuned, one prefix-tuned
-    /// (length 10 preferred, as the paper's default) and one embedding-only run that have outputs.
+    /// The marked runs when columns were chosen; otherwise one run of each method that has
+    /// outputs, in the engine's order of methods (fine-tuning, prefix-tuning, embedding-only,
+    /// ...), prefix length 10 preferred (the paper's default).
     public static func columns(_ s: AppState) -> [String] {
         let withOutputs = Set(s.compare.flatMap { $0.outputs.keys })
         if !s.compareColumns.isEmpty { return s.compareColumns.filter { withOutputs.contains($0) || s.tryOwnOutputs[$0] != nil } }
         var picked: [String] = []
-        for method in ["finetune", "prefix", "embedding"] {
+        let methods = s.methods.isEmpty ? Array(Set(s.groupRuns.map(\.method))).sorted() : s.methods.map(\.name)
+        for method in methods {
             let candidates = s.groupRuns.filter { $0.method == method && withOutputs.contains($0.id) }
             if let best = candidates.first(where: { $0.prefixLength == 10 }) ?? candidates.first { picked.append(best.id) }
         }

@@ -23,13 +23,14 @@ enum Dialogs {
     }
 
     static func launch(_ s: AppState, _ form: LaunchForm, into buf: inout ScreenBuffer, glyphs g: Glyphs) {
-        let r = centered(s, width: 72, height: LaunchForm.fieldNames.count + 5)
+        let fields = form.fields
+        let r = centered(s, width: 72, height: fields.count + 5)
         let inner = frame(r, "New run · ↑/↓ field · ←/→ choose · Enter queue · Esc cancel", into: &buf, glyphs: g)
-        for (i, name) in LaunchForm.fieldNames.enumerated() where i < inner.height {
+        for (i, field) in fields.enumerated() where i < inner.height {
             let focused = i == form.focus
-            buf.put(DisplayWidth.fit(name, 14), x: inner.x + 1, y: inner.y + i, role: focused ? .header : .dim)
-            let choice = LaunchForm.choices[name] != nil
-            let value = choice ? "‹ \(form.values[i]) ›" : form.values[i] + (focused ? "▏" : "")
+            buf.put(DisplayWidth.fit(field.label, 14), x: inner.x + 1, y: inner.y + i, role: focused ? .header : .dim)
+            let text = form.values[field.key] ?? ""
+            let value = field.choices != nil ? "‹ \(text) ›" : text + (focused ? "▏" : "")
             buf.put(DisplayWidth.fit(value, inner.width - 17), x: inner.x + 16, y: inner.y + i, role: focused ? .input : .normal)
         }
         if let err = form.error { buf.put(err, x: inner.x + 1, y: inner.maxY - 1, role: .bad, clip: inner) }
@@ -43,8 +44,8 @@ enum Dialogs {
     }
 
     static func confirmQuit(_ s: AppState, into buf: inout ScreenBuffer, glyphs g: Glyphs) {
-        let running = s.activeRuns.filter { $0.status == "running" }.map(\.id)
-        let queued = s.activeRuns.filter { $0.status == "queued" }.map(\.id)
+        let running = s.activeRuns.filter { $0.status == .running }.map(\.id)
+        let queued = s.activeRuns.filter { $0.status == .queued }.map(\.id)
         var lines: [String] = []
         if !running.isEmpty {
             lines += ["Training: \(running.joined(separator: ", "))", "checkpointed and left paused; the next launch offers to resume."]

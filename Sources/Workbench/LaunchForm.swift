@@ -1,53 +1,85 @@
 import Screen
-/// The fields of a new run, as the launch form edits them; the shell turns them into a
-/// `prefixlab train` command line.
+import Specs
+
+/// The fields of a new run as the launch form edits them: the run's name, its model and data,
+/// the method with the options its descriptor puts in the form, and the main settings. The
+/// form builds a `RunSpec` with the same builder (and the same ranges) as `train`'s flags.
 public struct LaunchForm: Equatable, Sendable {
-    public static let fieldNames = ["name", "model", "train", "valid", "test", "method", "prefix length", "reparam",
-                                    "learning rate", "epochs", "batch size", "seed", "init"]
-    public var values: [String]
+    public struct Field: Equatable, Sendable {
+        /// The spec key ("prefix_length"), or "name".
+        public let key: String
+        public let label: String
+        /// Values cycled with ←/→ instead of typed.
+        public let choices: [String]?
+    }
+
+    public let methods: [MethodDescriptor]
+    /// Field values by key; a value typed for one method stays when another is chosen.
+    public var values: [String: String]
     public var focus = 0
     public var error: String? = nil
 
-    public init(defaults: [String: String] = [:]) {
-        values = LaunchForm.fieldNames.map { defaults[$0] ?? LaunchForm.standard[$0] ?? "" }
+    static let head = ["name", "model", "train", "valid", "test", "method"]
+    static let settings = ["lr", "epochs", "batch_size", "seed"]
+    static let labels = ["lr": "learning rate"]
+    static let standard: [String: String] = ["lr": "8e-5", "epochs": "5", "batch_size": "10", "seed": "1"]
+
+    public init(methods: [MethodDescriptor], defaults: [String: String] = [:]) {
+        self.methods = methods
+        var v = LaunchForm.standard
+        v["method"] = methods.first { $0.name == "prefix" }?.name ?? methods.first?.name ?? ""
+        for m in methods { for o in m.options { if let d = o.defaultValue { v[o.key] = v[o.key] ?? d.description } } }
+        for (k, x) in defaults { v[k] = x }
+        values = v
     }
 
-    static let standard: [String: String] = ["method": "prefix", "prefix length": "10", "reparam": "mlp", "learning rate": "8e-5",
-                                             "epochs": "5", "batch size": "10", "seed": "1", "init": "random"]
-    /// Fields whose values cycle with ←/→ instead of being typed.
-    static let choices: [String: [String]] = ["method": ["finetune", "prefix", "embedding", "infix"], "reparam": ["mlp", "none"]]
+    public var method: MethodDescriptor? { methods.first { $0.name == values["method"] } }
 
+    /// The fields of the chosen method, in order.
+    public var fields: [Field] {
+        let m = method
+        func field(_ key: String) -> Field {
+            let label = LaunchForm.labels[key] ?? key.replacingOccurrences(of: "_", with: " ")
+            if key == "method" { return Field(key: key, label: label, choices: methods.map(\.name)) }
+            if case .choice(let cs)? = m?.option(key)?.kind { return Field(key: key, label: label, choices: cs) }
+            return Field(key: key, label: label, choices: nil)
+        }
+        let keys = LaunchForm.head + (m?.formOptions ?? []) + LaunchForm.settings + (m?.formTrailingOptions ?? [])
+        return keys.map(field)
+    }
+
+    public var fieldNames: [String] { fields.map(\.label) }
+
+    /// A field's value by its label ("prefix length") or key.
     public subscript(_ name: String) -> String {
-        get { LaunchForm.fieldNames.firstIndex(of: name).map { values[$0] } ?? "" }
-        set { if let i = LaunchForm.fieldNames.firstIndex(of: name) { values[i] = newValue } }
+        get { values[key(name)] ?? "" }
+        set { values[key(name)] = newValue }
     }
+
+    func key(_ name: String) -> String { fields.first { $0.label == name }?.key ?? name }
 
     /// A message naming the first field that is wrong, or nil when the run can be queued.
     public func validate() -> String? {
         for f in ["name", "model", "train"] where self[f].isEmpty { return "\(f) is required" }
-        if !self["name"].allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) || self["name"].hasPrefix(".") {
+        if !self["name"].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) || self["name"].hasPrefix(".") || self["name"].count > 100 {
             return "name: letters, digits, - _ . only"
         }
-        guard LaunchForm.choices["method"]!.contains(self["method"]) else { return "method: finetune, prefix, embedding or infix" }
-        if self["method"] != "finetune", (Int(self["prefix length"]) ?? 0) < 1 { return "prefix length: a whole number ≥ 1" }
-        guard let lr = Double(self["learning rate"]), lr > 0 else { return "learning rate: a positive number" }
-        for f in ["epochs", "batch size"] where (Int(self[f]) ?? 0) < 1 { return "\(f): a whole number ≥ 1" }
-        guard Int(self["seed"]) != nil else { return "seed: a whole number" }
-        guard self["init"] == "random" || self["init"].hasPrefix("words:") else { return "init: random or words:TEXT" }
+        do { _ = try spec() } catch { return "\(error)" }
         return nil
     }
 
-    /// `prefixlab train` arguments (without the executable, --out added by the shell).
-    public var trainArguments: [String] {
-        var a = ["--model", self["model"], "--train", self["train"], "--method", self["method"],
-                 "--lr", self["learning rate"], "--epochs", self["epochs"], "--batch-size", self["batch size"], "--seed", self["seed"]]
-        if !self["valid"].isEmpty { a += ["--valid", self["valid"]] }
-        if !self["test"].isEmpty { a += ["--test", self["test"], "--eval-test"] }
-        if self["method"] != "finetune" {
-            a += ["--prefix-length", self["prefix length"]]
-            if self["method"] != "embedding" { a += ["--reparam", self["reparam"]] }
-            if self["init"] != "random" { a += ["--init", self["init"]] }
+    /// The run's spec from the fields shown (empty optional fields are left out).
+    public func spec() throws -> RunSpec {
+        var b = RunSpecBuilder(methods: methods)
+        for f in fields where f.key != "name" {
+            let v = values[f.key] ?? ""
+            if v.isEmpty { continue }
+            try b.set(f.key, raw: v, context: f.label)
         }
-        return a
+        if !(values["test"] ?? "").isEmpty { try b.set("eval_test", value: .flag(true), context: "test") }
+        return try b.build()
     }
+
+    /// The `prefixlab train` arguments of the spec (the run's command line, --out left out).
+    public var trainArguments: [String] { (try? spec())?.commandLine ?? [] }
 }

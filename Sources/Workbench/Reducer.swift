@@ -1,6 +1,7 @@
 import Screen
 import Foundation
-import Runs
+import Events
+import Specs
 
 /// The only way the workbench's state changes. Pure: effects (launching, writing files,
 /// decoding) are returned for the shell to carry out.
@@ -27,7 +28,7 @@ public func reduce(_ s: inout AppState, _ action: Action) -> [Effect] {
         r.storedParams = info.storedParams ?? r.storedParams
         r.trainSeconds = info.trainSeconds ?? r.trainSeconds
         r.external = info.external
-        if r.losses.isEmpty || ["interrupted", "unreadable", "paused", "queued"].contains(info.status) { r.status = info.status }
+        if r.losses.isEmpty || [.interrupted, .unreadable, .paused, .queued, .failed].contains(info.status) { r.status = info.status }
         r.totalSteps = r.totalSteps ?? info.totalSteps
         s.runs[i] = r
         return []
@@ -157,17 +158,21 @@ func editSearch(_ s: inout AppState, _ q: String, _ k: Key) -> [Effect] {
 }
 
 func editForm(_ s: inout AppState, _ form: inout LaunchForm, _ k: Key) -> [Effect] {
-    let name = LaunchForm.fieldNames[form.focus]
+    let fields = form.fields
+    form.focus = min(form.focus, fields.count - 1)
+    let field = fields[form.focus]
+    let value = form.values[field.key] ?? ""
     switch k {
     case .escape: s.mode = .normal; return []
-    case .down, .tab: form.focus = (form.focus + 1) % LaunchForm.fieldNames.count
-    case .up, .backTab: form.focus = (form.focus + LaunchForm.fieldNames.count - 1) % LaunchForm.fieldNames.count
+    case .down, .tab: form.focus = (form.focus + 1) % fields.count
+    case .up, .backTab: form.focus = (form.focus + fields.count - 1) % fields.count
     case .left, .right:
-        if let options = LaunchForm.choices[name], let i = options.firstIndex(of: form.values[form.focus]) {
-            form.values[form.focus] = options[(i + (k == .right ? 1 : options.count - 1)) % options.count]
+        if let options = field.choices, !options.isEmpty {
+            let i = options.firstIndex(of: value) ?? 0
+            form.values[field.key] = options[(i + (k == .right ? 1 : options.count - 1)) % options.count]
         }
-    case .backspace: if LaunchForm.choices[name] == nil { form.values[form.focus] = String(form.values[form.focus].dropLast()) }
-    case .char(let c): if LaunchForm.choices[name] == nil { form.values[form.focus].append(c) }
+    case .backspace: if field.choices == nil { form.values[field.key] = String(value.dropLast()) }
+    case .char(let c): if field.choices == nil { form.values[field.key] = value + String(c) }
     case .enter:
         if let err = form.validate() { form.error = err; break }
         if s.runs.contains(where: { $0.id == form["name"] }) { form.error = "name: a run \(form["name"]) exists"; break }

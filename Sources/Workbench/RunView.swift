@@ -1,5 +1,6 @@
 import Screen
-import Runs
+import Events
+import Specs
 
 /// Everything the workbench shows about one run, folded from its events (live or replayed)
 /// plus what its run.json and metrics.json say. Finished and live runs are built the same way.
@@ -10,7 +11,7 @@ public struct RunView: Sendable {
     public var prefixLength: Int?
     public var reparam: String?
     public var seed: Int?
-    public var status: String
+    public var status: RunStatus
     public var step = 0
     public var totalSteps: Int?
     public var losses: [Point] = []
@@ -32,33 +33,35 @@ public struct RunView: Sendable {
     public var trainSeconds: Double?
     /// Trained by another process (a headless `prefixlab train`): shown live, never touched.
     public var external = false
+    /// Outputs being generated for a split: sources done of total (from `generation` events).
+    public var generation: (split: String, done: Int, total: Int)? = nil
 
     public struct Point: Sendable, Equatable {
         public var x: Double, y: Double
         public init(_ x: Double, _ y: Double) { self.x = x; self.y = y }
     }
 
-    public init(id: String, method: String = "?", status: String = "queued") {
+    public init(id: String, method: String = "?", status: RunStatus = .queued) {
         self.id = id; self.method = method; self.status = status
     }
 
-    public var isActive: Bool { status == "running" || status == "queued" }
+    public var isActive: Bool { status.isActive }
     public var lastLoss: Double? { losses.last?.y }
     public var bestValidLoss: Double? { validLosses.map(\.y).min() }
     public var bestBLEU: Double? { validBLEU.map(\.y).max() }
 
     /// Seconds left at the current pace.
     public var eta: Double? {
-        guard status == "running", let total = totalSteps, let sps = secondsPerStep else { return nil }
+        guard status == .running, let total = totalSteps, let sps = secondsPerStep else { return nil }
         return Double(max(0, total - step)) * sps
     }
 
     /// Folds one event into the view.
     public mutating func apply(_ e: RunEvent) {
         switch e.kind {
-        case .queued: status = "queued"
+        case .queued: status = .queued
         case let .started(total, m, params):
-            totalSteps = total; method = m; trainableParams = params; status = "running"; error = nil
+            totalSteps = total; method = m; trainableParams = params; status = .running; error = nil
         case let .step(s):
             if let last = lastStepTime, let dt = RunView.seconds(from: last, to: e.time), s.step > step, dt >= 0 {
                 let per = dt / Double(s.step - step)
@@ -70,15 +73,16 @@ public struct RunView: Sendable {
             step = s.step; totalSteps = s.totalSteps
             losses.append(Point(Double(s.step), s.loss)); lrs.append(Point(Double(s.step), s.lr))
             tokensPerS = s.tokensPerS
-            if status != "running" && status != "paused" { status = "running" }
+            if status != .running && status != .paused { status = .running }
         case let .validation(step, loss, m):
             validLosses.append(Point(Double(step), loss))
             if let b = m["BLEU"] { validBLEU.append(Point(Double(step), b)) }
-        case let .evaluation(_, m): metrics.merge(m) { $1 }
-        case .paused: status = "paused"; lastStepTime = nil
-        case .resumed: status = "running"; lastStepTime = nil
-        case let .finished(_, outcome): status = outcome == "cancelled" ? "cancelled" : "done"
-        case let .failed(_, err): status = "failed"; error = err
+        case let .evaluation(_, m): metrics.merge(m) { $1 }; generation = nil
+        case let .generation(split, done, total): generation = done < total ? (split, done, total) : nil
+        case .paused: status = .paused; lastStepTime = nil
+        case .resumed: status = .running; lastStepTime = nil
+        case let .finished(_, outcome): status = outcome == "cancelled" ? .cancelled : .done
+        case let .failed(_, err): status = .failed; error = err; generation = nil
         case .sampleOutputs, .checkpoint, .log: break
         }
     }

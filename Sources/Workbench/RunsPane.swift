@@ -1,15 +1,17 @@
+import Events
 import Screen
+import Specs
 
 /// Runs (2): every run with its progress, then the selected run's curves (or several runs
 /// overlaid) as a multi-row plot with the learning rate below.
 enum RunsPane {
-    static func statusRole(_ status: String) -> Role {
+    static func statusRole(_ status: RunStatus) -> Role {
         switch status {
-        case "running": return .good
-        case "failed", "unreadable": return .bad
-        case "paused", "interrupted", "queued": return .warn
-        case "cancelled": return .dim
-        default: return .normal
+        case .running: return .good
+        case .failed, .unreadable: return .bad
+        case .paused, .interrupted, .queued: return .warn
+        case .cancelled: return .dim
+        case .done: return .normal
         }
     }
 
@@ -24,13 +26,12 @@ enum RunsPane {
     typealias CellText = (RunView, Glyphs) -> String
 
     static func prefixText(_ r: RunView) -> String {
-        if r.method == "finetune" { return "–" }
-        return r.prefixLength.map { String($0) } ?? "–"
+        r.prefixLength.map { String($0) } ?? "–"
     }
     static func stepText(_ r: RunView) -> String { "\(r.step)/" + (r.totalSteps.map { String($0) } ?? "?") }
     static func opt(_ x: Double?, _ digits: Int) -> String { x.map { fmt($0, digits) } ?? "–" }
     static func speedText(_ r: RunView) -> String {
-        guard r.status == "running", let t = r.tokensPerS else { return "–" }
+        guard r.status == .running, let t = r.tokensPerS else { return "–" }
         return String(Int(t))
     }
 
@@ -39,7 +40,7 @@ enum RunsPane {
         var cols: [(Table.Column, CellText)] = []
         cols.append((Table.Column("method", width: 9), { r, _ in r.method }))
         cols.append((Table.Column("P", width: 3, alignRight: true), { r, _ in prefixText(r) }))
-        cols.append((Table.Column("status", width: 11), { r, _ in r.status + (r.external ? "*" : "") }))
+        cols.append((Table.Column("status", width: 11), { r, _ in r.status.rawValue + (r.external ? "*" : "") }))
         cols.append((Table.Column("step", width: 9, alignRight: true), { r, _ in stepText(r) }))
         cols.append((Table.Column("loss", width: 6, alignRight: true), { r, _ in opt(r.lastLoss, 3) }))
         cols.append((Table.Column("val", width: 6, alignRight: true), { r, _ in opt(r.bestValidLoss, 3) }))
@@ -131,7 +132,7 @@ enum RunsPane {
                 legendLines.append(("test " + ["BLEU", "ROUGE_L"].compactMap { m in run.metrics[m].map { "\(m) \(fmt(AblationModel.display(m, $0), m == "BLEU" ? 1 : 3))" } }.joined(separator: " "), .good))
             }
             legendLines.append(("step \(run.step)/\(run.totalSteps.map(String.init) ?? "?")" + (run.eta.map { "  ETA " + eta($0) } ?? ""), .dim))
-            if let t = run.tokensPerS, run.status == "running" { legendLines.append(("\(Int(t)) tok/s", .dim)) }
+            if let t = run.tokensPerS, run.status == .running { legendLines.append(("\(Int(t)) tok/s", .dim)) }
         }
         let xMax = Double(max(run.totalSteps ?? 1, ids.compactMap { id in s.runs.first { $0.id == id }?.totalSteps }.max() ?? 1))
         Plot(series, xRange: 0...max(1, xMax), yRange: RunsPane.yRange(series)).render(in: plotRect, into: &buf, glyphs: g)

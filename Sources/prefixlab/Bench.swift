@@ -3,6 +3,7 @@ import Foundation
 import JSON
 import Kernels
 import Models
+import Support
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(

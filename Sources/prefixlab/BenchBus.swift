@@ -1,8 +1,10 @@
 import ArgumentParser
+import Events
 import Foundation
 import JSON
 import Kernels
 import Models
+import Support
 import Runs
 import Tuning
 
@@ -44,10 +46,10 @@ struct BenchBus: ParsableCommand {
         let cfg = try benchConfig(config)
         let model = GPT2Model(config: cfg)
         model.randomize(seed: 1)
-        let options = MethodOptions(method: .prefix, prefixLength: 10, reparam: .mlp, midDim: 512)
-        let tm = TrainingModel(model: model, options: options, maxBatch: 5, maxT: 64)
+        let method = Prefix(length: 10, reparam: .mlp, midDim: 512)
+        let tm = TrainingModel(model: model, method: method, maxBatch: 5, maxT: 64)
         tm.encoder?.randomInit(seed: 2)
-        let batch = BenchTrain.randomBatch(cfg: cfg, options: options, B: 5, T: 64, seed: 3)
+        let batch = BenchTrain.randomBatch(cfg: cfg, layout: method.layout, B: 5, T: 64, seed: 3)
         func trainOnThread(_ bus: EventBus) -> Double {
             let done = DispatchSemaphore(value: 0)
             let box = UncheckedSendable(tm)

@@ -4,6 +4,7 @@ import Foundation
 import JSON
 import Kernels
 import Models
+import Support
 
 struct BenchGenerate: ParsableCommand {
     static let configuration = CommandConfiguration(

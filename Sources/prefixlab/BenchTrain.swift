@@ -3,6 +3,8 @@ import Foundation
 import JSON
 import Kernels
 import Models
+import Specs
+import Support
 import Tuning
 #if canImport(Glibc)
 import Glibc
@@ -21,7 +23,7 @@ struct BenchTrain: ParsableCommand {
         abstract: "Training-step speed: the Trainer's real step (forward, backward, clip, AdamW) on random tokens, loss on every position."
     )
     @Option(help: "gpt2, gpt2-medium, ... or LAYERS:WIDTH:HEADS.") var config = "gpt2"
-    @Option(help: "finetune, prefix or embedding.") var method = "prefix"
+    @Option(help: "A method whose rows go before the tokens: finetune, prefix or embedding.") var method = "prefix"
     @Option var batch = 5
     @Option var seq = 64
     @Option(name: .customLong("prefix-length")) var prefixLength = 10
@@ -33,16 +35,14 @@ struct BenchTrain: ParsableCommand {
     func run() throws {
         try engine.apply()
         let cfg = try benchConfig(config)
-        guard let m = TrainingMethod(rawValue: method), m != .infix else {
-            throw CLIError("--method \(method): expected finetune, prefix or embedding")
-        }
+        let m = try Self.method(method, prefixLength: prefixLength, midDim: midDim)
+        guard m.layout.placement == .start else { throw CLIError("--method \(method): expected a method whose rows go before the tokens (finetune, prefix, embedding)") }
         guard steps >= 10 else { throw CLIError("--steps must be at least 10") }
         let model = GPT2Model(config: cfg)
         model.randomize(seed: 1)
-        let options = MethodOptions(method: m, prefixLength: prefixLength, reparam: .mlp, midDim: midDim)
-        let tm = TrainingModel(model: model, options: options, maxBatch: batch, maxT: seq)
+        let tm = TrainingModel(model: model, method: m, maxBatch: batch, maxT: seq)
         tm.encoder?.randomInit(seed: 2)
-        let batchData = Self.randomBatch(cfg: cfg, options: options, B: batch, T: seq, seed: 3)
+        let batchData = Self.randomBatch(cfg: cfg, layout: m.layout, B: batch, T: seq, seed: 3)
         var losses: [Double] = [], times: [Double] = []
         for s in 0..<(steps + 2) {
             let t0 = now()
@@ -55,9 +55,10 @@ struct BenchTrain: ParsableCommand {
         let t = median(times)
         let tokens = Double(batch * seq)
         let C = Double(cfg.nEmbd), L = Double(cfg.nLayer), V = Double(cfg.vocabSize), F = Double(cfg.innerDim)
-        let Tk = Double(seq + options.virtualKVRows + options.virtualEmbeddings)
+        let Tk = Double(seq + m.layout.extraPositions)
         let matmul = L * 2 * (C * 3 * C + C * C + 2 * C * F), head = 2 * C * V, att = L * 2 * 2 * C * Tk / 2
-        let perToken = m == .finetune ? 3 * (matmul + head + att) : 2 * (matmul + head) + 3 * att
+        // Weight gradients double the matrix work of the backward; frozen weights get none.
+        let perToken = tm.state.trainableWeights.any ? 3 * (matmul + head + att) : 2 * (matmul + head) + 3 * att
         let gflops = perToken * tokens / t / 1e9
         let sgemm = measureSgemm(M: batch * seq, N: cfg.innerDim, K: cfg.nEmbd)
         let rss = peakRSSMiB()
@@ -78,19 +79,30 @@ struct BenchTrain: ParsableCommand {
         }
     }
 
+    /// A method by name with a prefix length and MLP width where it has them, its dropout off.
+    static func method(_ name: String, prefixLength: Int, midDim: Int) throws -> any TuningMethod {
+        guard let d = MethodRegistry.type(named: name)?.descriptor else {
+            throw CLIError("--method \(name): expected one of \(MethodRegistry.names.joined(separator: ", "))")
+        }
+        var spec = MethodSpec(name: name)
+        for (k, v) in [("prefix_length", OptionValue.int(prefixLength)), ("mid_dim", .int(midDim)), ("dropout", .number(0))] where d.option(k) != nil {
+            spec[k] = v
+        }
+        return try MethodRegistry.method(spec)
+    }
+
     /// Random token ids with labels = inputs (every position predicts the next token), laid
     /// out for the method as training batches are.
-    static func randomBatch(cfg: GPT2Config, options: MethodOptions, B: Int, T: Int, seed: UInt64) -> GraphBatch {
+    static func randomBatch(cfg: GPT2Config, layout: VirtualLayout, B: Int, T: Int, seed: UInt64) -> GraphBatch {
         var rng = SplitMix64(seed: seed)
-        let P = options.prefixLength
-        let lead = options.virtualEmbeddings, Pv = options.virtualKVRows, Tt = T + lead
+        let lead = layout.leadingEmbeddings, Pv = layout.keyValueRows, Tt = T + lead
         var tokens = [Int32](repeating: 0, count: B * Tt), positions = tokens, keyRows = tokens
         var targetRows: [Int32] = [], targetIds: [Int32] = []
         for b in 0..<B {
             for t in 0..<Tt {
                 let i = b * Tt + t
                 tokens[i] = t < lead ? Int32(-t - 1) : Int32(rng.next() % UInt64(cfg.vocabSize))
-                let pos = options.method == .prefix ? P + t : t
+                let pos = Pv + t
                 positions[i] = Int32(pos); keyRows[i] = Int32(pos)
             }
             for t in lead..<(Tt - 1) { targetRows.append(Int32(b * Tt + t)); targetIds.append(tokens[b * Tt + t + 1]) }

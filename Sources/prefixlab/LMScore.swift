@@ -1,9 +1,9 @@
 import ArgumentParser
 import Foundation
 import JSON
+import Jobs
 import Models
 import Text
-import Tuning
 
 struct LMScore: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,33 +28,7 @@ struct LMScore: ParsableCommand {
 
     func run() throws {
         try engine.apply()
-        let data = try PairsFile.read(path: pairs)
-        let gpt = try HFModelFolder.load(model)
-        let tokenizer = try TokenizerFiles.load(folder: model)
-        guard tokenizer.vocabSize <= gpt.config.vocabSize else {
-            throw CLIError("\(model): the tokenizer has \(tokenizer.vocabSize) tokens but config.json's vocab_size is \(gpt.config.vocabSize)")
-        }
-        let eos = Int32(gpt.config.eosTokenId)
-        let peft = try adapter.map { dir in
-            let a = try PEFTAdapter.read(dir)
-            try a.check(against: gpt.config, path: dir)
-            return a
-        }
-        let extra = peft?.virtualTokens ?? 0
-        let examples = try data.enumerated().map { n, p in
-            let e = TokenizedExample(source: tokenizer.encode(p.source), target: tokenizer.encode(" " + p.target))
-            guard e.length + extra <= gpt.config.nPositions else {
-                throw CLIError("\(pairs): pair \(n + 1) needs \(e.length + extra) positions (\(e.length) tokens\(extra > 0 ? " + \(extra) virtual" : "")), more than the model's n_positions \(gpt.config.nPositions)")
-            }
-            return e
-        }
-        let scores: [SequenceScore]
-        if let peft {
-            scores = AdapterScorer.score(model: gpt, adapter: peft, examples: examples, eos: eos)
-        } else {
-            scores = SequenceScorer(model: gpt).score(sequences: examples.map { $0.sequence(eos: eos) },
-                                                      scoreFrom: examples.map { $0.source.count + 1 })
-        }
+        let scores = try ScoringJob.score(model: model, adapter: adapter, pairs: try PairsFile.read(path: pairs), pairsPath: pairs)
         let totalNLL = scores.reduce(0) { $0 + $1.nllSum }
         let totalTokens = scores.reduce(0) { $0 + $1.nTokens }
         if json {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Jobs
 import Kernels
 
 @main
@@ -6,11 +7,11 @@ struct PrefixLab: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prefixlab",
         abstract: "A terminal workbench for prefix-tuning research on a native CPU engine.",
-        subcommands: [WorkbenchCommand.self, RunExperiment.self, DataCommand.self, Train.self, Pretrain.self, Generate.self, LMScore.self, Score.self, Export.self, RunsCommand.self, Probe.self, TokenizerCommand.self, Bench.self],
+        subcommands: [WorkbenchCommand.self, RunExperiment.self, DataCommand.self, Train.self, Pretrain.self, Generate.self, Evaluate.self, LMScore.self, Score.self, Export.self, RunsCommand.self, Probe.self, TokenizerCommand.self, Bench.self],
         defaultSubcommand: WorkbenchCommand.self
     )
 
-    static let version = "prefixlab 0.1.0"
+    static let version = TrainingJob.codeVersion
 
     static func main() {
         BLASEnvironment.ensureThreadTimeout()

@@ -1,5 +1,7 @@
 import ArgumentParser
+import Events
 import Foundation
+import Jobs
 import Runs
 
 /// `prefixlab run EXPERIMENT`: every run of an experiment file, headless, one after another,
@@ -14,40 +16,39 @@ struct RunExperiment: ParsableCommand {
     @OptionGroup var engine: EngineOptions
 
     func run() throws {
+        try engine.apply()
         let exp: Experiment
         do { exp = try Experiment.load(path: experiment) } catch { throw CLIError("\(error)") }
         let unknown = only.filter { o in !exp.runs.contains { $0.name == o } }
         guard unknown.isEmpty else { throw CLIError("--only \(unknown.joined(separator: ", ")): not in \(experiment) (runs: \(exp.runs.map(\.name).joined(separator: ", ")))") }
         let ws = Workspace(path: workspace)
+        let chosen = exp.runs.filter { only.isEmpty || only.contains($0.name) }
         if dryRun {
-            for r in exp.runs where only.isEmpty || only.contains(r.name) {
-                print((["prefixlab", "train"] + exp.trainArguments(r, outDir: ws.runsPath + "/" + r.name)).joined(separator: " "))
-            }
+            for r in chosen { print((["prefixlab", "train"] + exp.trainArguments(r, outDir: ws.runsPath + "/" + r.name)).joined(separator: " ")) }
             return
         }
         try ws.create()
         guard ws.acquireWriteLock() else { throw CLIError("\(workspace): another process holds its write lock (\(workspace)/.lock)") }
         let copy = ws.experimentsPath + "/" + exp.name + ".json"
         if !FileManager.default.fileExists(atPath: copy) { try FileManager.default.copyItem(atPath: experiment, toPath: copy) }
-        let threads = engine.threads.map { ["--threads", String($0)] } ?? []
-        for r in exp.runs where only.isEmpty || only.contains(r.name) {
+        let progress = TrainProgress()
+        for r in chosen {
             let dir = ws.runsPath + "/" + r.name
-            let status = RunStore.summary(runDir: dir).status
-            var args: [String]
             if FileManager.default.fileExists(atPath: dir + "/run.json") {
+                let status = RunStore.summary(runDir: dir).status
                 switch status {
                 case .done: print("\(r.name): done, skipped"); continue
-                case .paused, .interrupted, .cancelled, .failed: args = ["--resume", dir]
                 case .running: print("\(r.name): running in another process, skipped"); continue
-                default: throw CLIError("\(dir): status \(status.rawValue); remove it (prefixlab runs rm) to start over")
+                case .paused, .interrupted, .cancelled, .failed, .queued:
+                    print("\(r.name): \(status.rawValue), resuming")
+                    try TrainingJob.resume(dir, maxSteps: nil, reporter: progress)
+                case .unreadable: throw CLIError("\(dir): run.json is unreadable; remove it (prefixlab runs rm) to start over")
                 }
             } else {
-                args = exp.trainArguments(r, outDir: dir)
+                let args = exp.trainArguments(r, outDir: dir)
+                print("\(r.name): prefixlab train " + args.joined(separator: " "))
+                try TrainingJob.start(r.spec, out: dir, group: exp.name, commandLine: ["prefixlab", "train"] + args, reporter: progress)
             }
-            print("\(r.name): prefixlab train " + args.joined(separator: " "))
-            let train = try Train.parse(args + threads)
-            Train.recordedCommandLine = ["prefixlab", "train"] + args
-            try train.run()
             if stopSignalled != 0 { print("stopped: \(r.name) paused; run the same command again to continue"); return }
         }
     }

@@ -20,9 +20,7 @@ struct Score: ParsableCommand {
 
     func run() throws {
         let data = try DatasetSpec.load(refs)
-        guard let text = try? String(contentsOfFile: hyp, encoding: .utf8) else { throw CLIError("\(hyp): cannot read the file (or not UTF-8)") }
-        var lines = text.components(separatedBy: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-        if lines.last == "" { lines.removeLast() }
+        let lines = TextFile.lines(try TextFile.read(hyp)).map { $0.trimmingCharacters(in: .whitespaces) }
         guard lines.count == data.examples.count else {
             throw CLIError("\(hyp): \(lines.count) lines, but \(refs) has \(data.examples.count) unique sources; one output per source is expected")
         }

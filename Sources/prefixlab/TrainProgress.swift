@@ -1,11 +1,13 @@
 import Foundation
+import Jobs
+import Support
 import Tuning
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// The training progress line on stderr: a live bar on a terminal, plain lines otherwise.
-final class TrainProgress {
+final class TrainProgress: TrainingReporter {
     let isTTY = isatty(2) != 0
     private var recent: [Double] = []
     private var lastPlain = 0.0
@@ -22,7 +24,7 @@ final class TrainProgress {
             let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
             FileHandle.standardError.write(Data(("\r\u{1B}[2K" + bar + " " + text).utf8))
         } else {
-            let now = DispatchClock.now()
+            let now = MonotonicClock.now()
             if now - lastPlain >= 5 || s.step == s.totalSteps || s.step == 1 {
                 lastPlain = now
                 line(text)

@@ -1,7 +1,11 @@
+import Events
 import Foundation
 import JSON
+import Jobs
 import Models
 import Runs
+import Support
+import Tuning
 import Screen
 import Terminal
 import Workbench
@@ -38,7 +42,7 @@ final class WorkbenchSession {
         let bus = self.bus
         mailbox = runBlocking { await bus.subscribe(.coalescingSteps(maxPending: 10_000)).mailbox }
         follower = EventLogFollower(workspace: workspace.path, bus: bus)
-        manager = RunManager(executable: WorkbenchCommand.ownExecutable(), workspace: workspace, bus: bus, maxTraining: options.maxTraining)
+        manager = RunManager(executable: WorkbenchCommand.ownExecutable(), workspace: workspace, maxTraining: options.maxTraining)
         themesDir = WorkbenchCommand.themesDirectory()
         let noColor = !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
         let themeName = options.theme ?? (noColor ? "monochrome" : "default")
@@ -52,6 +56,7 @@ final class WorkbenchSession {
         state.workspace = workspace.path
         state.readOnly = !workspace.acquireWriteLock()
         state.ascii = glyphs == .ascii
+        state.methods = MethodRegistry.descriptors
         loadAll()
     }
 
@@ -70,7 +75,7 @@ final class WorkbenchSession {
         if let m = experiments.first?["model"]?.string { state.modelName = (m as NSString).lastPathComponent }
         _ = reduce(&state, .datasets(loader.datasets(runs: state.runs)))
         _ = reduce(&state, .compare(loader.compare(runs: state.runs)))
-        let resumable = state.runs.filter { ($0.status == "paused" || $0.status == "interrupted") && !$0.external }.map(\.id)
+        let resumable = state.runs.filter { ($0.status == .paused || $0.status == .interrupted) && !$0.external }.map(\.id)
         if !resumable.isEmpty && !state.readOnly { _ = reduce(&state, .offerResume(resumable)) }
         if state.readOnly { state.message = "read-only: another process holds \(workspace.path)/.lock" }
     }
@@ -131,7 +136,6 @@ final class WorkbenchSession {
             if jobs != lastJobs { _ = reduce(&state, .jobs(jobs)); lastJobs = jobs; dirty = true }
             for m in manager.takeMessages() {
                 _ = reduce(&state, .message(m)); dirty = true
-                if m.hasSuffix("outputs written") { _ = reduce(&state, .compare(loader.compare(runs: state.runs))) }
             }
             for (run, text) in decoder.take() { _ = reduce(&state, .tryOwnOutput(run: run, output: text)); dirty = true }
             for e in effects { handle(e, terminal: terminal) }
@@ -147,12 +151,10 @@ final class WorkbenchSession {
         switch e {
         case .launch(let form):
             let id = form["name"]
-            guard Workspace.isSafeRunID(id) else { _ = reduce(&state, .message("\(id): not a safe run name")); return }
-            var info = RunView(id: id, method: form["method"], status: "queued")
-            info.prefixLength = Int(form["prefix length"]); info.group = state.groupName
-            info.config = LaunchForm.fieldNames.map { ($0, form[$0]) }
-            _ = reduce(&state, .runInfo(info))
-            manager.enqueueTraining(id: id, arguments: form.trainArguments + (state.groupName.isEmpty ? [] : ["--group", state.groupName]))
+            do {
+                try manager.enqueueTraining(id: id, spec: form.spec(), group: state.groupName.isEmpty ? nil : state.groupName)
+                _ = reduce(&state, .runInfo(loader.runInfo(workspace.runsPath + "/" + id)))
+            } catch { _ = reduce(&state, .message("\(id): \(error)")) }
         case .start(let id): manager.startNext(id: id)
         case .pause(let id): manager.request("pause", id: id); _ = reduce(&state, .message("pausing \(id) after its current step"))
         case .cancel(let id): manager.request("cancel", id: id); _ = reduce(&state, .message("cancelling \(id) after its current step"))
@@ -165,12 +167,11 @@ final class WorkbenchSession {
         case .generateMissing(let ids):
             let experimentTest = loader.experiments().first?["test"]?.string
             for id in ids {
-                let dir = workspace.runsPath + "/" + id
-                let cfg = Dictionary(state.runs.first { $0.id == id }?.config ?? [], uniquingKeysWith: { a, _ in a })
-                guard let test = cfg["test"] ?? experimentTest else {
+                let spec = try? RunRecord.read(workspace.runsPath + "/" + id).spec
+                guard let test = spec?.test ?? experimentTest else {
                     _ = reduce(&state, .message("\(id): no test data known (experiment or run)")); continue
                 }
-                manager.enqueueGeneration(label: "outputs-" + id, arguments: ["generate", "--run", dir, "--data", test, "--out", dir + "/outputs/test.txt"])
+                manager.enqueueEvaluation(id: id, test: spec?.test == nil ? test : nil)
             }
         case .decode(let source, let runs):
             decoder.submit(source: source, runDirs: runs.map { ($0, workspace.runsPath + "/" + $0) })
@@ -188,12 +189,10 @@ final class WorkbenchSession {
                 let exp = try Experiment.load(path: path)
                 let missing = exp.runs.filter { r in !state.runs.contains { $0.id == r.name } }
                 for r in missing {
-                    var info = RunView(id: r.name, method: r.options.first { $0.0 == "method" }?.1 ?? "?", status: "queued")
-                    info.prefixLength = r.options.first { $0.0 == "prefix_length" }.flatMap { Int($0.1) }
-                    info.group = exp.name
-                    _ = reduce(&state, .runInfo(info))
-                    // Experiment arguments end with --out; the manager adds its own.
-                    manager.enqueueTraining(id: r.name, arguments: Array(exp.trainArguments(r, outDir: "").dropLast(2)))
+                    do {
+                        try manager.enqueueTraining(id: r.name, spec: r.spec, group: exp.name)
+                        _ = reduce(&state, .runInfo(loader.runInfo(workspace.runsPath + "/" + r.name)))
+                    } catch { _ = reduce(&state, .message("\(r.name): \(error)")) }
                 }
                 _ = reduce(&state, .message(missing.isEmpty ? "\(group): every run exists" : "\(group): queued \(missing.map(\.name).joined(separator: ", "))"))
             } catch { _ = reduce(&state, .message("\(error)")) }

@@ -1,9 +1,12 @@
+import Events
 import Foundation
 import JSON
-import Metrics
+import Jobs
 import Models
 import Runs
+import Specs
 import Text
+import Tuning
 import Workbench
 
 /// Reads what the workbench shows from a workspace on disk: each run's run.json and
@@ -19,41 +22,31 @@ struct WorkspaceLoader {
     /// A run's run.json and metrics.json as a RunView carrying info (events fill the rest).
     func runInfo(_ dir: String) -> RunView {
         let summary = RunStore.summary(runDir: dir)
-        var v = RunView(id: summary.id, method: summary.method ?? "?", status: summary.status.rawValue)
+        var v = RunView(id: summary.id, method: summary.method ?? "?", status: summary.status)
         v.totalSteps = summary.totalSteps
         v.external = summary.status == .running
-        guard let data = FileManager.default.contents(atPath: dir + "/run.json"), let info = try? JSONParser.parse(bytes: [UInt8](data)) else {
-            v.error = summary.problem
-            return v
-        }
-        v.group = info["group"]?.string
-        let method = info["config"]?["method"]
-        v.prefixLength = method?["prefix_length"]?.int
-        v.reparam = method?["reparam"]?.string
-        v.seed = info["config"]?["seed"]?.int
-        var flat: [(String, String)] = []
-        if let m = info["model"]?["path"]?.string { flat.append(("model", m)) }
-        for split in ["train", "valid", "test"] { if let p = info["data"]?[split]?["path"]?.string { flat.append((split, p)) } }
-        func walk(_ prefix: String, _ j: JSONValue) {
-            if let o = j.object { for (k, x) in o { walk(prefix.isEmpty ? k : prefix + "." + k, x) } } else { flat.append((prefix, j.string ?? j.serialized)) }
-        }
-        if let c = info["config"] { walk("", c) }
-        v.config = flat
-        if let m = info["model"]?["path"]?.string, let cfg = try? GPT2Config.load(path: m + "/config.json") {
-            v.modelParams = GPT2Layout(cfg).total
-            let P = v.prefixLength ?? 0
-            switch v.method {
-            case "prefix", "infix": v.storedParams = P * cfg.nLayer * 2 * cfg.nEmbd
-            case "embedding": v.storedParams = P * cfg.nEmbd
-            case "finetune": v.storedParams = v.modelParams
-            default: break
-            }
+        let record: RunRecord
+        do { record = try RunRecord.read(dir) } catch { v.error = summary.problem ?? "\(error)"; return v }
+        v.group = record.group
+        let spec = record.spec
+        let method = try? MethodRegistry.method(spec.method)
+        v.method = spec.method.name
+        v.prefixLength = MethodRegistry.type(named: spec.method.name)?.descriptor.lengthKey.flatMap { spec.method[$0]?.int }
+        v.reparam = spec.method["reparam"]?.text
+        v.seed = Int(spec.training.seed)
+        v.config = [("model", spec.model), ("train", spec.train)] + (spec.valid.map { [("valid", $0)] } ?? []) + (spec.test.map { [("test", $0)] } ?? [])
+            + [("method", spec.method.name)] + spec.method.options.keys.sorted().map { ($0, spec.method[$0]!.description) }
+            + RunSpecBuilder.settings.compactMap { d in ["model", "train", "valid", "test"].contains(d.key) ? nil : spec.setting(d.key).map { (d.key, $0.description) } }
+        if let method, let model = try? HFModelFolder.summary(spec.model) {
+            v.modelParams = model.shape.parameterCount
+            v.storedParams = method.storedParameters(model)
+            v.trainableParams = method.trainedParameters(model)
         }
         if let md = FileManager.default.contents(atPath: dir + "/metrics.json"), let mj = try? JSONParser.parse(bytes: [UInt8](md)), let t = mj["test"]?.object {
             for (k, x) in t { if let n = x.number { v.metrics[k] = n } }
         }
         v.trainSeconds = trainingSeconds(dir)
-        if let p = summary.problem { v.error = p }
+        if let p = summary.problem { v.error = p } else if let e = record.info["error"]?.string { v.error = e }
         return v
     }
 
@@ -134,15 +127,8 @@ struct WorkspaceLoader {
         return order.map { bySource[$0]! }
     }
 
-    static func words(_ s: String) -> [String] {
-        s.lowercased().split(separator: " ").map { $0.trimmingCharacters(in: .punctuationCharacters) }
-    }
-
     static func score(_ output: String, _ refs: [String]) -> OutputView {
-        let refWords = Set(refs.flatMap(words))
-        var novel = Set<Int>()
-        for (i, w) in words(output).enumerated() where !w.isEmpty && !refWords.contains(w) { novel.insert(i) }
-        let rouge = CocoRougeL.sentence(candidate: PTBTokenizer.tokenize(output), references: refs.map { PTBTokenizer.tokenize($0) })
-        return OutputView(text: output, bleu: SentenceBLEU.score(hypothesis: output, references: refs), rougeL: rouge, novelWords: novel)
+        let o = OutputScores.score(output, references: refs)
+        return OutputView(text: output, bleu: o.bleu, rougeL: o.rougeL, novelWords: o.novelWords)
     }
 }

@@ -12,7 +12,7 @@ final class BeamSearchDecoderTests: XCTestCase {
         let ref = try JSONParser.parse(String(contentsOfFile: TestPaths.fixtures + "/generation/beam.json", encoding: .utf8))
         func ids(_ v: JSONValue) -> [[Int32]] { v.array!.map { $0.array!.map { Int32($0.int!) } } }
         let prompts = ids(ref["prompts"]!)
-        let model = try HFModelFolder.load(TestPaths.fixtures + "/models/tiny-f32")
+        let model = try GPT2Model.load(TestPaths.fixtures + "/models/tiny-f32")
         var s = GenerationSettings()
         s.maxNewTokens = ref["max_new_tokens"]!.int!
         s.beams = 5

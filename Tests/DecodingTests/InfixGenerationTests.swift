@@ -1,5 +1,7 @@
 import Foundation
 import XCTest
+import Support
+import Specs
 import Decoding
 import Kernels
 import Models
@@ -11,7 +13,7 @@ import Tuning
 /// training graph's infix layout give the same NLL per token, and greedy picks each argmax.
 final class InfixGenerationTests: XCTestCase {
     func testDecodingPathEqualsTrainingLayout() throws {
-        let model = try HFModelFolder.load(TestPaths.fixtures + "/models/tiny-f32")
+        let model = try GPT2Model.load(TestPaths.fixtures + "/models/tiny-f32")
         let cfg = model.config, C = cfg.nEmbd, L = cfg.nLayer, V = cfg.vocabSize, P = 3
         var rng = SplitMix64(seed: 11)
         let infix = (0..<(P * 2 * L * C)).map { _ in rng.nextNormal() }
@@ -43,11 +45,11 @@ final class InfixGenerationTests: XCTestCase {
         }
 
         // The training graph's infix layout for the same example.
-        let options = MethodOptions(method: .infix, prefixLength: P, reparam: .none)
-        let tm = TrainingModel(model: model, options: options, maxBatch: 1, maxT: prompt.count + out.count + 2)
+        let method = Infix(length: P, reparam: .none)
+        let tm = TrainingModel(model: model, method: method, maxBatch: 1, maxT: prompt.count + out.count + 2)
         infix.withUnsafeBufferPointer { tm.params.value("embedding.weight").update(from: $0.baseAddress!, count: $0.count) }
         let example = TokenizedExample(source: source, target: out)
-        let batch = BatchBuilder.build([example], weights: [1], eos: eos, options: options)
+        let batch = tm.batch([example], weights: [1])
         _ = tm.loss(batch)
         let graphNLL = tm.graph.lastLosses(count: out.count + 1).map(Double.init)
         for (a, b) in zip(decoderNLL, graphNLL) { XCTAssertEqual(a, b, accuracy: 1e-4 * max(1, abs(b))) }

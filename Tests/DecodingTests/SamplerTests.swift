@@ -1,12 +1,14 @@
 import Foundation
 import XCTest
+import Support
+import Specs
 import Decoding
 import Models
 import TestSupport
 
 final class SamplerTests: XCTestCase {
     func testTopKOneIsGreedyAndSeedsRepeat() throws {
-        let model = try HFModelFolder.load(TestPaths.fixtures + "/models/tiny-f32")
+        let model = try GPT2Model.load(TestPaths.fixtures + "/models/tiny-f32")
         let prompts: [[Int32]] = [[464, 1110, 50256], [40, 50256]]
         var g = GenerationSettings()
         g.maxNewTokens = 8

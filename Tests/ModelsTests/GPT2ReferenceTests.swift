@@ -24,7 +24,7 @@ final class GPT2ReferenceTests: XCTestCase {
     func load(_ name: String) throws -> Reference {
         let dir = TestPaths.fixtures + "/models/" + name
         let meta = try JSONParser.parse(bytes: [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/reference.json"))))
-        return Reference(model: try HFModelFolder.load(dir), meta: meta, tensors: try SafeTensorsFile(path: dir + "/reference.safetensors"))
+        return Reference(model: try GPT2Model.load(dir), meta: meta, tensors: try SafeTensorsFile(path: dir + "/reference.safetensors"))
     }
 
     /// Compares hidden rows (B·T, C) with the reference `key`.logits / `key`.lse where `valid(b, t)`.
@@ -141,10 +141,10 @@ final class GPT2ReferenceTests: XCTestCase {
     }
 
     func testSavedFolderReloadsIdentically() throws {
-        let model = try HFModelFolder.load(TestPaths.fixtures + "/models/tiny-f32")
+        let model = try GPT2Model.load(TestPaths.fixtures + "/models/tiny-f32")
         let dir = TestPaths.tempDir("save")
         try HFModelFolder.save(model, to: dir)
-        let again = try HFModelFolder.load(dir)
+        let again = try GPT2Model.load(dir)
         XCTAssertEqual(again.config, model.config)
         XCTAssertTrue(memcmp(again.params.base, model.params.base, model.layout.total * 4) == 0)
     }

@@ -5,7 +5,7 @@ import TestSupport
 
 final class ModelFolderErrorTests: XCTestCase {
     func expectError(_ dir: String, _ needle: String, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertThrowsError(try HFModelFolder.load(dir), file: file, line: line) {
+        XCTAssertThrowsError(try GPT2Model.load(dir), file: file, line: line) {
             XCTAssertTrue("\($0)".contains(needle), "\($0)", file: file, line: line)
         }
     }

@@ -32,7 +32,7 @@ final class OfficialConfigTests: XCTestCase {
             }
             let json = Array(JSONValue.object(pairs).serialized.utf8)
             let header = try json.withUnsafeBufferPointer { try SafeTensorsHeader.parse(json: $0, dataLength: offset, path: name) }
-            let plan = try GPT2Checkpoint.plan(header: header, layout: layout, path: name)
+            let plan = try GPT2Weights.plan(header: header, layout: layout, path: name)
             XCTAssertEqual(plan.pairs.count, layout.entries.count)
             XCTAssertEqual(layout.total * 2, offset, "\(name): every parameter covered once")
         }
@@ -54,13 +54,13 @@ final class OfficialConfigTests: XCTestCase {
             let json = Array(JSONValue.object(pairs).serialized.utf8)
             return try json.withUnsafeBufferPointer { try SafeTensorsHeader.parse(json: $0, dataLength: 1 << 20, path: "m.safetensors") }
         }
-        XCTAssertThrowsError(try GPT2Checkpoint.plan(header: header { $0.removeAll { $0.0 == "h.0.mlp.c_fc.bias" } }, layout: layout, path: "m")) {
+        XCTAssertThrowsError(try GPT2Weights.plan(header: header { $0.removeAll { $0.0 == "h.0.mlp.c_fc.bias" } }, layout: layout, path: "m")) {
             XCTAssertTrue("\($0)".contains("missing tensor 'h.0.mlp.c_fc.bias'"), "\($0)")
         }
-        XCTAssertThrowsError(try GPT2Checkpoint.plan(header: header { $0[4].1 = [3, 12] }, layout: layout, path: "m")) {
+        XCTAssertThrowsError(try GPT2Weights.plan(header: header { $0[4].1 = [3, 12] }, layout: layout, path: "m")) {
             XCTAssertTrue("\($0)".contains("'h.0.attn.c_attn.weight' has shape [3, 12], expected [4, 12]"), "\($0)")
         }
-        XCTAssertThrowsError(try GPT2Checkpoint.plan(header: header { $0.append(("h.1.ln_1.weight", [4])) }, layout: layout, path: "m")) {
+        XCTAssertThrowsError(try GPT2Weights.plan(header: header { $0.append(("h.1.ln_1.weight", [4])) }, layout: layout, path: "m")) {
             XCTAssertTrue("\($0)".contains("unexpected tensor 'h.1.ln_1.weight'"), "\($0)")
         }
     }

@@ -21,7 +21,7 @@ final class PretrainCommandTests: XCTestCase {
                                            "--max-steps", "6", "--batch-size", "8", "--warmup-steps", "1", "--lr", "3e-3", "--dtype", "f16",
                                            "--copy-share", "0.5", "--copy-span", "3-6"])
         XCTAssertEqual(r.status, 0, r.err)
-        let model = try HFModelFolder.load(out)
+        let model = try GPT2Model.load(out)
         XCTAssertEqual(model.config.nLayer, 1)
         XCTAssertEqual(try SafeTensorsFile(path: out + "/model.safetensors").header.entries.first?.dtype, .F16)
         XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/vocab.json") && FileManager.default.fileExists(atPath: out + "/merges.txt"))

@@ -29,7 +29,7 @@ final class RunStoreCommandTests: XCTestCase {
         let p = Process()
         p.executableURL = prefixlab
         p.arguments = ["train", "--model", model, "--train", pairs, "--method", "prefix", "--prefix-length", "3", "--mid-dim", "16",
-                       "--batch-size", "3", "--max-steps", "100000", "--checkpoint-every", "5", "--out", dir]
+                       "--batch-size", "3", "--epochs", "100000", "--checkpoint-every", "5", "--out", dir]
         p.standardError = FileHandle.nullDevice
         try p.run()
         let deadline = Date().addingTimeInterval(60)

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import Events
 import Runs
 
 final class EventBusTests: XCTestCase {
@@ -66,14 +67,6 @@ final class EventBusTests: XCTestCase {
         }
         XCTAssertEqual(validations, 20, "validations are kept; logs went first")
         XCTAssertEqual(lastStep, 20_000)
-    }
-
-    func testCommandsReachTheEngineInOrder() {
-        let bus = EventBus()
-        let q = bus.commands(for: "r")
-        q.send(.pause); q.send(.evaluateNow); q.send(.cancel)
-        XCTAssertEqual(bus.commands(for: "r").takeAll(), [.pause, .evaluateNow, .cancel])
-        XCTAssertEqual(q.takeAll(), [])
     }
 
     func testClosingEndsStreams() async {

@@ -1,6 +1,10 @@
 import Foundation
 import JSON
+import Events
+import Jobs
 import Runs
+import Specs
+import Tuning
 import XCTest
 
 final class ExperimentTests: XCTestCase {
@@ -70,13 +74,28 @@ final class ExperimentTests: XCTestCase {
 }
 
 final class RunManagerTests: XCTestCase {
-    func testGenerationProgressComesFromTheLastLogLine() throws {
-        let path = NSTemporaryDirectory() + "prefixlab-log-\(UUID().uuidString.prefix(8)).log"
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        XCTAssertNil(RunManager.lastProgress(path))
-        let lines = (1...40).map { "generated \($0 * 16)/640" }.joined(separator: "\n") + "\n"
-        try Data(("loading\n" + lines).utf8).write(to: URL(fileURLWithPath: path))
-        XCTAssertEqual(RunManager.lastProgress(path), "640/640")
+    /// A launched run is a folder at once: run.json with its spec and status queued, and a
+    /// queued event in its log, so a run that fails to start keeps its name and says why. A
+    /// queued run cancelled before it starts says so in its folder.
+    func testALaunchedRunIsAQueuedFolderWithItsSpec() throws {
+        let dir = NSTemporaryDirectory() + "prefixlab-queue-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let ws = Workspace(path: dir)
+        try ws.create()
+        let m = RunManager(executable: "/bin/false", workspace: ws)
+        let spec = RunSpec(model: "/m", train: "/t.jsonl", method: Prefix(length: 3).spec)
+        try m.enqueueTraining(id: "r1", spec: spec, group: "g")
+        let record = try RunRecord.read(dir + "/runs/r1")
+        XCTAssertEqual(record.status, .queued)
+        XCTAssertEqual(record.group, "g")
+        XCTAssertEqual(record.spec, spec)
+        XCTAssertEqual(RunStore.readEvents(dir + "/runs/r1/events.jsonl").events.map(\.kind), [.queued])
+        XCTAssertTrue(m.owns("r1"))
+        XCTAssertThrowsError(try m.enqueueTraining(id: "r1", spec: spec, group: nil)) { XCTAssertTrue("\($0)".contains("exists"), "\($0)") }
+        XCTAssertThrowsError(try m.enqueueTraining(id: "../x", spec: spec, group: nil)) { XCTAssertTrue("\($0)".contains("not a safe run name"), "\($0)") }
+        m.request("cancel", id: "r1")
+        XCTAssertEqual(try RunRecord.read(dir + "/runs/r1").status, .cancelled)
+        XCTAssertEqual(RunStore.readEvents(dir + "/runs/r1/events.jsonl").events.last?.kind, .finished(step: 0, outcome: "cancelled"))
     }
 }
 

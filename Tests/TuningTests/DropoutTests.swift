@@ -10,16 +10,16 @@ final class DropoutTests: XCTestCase {
     let ex = [TokenizedExample(source: [1, 2, 3], target: [4, 5, 6]), TokenizedExample(source: [7, 8], target: [9])]
 
     func testGradientsWithDropoutMatchFiniteDifferences() throws {
-        let model = try HFModelFolder.load(TestPaths.fixtures + "/training/model")
-        let options = MethodOptions(method: .finetune)
-        let tm = TrainingModel(model: model, options: options, maxBatch: 2, maxT: 10)
-        let batch = BatchBuilder.build(ex, weights: [0.2, 0.2], eos: 95, options: options)
-        let drop = GPT2Graph.Dropout(rate: 0.3, seed: 9)
+        let model = try GPT2Model.load(TestPaths.fixtures + "/training/model")
+        let method = FineTune()
+        let tm = TrainingModel(model: model, method: method, maxBatch: 2, maxT: 10)
+        let batch = tm.batch(ex, weights: [0.2, 0.2])
+        let drop = ModelDropout(rate: 0.3, seed: 9)
         let loss = tm.computeGradients([batch], modelDropout: drop)
-        let plain = TrainingModel(model: model, options: options, maxBatch: 2, maxT: 10).loss(batch)
+        let plain = TrainingModel(model: model, method: method, maxBatch: 2, maxT: 10).loss(batch)
         XCTAssertNotEqual(loss, plain, accuracy: 1e-6, "dropout changed nothing")
-        XCTAssertEqual(TrainingModel(model: model, options: options, maxBatch: 2, maxT: 10)
-            .computeGradients([batch], modelDropout: GPT2Graph.Dropout(rate: 0, seed: 9)), plain, accuracy: 1e-9)
+        XCTAssertEqual(TrainingModel(model: model, method: method, maxBatch: 2, maxT: 10)
+            .computeGradients([batch], modelDropout: ModelDropout(rate: 0, seed: 9)), plain, accuracy: 1e-9)
         let grads = Array(tm.params.grads.buffer)
         let lay = model.layout
         let probes = [("wte.weight", 3), ("wpe.weight", 20), ("h.0.attn.c_attn.weight", 7), ("h.0.attn.c_attn.weight", 40),
@@ -29,9 +29,9 @@ final class DropoutTests: XCTestCase {
             let off = lay[name]!.offset + i
             let keep = model.params.base[off]
             model.params.base[off] = keep + h
-            let up = TrainingModel(model: model, options: options, maxBatch: 2, maxT: 10).computeGradients([batch], modelDropout: drop)
+            let up = TrainingModel(model: model, method: method, maxBatch: 2, maxT: 10).computeGradients([batch], modelDropout: drop)
             model.params.base[off] = keep - h
-            let down = TrainingModel(model: model, options: options, maxBatch: 2, maxT: 10).computeGradients([batch], modelDropout: drop)
+            let down = TrainingModel(model: model, method: method, maxBatch: 2, maxT: 10).computeGradients([batch], modelDropout: drop)
             model.params.base[off] = keep
             let fd = (up - down) / Double(2 * h)
             XCTAssertEqual(Double(grads[off]), fd, accuracy: 2e-3 + 0.02 * abs(fd), "\(name)[\(i)]")

@@ -22,20 +22,20 @@ final class MethodFixtureTests: XCTestCase {
         }
     }
 
-    func options(_ name: String) -> MethodOptions {
+    func method(_ name: String) -> any TuningMethod {
         switch name {
-        case "finetune": return MethodOptions(method: .finetune)
-        case "finetune-top1": return MethodOptions(method: .finetune, trainTopLayers: 1)
-        case "prefix-mlp": return MethodOptions(method: .prefix, prefixLength: 3, reparam: .mlp, midDim: 24)
-        case "prefix-none": return MethodOptions(method: .prefix, prefixLength: 3, reparam: .none)
-        case "embedding": return MethodOptions(method: .embedding, prefixLength: 3)
-        default: return MethodOptions(method: .infix, prefixLength: 3, reparam: .none)
+        case "finetune": return FineTune()
+        case "finetune-top1": return FineTune(topLayers: 1)
+        case "prefix-mlp": return Prefix(length: 3, reparam: .mlp, midDim: 24)
+        case "prefix-none": return Prefix(length: 3, reparam: .none)
+        case "embedding": return Embedding(length: 3)
+        default: return Infix(length: 3, reparam: .none)
         }
     }
 
     func makeModel(_ name: String, ref: SafeTensorsFile) throws -> TrainingModel {
-        let model = try HFModelFolder.load(dir + "/model")
-        let tm = TrainingModel(model: model, options: options(name), maxBatch: 3, maxT: 16)
+        let model = try GPT2Model.load(dir + "/model")
+        let tm = TrainingModel(model: model, method: method(name), maxBatch: 3, maxT: 16)
         for t in tm.params.tensors {
             guard let e = ref["init." + t.name] else {
                 if name.hasPrefix("finetune") { continue }  // frozen in FT-top1
@@ -57,7 +57,6 @@ final class MethodFixtureTests: XCTestCase {
 
     func testEveryMethodMatchesPyTorch() throws {
         let ex = try examples()
-        let eos: Int32 = 95
         for name in ["finetune", "finetune-top1", "prefix-mlp", "prefix-none", "embedding", "infix"] {
             let ref = try SafeTensorsFile(path: "\(dir)/\(name).safetensors")
             let gradNames = ref.names.filter { $0.hasPrefix("grad.") }.map { String($0.dropFirst(5)) }
@@ -66,15 +65,15 @@ final class MethodFixtureTests: XCTestCase {
             // Loss and gradients, token-mean reduction.
             let tm = try makeModel(name, ref: ref)
             XCTAssertEqual(tm.params.trainableCount, gradNames.reduce(0) { $0 + ref["grad." + $1]!.count }, "\(name): trainable count")
-            let w = BatchBuilder.weights(for: [ex], reduction: .token)[0]
-            let batch = BatchBuilder.build(ex, weights: w, eos: eos, options: tm.options)
+            let w = LossWeights.weights(for: [ex], reduction: .token)[0]
+            let batch = tm.batch(ex, weights: w)
             let loss = tm.computeGradients([batch])
             XCTAssertEqual(loss, Double(try ref.floats("loss")[0]), accuracy: 1e-4 * loss, "\(name) loss")
             for g in gradNames { assertClose(tm.params.grad(g), try ref.floats("grad." + g), "\(name) grad \(g)") }
 
             // The sequence reduction of the original code.
-            let ws = BatchBuilder.weights(for: [ex], reduction: .sequence)[0]
-            let seqLoss = tm.loss(BatchBuilder.build(ex, weights: ws, eos: eos, options: tm.options))
+            let ws = LossWeights.weights(for: [ex], reduction: .sequence)[0]
+            let seqLoss = tm.loss(tm.batch(ex, weights: ws))
             XCTAssertEqual(seqLoss, Double(try ref.floats("loss_sequence")[0]), accuracy: 1e-4 * seqLoss, "\(name) sequence loss")
 
             // Three AdamW steps from the same start.

@@ -1,4 +1,6 @@
+import Foundation
 import XCTest
+import Specs
 import Tuning
 
 final class SyntheticCopyTests: XCTestCase {
@@ -24,13 +26,13 @@ final class SyntheticCopyTests: XCTestCase {
     }
 
     func testARunConfigWrittenBeforeTheOptionStillDecodes() throws {
-        var c = TrainingConfig(method: MethodOptions(method: .finetune))
+        var c = RunSpec(model: "m", train: "t", method: FineTune().spec)
         var json = try JSONEncoder().encode(c)
         var dict = try JSONSerialization.jsonObject(with: json) as! [String: Any]
-        dict.removeValue(forKey: "syntheticCopy")
+        dict.removeValue(forKey: "synthetic_copy")
         json = try JSONSerialization.data(withJSONObject: dict)
-        XCTAssertNil(try JSONDecoder().decode(TrainingConfig.self, from: json).syntheticCopy)
-        c.syntheticCopy = SyntheticCopy(share: 0.5, minSpan: 4, maxSpan: 24)
-        XCTAssertEqual(try JSONDecoder().decode(TrainingConfig.self, from: try JSONEncoder().encode(c)), c)
+        XCTAssertNil(try JSONDecoder().decode(RunSpec.self, from: json).training.syntheticCopy)
+        c.training.syntheticCopy = SyntheticCopy(share: 0.5, minSpan: 4, maxSpan: 24)
+        XCTAssertEqual(try JSONDecoder().decode(RunSpec.self, from: try JSONEncoder().encode(c)), c)
     }
 }

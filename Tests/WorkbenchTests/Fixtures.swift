@@ -1,4 +1,6 @@
-import Runs
+import Events
+import Specs
+import Tuning
 import Screen
 import Workbench
 
@@ -10,6 +12,7 @@ enum Fixtures {
 
     static func state(width: Int = 100, height: Int = 30) -> AppState {
         var s = AppState()
+        s.methods = MethodRegistry.descriptors
         _ = reduce(&s, .resize(width: width, height: height))
         return s
     }
@@ -18,7 +21,7 @@ enum Fixtures {
     static func group() -> AppState {
         var s = state()
         for (id, method, p) in [("ft-1", "finetune", nil), ("prefix-10", "prefix", 10), ("emb-10", "embedding", 10)] as [(String, String, Int?)] {
-            var v = RunView(id: id, method: method, status: "done")
+            var v = RunView(id: id, method: method, status: .done)
             v.prefixLength = p
             v.metrics = ["BLEU": method == "finetune" ? 0.5 : 0.4, "ROUGE_L": 0.6]
             v.trainableParams = method == "finetune" ? 1000 : 40

@@ -1,4 +1,6 @@
-import Runs
+import Events
+import Specs
+import Tuning
 import Screen
 import Workbench
 import XCTest
@@ -21,7 +23,7 @@ final class ReducerTests: XCTestCase {
         _ = reduce(&s, .event(RunEvent(run: "r", .started(totalSteps: 100, method: "prefix", trainableParams: 40))))
         for i in 1...5 { _ = reduce(&s, .event(Fixtures.step("r", i, loss: 3 - Double(i) * 0.1, time: "2026-11-27T10:00:0\(i).000Z"))) }
         let r = s.runs[0]
-        XCTAssertEqual(r.status, "running")
+        XCTAssertEqual(r.status, .running)
         XCTAssertEqual(r.step, 5)
         XCTAssertEqual(r.losses.count, 5)
         XCTAssertEqual(r.lastLoss!, 2.5, accuracy: 1e-12)
@@ -34,7 +36,7 @@ final class ReducerTests: XCTestCase {
     func testFailureIsShownWithItsError() {
         var s = Fixtures.state()
         _ = reduce(&s, .event(RunEvent(run: "p5", .failed(step: 231, error: "NaN loss at step 231"))))
-        XCTAssertEqual(s.runs[0].status, "failed")
+        XCTAssertEqual(s.runs[0].status, .failed)
         XCTAssertEqual(s.runs[0].error, "NaN loss at step 231")
         XCTAssertTrue(s.events.last!.isError)
         XCTAssertTrue(s.events.last!.text.contains("NaN loss"))
@@ -56,7 +58,7 @@ final class ReducerTests: XCTestCase {
 
     func testRunsOfAnotherProcessAreNotTouched() {
         var s = Fixtures.state()
-        var v = RunView(id: "other", method: "prefix", status: "running")
+        var v = RunView(id: "other", method: "prefix", status: .running)
         v.external = true
         _ = reduce(&s, .runInfo(v))
         _ = reduce(&s, .key(.char("2")))
@@ -82,11 +84,11 @@ final class ReducerTests: XCTestCase {
     }
 
     func testLaunchFormCyclesChoicesAndRejectsUnsafeNames() {
-        var f = LaunchForm()
+        var f = LaunchForm(methods: MethodRegistry.descriptors)
         f["model"] = "m"; f["train"] = "t"; f["name"] = "../evil"
         XCTAssertEqual(f.validate(), "name: letters, digits, - _ . only")
         var s = Fixtures.state()
-        f.focus = LaunchForm.fieldNames.firstIndex(of: "method")!
+        f.focus = f.fieldNames.firstIndex(of: "method")!
         s.mode = .launch(f)
         _ = reduce(&s, .key(.right))
         guard case .launch(let g) = s.mode else { return XCTFail() }
@@ -120,11 +122,11 @@ final class ReducerTests: XCTestCase {
     func testAblationGroupsSeedsWithMeanAndSD() {
         var runs: [RunView] = []
         for (i, bleu) in [0.40, 0.44].enumerated() {
-            var v = RunView(id: "p\(i)", method: "prefix", status: "done")
+            var v = RunView(id: "p\(i)", method: "prefix", status: .done)
             v.prefixLength = 10; v.metrics = ["BLEU": bleu]; v.trainableParams = 400; v.storedParams = 40; v.modelParams = 1000
             runs.append(v)
         }
-        var ft = RunView(id: "ft", method: "finetune", status: "done")
+        var ft = RunView(id: "ft", method: "finetune", status: .done)
         ft.metrics = ["BLEU": 0.5]
         runs.append(ft)
         let rows = AblationModel.rows(runs)
@@ -173,7 +175,7 @@ final class GroupTests: XCTestCase {
     func testAblationShowsTheCurrentGroupAndVCyclesGroups() {
         var s = Fixtures.group()
         for i in s.runs.indices { s.runs[i].group = "a" }
-        var other = RunView(id: "low-prefix-50", method: "prefix", status: "done")
+        var other = RunView(id: "low-prefix-50", method: "prefix", status: .done)
         other.prefixLength = 10; other.metrics = ["BLEU": 0.1]; other.group = "b"
         _ = reduce(&s, .runInfo(other))
         s.groupName = "a"

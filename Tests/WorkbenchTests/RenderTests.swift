@@ -1,4 +1,6 @@
-import Runs
+import Events
+import Specs
+import Tuning
 import Screen
 import Workbench
 import XCTest
@@ -66,7 +68,7 @@ final class RenderTests: XCTestCase {
     func testAblationTableAndChart() {
         var s = Fixtures.group()
         for (id, p, bleu) in [("prefix-1", 1, 0.2), ("prefix-5", 5, 0.3)] {
-            var v = RunView(id: id, method: "prefix", status: "done")
+            var v = RunView(id: id, method: "prefix", status: .done)
             v.prefixLength = p; v.metrics = ["BLEU": bleu]
             _ = reduce(&s, .runInfo(v))
         }

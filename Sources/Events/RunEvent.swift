@@ -1,4 +1,5 @@
 import JSON
+import Support
 
 /// What happens to a run, as the bus carries it and as events.jsonl stores it, one JSON object
 /// per line: {"type": ..., "run": ..., "time": ..., ...fields}. docs/EVENTS.md describes the
@@ -10,6 +11,8 @@ public struct RunEvent: Sendable, Equatable {
         case step(StepFields)
         case validation(step: Int, loss: Double, metrics: [String: Double])
         case evaluation(split: String, metrics: [String: Double])
+        /// Outputs of a split being generated: `done` of `total` sources.
+        case generation(split: String, done: Int, total: Int)
         case sampleOutputs(step: Int, pairs: [SamplePair])
         case checkpoint(step: Int, path: String)
         case paused(step: Int)
@@ -37,7 +40,7 @@ public struct RunEvent: Sendable, Equatable {
     public var time: String
     public var kind: Kind
 
-    public init(run: String, time: String = RunFolder.timestamp(), _ kind: Kind) {
+    public init(run: String, time: String = Timestamp.now(), _ kind: Kind) {
         self.run = run; self.time = time; self.kind = kind
     }
 
@@ -56,6 +59,7 @@ public struct RunEvent: Sendable, Equatable {
                              ("lr", .number(s.lr)), ("tokens_per_s", .number(s.tokensPerS)), ("grad_norm", .number(s.gradNorm))])
         case let .validation(step, loss, m): return ("validation", [("step", n(step)), ("loss", .number(loss)), ("metrics", metrics(m))])
         case let .evaluation(split, m): return ("evaluation", [("split", .string(split)), ("metrics", metrics(m))])
+        case let .generation(split, done, total): return ("generation", [("split", .string(split)), ("done", n(done)), ("total", n(total))])
         case let .sampleOutputs(step, pairs):
             return ("samples", [("step", n(step)), ("outputs", .array(pairs.map { .object([("source", .string($0.source)), ("output", .string($0.output))]) }))])
         case let .checkpoint(step, path): return ("checkpoint", [("step", n(step)), ("path", .string(path))])
@@ -94,6 +98,7 @@ public struct RunEvent: Sendable, Equatable {
                                     tokensPerS: d("tokens_per_s"), gradNorm: d("grad_norm")))
         case "validation": kind = .validation(step: i("step"), loss: d("loss"), metrics: metrics())
         case "evaluation": kind = .evaluation(split: v["split"]?.string ?? "", metrics: metrics())
+        case "generation": kind = .generation(split: v["split"]?.string ?? "", done: i("done"), total: i("total"))
         case "samples":
             kind = .sampleOutputs(step: i("step"), pairs: (v["outputs"]?.array ?? []).map {
                 SamplePair(source: $0["source"]?.string ?? "", output: $0["output"]?.string ?? "")
@@ -108,9 +113,4 @@ public struct RunEvent: Sendable, Equatable {
         }
         self.init(run: run, time: v["time"]?.string ?? "", kind)
     }
-}
-
-/// Commands from the UI (or any subscriber) back to a training engine, read between steps.
-public enum EngineCommand: Sendable, Equatable {
-    case pause, resume, cancel, evaluateNow
 }

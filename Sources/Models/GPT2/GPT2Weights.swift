@@ -1,4 +1,6 @@
 import Foundation
+import JSON
+import Support
 
 /// Maps a safetensors header onto the GPT-2 layout: which file tensor fills which parameter.
 ///
@@ -6,7 +8,7 @@ import Foundation
 /// writes it, GPT2Model does not); skips the `attn.bias` / `attn.masked_bias` buffers that
 /// older checkpoints carry and `lm_head.weight` (tied to wte). Refuses a missing tensor, a
 /// wrong shape, and layers beyond the config's n_layer, naming the tensor.
-public enum GPT2Checkpoint {
+public enum GPT2Weights {
     public struct Plan {
         public let pairs: [(layout: GPT2Layout.Entry, file: TensorEntry)]
     }
@@ -42,29 +44,25 @@ public enum GPT2Checkpoint {
     }
 }
 
-/// A GPT-2 model folder as Hugging Face writes it: config.json + model.safetensors
-/// (+ vocab.json and merges.txt for the tokenizer, read by Text).
-public enum HFModelFolder {
-    public static func load(_ dir: String) throws -> GPT2Model {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
-            throw ModelError(path: dir, message: "model folder does not exist")
-        }
-        let configPath = (dir as NSString).appendingPathComponent("config.json")
-        guard FileManager.default.fileExists(atPath: configPath) else {
-            throw ModelError(path: configPath, message: "missing: a GPT-2 model folder holds config.json and model.safetensors")
-        }
-        let config = try GPT2Config.load(path: configPath)
-        let weightsPath = (dir as NSString).appendingPathComponent("model.safetensors")
-        guard FileManager.default.fileExists(atPath: weightsPath) else {
-            let bin = (dir as NSString).appendingPathComponent("pytorch_model.bin")
-            let hint = FileManager.default.fileExists(atPath: bin)
-                ? " (only pytorch_model.bin is there: convert it with transformers' save_pretrained(safe_serialization=True))" : ""
-            throw ModelError(path: weightsPath, message: "missing\(hint)")
-        }
-        let file = try SafeTensorsFile(path: weightsPath)
+/// GPT-2 as a model family: reads and writes Hugging Face GPT-2 folders.
+public enum GPT2Family: ModelFamily {
+    public static let modelTypes = ["gpt2"]
+
+    public static func load(config: JSONValue, configPath: String, weights: SafeTensorsFile) throws -> any LanguageModel {
+        try load(GPT2Config(json: config, path: configPath), weights: weights)
+    }
+
+    public static func summary(config: JSONValue, configPath: String) throws -> ModelSummary {
+        let c = try GPT2Config(json: config, path: configPath)
+        let layout = GPT2Layout(c)
+        return ModelSummary(shape: GPT2Model.shape(c, parameterCount: layout.total), tensors: layout.parameterEntries)
+    }
+
+    /// Compares the config's layout with the file's header before allocating the model.
+    static func load(_ config: GPT2Config, weights file: SafeTensorsFile) throws -> GPT2Model {
+        let layout = GPT2Layout(config)
+        let plan = try GPT2Weights.plan(header: file.header, layout: layout, path: file.path)
         let model = GPT2Model(config: config)
-        let plan = try GPT2Checkpoint.plan(header: file.header, layout: model.layout, path: weightsPath)
         for (l, f) in plan.pairs { try file.read(f, into: model.params[l.offset]) }
         return model
     }
@@ -81,5 +79,15 @@ public enum HFModelFolder {
         }
         try SafeTensorsWriter.write(path: (dir as NSString).appendingPathComponent("model.safetensors"),
                                     tensors: tensors, dtype: dtype, metadata: ["format": "pt"])
+    }
+}
+
+extension GPT2Model {
+    /// A GPT-2 folder as a `GPT2Model` (for code that needs GPT-2 itself, not any family).
+    public static func load(_ dir: String) throws -> GPT2Model {
+        let (config, path) = try HFModelFolder.readConfig(dir)
+        let type = try HFModelFolder.modelType(config, path: path)
+        guard GPT2Family.modelTypes.contains(type) else { throw ModelError(path: path, message: "model_type is '\(type)', not a GPT-2 model") }
+        return try GPT2Family.load(GPT2Config(json: config, path: path), weights: try HFModelFolder.weightsFile(dir))
     }
 }

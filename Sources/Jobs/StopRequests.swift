@@ -7,19 +7,19 @@ import Glibc
 /// ("pause" or "cancel", written by the workbench's run manager), or SIGINT/SIGTERM (Ctrl-C in
 /// the terminal, a workbench quitting, a scheduler), which pause. Either way the trainer
 /// checkpoints before it stops, so nothing is lost and `--resume` continues the run.
-final class StopRequests {
-    enum Request { case pause, cancel }
-    let controlPath: String
-    private(set) var requested: Request?
+public final class StopRequests {
+    public enum Request: Sendable { case pause, cancel }
+    public let controlPath: String
+    public private(set) var requested: Request?
 
-    init(runDir: String) {
+    public init(runDir: String) {
         controlPath = runDir + "/control"
         signal(SIGINT) { _ in stopSignalled = 1 }
         signal(SIGTERM) { _ in stopSignalled = 1 }
     }
 
     /// Checked once per step: one access(2) call, no allocation unless a request exists.
-    func check() -> Request? {
+    public func check() -> Request? {
         if requested != nil { return requested }
         if stopSignalled != 0 { requested = .pause; return requested }
         guard access(controlPath, F_OK) == 0 else { return nil }
@@ -28,7 +28,8 @@ final class StopRequests {
         return requested
     }
 
-    func clear() { try? FileManager.default.removeItem(atPath: controlPath) }
+    public func clear() { try? FileManager.default.removeItem(atPath: controlPath) }
 }
 
-nonisolated(unsafe) var stopSignalled: sig_atomic_t = 0
+/// Set by SIGINT/SIGTERM: the training job pauses after its current step.
+nonisolated(unsafe) public var stopSignalled: sig_atomic_t = 0

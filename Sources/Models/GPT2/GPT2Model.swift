@@ -1,9 +1,10 @@
 import Foundation
 import Kernels
+import Support
 
-/// A GPT-2 language model in float32: the parameters in one arena (see `GPT2Layout`) and an
-/// inference forward pass over a batch, through a KV cache.
-public final class GPT2Model: @unchecked Sendable {
+/// A GPT-2 language model in float32: the parameters in one arena (see `GPT2Layout`) and the
+/// inference forward pass over a KV cache, through the same block as training (`GPT2Block`).
+public final class GPT2Model: CausalLM, @unchecked Sendable {
     public let config: GPT2Config
     public let layout: GPT2Layout
     public let params: FloatArena
@@ -12,7 +13,7 @@ public final class GPT2Model: @unchecked Sendable {
     /// weight once and reads half the bytes.
     public var decodingPrecision: DecodingPrecision = .f32 { didSet { if decodingPrecision != oldValue { decoding = nil } } }
     /// The panel-packed copy of the matrices for few-row decoding, built at the first such step.
-    private var decoding: DecodingWeights?
+    private var decoding: GPT2DecodingWeights?
     /// Rows up to which a forward step (and `logits`) uses the packed copy rather than BLAS.
     public static let fewRowLimit = 8
 
@@ -25,13 +26,47 @@ public final class GPT2Model: @unchecked Sendable {
 
     public var parameterCount: Int { layout.total }
 
+    // MARK: LanguageModel
+
+    public var modelType: String { "gpt2" }
+    public var shape: ModelShape { GPT2Model.shape(config, parameterCount: layout.total) }
+    static func shape(_ config: GPT2Config, parameterCount: Int) -> ModelShape {
+        ModelShape(layers: config.nLayer, heads: config.nHead, width: config.nEmbd, vocabSize: config.vocabSize,
+                   positions: config.nPositions, eosTokenId: config.eosTokenId, bosTokenId: config.bosTokenId, parameterCount: parameterCount)
+    }
+    public var parameters: FloatArena { params }
+    public var tensors: [ParameterEntry] { layout.parameterEntries }
+
     /// Must be called after the parameters change (training, loading), so that few-row
     /// decoding does not read a stale packed copy.
     public func weightsDidChange() { decoding = nil }
 
-    private func decodingWeights() -> DecodingWeights {
+    public func save(to dir: String, dtype: DType) throws { try GPT2Family.save(self, to: dir, dtype: dtype) }
+
+    public func hasSameArchitecture(as other: any LanguageModel) -> Bool { (other as? GPT2Model)?.config == config }
+
+    public func makeTrainingGraph(maxBatch: Int, maxT: Int, maxVirtual: Int) -> TrainingGraph {
+        GPT2Graph(model: self, maxBatch: maxBatch, maxT: maxT, maxVirtual: maxVirtual)
+    }
+
+    public func trainingBatch(_ examples: [TokenizedExample], weights: [Float], layout: VirtualLayout) -> TrainingBatch {
+        GPT2Batching.build(examples, weights: weights, eos: Int32(config.eosTokenId), layout: layout)
+    }
+
+    public func positionsNeeded(_ e: TokenizedExample, layout: VirtualLayout) -> Int { e.length + layout.extraPositions }
+
+    public func tokenEmbedding(_ id: Int32) -> UnsafePointer<Float> {
+        precondition(id >= 0 && Int(id) < config.vocabSize, "token id out of range")
+        return UnsafePointer(params[layout.wte + Int(id) * config.nEmbd])
+    }
+
+    public func makeCache(batch: Int, capacity: Int) -> KVCache {
+        KVCache(layers: config.nLayer, width: config.nEmbd, batch: batch, capacity: capacity)
+    }
+
+    private func decodingWeights() -> GPT2DecodingWeights {
         if let decoding { return decoding }
-        let d = DecodingWeights(model: self, precision: decodingPrecision)
+        let d = GPT2DecodingWeights(model: self, precision: decodingPrecision)
         decoding = d
         return d
     }
@@ -50,6 +85,7 @@ public final class GPT2Model: @unchecked Sendable {
                 for i in 0..<e.count { p[i] = rng.nextNormal() * std }
             }
         }
+        weightsDidChange()
     }
 
     /// Overwrites wpe with the Transformer's sine/cosine table, scaled so each entry has the
@@ -64,28 +100,23 @@ public final class GPT2Model: @unchecked Sendable {
                 if i + 1 < C { wpe[t * C + i + 1] = Float(cos(angle) * scale) }
             }
         }
+        weightsDidChange()
     }
 
-    /// Runs T new positions of B sequences through the model, appending them to `cache`.
-    ///
-    /// tokens, positions: (B, T), row-major; keyMask: (B, T), 0 marks padding that no later
-    /// position may attend to (nil: no padding). Returns the final hidden states after ln_f,
-    /// (B·T, C), valid until the next call.
-    /// `virtualEmbeds` (P, C): a token id -k-1 takes row k as its input embedding (prompt tuning).
-    public func forward(tokens: [Int32], positions: [Int32], keyMask: [UInt8]? = nil,
-                        B: Int, T: Int, cache: KVCache, virtualEmbeds: UnsafePointer<Float>? = nil) -> UnsafePointer<Float> {
+    // MARK: CausalLM
+
+    /// The blocks run on one set of scratch slots (nothing kept); a step of at most
+    /// `fewRowLimit` rows reads the packed copy of the matrices.
+    public func forward(tokens: [Int32], positions: [Int32], keyMask: [UInt8]?, B: Int, T: Int, cache: KVCache,
+                        virtualEmbeds: UnsafePointer<Float>?) -> UnsafePointer<Float> {
         precondition(tokens.count == B * T && positions.count == B * T && cache.B == B)
         precondition(tokens.allSatisfy { ($0 >= 0 || virtualEmbeds != nil) && Int($0) < config.vocabSize }, "token id out of range")
         precondition(positions.allSatisfy { $0 >= 0 && Int($0) < config.nPositions }, "position out of range")
-        let C = config.nEmbd, F = config.innerDim, NH = config.nHead, N = B * T
+        let C = config.nEmbd, NH = config.nHead, N = B * T
         let past = cache.length
         let buf = buffers
         let p = params.base
         let few = N <= GPT2Model.fewRowLimit ? decodingWeights() : nil
-        func linear(_ out: Buf, _ inp: CBuf, _ w: Int, _ packed: Int?, _ b: Int, _ C: Int, _ OC: Int) {
-            if let few, let packed { few.matmul(out: out, inp: inp, at: packed, bias: p + b, M: N, C: C, OC: OC) }
-            else { matmulForward(out: out, inp: inp, weight: p + w, bias: p + b, BT: N, C: C, OC: OC) }
-        }
         buf.ensure(rows: N, attention: B * NH * T * (past + T))
         tokens.withUnsafeBufferPointer { tok in
             positions.withUnsafeBufferPointer { pos in
@@ -101,32 +132,15 @@ public final class GPT2Model: @unchecked Sendable {
         if let keyMask { keyMask.withUnsafeBufferPointer { cache.append(T: T, keyMask: $0.baseAddress) } }
         else { cache.append(T: T, keyMask: nil) }
 
+        let slots = GPT2BlockSlots(ln1: buf.ln, ln1Mean: nil, ln1Rstd: nil, qkv: buf.qkv, att: buf.att, atty: buf.atty,
+                                   res2: buf.residual, ln2: buf.ln, ln2Mean: nil, ln2Rstd: nil, fch: buf.fch, fchGelu: buf.fch,
+                                   out: buf.residual, branch: buf.ln)
+        let dim = GPT2Dims(B: B, T: T, C: C, F: config.innerDim, NH: NH, eps: config.layerNormEpsilon)
         for l in 0..<config.nLayer {
-            let w = layout.layers[l]
-            layernormForward(out: buf.ln, mean: nil, rstd: nil, inp: buf.residual,
-                             weight: p + w.ln1w, bias: p + w.ln1b, N: N, C: C, eps: config.layerNormEpsilon)
-            let packed = few?.layers[l]
-            linear(buf.qkv, buf.ln, w.qkvw, packed?.qkv, w.qkvb, C, 3 * C)
-            let kc = cache.keys(layer: l), vc = cache.values(layer: l)
-            for b in 0..<B {
-                for t in 0..<T {
-                    let row = buf.qkv + (b * T + t) * 3 * C
-                    (kc + (b * cache.capacity + past + t) * C).update(from: row + C, count: C)
-                    (vc + (b * cache.capacity + past + t) * C).update(from: row + 2 * C, count: C)
-                }
-            }
-            attentionForward(out: buf.atty, att: buf.att, q: buf.qkv, qStride: 3 * C,
-                             keys: kc, values: vc, kvBatchStride: cache.capacity * C,
-                             mask: cache.mask, maskStride: cache.capacity,
-                             B: B, T: T, past: past, C: C, NH: NH)
-            linear(buf.ln, buf.atty, w.attprojw, packed?.attproj, w.attprojb, C, C)
-            residualForward(out: buf.residual, a: buf.residual, b: buf.ln, N: N * C)
-            layernormForward(out: buf.ln, mean: nil, rstd: nil, inp: buf.residual,
-                             weight: p + w.ln2w, bias: p + w.ln2b, N: N, C: C, eps: config.layerNormEpsilon)
-            linear(buf.fch, buf.ln, w.fcw, packed?.fc, w.fcb, C, F)
-            geluForward(out: buf.fch, inp: buf.fch, N: N * F)
-            linear(buf.ln, buf.fch, w.fcprojw, packed?.fcproj, w.fcprojb, F, C)
-            residualForward(out: buf.residual, a: buf.residual, b: buf.ln, N: N * C)
+            let store = AttentionStore(keys: cache.keys(layer: l), values: cache.values(layer: l), batchStride: cache.capacity * C,
+                                       Tk: past + T, mask: cache.mask, maskStride: cache.capacity, tokenRows: nil, past: past)
+            let weights = GPT2BlockWeights(p: p, w: layout.layers[l], packed: few.map { ($0, l) })
+            gpt2BlockForward(x: buf.residual, s: slots, store: store, weights: weights, dropout: .none, dim)
         }
         cache.advance(by: T)
         layernormForward(out: buf.ln, mean: nil, rstd: nil, inp: buf.residual,

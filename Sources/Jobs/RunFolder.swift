@@ -1,12 +1,14 @@
 import Foundation
+import Events
 import JSON
-import Models
+import Support
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// One run's folder in the run store: run.json (config, command line, hashes, status,
-/// timestamps), events.jsonl (append-only, one event a line), checkpoints/.
+/// One run's folder in the run store, as a job writes it: run.json (the run spec under
+/// `config`, command line, hashes, status, timestamps), events.jsonl (append-only, one event a
+/// line), checkpoints/. docs/RUNS.md describes the layout.
 public final class RunFolder {
     public let path: String
     public var id: String { (path as NSString).lastPathComponent }
@@ -22,7 +24,7 @@ public final class RunFolder {
             throw Error(description: "\(path): run folder exists; choose another --out, or continue it with --resume \(path)")
         }
         try fm.createDirectory(atPath: path, withIntermediateDirectories: true)
-        let now = Self.timestamp()
+        let now = Timestamp.now()
         let run = RunFolder(path: path, info: info + [("created", .string(now)), ("updated", .string(now))])
         try run.writeInfo()
         return run
@@ -50,7 +52,7 @@ public final class RunFolder {
 
     /// Sets fields of run.json and rewrites it atomically.
     public func update(_ fields: [(String, JSONValue)]) throws {
-        for (k, v) in fields + [("updated", .string(Self.timestamp()))] {
+        for (k, v) in fields + [("updated", .string(Timestamp.now()))] {
             if let i = info.firstIndex(where: { $0.0 == k }) { info[i].1 = v } else { info.append((k, v)) }
         }
         try writeInfo()
@@ -68,12 +70,6 @@ public final class RunFolder {
     public func append(_ event: RunEvent) {
         let line = event.jsonLine + "\n"
         _ = line.withCString { write(eventsFD, $0, strlen($0)) }
-    }
-
-    public static func timestamp() -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.string(from: Date())
     }
 
     /// FNV-1a 64 of a file's bytes, hex (identifies model and data files; not cryptographic).

@@ -25,6 +25,8 @@ public struct GPT2Layout: Sendable {
     public let entries: [Entry]
     public let total: Int
     public let index: [String: Int]
+    /// The entries with the part of the model each belongs to (wte/wpe, block l, ln_f).
+    public let parameterEntries: [ParameterEntry]
     /// Offsets of the tensors that every layer has, by layer.
     public let layers: [LayerOffsets]
 
@@ -65,6 +67,13 @@ public struct GPT2Layout: Sendable {
         var index: [String: Int] = [:]
         for (k, e) in entries.enumerated() { index[e.name] = k }
         self.index = index
+        parameterEntries = entries.map { e in
+            let group: ParameterEntry.Group
+            if e.name.hasPrefix("h."), let l = Int(e.name.dropFirst(2).prefix { $0 != "." }) { group = .block(l) }
+            else if e.name.hasPrefix("ln_f.") { group = .final }
+            else { group = .embeddings }
+            return ParameterEntry(name: e.name, shape: e.shape, offset: e.offset, group: group)
+        }
     }
 
     public var wte: Int { 0 }

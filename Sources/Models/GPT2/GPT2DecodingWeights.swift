@@ -1,19 +1,14 @@
 import Kernels
 
-/// Precision of the weights that few-row decoding streams: float32 (exact: the same numbers as
-/// the model's own), or float16 (half the bytes a step reads, each weight rounded once).
-public enum DecodingPrecision: String, Sendable, CaseIterable {
-    case f32, f16
-}
-
 /// A copy of a model's matrices laid out for decoding a few rows at a time: every linear
 /// layer's weight and the tied head in the panel layout of `fewRowsMatmul` (one sequential
 /// stream per pass), in float32 or float16. Built from the model's parameters once; a model
 /// whose weights change drops it (`GPT2Model.weightsDidChange`).
-final class DecodingWeights: @unchecked Sendable {
+final class GPT2DecodingWeights: @unchecked Sendable {
     let precision: DecodingPrecision
-    /// Per layer: byte offsets into `storage` of c_attn, attn c_proj, c_fc, mlp c_proj.
-    let layers: [(qkv: Int, attproj: Int, fc: Int, fcproj: Int)]
+    /// Byte offsets into `storage` of one layer's c_attn, attn c_proj, c_fc, mlp c_proj.
+    struct Layer { let qkv: Int, attproj: Int, fc: Int, fcproj: Int }
+    let layers: [Layer]
     let head: Int
     let storage: UnsafeMutableRawPointer
 
@@ -23,7 +18,7 @@ final class DecodingWeights: @unchecked Sendable {
         let elem = precision == .f32 ? 4 : 2
         var bytes = 0
         func reserve(_ OC: Int, _ C: Int) -> Int { defer { bytes += (panelCount(OC: OC, C: C) * elem + 63) / 64 * 64 }; return bytes }
-        layers = (0..<cfg.nLayer).map { _ in (reserve(3 * C, C), reserve(C, C), reserve(F, C), reserve(C, F)) }
+        layers = (0..<cfg.nLayer).map { _ in Layer(qkv: reserve(3 * C, C), attproj: reserve(C, C), fc: reserve(F, C), fcproj: reserve(C, F)) }
         head = reserve(V, C)
         storage = .allocate(byteCount: max(bytes, 64), alignment: 64)
 

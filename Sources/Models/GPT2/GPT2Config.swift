@@ -45,12 +45,14 @@ public struct GPT2Config: Sendable, Equatable {
 
     public init(json root: JSONValue, path: String) throws {
         guard root.object != nil else { throw ModelError(path: path, message: "expected a JSON object") }
-        func int(_ key: String, default value: Int? = nil) throws -> Int {
+        func int(_ key: String, default value: Int? = nil, minimum: Int = 1) throws -> Int {
             guard let v = root[key], v != .null else {
                 if let value { return value }
                 throw ModelError(path: path, message: "missing \(key)")
             }
-            guard let n = v.int, n > 0 else { throw ModelError(path: path, message: "\(key) must be a positive integer, got \(v.serialized)") }
+            guard let n = v.int, n >= minimum else {
+                throw ModelError(path: path, message: "\(key) must be \(minimum == 1 ? "a positive" : "a non-negative") integer, got \(v.serialized.prefix(40))")
+            }
             return n
         }
         if let mt = root["model_type"]?.string, mt != "gpt2" {
@@ -58,11 +60,17 @@ public struct GPT2Config: Sendable, Equatable {
         }
         self.init(nLayer: try int("n_layer"), nHead: try int("n_head"), nEmbd: try int("n_embd"),
                   nPositions: try int("n_positions", default: 1024), vocabSize: try int("vocab_size"))
-        if let eps = root["layer_norm_epsilon"]?.number { layerNormEpsilon = Float(eps) }
+        if let v = root["layer_norm_epsilon"], v != .null {
+            guard let eps = v.number else { throw ModelError(path: path, message: "layer_norm_epsilon must be a number, got \(v.serialized.prefix(40))") }
+            layerNormEpsilon = Float(eps)
+        }
         if let v = root["n_inner"], v != .null { nInner = try int("n_inner") }
-        if let a = root["activation_function"]?.string { activationFunction = a }
-        bosTokenId = try int("bos_token_id", default: 50256)
-        eosTokenId = try int("eos_token_id", default: 50256)
+        if let v = root["activation_function"], v != .null {
+            guard let a = v.string else { throw ModelError(path: path, message: "activation_function must be a string, got \(v.serialized.prefix(40))") }
+            activationFunction = a
+        }
+        bosTokenId = try int("bos_token_id", default: 50256, minimum: 0)
+        eosTokenId = try int("eos_token_id", default: 50256, minimum: 0)
         guard ["gelu_new", "gelu_pytorch_tanh"].contains(activationFunction) else {
             throw ModelError(path: path, message: "activation_function '\(activationFunction)' is not supported (expected gelu_new)")
         }
@@ -77,8 +85,29 @@ public struct GPT2Config: Sendable, Equatable {
                 throw ModelError(path: path, message: "\(key) = \(b) is not supported (GPT-2 uses \(expected))")
             }
         }
-        guard eosTokenId < vocabSize, bosTokenId < vocabSize else {
+        try validate(path: path)
+    }
+
+    /// Largest sizes read: far above every published GPT-2 (gpt2-xl: 48 layers, 1600 wide), low
+    /// enough that every size below is computed without overflow.
+    public static let limits = (layers: 1024, heads: 1024, width: 65_536, positions: 1 << 20, vocab: 10_000_000, inner: 1 << 18)
+
+    /// Checks every size against `limits` and the others, naming the key.
+    public func validate(path: String) throws {
+        let L = GPT2Config.limits
+        for (key, v, limit) in [("n_layer", nLayer, L.layers), ("n_head", nHead, L.heads), ("n_embd", nEmbd, L.width),
+                                ("n_positions", nPositions, L.positions), ("vocab_size", vocabSize, L.vocab), ("n_inner", innerDim, L.inner)] {
+            guard v >= 1, v <= limit else { throw ModelError(path: path, message: "\(key) \(v) is outside 1...\(limit)") }
+        }
+        guard nEmbd % nHead == 0 else { throw ModelError(path: path, message: "n_embd \(nEmbd) is not divisible by n_head \(nHead)") }
+        guard layerNormEpsilon.isFinite, layerNormEpsilon > 0, layerNormEpsilon < 1 else {
+            throw ModelError(path: path, message: "layer_norm_epsilon \(layerNormEpsilon) must be a positive number below 1")
+        }
+        guard eosTokenId >= 0, eosTokenId < vocabSize else {
             throw ModelError(path: path, message: "eos_token_id \(eosTokenId) is outside the vocabulary of \(vocabSize)")
+        }
+        guard bosTokenId >= 0, bosTokenId < vocabSize else {
+            throw ModelError(path: path, message: "bos_token_id \(bosTokenId) is outside the vocabulary of \(vocabSize)")
         }
     }
 
@@ -102,12 +131,4 @@ public struct GPT2Config: Sendable, Equatable {
             ("tie_word_embeddings", .bool(true)),
         ])
     }
-}
-
-/// A model file or folder that cannot be used; the message names the file and what is wrong.
-public struct ModelError: Error, CustomStringConvertible, Sendable {
-    public let path: String
-    public let message: String
-    public init(path: String, message: String) { self.path = path; self.message = message }
-    public var description: String { "\(path): \(message)" }
 }

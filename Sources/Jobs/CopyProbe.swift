@@ -1,0 +1,42 @@
+import Kernels
+import Models
+import Support
+
+/// In-context copying (induction): a random span of tokens, then the same span again. A model
+/// that copies predicts the second copy far better than the first; one that cannot, no
+/// better. Prefix-tuning can only steer a model that copies from its context.
+public enum CopyProbe {
+    public struct Result: Sendable { public let firstLoss, secondLoss, firstTop1, secondTop1: Double }
+
+    /// `vocab`: draw tokens from ids below this (default: the whole vocabulary but eos).
+    public static func run(model: any CausalLM, spanLength: Int, spans: Int, seed: UInt64, vocab: Int?) throws -> Result {
+        let shape = model.shape, V = shape.vocabSize, C = shape.width
+        let limit = min(vocab ?? (V - 1), V - 1)
+        guard spanLength >= 2, 2 * spanLength + 1 <= shape.positions, spans >= 1, spans <= 100_000, limit >= 1 else {
+            throw JobError("--span-length must be ≥ 2 and 2·span + 1 ≤ n_positions \(shape.positions); --spans from 1 to 100000; --vocab ≥ 1")
+        }
+        var rng = SplitMix64(seed: seed)
+        let T = 2 * spanLength + 1
+        var firstNLL = 0.0, secondNLL = 0.0, firstHits = 0, secondHits = 0, count = 0
+        let logits = UnsafeMutablePointer<Float>.allocate(capacity: V)
+        defer { logits.deallocate() }
+        for _ in 0..<spans {
+            let span = (0..<spanLength).map { _ in Int32(rng.next() % UInt64(limit)) }
+            let tokens = [Int32(shape.eosTokenId)] + span + span
+            let cache = model.makeCache(batch: 1, capacity: T)
+            let h = model.forward(tokens: tokens, positions: (0..<T).map(Int32.init), B: 1, T: T, cache: cache)
+            // Position t predicts token t+1; skip each copy's first token (nothing to copy yet).
+            for t in 1..<(T - 1) where t != spanLength {
+                model.logits(hidden: h + t * C, N: 1, into: logits)
+                var lse: Float = 0
+                logsumexpRows(lse: &lse, logits: logits, N: 1, V: V)
+                let target = Int(tokens[t + 1])
+                let nll = Double(lse - logits[target])
+                let hit = rowMax(logits, V) == logits[target]
+                if t < spanLength { firstNLL += nll; firstHits += hit ? 1 : 0 } else { secondNLL += nll; secondHits += hit ? 1 : 0; count += 1 }
+            }
+        }
+        let n = Double(count)
+        return Result(firstLoss: firstNLL / n, secondLoss: secondNLL / n, firstTop1: Double(firstHits) / n, secondTop1: Double(secondHits) / n)
+    }
+}

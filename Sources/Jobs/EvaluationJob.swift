@@ -1,0 +1,69 @@
+import Decoding
+import Events
+import Foundation
+import JSON
+import Metrics
+import Models
+import Specs
+import Support
+import Text
+
+/// A run's test split generated and scored: outputs/test.txt and outputs/test.jsonl, then
+/// metrics.json and an `evaluation` event, with `generation` events as batches finish. Runs at
+/// the end of training (`eval_test`) and on its own (`prefixlab evaluate`, the workbench's
+/// "generate missing outputs").
+public enum EvaluationJob {
+    /// `from` says which parameters generated (a checkpoint's name), for metrics.json.
+    @discardableResult
+    public static func run(folder: RunFolder, model: any CausalLM, tokenizer: BPETokenizer, conditioning: Conditioning, from: String,
+                           examples: [DataExample], settings: EvaluationSettings, log: (String) -> Void) throws -> [String: Double] {
+        var s = GenerationSettings()
+        s.beams = settings.beam
+        s.maxNewTokens = settings.maxNewTokens
+        let eos = Int32(model.shape.eosTokenId)
+        let prompts = examples.map { tokenizer.encode($0.source) + [eos] }
+        log("evaluating \(examples.count) test sources with \(from), beam \(settings.beam)")
+        folder.append(.generation(split: "test", done: 0, total: prompts.count))
+        let outs = Outputs.decode(model: model, conditioning: conditioning, settings: s, prompts: prompts, batchSize: 16) { done in
+            folder.append(.generation(split: "test", done: done, total: prompts.count))
+        }
+        let lines = try Outputs.write(examples: examples, outputs: outs, tokenizer: tokenizer, to: folder.path + "/outputs/test.txt",
+                                      jsonlPath: folder.path + "/outputs/test.jsonl")
+        let m = E2EMetrics.compute(hypotheses: lines, references: examples.map(\.references))
+        let slots = SlotCoverage.compute(sources: examples.map(\.source), outputs: lines)
+        let scores: [(String, Double)] = [("BLEU", m.bleu), ("NIST", m.nist), ("METEOR", m.meteor), ("ROUGE_L", m.rougeL), ("CIDEr", m.cider),
+                                          ("sacreBLEU", m.sacreBLEU), ("slot_accuracy", slots.slotAccuracy), ("name_accuracy", slots.nameAccuracy),
+                                          ("distinct_outputs", Double(slots.distinctOutputs))]
+        let test: [(String, JSONValue)] = scores.map { ($0.0, .number($0.1)) } + [
+            ("n", .number(Double(lines.count))), ("checkpoint", .string(from)), ("beam", .number(Double(settings.beam))),
+            ("max_new_tokens", .number(Double(settings.maxNewTokens))), ("METEOR_note", .string(MeteorApprox.label)),
+        ]
+        try AtomicFile.write(Data((JSONValue.object([("test", .object(test))]).serialized + "\n").utf8), to: folder.path + "/metrics.json")
+        let byName = Dictionary(scores, uniquingKeysWith: { a, _ in a })
+        folder.append(.evaluation(split: "test", metrics: byName))
+        log(String(format: "test: BLEU %.4f  NIST %.4f  METEOR~ %.4f  ROUGE_L %.4f  CIDEr %.4f", m.bleu, m.nist, m.meteor, m.rougeL, m.cider))
+        return byName
+    }
+
+    /// `prefixlab evaluate`: a run's best checkpoint (else its last) on its test split (or `test`).
+    public static func evaluate(runDir: String, test: String?, beam: Int?, maxNewTokens: Int?, log: (String) -> Void) throws {
+        let record = try RunRecord.read(runDir)
+        guard let spec = test ?? record.spec.test else { throw JobError("\(runDir): no test data in its spec; give --test SPEC") }
+        let examples = try DatasetSpec.load(spec).examples
+        guard !examples.isEmpty else { throw JobError("\(spec): contains no examples") }
+        let setup = try RunDecoding.setup(runDir: runDir)
+        let lm = try LoadedModel.load(setup.modelFolder)
+        var settings = record.spec.evaluation
+        if let beam { settings.beam = beam }
+        if let maxNewTokens { settings.maxNewTokens = maxNewTokens }
+        let extra = setup.conditioning.extraPositions, limit = lm.model.shape.positions
+        for e in examples where lm.prompt(e.source).count + extra + settings.maxNewTokens > limit {
+            throw JobError("\(spec): source of example \(e.id) with \(extra) virtual and \(settings.maxNewTokens) new tokens passes n_positions \(limit)")
+        }
+        let folder = try RunFolder.open(path: runDir)
+        let checkpoint = try RunDecoding.checkpoint(runDir)
+        let from = (try? FileManager.default.destinationOfSymbolicLink(atPath: runDir + "/checkpoints/best")) ?? (checkpoint as NSString).lastPathComponent
+        try run(folder: folder, model: lm.model, tokenizer: lm.tokenizer, conditioning: setup.conditioning, from: from,
+                examples: examples, settings: settings, log: log)
+    }
+}

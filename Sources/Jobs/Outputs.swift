@@ -1,0 +1,53 @@
+import Decoding
+import Foundation
+import JSON
+import Models
+import Support
+import Text
+
+/// Generation over many prompts and the output files every job writes.
+public enum Outputs {
+    /// Decodes prompts in batches of similar length (greedy, beam search or sampling by the
+    /// settings); `progress` gets the count done after each batch.
+    public static func decode(model: any CausalLM, conditioning: Conditioning, settings: GenerationSettings, prompts: [[Int32]],
+                              batchSize: Int, progress: ((Int) -> Void)? = nil) -> [[Int32]] {
+        let decode: ([[Int32]]) -> [[Int32]] = settings.beams == 1
+            ? GreedyDecoder(model: model, conditioning: conditioning, settings: settings).generate
+            : BeamSearchDecoder(model: model, conditioning: conditioning, settings: settings).generate
+        let order = prompts.indices.sorted { prompts[$0].count < prompts[$1].count }
+        var outputs = [[Int32]](repeating: [], count: prompts.count)
+        for start in stride(from: 0, to: order.count, by: batchSize) {
+            let idx = Array(order[start..<min(order.count, start + batchSize)])
+            for (i, o) in zip(idx, decode(idx.map { prompts[$0] })) { outputs[i] = o }
+            progress?(min(order.count, start + batchSize))
+        }
+        return outputs
+    }
+
+    /// An output's text as the E2E format wants it: one line, no leading space (targets are
+    /// encoded as " " + target).
+    public static func text(_ ids: [Int32], tokenizer: BPETokenizer) -> String {
+        tokenizer.decode(ids).trimmingCharacters(in: .whitespaces)
+            .replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " ")
+    }
+
+    /// Writes FILE (one output per line) and FILE.jsonl (source, references, output, output_ids),
+    /// or the JSONL at `jsonlPath` (a run's outputs/<split>.jsonl). Returns the lines.
+    @discardableResult
+    public static func write(examples: [DataExample], outputs: [[Int32]], tokenizer: BPETokenizer, to path: String,
+                             jsonlPath: String? = nil) throws -> [String] {
+        var text = "", jsonl = "", lines: [String] = []
+        for (e, ids) in zip(examples, outputs) {
+            let output = Self.text(ids, tokenizer: tokenizer)
+            lines.append(output)
+            text += output + "\n"
+            jsonl += JSONValue.object([("source", .string(e.source)), ("references", .array(e.references.map { .string($0) })),
+                                       ("output", .string(output)), ("output_ids", .array(ids.map { .number(Double($0)) }))]).serialized + "\n"
+        }
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        try AtomicFile.write(Data(text.utf8), to: path)
+        try AtomicFile.write(Data(jsonl.utf8), to: jsonlPath ?? path + ".jsonl")
+        return lines
+    }
+}

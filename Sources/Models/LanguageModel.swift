@@ -1,0 +1,137 @@
+import Kernels
+
+/// One named tensor of a model's weight arena, under Hugging Face's name and in the file's layout.
+public struct ParameterEntry: Sendable, Equatable {
+    /// Where a tensor sits in the model, for methods that train a part of it (FT-top2).
+    public enum Group: Sendable, Equatable { case embeddings, block(Int), final }
+    public let name: String
+    public let shape: [Int]
+    public let offset: Int
+    public let group: Group
+    public var count: Int { shape.reduce(1, *) }
+    public init(name: String, shape: [Int], offset: Int, group: Group) {
+        self.name = name; self.shape = shape; self.offset = offset; self.group = group
+    }
+}
+
+/// Which weights get weight gradients in a training pass. Frozen weights get no
+/// weight-gradient GEMMs.
+public struct TrainableWeights: Sendable, Equatable {
+    /// Per block, in the model's order: does it get weight gradients?
+    public var layers: [Bool]
+    /// The input embeddings (GPT-2's wte is tied to the head, so its gradient has two sources).
+    public var embeddings: Bool
+    public var finalNorm: Bool
+
+    public init(layers: [Bool], embeddings: Bool, finalNorm: Bool) {
+        self.layers = layers; self.embeddings = embeddings; self.finalNorm = finalNorm
+    }
+    public static func none(layers: Int) -> TrainableWeights {
+        TrainableWeights(layers: Array(repeating: false, count: layers), embeddings: false, finalNorm: false)
+    }
+    public static func all(layers: Int) -> TrainableWeights {
+        TrainableWeights(layers: Array(repeating: true, count: layers), embeddings: true, finalNorm: true)
+    }
+    /// The top `n` blocks and the final norm (the paper's FT-top2 baseline with n = 2).
+    public static func top(_ n: Int, of layers: Int) -> TrainableWeights {
+        TrainableWeights(layers: (0..<layers).map { $0 >= layers - n }, embeddings: false, finalNorm: true)
+    }
+    public var any: Bool { embeddings || finalNorm || layers.contains(true) }
+
+    /// Whether a tensor of this group is trained.
+    public func contains(_ g: ParameterEntry.Group) -> Bool {
+        switch g {
+        case .embeddings: return embeddings
+        case .block(let l): return layers.indices.contains(l) && layers[l]
+        case .final: return finalNorm
+        }
+    }
+}
+
+/// Dropout inside the model in training mode (GPT-2: embd_pdrop, attn_pdrop and resid_pdrop
+/// at one rate); the masks come from `seed` alone, so a resumed run draws the same ones.
+public struct ModelDropout: Sendable {
+    public var rate: Float
+    public var seed: UInt64
+    public init(rate: Float, seed: UInt64) { self.rate = rate; self.seed = seed }
+}
+
+/// A batch laid out by a model family for its training graph.
+public protocol TrainingBatch: Sendable {
+    /// Rows whose next token is scored; per-row losses come back in this order.
+    var targetCount: Int { get }
+}
+
+/// A model's training pass: forward with every activation the backward needs kept, the loss,
+/// and the backward. One per (model, largest batch); reused every step.
+public protocol TrainingGraph: AnyObject {
+    /// Forward pass and loss; with `backward`, also the gradients: of the weights where
+    /// `trainable` says (into `weightGrads`, the model arena's layout) and of the virtual
+    /// rows into the conditioning's gradient buffers. Returns Σ weight·NLL over the targets.
+    @discardableResult
+    func run(_ batch: TrainingBatch, conditioning: GraphConditioning, backward: Bool, weightGrads: UnsafeMutablePointer<Float>?,
+             trainable: TrainableWeights?, dropout: ModelDropout?) -> Double
+    /// Per-row NLL of the last pass, in target order (valid until the next pass).
+    func lastLosses(count: Int) -> UnsafeBufferPointer<Float>
+    /// Bytes held by activations and gradient scratch.
+    var memoryBytes: Int { get }
+}
+
+/// What every model family gives the tuning methods, the training loop and the run store:
+/// its sizes, its weights as named tensors in one arena, a training graph, its batch layout,
+/// and Hugging Face folder output. A family is one folder under Models/ (Models/GPT2) and one
+/// line in `ModelFamilies.all`.
+public protocol LanguageModel: AnyObject, Sendable {
+    /// config.json's `model_type` ("gpt2").
+    var modelType: String { get }
+    var shape: ModelShape { get }
+    /// Every weight, in one arena; `tensors` names its slices.
+    var parameters: FloatArena { get }
+    var tensors: [ParameterEntry] { get }
+    /// Must be called after the weights change (training, loading), so that copies made from
+    /// them (few-row decoding's packed weights) are rebuilt.
+    func weightsDidChange()
+    /// Writes config.json and model.safetensors, as transformers' save_pretrained does.
+    func save(to dir: String, dtype: DType) throws
+    /// Whether `other` is the same family and size, so its weights can replace these.
+    func hasSameArchitecture(as other: any LanguageModel) -> Bool
+    func makeTrainingGraph(maxBatch: Int, maxT: Int, maxVirtual: Int) -> TrainingGraph
+    /// Lays out examples for the training graph under a method's virtual layout;
+    /// `weights[i]` is the loss weight of each scored token of example i.
+    func trainingBatch(_ examples: [TokenizedExample], weights: [Float], layout: VirtualLayout) -> TrainingBatch
+    /// Positions an example takes under a layout (checked against `shape.positions`).
+    func positionsNeeded(_ e: TokenizedExample, layout: VirtualLayout) -> Int
+    /// Row `id` of the input embedding (C floats): initialisation from real words.
+    func tokenEmbedding(_ id: Int32) -> UnsafePointer<Float>
+}
+
+extension LanguageModel {
+    public var summary: ModelSummary { ModelSummary(shape: shape, tensors: tensors) }
+}
+
+/// Precision of the weights that decoding a few rows streams: float32 (exact: the same numbers
+/// as the model's own), or float16 (half the bytes a step reads, each weight rounded once).
+public enum DecodingPrecision: String, Sendable, CaseIterable {
+    case f32, f16
+}
+
+/// A decoder-only model's inference: a forward pass over a KV cache and the head. What the
+/// decoders (greedy, beam search, sampling) and the scorers run on.
+public protocol CausalLM: LanguageModel {
+    var decodingPrecision: DecodingPrecision { get set }
+    func makeCache(batch: Int, capacity: Int) -> KVCache
+    /// Runs T new positions of B sequences, appending them to `cache`. tokens, positions:
+    /// (B, T); keyMask (B, T): 0 marks padding no later position may attend to (nil: none);
+    /// a token id -k-1 takes row k of `virtualEmbeds` (P, C) as its input embedding. Returns
+    /// the final hidden states (B·T, C), valid until the next call.
+    func forward(tokens: [Int32], positions: [Int32], keyMask: [UInt8]?, B: Int, T: Int, cache: KVCache,
+                 virtualEmbeds: UnsafePointer<Float>?) -> UnsafePointer<Float>
+    /// logits (N, V) from hidden states (N, C).
+    func logits(hidden: UnsafePointer<Float>, N: Int, into out: UnsafeMutablePointer<Float>)
+}
+
+extension CausalLM {
+    public func forward(tokens: [Int32], positions: [Int32], keyMask: [UInt8]? = nil, B: Int, T: Int, cache: KVCache) -> UnsafePointer<Float> {
+        forward(tokens: tokens, positions: positions, keyMask: keyMask, B: B, T: T, cache: cache, virtualEmbeds: nil)
+    }
+}

@@ -1,0 +1,32 @@
+/// The sizes of a model that tuning methods, batching and decoding need, whatever the family:
+/// how many blocks carry virtual key/value rows, their width, the vocabulary, the context.
+public struct ModelShape: Sendable, Equatable {
+    /// Blocks with self-attention, in order (GPT-2: n_layer); a prefix has rows for each.
+    public var layers: Int
+    public var heads: Int
+    /// Channels of the residual stream and of each attention's keys and values (n_embd).
+    public var width: Int
+    public var vocabSize: Int
+    /// Positions the model can take (n_positions).
+    public var positions: Int
+    public var eosTokenId: Int
+    public var bosTokenId: Int
+    /// Every weight of the model.
+    public var parameterCount: Int
+
+    public init(layers: Int, heads: Int, width: Int, vocabSize: Int, positions: Int, eosTokenId: Int, bosTokenId: Int, parameterCount: Int) {
+        self.layers = layers; self.heads = heads; self.width = width; self.vocabSize = vocabSize; self.positions = positions
+        self.eosTokenId = eosTokenId; self.bosTokenId = bosTokenId; self.parameterCount = parameterCount
+    }
+
+    /// Columns of one virtual key/value row across every layer: 2·L·C (PEFT's layout).
+    public var keyValueWidth: Int { 2 * layers * width }
+}
+
+/// A model's sizes and named tensors, known from its config alone: what parameter counts and
+/// method checks need, without loading (or allocating) the weights.
+public struct ModelSummary: Sendable, Equatable {
+    public var shape: ModelShape
+    public var tensors: [ParameterEntry]
+    public init(shape: ModelShape, tensors: [ParameterEntry]) { self.shape = shape; self.tensors = tensors }
+}

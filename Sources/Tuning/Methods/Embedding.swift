@@ -1,0 +1,50 @@
+import Models
+import Specs
+
+/// The paper's embedding-only ablation (§7.2), which is prompt tuning: P virtual input
+/// embeddings before the tokens, at positions 0..<P; the model frozen. Checkpoints are PEFT's
+/// PromptTuning adapter.
+public struct Embedding: TuningMethod {
+    public static let optionKeys = [VirtualTokenOptions.length, VirtualTokenOptions.initialization, VirtualTokenOptions.initAdapter, VirtualTokenOptions.dropout]
+    public static let descriptor = MethodDescriptor(
+        name: "embedding", label: "embedding-only",
+        summary: "P virtual input embeddings before the input (prompt tuning); the model frozen",
+        options: optionKeys, lengthKey: "prefix_length", formOptions: ["prefix_length"], formTrailingOptions: ["init"])
+
+    public var options: VirtualTokenOptions
+
+    public init(length: Int = 10, initialization: String = "random", initAdapter: String? = nil, dropout: Double = 0) {
+        options = VirtualTokenOptions(length: length, reparam: .none, initialization: initialization, initAdapter: initAdapter, dropout: dropout)
+    }
+    public init(spec: MethodSpec) throws {
+        options = try VirtualTokenOptions(spec: spec)
+        options.reparam = .none
+    }
+    public var spec: MethodSpec { options.spec(Self.descriptor.name, keys: Self.optionKeys) }
+
+    public var layout: VirtualLayout { VirtualLayout(leadingEmbeddings: options.length) }
+    public func check(against model: ModelSummary) throws { try options.check(against: model) }
+    public func trainedParameters(_ model: ModelSummary) -> Int { options.trainedParameters(model.shape, target: .embeddings) }
+    public func storedParameters(_ model: ModelSummary) -> Int { options.length * model.shape.width }
+
+    public func makeState(for model: any LanguageModel) -> any MethodState {
+        PrefixEncoder(options: options, target: .embeddings, model: model, methodName: Self.descriptor.name, peftKind: Self.peftKind,
+                      decodeAs: { .embeddings(P: $0, values: $1) })
+    }
+
+    public func decoding(checkpoint dir: String, baseModel: String) throws -> DecodingSetup {
+        let rows = try options.foldedRows(checkpoint: dir, baseModel: baseModel, target: .embeddings)
+        return DecodingSetup(modelFolder: baseModel, conditioning: .embeddings(P: rows.P, values: rows.values))
+    }
+
+    public func peftAdapter(checkpoint dir: String, model: ModelShape, baseModel: String) throws -> PEFTAdapter {
+        let rows = try PrefixEncoder.foldedRows(checkpoint: dir, width: model.width)
+        return PEFTAdapter(kind: .promptTuning, virtualTokens: rows.P, shape: model, prefixProjection: false,
+                           encoderHiddenSize: model.width, baseModel: baseModel, embeddings: rows.values)
+    }
+
+    public static var peftKind: PEFTAdapter.Kind? { .promptTuning }
+    public static func conditioning(peft a: PEFTAdapter) -> (layout: VirtualLayout, conditioning: Conditioning) {
+        (VirtualLayout(leadingEmbeddings: a.virtualTokens), .embeddings(P: a.virtualTokens, values: a.embeddings))
+    }
+}

@@ -1,0 +1,51 @@
+import Models
+import Specs
+
+/// Prefix-tuning (Li & Liang 2021): P key/value rows at every layer before every real token,
+/// the model frozen; trained through an MLP (`reparam` mlp, as the paper) or directly.
+/// Checkpoints fold the MLP away: prefix.safetensors holds the (P, 2·L·C) rows, which is
+/// PEFT's PrefixTuning adapter.
+public struct Prefix: TuningMethod {
+    public static let optionKeys = [VirtualTokenOptions.length, VirtualTokenOptions.reparam, VirtualTokenOptions.midDim, VirtualTokenOptions.initialization,
+                                    VirtualTokenOptions.initAdapter, VirtualTokenOptions.dropout]
+    public static let descriptor = MethodDescriptor(
+        name: "prefix", label: "prefix-tuning",
+        summary: "P key/value rows at every layer before the input, through an MLP while training; the model frozen",
+        options: optionKeys, lengthKey: "prefix_length", formOptions: ["prefix_length", "reparam"], formTrailingOptions: ["init"])
+
+    public var options: VirtualTokenOptions
+
+    public init(length: Int = 10, reparam: Reparameterization = .mlp, midDim: Int = 512, initialization: String = "random",
+                initAdapter: String? = nil, dropout: Double = 0) {
+        options = VirtualTokenOptions(length: length, reparam: reparam, midDim: midDim, initialization: initialization,
+                                      initAdapter: initAdapter, dropout: dropout)
+    }
+    public init(spec: MethodSpec) throws { options = try VirtualTokenOptions(spec: spec) }
+    public var spec: MethodSpec { options.spec(Self.descriptor.name, keys: Self.optionKeys) }
+
+    public var layout: VirtualLayout { VirtualLayout(keyValueRows: options.length, placement: .start) }
+    public func check(against model: ModelSummary) throws { try options.check(against: model) }
+    public func trainedParameters(_ model: ModelSummary) -> Int { options.trainedParameters(model.shape, target: .keyValues) }
+    public func storedParameters(_ model: ModelSummary) -> Int { options.length * model.shape.keyValueWidth }
+
+    public func makeState(for model: any LanguageModel) -> any MethodState {
+        PrefixEncoder(options: options, target: .keyValues, model: model, methodName: Self.descriptor.name, peftKind: Self.peftKind,
+                      decodeAs: { .prefix(P: $0, values: $1) })
+    }
+
+    public func decoding(checkpoint dir: String, baseModel: String) throws -> DecodingSetup {
+        let rows = try options.foldedRows(checkpoint: dir, baseModel: baseModel, target: .keyValues)
+        return DecodingSetup(modelFolder: baseModel, conditioning: .prefix(P: rows.P, values: rows.values))
+    }
+
+    public func peftAdapter(checkpoint dir: String, model: ModelShape, baseModel: String) throws -> PEFTAdapter {
+        let rows = try PrefixEncoder.foldedRows(checkpoint: dir, width: model.keyValueWidth)
+        return PEFTAdapter(kind: .prefixTuning, virtualTokens: rows.P, shape: model, prefixProjection: options.reparam == .mlp,
+                           encoderHiddenSize: options.midDim, baseModel: baseModel, embeddings: rows.values)
+    }
+
+    public static var peftKind: PEFTAdapter.Kind? { .prefixTuning }
+    public static func conditioning(peft a: PEFTAdapter) -> (layout: VirtualLayout, conditioning: Conditioning) {
+        (VirtualLayout(keyValueRows: a.virtualTokens, placement: .start), .prefix(P: a.virtualTokens, values: a.embeddings))
+    }
+}
