@@ -39,7 +39,8 @@ let package = Package(
         .target(name: "Decoding", dependencies: ["Models", "Kernels", "Support"], swiftSettings: kernelFlags),
         .target(name: "Events", dependencies: ["JSON", "Support"]),
         .target(name: "Jobs", dependencies: ["Events", "Specs", "Tuning", "Decoding", "Models", "Metrics", "Text", "Kernels", "JSON", "Support"]),
-        .target(name: "Runs", dependencies: ["Events", "Specs", "Jobs", "Tuning", "JSON", "Support"]),
+        .target(name: "Runs", dependencies: ["Events", "Specs", "Jobs", "Tuning", "Models", "Text", "JSON", "Support"]),
+        .target(name: "Benchmarks", dependencies: ["Kernels", "Models", "Tuning", "Decoding", "Text", "Events", "Runs", "Specs", "JSON", "Support"], swiftSettings: kernelFlags),
         .target(name: "Screen"),
         .target(name: "Workbench", dependencies: ["Screen", "Events", "Specs"]),
         .systemLibrary(name: "CNCursesw", pkgConfig: "ncursesw", providers: [.apt(["libncursesw5-dev"])]),
@@ -48,7 +49,7 @@ let package = Package(
             name: "prefixlab",
             dependencies: [
                 "Kernels", "Models", "Text", "JSON", "Tuning", "Runs", "Metrics", "Decoding", "Screen", "Workbench", "Terminal",
-                "Support", "Events", "Specs", "Jobs",
+                "Support", "Events", "Specs", "Jobs", "Benchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: kernelFlags

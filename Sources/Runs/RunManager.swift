@@ -55,6 +55,16 @@ public final class RunManager: @unchecked Sendable {
         enqueue(.train(run: id))
     }
 
+    /// Queues every run of an experiment the workspace lacks; returns the ids queued and a
+    /// message for each run that could not be.
+    public func enqueueMissing(_ exp: Experiment, present: Set<String>) -> (queued: [String], failures: [String]) {
+        var queued: [String] = [], failures: [String] = []
+        for r in exp.runs where !present.contains(r.name) {
+            do { try enqueueTraining(id: r.name, spec: r.spec, group: exp.name); queued.append(r.name) } catch { failures.append("\(r.name): \(error)") }
+        }
+        return (queued, failures)
+    }
+
     /// Queues the training of an existing run (paused, interrupted, failed, cancelled, queued).
     public func enqueueResume(id: String) {
         try? FileManager.default.removeItem(atPath: runDir(id) + "/control")

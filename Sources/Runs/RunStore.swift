@@ -82,3 +82,27 @@ public enum RunStore {
             .sorted { ($0.created ?? "", $0.id) < ($1.created ?? "", $1.id) }
     }
 }
+
+extension RunStore {
+    /// One run of `runs list --json`.
+    public static func json(_ s: RunSummary) -> JSONValue {
+        func opt(_ x: Double?) -> JSONValue { x.map { .number($0) } ?? .null }
+        return .object([("id", .string(s.id)), ("path", .string(s.path)), ("status", .string(s.status.rawValue)),
+                        ("method", s.method.map { .string($0) } ?? .null), ("step", .number(Double(s.step))),
+                        ("total_steps", s.totalSteps.map { .number(Double($0)) } ?? .null), ("loss", opt(s.lastLoss)),
+                        ("best_valid_loss", opt(s.bestValidLoss)), ("best_valid_bleu", opt(s.bestValidBLEU)),
+                        ("tokens_per_s", opt(s.tokensPerS)), ("created", s.created.map { .string($0) } ?? .null),
+                        ("problem", s.problem.map { .string($0) } ?? .null)])
+    }
+
+    /// `runs list` as a table: a header line, then a line per run.
+    public static func table(_ runs: [RunSummary]) -> [String] {
+        func pad(_ s: String, _ n: Int) -> String { s.padding(toLength: n, withPad: " ", startingAt: 0) }
+        func f(_ x: Double?, _ fmt: String) -> String { x.map { String(format: fmt, $0) } ?? "–" }
+        return ["run                      method     status       step        loss   val loss  val BLEU  tok/s"] + runs.map { s in
+            let step = s.totalSteps.map { "\(s.step)/\($0)" } ?? "\(s.step)"
+            return [pad(s.id, 24), pad(s.method ?? "?", 10), pad(s.status.rawValue, 12), pad(step, 11), pad(f(s.lastLoss, "%.4f"), 7),
+                    pad(f(s.bestValidLoss, "%.4f"), 9), pad(f(s.bestValidBLEU, "%.4f"), 9), f(s.tokensPerS, "%.0f")].joined(separator: " ")
+        }
+    }
+}

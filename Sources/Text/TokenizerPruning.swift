@@ -1,3 +1,7 @@
+import Foundation
+import JSON
+import Support
+
 /// A smaller byte-level BPE for a corpus: the tokens the corpus uses, all 256 byte tokens (so
 /// any text still encodes), the special tokens, and — recursively — both parts of every kept
 /// merge, with the merges whose result is kept, in their original order. Every corpus text
@@ -20,5 +24,34 @@ public enum TokenizerPruning {
         var vocab: [String: Int32] = [:]
         for (i, t) in ordered.enumerated() { vocab[t] = Int32(i) }
         return (vocab, merges)
+    }
+}
+
+extension TokenizerPruning {
+    /// Prunes for the corpus lines, writes vocab.json + merges.txt into `out`, and checks the
+    /// one thing that matters: every corpus line encodes to the same token strings.
+    public static func write(_ full: BPETokenizer, corpus lines: [String], to out: String) throws -> (tokens: Int, merges: Int) {
+        let (vocab, merges) = prune(full, corpus: lines)
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let ordered = vocab.sorted { $0.value < $1.value }
+        try AtomicFile.write(Data(JSONValue.object(ordered.map { ($0.key, .number(Double($0.value))) }).serialized.utf8), to: out + "/vocab.json")
+        try AtomicFile.write(Data(("#version: 0.2\n" + merges.map { "\($0.0) \($0.1)" }.joined(separator: "\n") + "\n").utf8), to: out + "/merges.txt")
+        let pruned = try TokenizerFiles.load(folder: out)
+        for (n, line) in lines.enumerated() {
+            let a = full.encode(line).map { full.tokens[Int($0)] }, b = pruned.encode(line).map { pruned.tokens[Int($0)] }
+            guard a == b else { throw TokenizerError("corpus line \(n + 1) encodes differently after pruning (a bug): \(Escaped(line))") }
+        }
+        return (vocab.count, merges.count)
+    }
+
+    /// The lines of each corpus: a .txt file's lines, or a dataset spec's sources and references
+    /// (as " " + reference, as targets are encoded).
+    public static func corpusLines(_ corpus: [String]) throws -> [String] {
+        var lines: [String] = []
+        for c in corpus {
+            if c.hasSuffix(".txt") { lines += TextFile.lines(try TextFile.read(c)).filter { !$0.isEmpty } }
+            else { lines += try DatasetSpec.load(c).examples.flatMap { [$0.source] + $0.references.map { " " + $0 } } }
+        }
+        return lines
     }
 }

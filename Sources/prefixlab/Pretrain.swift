@@ -51,6 +51,6 @@ struct Pretrain: ParsableCommand {
         job.maxSteps = maxSteps; job.batchSize = batchSize; job.lr = lr; job.warmupSteps = warmupSteps
         job.checkpointEvery = checkpointEvery; job.seed = seed; job.dtype = dtype == "f16" ? .F16 : .F32
         job.sinusoidalPositions = positionInit == "sinusoidal"; job.copyShare = copyShare; job.copySpan = copySpan
-        if resume { try job.resume(reporter: TrainProgress()) } else { try job.start(reporter: TrainProgress()) }
+        if resume { try job.resume(reporter: ConsoleReporter()) } else { try job.start(reporter: ConsoleReporter()) }
     }
 }

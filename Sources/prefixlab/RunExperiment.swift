@@ -31,7 +31,7 @@ struct RunExperiment: ParsableCommand {
         guard ws.acquireWriteLock() else { throw CLIError("\(workspace): another process holds its write lock (\(workspace)/.lock)") }
         let copy = ws.experimentsPath + "/" + exp.name + ".json"
         if !FileManager.default.fileExists(atPath: copy) { try FileManager.default.copyItem(atPath: experiment, toPath: copy) }
-        let progress = TrainProgress()
+        let progress = ConsoleReporter()
         for r in chosen {
             let dir = ws.runsPath + "/" + r.name
             if FileManager.default.fileExists(atPath: dir + "/run.json") {

@@ -76,7 +76,7 @@ struct Train: ParsableCommand {
 
     func run() throws {
         try engine.apply()
-        let reporter = TrainProgress()
+        let reporter = ConsoleReporter()
         if let resume {
             let others = settingFlags.filter { $0.key != "max_steps" }.map(\.key) + (methodOptions.isEmpty ? [] : ["method options"])
             guard others.isEmpty, out == nil, group == nil else {

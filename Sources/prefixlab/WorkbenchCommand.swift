@@ -34,32 +34,6 @@ struct WorkbenchCommand: ParsableCommand {
         let session = try WorkbenchSession(options: self)
         try session.run()
     }
-
-    /// The themes/ folder: $PREFIXLAB_THEMES, ./themes, or beside the repository the binary
-    /// was built in (.build/<config>/prefixlab → ../../themes).
-    static func themesDirectory() -> String? {
-        let fm = FileManager.default
-        var candidates: [String] = []
-        if let env = ProcessInfo.processInfo.environment["PREFIXLAB_THEMES"] { candidates.append(env) }
-        candidates.append(fm.currentDirectoryPath + "/themes")
-        let exe = ownExecutable()
-        candidates.append(((exe as NSString).deletingLastPathComponent as NSString).appendingPathComponent("../../themes"))
-        candidates.append(((exe as NSString).deletingLastPathComponent as NSString).appendingPathComponent("../../../themes"))
-        return candidates.first { fm.fileExists(atPath: $0 + "/default.theme") }
-    }
-
-    static func ownExecutable() -> String {
-        if let p = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return p }
-        return Bundle.main.executablePath ?? CommandLine.arguments[0]
-    }
-
-    /// UTF-8 unless the locale says otherwise.
-    static func localeIsUTF8() -> Bool {
-        let env = ProcessInfo.processInfo.environment
-        let value = env["LC_ALL"].flatMap { $0.isEmpty ? nil : $0 } ?? env["LC_CTYPE"].flatMap { $0.isEmpty ? nil : $0 } ?? env["LANG"] ?? ""
-        let v = value.lowercased()
-        return v.contains("utf-8") || v.contains("utf8")
-    }
 }
 
 nonisolated(unsafe) var workbenchInterrupted: sig_atomic_t = 0

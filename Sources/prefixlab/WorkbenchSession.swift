@@ -42,15 +42,15 @@ final class WorkbenchSession {
         let bus = self.bus
         mailbox = runBlocking { await bus.subscribe(.coalescingSteps(maxPending: 10_000)).mailbox }
         follower = EventLogFollower(workspace: workspace.path, bus: bus)
-        manager = RunManager(executable: WorkbenchCommand.ownExecutable(), workspace: workspace, maxTraining: options.maxTraining)
-        themesDir = WorkbenchCommand.themesDirectory()
+        manager = RunManager(executable: TerminalEnvironment.ownExecutable(), workspace: workspace, maxTraining: options.maxTraining)
+        themesDir = TerminalEnvironment.themesDirectory()
         let noColor = !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
         let themeName = options.theme ?? (noColor ? "monochrome" : "default")
         do { currentTheme = try Theme.load(name: themeName, directory: themesDir) } catch {
             if options.theme != nil { throw CLIError("\(error)") }
             currentTheme = .monochrome
         }
-        glyphs = options.ascii || !WorkbenchCommand.localeIsUTF8() ? .ascii : .unicode
+        glyphs = options.ascii || !TerminalEnvironment.localeIsUTF8() ? .ascii : .unicode
         state.theme = currentTheme.name
         state.themes = Theme.available(directory: themesDir)
         state.workspace = workspace.path
@@ -184,17 +184,11 @@ final class WorkbenchSession {
                 _ = reduce(&state, .message("exported \(base).md and .csv"))
             } catch { _ = reduce(&state, .message("export failed: \(error)")) }
         case .runGroup(let group):
-            let path = workspace.experimentsPath + "/" + group + ".json"
             do {
-                let exp = try Experiment.load(path: path)
-                let missing = exp.runs.filter { r in !state.runs.contains { $0.id == r.name } }
-                for r in missing {
-                    do {
-                        try manager.enqueueTraining(id: r.name, spec: r.spec, group: exp.name)
-                        _ = reduce(&state, .runInfo(loader.runInfo(workspace.runsPath + "/" + r.name)))
-                    } catch { _ = reduce(&state, .message("\(r.name): \(error)")) }
-                }
-                _ = reduce(&state, .message(missing.isEmpty ? "\(group): every run exists" : "\(group): queued \(missing.map(\.name).joined(separator: ", "))"))
+                let exp = try Experiment.load(path: workspace.experimentsPath + "/" + group + ".json")
+                let (queued, failures) = manager.enqueueMissing(exp, present: Set(state.runs.map(\.id)))
+                for id in queued { _ = reduce(&state, .runInfo(loader.runInfo(workspace.runsPath + "/" + id))) }
+                _ = reduce(&state, .message(failures.first ?? (queued.isEmpty ? "\(group): every run exists" : "\(group): queued \(queued.joined(separator: ", "))")))
             } catch { _ = reduce(&state, .message("\(error)")) }
         case .setTheme(let name):
             if let t = try? Theme.load(name: name, directory: themesDir) { currentTheme = t; terminal.apply(t) }

@@ -1,26 +1,20 @@
-import ArgumentParser
 import Events
+import Runs
+import Tuning
 import Foundation
 import JSON
 import Kernels
 import Models
 import Support
-import Runs
-import Tuning
 
-struct BenchBus: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "bus",
-        abstract: "Event bus: events/s it carries, and training tokens/s with a busy subscriber attached vs none."
-    )
-    @Option(help: "Model shapes for the training part.") var config = "gpt2"
-    @Option var steps = 10
-    @Option(help: "Events for the throughput part.") var events = 1_000_000
-    @Flag var json = false
-    @OptionGroup var engine: EngineOptions
+public struct BusBench: Sendable {
+    public init() {}
+    public var config = "gpt2"
+    public var steps = 10
+    public var events = 1_000_000
+    public var json = false
 
-    func run() throws {
-        try engine.apply()
+    public func run(_ out: (String) -> Void) throws {
         // 1. Throughput: one subscriber that takes everything (drained), one UI-like that never reads.
         let bus = EventBus()
         let (stream, _) = runBlocking { await bus.subscribe(.everything) }
@@ -39,7 +33,7 @@ struct BenchBus: ParsableCommand {
         let postSeconds = now() - t0
         drained.wait()
         let carried = Double(n) / (now() - t0)
-        print(String(format: "bus: %d step events posted in %.2f s (%.0f/s), delivered to the draining subscriber at %.0f/s",
+        out(String(format: "bus: %d step events posted in %.2f s (%.0f/s), delivered to the draining subscriber at %.0f/s",
                      n, postSeconds, Double(n) / postSeconds, carried))
 
         // 2. Training on a dedicated thread, posting a step event per step.
@@ -49,7 +43,7 @@ struct BenchBus: ParsableCommand {
         let method = Prefix(length: 10, reparam: .mlp, midDim: 512)
         let tm = TrainingModel(model: model, method: method, maxBatch: 5, maxT: 64)
         tm.encoder?.randomInit(seed: 2)
-        let batch = BenchTrain.randomBatch(cfg: cfg, layout: method.layout, B: 5, T: 64, seed: 3)
+        let batch = TrainStepBench.randomBatch(cfg: cfg, layout: method.layout, B: 5, T: 64, seed: 3)
         func trainOnThread(_ bus: EventBus) -> Double {
             let done = DispatchSemaphore(value: 0)
             let box = UncheckedSendable(tm)
@@ -83,23 +77,12 @@ struct BenchBus: ParsableCommand {
         Task.detached { var bytes = 0; for await e in logStream { bytes += e.jsonLine.utf8.count }; _ = bytes }
         let withSubscribers = trainOnThread(busy)
         runBlocking { await busy.close() }
-        print(String(format: "training (%@, prefix 10, batch 5 × 64) on its own thread: %.1f tokens/s alone, %.1f with a busy UI subscriber and a log writer: %.1f%%",
+        out(String(format: "training (%@, prefix 10, batch 5 × 64) on its own thread: %.1f tokens/s alone, %.1f with a busy UI subscriber and a log writer: %.1f%%",
                      config, alone, withSubscribers, 100 * withSubscribers / alone))
         if json {
-            print(JSONValue.object([("events_per_s", .number(carried.rounded())), ("tokens_per_s_alone", .number(alone)),
+            out(JSONValue.object([("events_per_s", .number(carried.rounded())), ("tokens_per_s_alone", .number(alone)),
                                     ("tokens_per_s_with_subscribers", .number(withSubscribers)),
                                     ("ratio", .number(withSubscribers / alone))]).serialized)
         }
     }
 }
-
-/// Runs async work from synchronous command code and waits for it.
-func runBlocking<T: Sendable>(_ body: @escaping @Sendable () async -> T) -> T {
-    let box = ResultBox<T>()
-    let done = DispatchSemaphore(value: 0)
-    Task.detached { box.value = await body(); done.signal() }
-    done.wait()
-    return box.value!
-}
-
-final class ResultBox<T>: @unchecked Sendable { var value: T? }

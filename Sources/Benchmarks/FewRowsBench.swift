@@ -1,18 +1,15 @@
-import ArgumentParser
 import Foundation
+import JSON
 import Kernels
+import Models
+import Support
 
-/// The few-row decoding kernel on its own, at GPT-2 small's matrix shapes: GB/s of weights
-/// read and GFLOP/s, per row count and weight precision (panel layout), beside BLAS (sgemv for
-/// one row, sgemm for more) on the same weights in the model's (C, OC) layout. Separates the kernel from the rest of a decoding step.
-struct BenchFewRows: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "few-rows", abstract: "The few-row decoding kernel (float32/float16 panels) against BLAS at GPT-2 shapes.")
-    @Option(parsing: .upToNextOption, help: "Row counts.") var rows: [Int] = [1, 2, 5, 8]
-    @Option(help: "Timed calls per measurement.") var calls = 50
-    @OptionGroup var engine: EngineOptions
+public struct FewRowsBench {
+    public init() {}
+    public var rows : [Int] = [1, 2, 5, 8]
+    public var calls = 50
 
-    func run() throws {
-        try engine.apply()
+    public func run(_ out: (String) -> Void) throws {
         // All four matrices of one layer, 12 times over (one step's worth, so they stream from memory).
         let shapes = [(768, 2304), (768, 768), (768, 3072), (3072, 768)]
         let layers = 12
@@ -37,7 +34,7 @@ struct BenchFewRows: ParsableCommand {
         let x = UnsafeMutablePointer<Float>.allocate(capacity: maxRows * 3072), y = UnsafeMutablePointer<Float>.allocate(capacity: maxRows * 3072)
         defer { x.deallocate(); y.deallocate() }
         for i in 0..<(maxRows * 3072) { x[i] = Float(i % 7) * 0.1 }
-        print("one step's matrices of GPT-2 small (12 layers, \(count * 4 / 1_000_000) MB as float32), \(EngineThreads.count) threads")
+        out("one step's matrices of GPT-2 small (12 layers, \(count * 4 / 1_000_000) MB as float32), \(EngineThreads.count) threads")
         for M in rows {
             func time(_ body: () -> Void) -> Double {
                 body()
@@ -60,10 +57,10 @@ struct BenchFewRows: ParsableCommand {
             func line(_ name: String, _ t: Double, _ bytes: Int) -> String {
                 String(format: "%-22@ %7.2f ms  %6.1f GB/s  %6.1f GFLOP/s", name, t * 1e3, Double(bytes) / t / 1e9, flops / t / 1e9)
             }
-            print("rows \(M):")
-            print("  " + line("few-rows float32", tF32, count * 4))
-            print("  " + line("few-rows float16", tF16, count * 2))
-            print("  " + line(M == 1 ? "BLAS sgemv" : "BLAS sgemm", tBLAS, count * 4))
+            out("rows \(M):")
+            out("  " + line("few-rows float32", tF32, count * 4))
+            out("  " + line("few-rows float16", tF16, count * 2))
+            out("  " + line(M == 1 ? "BLAS sgemv" : "BLAS sgemm", tBLAS, count * 4))
         }
     }
 }

@@ -1,22 +1,20 @@
-import ArgumentParser
+import Text
 import Foundation
 import JSON
-import Text
+import Kernels
+import Models
+import Support
 
-struct BenchTokenize: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "tokenize",
-        abstract: "Tokenizer throughput on one thread over every .csv/.xml/.txt/.jsonl line under a folder."
-    )
-    @Option(help: "Folder of text files (e.g. ../shared/data).") var data: String
-    @Option(help: "Tokenizer folder (vocab.json + merges.txt, tokenizer.json, or encoder.json + vocab.bpe).")
-    var tokenizer = "../shared/tokenizers/gpt2"
-    @Flag var json = false
+public struct TokenizeBench {
+    public var data: String
+    public var tokenizer = "../shared/tokenizers/gpt2"
+    public init(data: String) { self.data = data }
+    public var json = false
 
-    func run() throws {
+    public func run(_ out: (String) -> Void) throws {
         var lines: [String] = []
         var bytes = 0
-        guard let walker = FileManager.default.enumerator(atPath: data) else { throw CLIError("\(data): no such folder") }
+        guard let walker = FileManager.default.enumerator(atPath: data) else { throw BenchError("\(data): no such folder") }
         for case let rel as String in walker where [".csv", ".xml", ".txt", ".jsonl"].contains(where: rel.hasSuffix) {
             guard let raw = FileManager.default.contents(atPath: data + "/" + rel) else { continue }
             for line in raw.split(separator: 0x0A, omittingEmptySubsequences: false) {
@@ -24,7 +22,7 @@ struct BenchTokenize: ParsableCommand {
                 bytes += line.count + 1
             }
         }
-        guard bytes > 0 else { throw CLIError("\(data): no text files found") }
+        guard bytes > 0 else { throw BenchError("\(data): no text files found") }
         // A fresh tokenizer per pass: the first pass pays for filling the piece cache.
         var passes: [(Double, Int)] = []
         for _ in 0..<3 {
@@ -36,10 +34,10 @@ struct BenchTokenize: ParsableCommand {
         }
         let best = passes.map(\.0).min()!
         let mbs = Double(bytes) / best / 1e6
-        print(String(format: "tokenize: %d lines, %.1f MB, %d tokens: %.2f MB/s on one thread (%.0f tokens/s; cold cache, best of 3)",
+        out(String(format: "tokenize: %d lines, %.1f MB, %d tokens: %.2f MB/s on one thread (%.0f tokens/s; cold cache, best of 3)",
                      lines.count, Double(bytes) / 1e6, passes[0].1, mbs, Double(passes[0].1) / best))
         if json {
-            print(JSONValue.object([("mb_per_s", .number((mbs * 100).rounded() / 100)), ("lines", .number(Double(lines.count))),
+            out(JSONValue.object([("mb_per_s", .number((mbs * 100).rounded() / 100)), ("lines", .number(Double(lines.count))),
                                     ("tokens", .number(Double(passes[0].1)))]).serialized)
         }
     }

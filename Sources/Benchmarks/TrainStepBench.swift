@@ -1,43 +1,27 @@
-import ArgumentParser
+import Specs
+import Tuning
 import Foundation
 import JSON
 import Kernels
 import Models
-import Specs
 import Support
-import Tuning
-#if canImport(Glibc)
-import Glibc
-#endif
 
-/// Peak resident memory of this process, MiB.
-func peakRSSMiB() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_maxrss) / 1024  // KiB on Linux
-}
+public struct TrainStepBench {
+    public init() {}
+    public var config = "gpt2"
+    public var method = "prefix"
+    public var batch = 5
+    public var seq = 64
+    public var prefixLength = 10
+    public var midDim = 512
+    public var steps = 10
+    public var json = false
 
-struct BenchTrain: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "train",
-        abstract: "Training-step speed: the Trainer's real step (forward, backward, clip, AdamW) on random tokens, loss on every position."
-    )
-    @Option(help: "gpt2, gpt2-medium, ... or LAYERS:WIDTH:HEADS.") var config = "gpt2"
-    @Option(help: "A method whose rows go before the tokens: finetune, prefix or embedding.") var method = "prefix"
-    @Option var batch = 5
-    @Option var seq = 64
-    @Option(name: .customLong("prefix-length")) var prefixLength = 10
-    @Option(name: .customLong("mid-dim")) var midDim = 512
-    @Option(help: "Timed steps after 2 warm-up steps (at least 10).") var steps = 10
-    @Flag var json = false
-    @OptionGroup var engine: EngineOptions
-
-    func run() throws {
-        try engine.apply()
+    public func run(_ out: (String) -> Void) throws {
         let cfg = try benchConfig(config)
         let m = try Self.method(method, prefixLength: prefixLength, midDim: midDim)
-        guard m.layout.placement == .start else { throw CLIError("--method \(method): expected a method whose rows go before the tokens (finetune, prefix, embedding)") }
-        guard steps >= 10 else { throw CLIError("--steps must be at least 10") }
+        guard m.layout.placement == .start else { throw BenchError("--method \(method): expected a method whose rows go before the tokens (finetune, prefix, embedding)") }
+        guard steps >= 10 else { throw BenchError("--steps must be at least 10") }
         let model = GPT2Model(config: cfg)
         model.randomize(seed: 1)
         let tm = TrainingModel(model: model, method: m, maxBatch: batch, maxT: seq)
@@ -62,11 +46,11 @@ struct BenchTrain: ParsableCommand {
         let gflops = perToken * tokens / t / 1e9
         let sgemm = measureSgemm(M: batch * seq, N: cfg.innerDim, K: cfg.nEmbd)
         let rss = peakRSSMiB()
-        print(String(format: "train %@ %@ batch %d × seq %d, %d threads: %.1f ms/step, %.0f tokens/s, %.1f GFLOP/s (%.0f%% of sgemm %.1f in this run), peak RSS %.0f MiB, %d trainable, loss %.4f → %.4f",
+        out(String(format: "train %@ %@ batch %d × seq %d, %d threads: %.1f ms/step, %.0f tokens/s, %.1f GFLOP/s (%.0f%% of sgemm %.1f in this run), peak RSS %.0f MiB, %d trainable, loss %.4f → %.4f",
                      method, config, batch, seq, EngineThreads.count, t * 1000, tokens / t, gflops, 100 * gflops / sgemm, sgemm, rss,
                      tm.params.trainableCount, losses.first!, losses.last!))
         if json {
-            print(JSONValue.object([
+            out(JSONValue.object([
                 ("tokens_per_s", .number((tokens / t * 10).rounded() / 10)),
                 ("ms_per_step", .number((t * 1e5).rounded() / 100)),
                 ("peak_rss_mb", .number(rss.rounded())),
@@ -82,7 +66,7 @@ struct BenchTrain: ParsableCommand {
     /// A method by name with a prefix length and MLP width where it has them, its dropout off.
     static func method(_ name: String, prefixLength: Int, midDim: Int) throws -> any TuningMethod {
         guard let d = MethodRegistry.type(named: name)?.descriptor else {
-            throw CLIError("--method \(name): expected one of \(MethodRegistry.names.joined(separator: ", "))")
+            throw BenchError("--method \(name): expected one of \(MethodRegistry.names.joined(separator: ", "))")
         }
         var spec = MethodSpec(name: name)
         for (k, v) in [("prefix_length", OptionValue.int(prefixLength)), ("mid_dim", .int(midDim)), ("dropout", .number(0))] where d.option(k) != nil {

@@ -1,4 +1,3 @@
-import ArgumentParser
 import Decoding
 import Foundation
 import JSON
@@ -6,28 +5,23 @@ import Kernels
 import Models
 import Support
 
-struct BenchGenerate: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "generate",
-        abstract: "Generation speed: new tokens/s through a prefix pre-filled in the KV cache (random weights)."
-    )
-    @Option(help: "gpt2, gpt2-medium, ... or LAYERS:WIDTH:HEADS.") var config = "gpt2"
-    @Option(help: "Beam size (1 = greedy).") var beam = 1
-    @Option(help: "Prompts decoded together.") var batch = 1
-    @Option(name: .customLong("prompt-length")) var promptLength = 40
-    @Option(name: .customLong("new-tokens")) var newTokens = 32
-    @Option(name: .customLong("prefix-length")) var prefixLength = 10
-    @Option(help: "Timed repetitions after one warm-up.") var repeats = 3
-    @Option(help: "f32, or f16: decode with float16 weights (half the bytes a step reads; sums in float32).") var weights: String = "f32"
-    @Flag var json = false
-    @OptionGroup var engine: EngineOptions
+public struct GenerateBench {
+    public init() {}
+    public var config = "gpt2"
+    public var beam = 1
+    public var batch = 1
+    public var promptLength = 40
+    public var newTokens = 32
+    public var prefixLength = 10
+    public var repeats = 3
+    public var weights: String = "f32"
+    public var json = false
 
-    func run() throws {
-        try engine.apply()
+    public func run(_ out: (String) -> Void) throws {
         let cfg = try benchConfig(config)
         let model = GPT2Model(config: cfg)
         model.randomize(seed: 1)
-        guard let precision = DecodingPrecision(rawValue: weights) else { throw CLIError("--weights \(weights): expected f32 or f16") }
+        guard let precision = DecodingPrecision(rawValue: weights) else { throw BenchError("--weights \(weights): expected f32 or f16") }
         model.decodingPrecision = precision
         // Keep eos out of reach so every run makes exactly `newTokens` tokens.
         let eosRow = model.params[model.layout.wte + cfg.eosTokenId * cfg.nEmbd]
@@ -67,37 +61,14 @@ struct BenchGenerate: ParsableCommand {
         let bytesPerStep = Double(model.layout.total * (precision == .f16 ? 2 : 4))
         let bound = bw / bytesPerStep
         let steps = 1 / stepTime
-        print(String(format: "read bandwidth %.1f GB/s; %.0f MB of weights a step → at most %.1f steps/s; decoding steps alone (prefill excluded): %.1f steps/s (%.0f%% of the bound)",
+        out(String(format: "read bandwidth %.1f GB/s; %.0f MB of weights a step → at most %.1f steps/s; decoding steps alone (prefill excluded): %.1f steps/s (%.0f%% of the bound)",
                      bw / 1e9, bytesPerStep / 1e6, bound, steps, 100 * steps / bound))
-        print(String(format: "generate %@ beam %d batch %d, %@ weights, prompt %d + prefix %d, %d new tokens each, %d threads: %.2f s, %.1f new tokens/s (%d made)",
+        out(String(format: "generate %@ beam %d batch %d, %@ weights, prompt %d + prefix %d, %d new tokens each, %d threads: %.2f s, %.1f new tokens/s (%d made)",
                      config, beam, batch, weights, promptLength, prefixLength, newTokens, EngineThreads.count, t, tps, made))
         if json {
-            print(JSONValue.object([("tokens_per_s", .number((tps * 100).rounded() / 100)), ("seconds", .number((t * 1000).rounded() / 1000)),
+            out(JSONValue.object([("tokens_per_s", .number((tps * 100).rounded() / 100)), ("seconds", .number((t * 1000).rounded() / 1000)),
                                     ("read_gb_per_s", .number((bw / 1e7).rounded() / 100)), ("steps_per_s_bound", .number((bound * 100).rounded() / 100)),
                                     ("steps_per_s", .number((steps * 100).rounded() / 100)), ("prefill_seconds", .number(((t1 - stepTime) * 1000).rounded() / 1000))]).serialized)
         }
     }
-}
-
-/// Bytes/s at which the engine's threads can stream-read memory (a 1 GiB buffer summed with
-/// the SIMD dot kernel, median of 3): the ceiling of one-prompt decoding.
-func measureReadBandwidth() -> Double {
-    let n = 1 << 28
-    let a = UnsafeMutablePointer<Float>.allocate(capacity: n)
-    a.initialize(repeating: 1, count: n)
-    defer { a.deallocate() }
-    var times: [Double] = []
-    let chunks = 64
-    let sums = UnsafeMutablePointer<Float>.allocate(capacity: chunks)
-    defer { sums.deallocate() }
-    for _ in 0..<3 {
-        let t0 = now()
-        parallelFor(chunks) { c in
-            let lo = n / chunks * c
-            sums[c] = dot(a + lo, a + lo, n / chunks)  // kept, so the reads cannot be optimised away
-        }
-        times.append(now() - t0)
-        precondition((0..<chunks).reduce(Float(0)) { $0 + sums[$1] } > 0)
-    }
-    return Double(n * 4) / median(times)
 }

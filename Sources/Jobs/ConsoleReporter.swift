@@ -1,18 +1,20 @@
 import Foundation
-import Jobs
 import Support
 import Tuning
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// The training progress line on stderr: a live bar on a terminal, plain lines otherwise.
-final class TrainProgress: TrainingReporter {
-    let isTTY = isatty(2) != 0
+/// A training job's progress on stderr: a live bar on a terminal, a line every few seconds in
+/// a log (the run manager's children write to RUN/output.log).
+public final class ConsoleReporter: TrainingReporter {
+    public let isTTY = isatty(2) != 0
     private var recent: [Double] = []
     private var lastPlain = 0.0
 
-    func step(_ s: TrainerStep) {
+    public init() {}
+
+    public func step(_ s: TrainerStep) {
         recent.append(s.seconds)
         if recent.count > 20 { recent.removeFirst() }
         let perStep = recent.reduce(0, +) / Double(recent.count)
@@ -32,11 +34,11 @@ final class TrainProgress: TrainingReporter {
         }
     }
 
-    func line(_ text: String) {
+    public func line(_ text: String) {
         FileHandle.standardError.write(Data(((isTTY ? "\r\u{1B}[2K" : "") + text + "\n").utf8))
     }
 
-    static func duration(_ s: Double) -> String {
+    public static func duration(_ s: Double) -> String {
         let t = Int(s.rounded())
         if t >= 3600 { return "\(t / 3600)h\(String(format: "%02d", t % 3600 / 60))m" }
         if t >= 60 { return "\(t / 60)m\(String(format: "%02d", t % 60))s" }
