@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Copies the finished runs of a workspace into samples/runs (issue #6), small: events,
 run.json, metrics.json and outputs of every run; for prefix, embedding and infix runs the
-best checkpoint's folded prefix (prefix.safetensors, kilobytes) and state.json; no
+best checkpoint's folded prefix (prefix.safetensors, kilobytes) and state.json when it has one; no
 fine-tuned weights, optimizer states or MLP parameters. Absolute paths inside the
 repository become relative to its root, so the workbench reads them from a fresh clone.
     python3 tools/ship_sample_runs.py WORKSPACE samples
@@ -27,9 +27,10 @@ for rid in sorted(os.listdir(os.path.join(ws, "runs"))):
         with open(os.path.join(src, f)) as i, open(os.path.join(dst, f), "w") as o:
             o.write(relativize(i.read()))
     shutil.copytree(os.path.join(src, "outputs"), os.path.join(dst, "outputs"))
-    method = info["config"]["method"]["method"]
-    if method != "finetune":
-        ck = os.path.join(src, "checkpoints")
+    method = info["config"]["method"].get("name") or info["config"]["method"].get("method")
+    ck = os.path.join(src, "checkpoints")
+    # Methods that keep a small folded prefix ship it; fine-tuned weights stay behind.
+    if os.path.exists(os.path.join(ck, "best", "prefix.safetensors")):
         best = os.readlink(os.path.join(ck, "best"))
         os.makedirs(os.path.join(dst, "checkpoints", best))
         for f in ["prefix.safetensors", "state.json"]:

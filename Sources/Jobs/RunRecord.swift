@@ -66,3 +66,15 @@ public struct RunRecord {
         do { return try b.build() } catch let e as SpecError { throw JobError("\(file): \(e.description)") }
     }
 }
+
+extension RunFolder {
+    /// Rewrites a run.json from before run specs with its spec under `config` (the same paths,
+    /// as written); returns false when it already holds a spec.
+    public static func migrate(_ dir: String) throws -> Bool {
+        let record = try RunRecord.read(dir)
+        guard record.info["config"]?["learning_rate"] != nil else { return false }
+        let folder = try RunFolder.open(path: dir)
+        try folder.update([("config", try JSONParser.parse(try record.spec.jsonText()))])
+        return true
+    }
+}

@@ -96,3 +96,32 @@ extension VirtualTokenOptions {
         return try PrefixEncoder.foldedRows(checkpoint: dir, width: target == .keyValues ? shape.keyValueWidth : shape.width)
     }
 }
+
+/// A method whose trainable state is P virtual rows (`PrefixEncoder`): prefix-tuning, infix,
+/// embedding-only. It says what the rows feed and how decoding reads them; the rest of the
+/// method protocol follows from its `VirtualTokenOptions`.
+public protocol VirtualTokenMethod: TuningMethod {
+    var options: VirtualTokenOptions { get }
+    static var target: PrefixEncoder.Target { get }
+    /// What decoding is conditioned on, given the folded rows.
+    static func conditioning(rows P: Int, values: [Float]) -> Conditioning
+}
+
+extension VirtualTokenMethod {
+    public var spec: MethodSpec { options.spec(Self.descriptor.name, keys: Self.descriptor.options) }
+    public func check(against model: ModelSummary) throws { try options.check(against: model) }
+    public func trainedParameters(_ model: ModelSummary) -> Int { options.trainedParameters(model.shape, target: Self.target) }
+    public func storedParameters(_ model: ModelSummary) -> Int {
+        options.length * (Self.target == .keyValues ? model.shape.keyValueWidth : model.shape.width)
+    }
+
+    public func makeState(for model: any LanguageModel) -> any MethodState {
+        PrefixEncoder(options: options, target: Self.target, model: model, methodName: Self.descriptor.name, peftKind: Self.peftKind,
+                      decodeAs: Self.conditioning)
+    }
+
+    public func decoding(checkpoint dir: String, baseModel: String) throws -> DecodingSetup {
+        let rows = try options.foldedRows(checkpoint: dir, baseModel: baseModel, target: Self.target)
+        return DecodingSetup(modelFolder: baseModel, conditioning: Self.conditioning(rows: rows.P, values: rows.values))
+    }
+}

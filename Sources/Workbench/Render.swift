@@ -46,6 +46,15 @@ enum TooSmallPane {
 }
 
 enum Chrome {
+    /// The run manager's jobs, an evaluating run's with its progress from `generation` events.
+    static func jobLabels(_ s: AppState) -> [String] {
+        s.jobs.map { label in
+            guard label.hasPrefix("evaluating "), let run = s.runs.first(where: { "evaluating " + $0.id == label }),
+                  let g = run.generation else { return label }
+            return label + " \(g.done)/\(g.total)"
+        }
+    }
+
     static func header(_ s: AppState, into buf: inout ScreenBuffer) {
         buf.fill(Rect(x: 0, y: 0, width: s.width, height: 1), role: .tab)
         buf.put(" PrefixLab ", x: 0, y: 0, role: .title)
@@ -53,7 +62,7 @@ enum Chrome {
             buf.put(Layout.tabLabel(id, active: id == s.screen), x: range.lowerBound, y: 0, role: id == s.screen ? .tabActive : .tab)
         }
         var right = [s.groupName, s.modelName].filter { !$0.isEmpty }.joined(separator: " · ")
-        if !s.jobs.isEmpty { right = s.jobs.joined(separator: " · ") + "  " + right }
+        if !s.jobs.isEmpty { right = jobLabels(s).joined(separator: " · ") + "  " + right }
         if s.readOnly { right = "read-only  " + right }
         let tabsEnd = Layout.tabs(s).last!.1.upperBound + 1
         let room = s.width - tabsEnd - 1

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import JSON
+import Specs
 import Text
+import Tuning
 
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,4 +20,10 @@ struct DataCommand: ParsableCommand {
         let s = DatasetSummary(d, tokenize: tok.map { t in { t.encode($0).count } })
         if json { print(s.json(name: d.name, format: d.format).serialized) } else { s.lines(name: d.name, format: d.format).forEach { print($0) } }
     }
+}
+
+/// `prefixlab spec`: the keys of a run spec (flags, experiment keys, run.json's `config`).
+struct SpecCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "spec", abstract: "List every key of a run spec: its flag, range, default and meaning.")
+    func run() throws { print(SpecDocs.markdown(methods: MethodRegistry.descriptors), terminator: "") }
 }

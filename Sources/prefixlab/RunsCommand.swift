@@ -1,13 +1,14 @@
 import ArgumentParser
 import Foundation
 import JSON
+import Jobs
 import Runs
 
 struct RunsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runs",
         abstract: "List, show and remove the runs of a workspace.",
-        subcommands: [RunsList.self, RunsShow.self, RunsRemove.self]
+        subcommands: [RunsList.self, RunsShow.self, RunsRemove.self, RunsMigrate.self]
     )
 }
 
@@ -64,5 +65,18 @@ struct RunsRemove: ParsableCommand {
         guard s.status != .running else { throw CLIError("\(s.id) is running (pid alive); cancel it first") }
         try FileManager.default.removeItem(atPath: dir)
         print("removed \(dir)")
+    }
+}
+
+struct RunsMigrate: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "migrate", abstract: "Rewrite the run.json of runs made before run specs into the spec layout (docs/RUNS.md).")
+    @Argument(help: "Run folders (paths with a slash) or run ids in the workspace.") var runRefs: [String]
+    @Option var workspace: String = ".prefixlab"
+
+    func run() throws {
+        for ref in runRefs {
+            let dir = try resolveRun(ref, workspace: workspace)
+            print(try RunFolder.migrate(dir) ? "\(dir): run.json rewritten with its spec" : "\(dir): already a spec")
+        }
     }
 }

@@ -29,8 +29,9 @@ final class FewRowsTests: XCTestCase {
                 packPanels(OC: OC, C: C, srcRowStride: 1, srcColStride: OC, src: w, into: &panels)
                 var out = [Float](repeating: .nan, count: M * OC)
                 fewRowsMatmul(out: &out, inp: x, panels: panels, bias: b, M: M, C: C, OC: OC)
-                let ref = reference(x, { w[$1 * OC + $0] }, b, M: M, C: C, OC: OC)
-                for i in ref.indices { XCTAssertEqual(Double(out[i]), ref[i], accuracy: 1e-4 * max(1, abs(ref[i])), "C=\(C) OC=\(OC) M=\(M) [\(i)]") }
+                var ref = [Float](repeating: 0, count: M * OC)
+                matmulForwardReference(out: &ref, inp: x, weight: w, bias: b, BT: M, C: C, OC: OC)
+                for i in ref.indices { XCTAssertEqual(out[i], ref[i], accuracy: 1e-4 * max(1, abs(ref[i])), "C=\(C) OC=\(OC) M=\(M) [\(i)]") }
             }
         }
     }

@@ -5,6 +5,7 @@ import Jobs
 import Runs
 import Specs
 import Tuning
+import TestSupport
 import XCTest
 
 final class ExperimentTests: XCTestCase {
@@ -121,5 +122,16 @@ final class WorkspaceSeedingTests: XCTestCase {
         // A seeding cut short: new again.
         try Data().write(to: URL(fileURLWithPath: root + "/c/.seeding"))
         XCTAssertTrue(try Workspace(path: root + "/c").create())
+    }
+}
+
+/// docs/RUNS.md lists every key of a run spec as the program knows them (`prefixlab spec`).
+final class SpecDocsTests: XCTestCase {
+    func testRunsMdHoldsTheKeysOfEverySettingAndMethod() throws {
+        let text = try String(contentsOfFile: TestPaths.root + "/docs/RUNS.md", encoding: .utf8)
+        let begin = try XCTUnwrap(text.range(of: "<!-- spec keys: begin (prefixlab spec) -->\n"))
+        let end = try XCTUnwrap(text.range(of: "<!-- spec keys: end -->"))
+        XCTAssertEqual(String(text[begin.upperBound..<end.lowerBound]), SpecDocs.markdown(methods: MethodRegistry.descriptors),
+                       "docs/RUNS.md is out of date: paste the output of `prefixlab spec` between its markers")
     }
 }

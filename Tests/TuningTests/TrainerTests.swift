@@ -24,16 +24,20 @@ final class TrainerTests: XCTestCase {
         c.checkpointEvery = 1000
         let t = Trainer(model: try model(), config: c, train: train, valid: valid)
         t.tm.encoder!.randomInit(seed: 1)
-        var validations: [Double] = [], checkpoints = 0, improvements = 0
+        var validations: [Double] = [], flags: [Bool] = [], checkpoints = 0, improvements = 0
         let outcome = try t.run(checkpoint: { _ in checkpoints += 1; return "" }) { e in
-            if case .validation(_, let loss, _, let improved) = e { validations.append(loss); if improved { improvements += 1 } }
+            if case .validation(_, let loss, _, let improved) = e { validations.append(loss); flags.append(improved); if improved { improvements += 1 } }
             return true
         }
         XCTAssertEqual(outcome, .stoppedEarly)
         XCTAssertLessThan(t.step, t.totalSteps)
         XCTAssertEqual(t.evalsWithoutImprovement, 2)
-        let best = validations.min()!
-        XCTAssertEqual(Array(validations.suffix(2)).allSatisfy { $0 >= best }, true)
+        // The run stopped because its last two validations did not beat the best before them.
+        XCTAssertGreaterThan(validations.count, 2)
+        let bestBefore = validations.dropLast(2).min()!
+        XCTAssertTrue(validations.suffix(2).allSatisfy { $0 >= bestBefore }, "\(validations)")
+        XCTAssertEqual(Array(flags.suffix(2)), [false, false])
+        XCTAssertEqual(t.bestValidLoss, bestBefore)
         // Every improving evaluation is checkpointed (so the best is never lost between scheduled
         // checkpoints), and the early stop writes one more.
         XCTAssertEqual(checkpoints, improvements + 1)

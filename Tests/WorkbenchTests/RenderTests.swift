@@ -80,6 +80,17 @@ final class RenderTests: XCTestCase {
         XCTAssertTrue(text.contains("● prefix"))
     }
 
+    /// An evaluation job's progress comes from its run's `generation` events, not its log.
+    func testEvaluationProgressInTheHeaderComesFromGenerationEvents() {
+        var s = Fixtures.group()
+        _ = reduce(&s, .jobs(["evaluating prefix-10"]))
+        _ = reduce(&s, .event(RunEvent(run: "prefix-10", .generation(split: "test", done: 32, total: 100))))
+        XCTAssertTrue(render(s, glyphs: .unicode).lines[0].contains("evaluating prefix-10 32/100"), render(s, glyphs: .unicode).lines[0])
+        _ = reduce(&s, .event(RunEvent(run: "prefix-10", .evaluation(split: "test", metrics: ["BLEU": 0.5]))))
+        XCTAssertFalse(render(s, glyphs: .unicode).lines[0].contains("32/100"))
+        XCTAssertEqual(s.runs.first { $0.id == "prefix-10" }?.metrics["BLEU"], 0.5)
+    }
+
     func testASCIIRendersWithoutUnicodeBlocks() {
         var s = Fixtures.state()
         for i in 1...5 { _ = reduce(&s, .event(Fixtures.step("r", i, total: 10, loss: Double(10 - i)))) }

@@ -4,7 +4,7 @@ import Specs
 /// The paper's embedding-only ablation (§7.2), which is prompt tuning: P virtual input
 /// embeddings before the tokens, at positions 0..<P; the model frozen. Checkpoints are PEFT's
 /// PromptTuning adapter.
-public struct Embedding: TuningMethod {
+public struct Embedding: VirtualTokenMethod {
     public static let optionKeys = [VirtualTokenOptions.length, VirtualTokenOptions.initialization, VirtualTokenOptions.initAdapter, VirtualTokenOptions.dropout]
     public static let descriptor = MethodDescriptor(
         name: "embedding", label: "embedding-only",
@@ -20,22 +20,10 @@ public struct Embedding: TuningMethod {
         options = try VirtualTokenOptions(spec: spec)
         options.reparam = .none
     }
-    public var spec: MethodSpec { options.spec(Self.descriptor.name, keys: Self.optionKeys) }
 
+    public static let target = PrefixEncoder.Target.embeddings
+    public static func conditioning(rows P: Int, values: [Float]) -> Conditioning { .embeddings(P: P, values: values) }
     public var layout: VirtualLayout { VirtualLayout(leadingEmbeddings: options.length) }
-    public func check(against model: ModelSummary) throws { try options.check(against: model) }
-    public func trainedParameters(_ model: ModelSummary) -> Int { options.trainedParameters(model.shape, target: .embeddings) }
-    public func storedParameters(_ model: ModelSummary) -> Int { options.length * model.shape.width }
-
-    public func makeState(for model: any LanguageModel) -> any MethodState {
-        PrefixEncoder(options: options, target: .embeddings, model: model, methodName: Self.descriptor.name, peftKind: Self.peftKind,
-                      decodeAs: { .embeddings(P: $0, values: $1) })
-    }
-
-    public func decoding(checkpoint dir: String, baseModel: String) throws -> DecodingSetup {
-        let rows = try options.foldedRows(checkpoint: dir, baseModel: baseModel, target: .embeddings)
-        return DecodingSetup(modelFolder: baseModel, conditioning: .embeddings(P: rows.P, values: rows.values))
-    }
 
     public func peftAdapter(checkpoint dir: String, model: ModelShape, baseModel: String) throws -> PEFTAdapter {
         let rows = try PrefixEncoder.foldedRows(checkpoint: dir, width: model.width)

@@ -4,7 +4,7 @@ import Specs
 /// The paper's infix ablation (§7.2): P key/value rows at every layer between the source's
 /// eos and the target, [x; eos; INFIX; y]. The first target token is predicted at the eos,
 /// before the rows, and the target's positions continue after them. PEFT has no equivalent.
-public struct Infix: TuningMethod {
+public struct Infix: VirtualTokenMethod {
     public static let optionKeys = [VirtualTokenOptions.length, VirtualTokenOptions.reparam, VirtualTokenOptions.midDim, VirtualTokenOptions.initialization,
                                     VirtualTokenOptions.dropout]
     public static let descriptor = MethodDescriptor(
@@ -18,22 +18,10 @@ public struct Infix: TuningMethod {
         options = VirtualTokenOptions(length: length, reparam: reparam, midDim: midDim, initialization: initialization, dropout: dropout)
     }
     public init(spec: MethodSpec) throws { options = try VirtualTokenOptions(spec: spec) }
-    public var spec: MethodSpec { options.spec(Self.descriptor.name, keys: Self.optionKeys) }
 
+    public static let target = PrefixEncoder.Target.keyValues
+    public static func conditioning(rows P: Int, values: [Float]) -> Conditioning { .infix(P: P, values: values) }
     public var layout: VirtualLayout { VirtualLayout(keyValueRows: options.length, placement: .afterSource) }
-    public func check(against model: ModelSummary) throws { try options.check(against: model) }
-    public func trainedParameters(_ model: ModelSummary) -> Int { options.trainedParameters(model.shape, target: .keyValues) }
-    public func storedParameters(_ model: ModelSummary) -> Int { options.length * model.shape.keyValueWidth }
-
-    public func makeState(for model: any LanguageModel) -> any MethodState {
-        PrefixEncoder(options: options, target: .keyValues, model: model, methodName: Self.descriptor.name, peftKind: nil,
-                      decodeAs: { .infix(P: $0, values: $1) })
-    }
-
-    public func decoding(checkpoint dir: String, baseModel: String) throws -> DecodingSetup {
-        let rows = try options.foldedRows(checkpoint: dir, baseModel: baseModel, target: .keyValues)
-        return DecodingSetup(modelFolder: baseModel, conditioning: .infix(P: rows.P, values: rows.values))
-    }
 
     public func peftAdapter(checkpoint dir: String, model: ModelShape, baseModel: String) throws -> PEFTAdapter {
         throw MethodError("\(dir): infix has no PEFT equivalent (PEFT places virtual tokens before the input only)")

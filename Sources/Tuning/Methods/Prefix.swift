@@ -5,7 +5,7 @@ import Specs
 /// the model frozen; trained through an MLP (`reparam` mlp, as the paper) or directly.
 /// Checkpoints fold the MLP away: prefix.safetensors holds the (P, 2·L·C) rows, which is
 /// PEFT's PrefixTuning adapter.
-public struct Prefix: TuningMethod {
+public struct Prefix: VirtualTokenMethod {
     public static let optionKeys = [VirtualTokenOptions.length, VirtualTokenOptions.reparam, VirtualTokenOptions.midDim, VirtualTokenOptions.initialization,
                                     VirtualTokenOptions.initAdapter, VirtualTokenOptions.dropout]
     public static let descriptor = MethodDescriptor(
@@ -21,22 +21,10 @@ public struct Prefix: TuningMethod {
                                       initAdapter: initAdapter, dropout: dropout)
     }
     public init(spec: MethodSpec) throws { options = try VirtualTokenOptions(spec: spec) }
-    public var spec: MethodSpec { options.spec(Self.descriptor.name, keys: Self.optionKeys) }
 
+    public static let target = PrefixEncoder.Target.keyValues
+    public static func conditioning(rows P: Int, values: [Float]) -> Conditioning { .prefix(P: P, values: values) }
     public var layout: VirtualLayout { VirtualLayout(keyValueRows: options.length, placement: .start) }
-    public func check(against model: ModelSummary) throws { try options.check(against: model) }
-    public func trainedParameters(_ model: ModelSummary) -> Int { options.trainedParameters(model.shape, target: .keyValues) }
-    public func storedParameters(_ model: ModelSummary) -> Int { options.length * model.shape.keyValueWidth }
-
-    public func makeState(for model: any LanguageModel) -> any MethodState {
-        PrefixEncoder(options: options, target: .keyValues, model: model, methodName: Self.descriptor.name, peftKind: Self.peftKind,
-                      decodeAs: { .prefix(P: $0, values: $1) })
-    }
-
-    public func decoding(checkpoint dir: String, baseModel: String) throws -> DecodingSetup {
-        let rows = try options.foldedRows(checkpoint: dir, baseModel: baseModel, target: .keyValues)
-        return DecodingSetup(modelFolder: baseModel, conditioning: .prefix(P: rows.P, values: rows.values))
-    }
 
     public func peftAdapter(checkpoint dir: String, model: ModelShape, baseModel: String) throws -> PEFTAdapter {
         let rows = try PrefixEncoder.foldedRows(checkpoint: dir, width: model.keyValueWidth)
