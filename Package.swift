@@ -61,6 +61,7 @@ let package = Package(
         .testTarget(name: "TextTests", dependencies: ["Text", "JSON", "TestSupport"]),
         .testTarget(name: "TuningTests", dependencies: ["Tuning", "Models", "Kernels", "JSON", "Specs", "Support", "TestSupport"], swiftSettings: kernelFlags),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Models", "Kernels", "Tuning", "Text", "JSON", "Support", "TestSupport"], swiftSettings: kernelFlags),
+        .testTarget(name: "JobsTests", dependencies: ["Jobs", "Runs", "Events", "Specs", "Tuning", "TestSupport"]),
         .testTarget(name: "RunsTests", dependencies: ["Runs", "Events", "Jobs", "Specs", "Tuning", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Text", "JSON", "TestSupport"]),
         .testTarget(name: "ScreenTests", dependencies: ["Screen"]),
