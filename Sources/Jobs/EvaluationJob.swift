@@ -22,6 +22,8 @@ public enum EvaluationJob {
         s.maxNewTokens = settings.maxNewTokens
         let eos = Int32(model.shape.eosTokenId)
         let prompts = examples.map { tokenizer.encode($0.source) + [eos] }
+        try Outputs.checkMemory(model: model, rows: min(16, prompts.count) * settings.beam,
+                                positions: (prompts.map(\.count).max() ?? 0) + conditioning.extraPositions + settings.maxNewTokens)
         log("evaluating \(examples.count) test sources with \(from), beam \(settings.beam)")
         folder.append(.generation(split: "test", done: 0, total: prompts.count))
         let outs = Outputs.decode(model: model, conditioning: conditioning, settings: s, prompts: prompts, batchSize: 16) { done in
@@ -61,6 +63,7 @@ public enum EvaluationJob {
             throw JobError("\(spec): source of example \(e.id) with \(extra) virtual and \(settings.maxNewTokens) new tokens passes n_positions \(limit)")
         }
         let folder = try RunFolder.open(path: runDir)
+        try folder.lock(for: "evaluating")
         let checkpoint = try RunDecoding.checkpoint(runDir)
         let from = (try? FileManager.default.destinationOfSymbolicLink(atPath: runDir + "/checkpoints/best")) ?? (checkpoint as NSString).lastPathComponent
         try run(folder: folder, model: lm.model, tokenizer: lm.tokenizer, conditioning: setup.conditioning, from: from,

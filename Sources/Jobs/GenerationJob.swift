@@ -38,6 +38,8 @@ public enum GenerationJob {
         if let (k, p) = prompts.enumerated().first(where: { $0.1.count + extra + settings.maxNewTokens > lm.model.shape.positions }) {
             throw JobError("\(data): source of example \(dataset.examples[k].id) has \(p.count) tokens; with \(extra) virtual and \(settings.maxNewTokens) new tokens that passes n_positions \(lm.model.shape.positions)")
         }
+        try Outputs.checkMemory(model: lm.model, rows: min(batchSize, prompts.count) * settings.beams,
+                                positions: (prompts.map(\.count).max() ?? 0) + extra + settings.maxNewTokens)
         let outputs = Outputs.decode(model: lm.model, conditioning: setup.conditioning, settings: settings, prompts: prompts, batchSize: batchSize) {
             progress($0, prompts.count)
         }

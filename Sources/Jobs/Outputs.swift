@@ -24,6 +24,17 @@ public enum Outputs {
         return outputs
     }
 
+    /// The KV caches and logits of decoding `rows` sequences (prompts × beams) of up to
+    /// `positions` must fit this machine; refused before anything is allocated.
+    public static func checkMemory(model: any CausalLM, rows: Int, positions: Int) throws {
+        let s = model.shape
+        let cache = 2 * Double(s.layers) * Double(rows) * Double(positions) * Double(s.width) * 4
+        let logits = Double(rows) * Double(s.vocabSize) * 4 * 2
+        guard cache + logits < 0.85 * MachineMemory.bytes else {
+            throw JobError("decoding \(rows) sequences (batch × beams) of up to \(positions) positions needs about \(MachineMemory.text(cache + logits)); this machine has \(MachineMemory.text(MachineMemory.bytes)): lower --batch-size or --beam")
+        }
+    }
+
     /// An output's text as the E2E format wants it: one line, no leading space (targets are
     /// encoded as " " + target).
     public static func text(_ ids: [Int32], tokenizer: BPETokenizer) -> String {

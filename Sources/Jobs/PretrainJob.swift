@@ -48,6 +48,10 @@ public struct PretrainJob {
             cfg.eosTokenId = Int(tok.eosId)  // a pruned vocabulary puts it elsewhere than 50256
             cfg.bosTokenId = Int(tok.eosId)
             try cfg.validate(path: "pretrain")
+            let bytes = 16 * Double(GPT2Layout(cfg).total)  // weights, gradients, two moments
+            guard bytes < 0.85 * MachineMemory.bytes else {
+                throw JobError("a \(nLayer)×\(nEmbd) model with a vocabulary of \(tok.vocabSize) needs about \(MachineMemory.text(bytes)) to train; this machine has \(MachineMemory.text(MachineMemory.bytes))")
+            }
             model = GPT2Model(config: cfg)
             model.randomize(seed: seed, std: 0.02)
             if sinusoidalPositions { model.setSinusoidalPositions(std: 0.02) }

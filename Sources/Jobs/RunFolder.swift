@@ -23,7 +23,9 @@ public final class RunFolder {
         if fm.fileExists(atPath: path) {
             throw Error(description: "\(path): run folder exists; choose another --out, or continue it with --resume \(path)")
         }
-        try fm.createDirectory(atPath: path, withIntermediateDirectories: true)
+        do { try fm.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
+            throw Error(description: "\(path): cannot create the run folder (\(RunFolder.reason(error)))")
+        }
         let now = Timestamp.now()
         let run = RunFolder(path: path, info: info + [("created", .string(now)), ("updated", .string(now))])
         try run.writeInfo()
@@ -43,10 +45,65 @@ public final class RunFolder {
     private init(path: String, info: [(String, JSONValue)]) {
         self.path = path
         self.info = info
-        eventsFD = Glibc.open(path + "/events.jsonl", O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        eventsFD = Glibc.open(path + "/events.jsonl", O_RDWR | O_CREAT | O_APPEND, 0o644)
+        endTornLine()
     }
 
-    deinit { if eventsFD >= 0 { close(eventsFD) } }
+    deinit {
+        if eventsFD >= 0 { close(eventsFD) }
+        if lockFD >= 0 { close(lockFD) }
+    }
+
+    /// A crash can leave a last line without its newline; the next event must not join it.
+    private func endTornLine() {
+        guard eventsFD >= 0 else { return }
+        let end = lseek(eventsFD, 0, SEEK_END)
+        guard end > 0 else { return }
+        var last: UInt8 = 0
+        guard pread(eventsFD, &last, 1, end - 1) == 1, last != 0x0A else { return }
+        _ = "\n".withCString { write(eventsFD, $0, 1) }
+    }
+
+    private var lockFD: Int32 = -1
+
+    /// Takes the run's lock (flock on RUN/.lock, holding this process's pid) for as long as
+    /// this folder object lives: one process trains or evaluates a run at a time. Another
+    /// holder is named in the error. The lock ends with its process, so a crash leaves none.
+    public func lock(for what: String) throws {
+        guard lockFD < 0 else { return }
+        let file = path + "/.lock"
+        let fd = Glibc.open(file, O_RDWR | O_CREAT, 0o644)
+        guard fd >= 0 else { throw Error(description: "\(file): cannot open the run's lock (\(String(cString: strerror(errno))))") }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            var buf = [UInt8](repeating: 0, count: 64)
+            let n = pread(fd, &buf, 63, 0)
+            close(fd)
+            let holder = n > 0 ? String(decoding: buf[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "another process"
+            throw Error(description: "\(path): locked by \(holder) (\(file)); wait for it to end or stop it, then try again")
+        }
+        _ = ftruncate(fd, 0)
+        let text = "process \(getpid()) (\(what))\n"
+        _ = text.withCString { pwrite(fd, $0, strlen($0), 0) }
+        lockFD = fd
+    }
+
+    /// Whether some process holds the run's lock now.
+    public static func isLocked(_ path: String) -> Bool {
+        let fd = Glibc.open(path + "/.lock", O_RDWR)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 { return true }
+        flock(fd, LOCK_UN)
+        return false
+    }
+
+    static func reason(_ error: Swift.Error) -> String {
+        let ns = error as NSError
+        if let posix = ns.userInfo[NSUnderlyingErrorKey] as? NSError, posix.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(posix.code)))
+        }
+        return ns.localizedDescription
+    }
 
     public subscript(key: String) -> JSONValue? { info.first { $0.0 == key }?.1 }
 

@@ -39,6 +39,7 @@ public enum TrainingJob {
         run.noteCap(trainer, reporter)
         let folder = try RunFolder.create(path: out, info: try runInfo(spec, id: (out as NSString).lastPathComponent, status: .running,
                                                                      group: group, commandLine: commandLine))
+        try folder.lock(for: "training")
         folder.append(.started(totalSteps: trainer.totalSteps, method: spec.method.name, trainableParams: trainer.tm.params.trainableCount))
         reporter.line("\(folder.id): \(spec.method.name), \(trainer.tm.params.trainableCount) trainable parameters, \(trainer.totalSteps) steps")
         try train(run, trainer, folder: folder, reporter: reporter)
@@ -57,17 +58,33 @@ public enum TrainingJob {
     /// checkpoint (queued, or killed before its first) starts from step 0 in place, from its spec.
     /// `maxSteps` replaces the spec's cap (and is recorded in run.json).
     public static func resume(_ dir: String, maxSteps: Int?, reporter: TrainingReporter) throws {
-        let record = try RunRecord.read(dir)
         let folder = try RunFolder.open(path: dir)
+        try folder.lock(for: "training")  // before anything is read: a second trainer stops here
+        let record = try RunRecord.read(dir)
         var spec = record.spec
         if let maxSteps { spec.training.maxSteps = maxSteps }
-        let checkpoint = CheckpointIO.steps(runDir: dir).last
+        CheckpointIO.removeLeftovers(root: dir + "/checkpoints")
+        var checkpoint: (step: Int, path: String)? = nil
         do {
             let run = try PreparedRun(spec)
-            let trainer = run.makeTrainer()
+            var trainer = run.makeTrainer()
             run.noteCap(trainer, reporter)
+            // The newest checkpoint that reads whole; a damaged one is named and skipped.
+            let all = CheckpointIO.steps(runDir: dir)
+            for c in all.reversed() {
+                do { try CheckpointIO.load(trainer, from: c.path); checkpoint = c; break } catch {
+                    let note = "checkpoint \((c.path as NSString).lastPathComponent) is damaged (\(error)); using an older one"
+                    reporter.line(note)
+                    folder.append(.log(note))
+                    trainer = run.makeTrainer()  // a load cut short may have changed some tensors
+                }
+            }
+            if checkpoint == nil && !all.isEmpty {
+                let note = "no intact checkpoint (\(all.count) damaged); starting again from step 0"
+                reporter.line(note)
+                folder.append(.log(note))
+            }
             if let checkpoint {
-                try CheckpointIO.load(trainer, from: checkpoint.path)
                 if trainer.step >= trainer.totalSteps {
                     reporter.line("\(folder.id): already at step \(trainer.step) of \(trainer.totalSteps); nothing to do")
                     return
@@ -214,6 +231,21 @@ struct PreparedRun {
         lm = try LoadedModel.load(spec.model)
         data = try TrainingData.load(spec, model: lm, method: method)
         try method.check(against: lm.model.summary)
+        try checkMemory()
+    }
+
+    /// The training graph and the trained parameters must fit this machine: a batch size or
+    /// an MLP width that would not is refused here, before anything is allocated.
+    func checkMemory() throws {
+        let layout = method.layout, maxT = (data.train + data.valid).map(\.length).max() ?? 1
+        let summary = lm.model.summary
+        let graph = lm.model.trainingGraphBytes(maxBatch: spec.training.batchSize, maxT: maxT + layout.leadingEmbeddings,
+                                                maxVirtual: layout.keyValueRows, dropout: true)
+        let params = 16 * Double(method.trainedParameters(summary))  // values, gradients, two moments
+        let available = MachineMemory.bytes
+        guard graph + params < 0.85 * available else {
+            throw JobError("this run needs about \(MachineMemory.text(graph + params)) (activations for --batch-size \(spec.training.batchSize) × \(maxT) positions: \(MachineMemory.text(graph)); \(method.trainedParameters(summary)) trained parameters: \(MachineMemory.text(params))) but this machine has \(MachineMemory.text(available)); lower --batch-size (or the method's sizes)")
+        }
     }
 
     /// A cap past the schedule's end stops at the end: the learning rate is zero after it.

@@ -96,6 +96,9 @@ public protocol LanguageModel: AnyObject, Sendable {
     /// Whether `other` is the same family and size, so its weights can replace these.
     func hasSameArchitecture(as other: any LanguageModel) -> Bool
     func makeTrainingGraph(maxBatch: Int, maxT: Int, maxVirtual: Int) -> TrainingGraph
+    /// Bytes such a graph would hold (activations, gradient scratch, dropout masks), computed
+    /// in floating point so that no size can overflow: checked before anything is allocated.
+    func trainingGraphBytes(maxBatch: Int, maxT: Int, maxVirtual: Int, dropout: Bool) -> Double
     /// Lays out examples for the training graph under a method's virtual layout;
     /// `weights[i]` is the loss weight of each scored token of example i.
     func trainingBatch(_ examples: [TokenizedExample], weights: [Float], layout: VirtualLayout) -> TrainingBatch

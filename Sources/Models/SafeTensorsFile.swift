@@ -16,13 +16,15 @@ public final class SafeTensorsFile: @unchecked Sendable {
 
     public init(path: String) throws {
         self.path = path
-        let fd = open(path, O_RDONLY)
+        // Non-blocking, so that a FIFO or a device in its place cannot hang the open.
+        let fd = open(path, O_RDONLY | O_NONBLOCK)
         guard fd >= 0 else {
             throw SafeTensorsError(path: path, message: "cannot open (\(String(cString: strerror(errno))))")
         }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw SafeTensorsError(path: path, message: "cannot stat") }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { throw SafeTensorsError(path: path, message: "not a regular file") }
         let size = Int(st.st_size)
         guard size >= 8 else {
             throw SafeTensorsError(path: path, message: "file has \(size) bytes; a safetensors file starts with an 8-byte header length")
@@ -31,11 +33,13 @@ public final class SafeTensorsFile: @unchecked Sendable {
             throw SafeTensorsError(path: path, message: "cannot memory-map (\(String(cString: strerror(errno))))")
         }
         let raw = UnsafeRawPointer(map)
-        let n = Int(UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self)))
-        guard n <= SafeTensorsHeader.maxHeaderBytes, n <= size - 8 else {
+        let length = UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
+        guard length <= UInt64(SafeTensorsHeader.maxHeaderBytes), Int(length) <= size - 8 else {
             munmap(map, size)
-            throw SafeTensorsError(path: path, message: "header length \(n) does not fit in a file of \(size) bytes (truncated or not safetensors)")
+            let why = length > UInt64(SafeTensorsHeader.maxHeaderBytes) ? "is above the format's limit of \(SafeTensorsHeader.maxHeaderBytes)" : "does not fit in a file of \(size) bytes"
+            throw SafeTensorsError(path: path, message: "header length \(length) \(why) (truncated or not safetensors)")
         }
+        let n = Int(length)
         do {
             let json = UnsafeBufferPointer(start: (raw + 8).assumingMemoryBound(to: UInt8.self), count: n)
             header = try SafeTensorsHeader.parse(json: json, dataLength: size - 8 - n, path: path)

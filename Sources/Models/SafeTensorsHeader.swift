@@ -75,6 +75,18 @@ public struct SafeTensorsHeader: Sendable {
         for (a, b) in zip(sorted, sorted.dropFirst()) where b.begin < a.end {
             throw SafeTensorsError(path: path, message: "tensors '\(a.name)' and '\(b.name)' overlap in the data section")
         }
+        // The format indexes the whole data section, without holes: a header length off by a
+        // byte would otherwise shift every tensor by that byte.
+        var covered = 0
+        for e in sorted {
+            guard e.begin == covered else {
+                throw SafeTensorsError(path: path, message: "the data section has bytes \(covered)..<\(e.begin) that no tensor holds (a wrong header length or a damaged file)")
+            }
+            covered = e.end
+        }
+        guard covered == dataLength else {
+            throw SafeTensorsError(path: path, message: "the tensors end at byte \(covered) of a data section of \(dataLength) bytes (a wrong header length or a damaged file)")
+        }
         var byName: [String: Int] = [:]
         for (k, e) in entries.enumerated() { byName[e.name] = k }
         return SafeTensorsHeader(entries: entries, metadata: metadata, byName: byName)

@@ -153,7 +153,8 @@ public final class RunManager: @unchecked Sendable {
 
     /// A training process that died without recording why (a signal, a crash): the run says so.
     private func recordCrash(_ id: String, status: Int32, signalled: Bool) {
-        guard let folder = try? RunFolder.open(path: runDir(id)) else { return }
+        // Another process holds the run (its lock): the child stopped at the lock; not ours to mark.
+        guard !RunFolder.isLocked(runDir(id)), let folder = try? RunFolder.open(path: runDir(id)) else { return }
         let recorded = folder["status"]?.string
         guard recorded == RunStatus.running.rawValue || recorded == RunStatus.queued.rawValue else { return }
         let why = "the training process \(signalled ? "was killed by signal" : "exited with status") \(status); see \(logPath(id))"

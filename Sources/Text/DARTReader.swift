@@ -6,7 +6,7 @@ import JSON
 /// linearised as WebNLG's (`s : p : o` joined by ` | `, underscores to spaces).
 public enum DARTReader {
     public static func read(path: String) throws -> Dataset {
-        guard let data = FileManager.default.contents(atPath: path) else { throw DataFileError(path: path, "cannot read the file") }
+        let data = try TextFile.bytes(path)
         let root: JSONValue
         do { root = try JSONParser.parse(bytes: [UInt8](data)) } catch { throw DataFileError(path: path, "not valid JSON (\(error))") }
         guard let items = root.array else { throw DataFileError(path: path, "expected a JSON list of DART records") }
@@ -27,6 +27,7 @@ public enum DARTReader {
             examples.append(DataExample(id: "\(n + 1)", source: parts.map(WebNLGReader.lineariseTriple).joined(separator: " | "),
                                         references: refs, raw: parts.joined(separator: "\n"), category: category))
         }
-        return Dataset(name: (path as NSString).lastPathComponent, format: "dart-json", examples: examples)
+        guard !examples.isEmpty else { throw DataFileError(path: path, "contains no records") }
+        return Dataset(name: (path as NSString).lastPathComponent, format: "dart-json", examples: DataExample.grouped(examples))
     }
 }

@@ -21,6 +21,24 @@ public struct DataExample: Sendable, Equatable {
     public var pairs: [SourceTargetPair] { references.map { SourceTargetPair(source: source, target: $0) } }
 }
 
+extension DataExample {
+    /// Examples with the same source as one example with all their references, in the order
+    /// sources first appear; the first's id, record and category are kept. Real releases do not
+    /// keep a source's references together (the cleaned E2E data lists an MR in several
+    /// places), so every reader groups over the whole file, not only consecutive rows.
+    public static func grouped(_ examples: [DataExample]) -> [DataExample] {
+        var index: [String: Int] = [:]
+        var out: [DataExample] = []
+        out.reserveCapacity(examples.count)
+        for e in examples {
+            if let i = index[e.source] { out[i].references += e.references; continue }
+            index[e.source] = out.count
+            out.append(e)
+        }
+        return out
+    }
+}
+
 /// A dataset: its examples and where they came from.
 public struct Dataset: Sendable {
     public var name: String

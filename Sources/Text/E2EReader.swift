@@ -1,7 +1,8 @@
 import Foundation
+import Support
 
-/// The E2E NLG Challenge CSV (`mr,ref` columns): consecutive rows with the same MR are one
-/// example with several references.
+/// The E2E NLG Challenge CSV (`mr,ref` columns): rows with the same MR, anywhere in the file,
+/// are one example with several references.
 ///
 /// Linearisation, as the prefix-tuning paper's code writes E2E sources:
 /// `name : The Eagle | Type : coffee shop | food : French | ...` — each `slot[value]` of the MR
@@ -17,9 +18,13 @@ public enum E2EReader {
         var rest = Substring(mr)
         while let open = rest.firstIndex(of: "[") {
             let name = rest[..<open].trimmingCharacters(in: CharacterSet(charactersIn: ", "))
-            guard let close = rest[open...].firstIndex(of: "]"), !name.isEmpty else { return nil }
-            slots.append((name, String(rest[rest.index(after: open)..<close])))
+            guard let close = rest[open...].firstIndex(of: "]"), !name.isEmpty, !name.contains("]") else { return nil }
+            let value = rest[rest.index(after: open)..<close]
+            guard !value.contains("[") else { return nil }  // a slot's "]" is missing: name[The Eagle, eatType[pub]
+            slots.append((name, String(value)))
             rest = rest[rest.index(after: close)...]
+            // Slots are separated by a comma (and spaces) and nothing else.
+            guard rest.first.map({ $0 == "," || $0 == " " }) ?? true else { return nil }
         }
         guard rest.trimmingCharacters(in: .whitespaces).isEmpty, !slots.isEmpty else { return nil }
         return slots
@@ -30,12 +35,11 @@ public enum E2EReader {
     }
 
     public static func read(path: String) throws -> Dataset {
-        guard let data = FileManager.default.contents(atPath: path) else { throw DataFileError(path: path, "cannot read the file") }
-        let records = try CSVReader.parse([UInt8](data), path: path)
+        let records = try CSVReader.parse([UInt8](try TextFile.bytes(path)), path: path)
         guard let header = records.first else { throw DataFileError(path: path, "empty file") }
-        let cols = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let cols = header.fields.map { $0.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() }
         guard let mrCol = cols.firstIndex(of: "mr") else {
-            throw DataFileError(path: path, line: header.line, "no 'mr' column (header: \(header.fields.joined(separator: ",")))")
+            throw DataFileError(path: path, line: header.line, "no 'mr' column (header: \(Escaped(header.fields.joined(separator: ","))))")
         }
         let refCol = cols.firstIndex(of: "ref")
         var examples: [DataExample] = []
@@ -45,15 +49,12 @@ public enum E2EReader {
             }
             let mr = r.fields[mrCol]
             let ref = refCol.map { r.fields[$0] }
-            if let last = examples.last, last.raw == mr {
-                if let ref { examples[examples.count - 1].references.append(ref) }
-                continue
-            }
             guard let slots = parseMR(mr) else {
-                throw DataFileError(path: path, line: r.line, "meaning representation is not slot[value], slot[value], ...: \(mr)")
+                throw DataFileError(path: path, line: r.line, "meaning representation is not slot[value], slot[value], ...: \(Escaped(mr))")
             }
-            examples.append(DataExample(id: "\(examples.count + 1)", source: linearise(slots), references: ref.map { [$0] } ?? [], raw: mr))
+            examples.append(DataExample(id: "\(r.line)", source: linearise(slots), references: ref.map { [$0] } ?? [], raw: mr))
         }
-        return Dataset(name: (path as NSString).lastPathComponent, format: "e2e-csv", examples: examples)
+        guard !examples.isEmpty else { throw DataFileError(path: path, "contains no rows after the header") }
+        return Dataset(name: (path as NSString).lastPathComponent, format: "e2e-csv", examples: DataExample.grouped(examples))
     }
 }

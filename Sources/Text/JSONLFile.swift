@@ -5,16 +5,13 @@ import JSON
 /// line that is not a JSON object an error naming the file and line.
 public enum JSONLFile {
     public static func objects(path: String) throws -> [(line: Int, value: JSONValue)] {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue else {
-            throw DataFileError(path: path, "no such file")
-        }
-        guard let data = FileManager.default.contents(atPath: path) else { throw DataFileError(path: path, "cannot read the file") }
+        let data = try TextFile.bytes(path)
         var out: [(Int, JSONValue)] = []
         for (k, line) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
             let value: JSONValue
-            do { value = try JSONParser.parse(bytes: [UInt8](line)) } catch {
+            let bytes = line.last == 0x0D ? [UInt8](line.dropLast()) : [UInt8](line)
+            do { value = try JSONParser.parse(bytes: bytes) } catch {
                 throw DataFileError(path: path, line: k + 1, "not valid JSON (\(error))")
             }
             guard value.object != nil else { throw DataFileError(path: path, line: k + 1, "expected a JSON object") }

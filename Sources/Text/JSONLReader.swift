@@ -2,7 +2,7 @@ import Foundation
 import JSON
 
 /// JSONL datasets: `{"source", "target"}` or XSUM-style `{"document", "summary"}` per line;
-/// consecutive lines with the same source form one example with several references.
+/// lines with the same source, anywhere in the file, form one example with several references.
 public enum JSONLReader {
     public static func read(path: String) throws -> Dataset {
         var examples: [DataExample] = []
@@ -11,14 +11,10 @@ public enum JSONLReader {
                 throw DataFileError(path: path, line: lineNo, "missing string field \"source\" (or \"document\")")
             }
             let target = v["target"]?.string ?? v["summary"]?.string
-            if let last = examples.last, last.source == source {
-                if let target { examples[examples.count - 1].references.append(target) }
-                continue
-            }
             examples.append(DataExample(id: "\(lineNo)", source: source, references: target.map { [$0] } ?? [], raw: source,
                                         category: v["category"]?.string))
         }
         guard !examples.isEmpty else { throw DataFileError(path: path, "contains no examples") }
-        return Dataset(name: (path as NSString).lastPathComponent, format: "jsonl", examples: examples)
+        return Dataset(name: (path as NSString).lastPathComponent, format: "jsonl", examples: DataExample.grouped(examples))
     }
 }

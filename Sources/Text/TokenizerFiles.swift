@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import Support
 
 /// Loads a GPT-2 BPE from the files Hugging Face and OpenAI ship.
 public enum TokenizerFiles {
@@ -20,16 +21,14 @@ public enum TokenizerFiles {
 
     public static func load(vocabJSON: String, merges mergesPath: String) throws -> BPETokenizer {
         let vocab = try readVocab(try parseJSON(vocabJSON), path: vocabJSON)
-        guard let data = FileManager.default.contents(atPath: mergesPath) else {
-            throw TokenizerError("\(mergesPath): cannot read the file")
-        }
-        guard let text = String(data: data, encoding: .utf8) else { throw TokenizerError("\(mergesPath): not UTF-8") }
+        let text: String
+        do { text = try TextFile.read(mergesPath, maxBytes: 256 << 20) } catch { throw TokenizerError("\(error)") }
         var merges: [(String, String)] = []
-        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (n, line) in TextFile.lines(text).enumerated() {
             if line.hasPrefix("#version") || line.isEmpty { continue }
             let parts = line.split(separator: " ", omittingEmptySubsequences: false)
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-                throw TokenizerError("\(mergesPath):\(n + 1): expected two tokens separated by one space, got '\(line)'")
+                throw TokenizerError("\(mergesPath):\(n + 1): expected two tokens separated by one space, got '\(Escaped(line))'")
             }
             merges.append((String(parts[0]), String(parts[1])))
         }
@@ -59,8 +58,11 @@ public enum TokenizerFiles {
             }
         }
         var specials: [String] = []
-        for t in root["added_tokens"]?.array ?? [] {
-            if let content = t["content"]?.string, let id = t["id"]?.int {
+        for (n, t) in (root["added_tokens"]?.array ?? []).enumerated() {
+            if let content = t["content"]?.string, let idValue = t["id"] {
+                guard let id = idValue.int, id >= 0, id <= vocabIdLimit(vocab.count) else {
+                    throw TokenizerError("\(path): added_tokens[\(n)] '\(Escaped(content))' has id \(idValue.serialized.prefix(24)); expected 0 to \(vocabIdLimit(vocab.count))")
+                }
                 vocab[content] = Int32(id)
                 if t["special"]?.bool ?? true { specials.append(content) }
             }
@@ -72,18 +74,31 @@ public enum TokenizerFiles {
     }
 
     static func parseJSON(_ path: String) throws -> JSONValue {
-        guard let data = FileManager.default.contents(atPath: path) else { throw TokenizerError("\(path): cannot read the file") }
+        let data: Data
+        do { data = try TextFile.bytes(path, maxBytes: 512 << 20) } catch { throw TokenizerError("\(error)") }
         do { return try JSONParser.parse(bytes: [UInt8](data)) } catch { throw TokenizerError("\(path): not valid JSON (\(error))") }
     }
 
     static func readVocab(_ value: JSONValue, path: String) throws -> [String: Int32] {
         guard let pairs = value.object else { throw TokenizerError("\(path): vocabulary is not a JSON object of token → id") }
+        guard pairs.count <= maxVocabulary else { throw TokenizerError("\(path): \(pairs.count) tokens; at most \(maxVocabulary) are read") }
         var vocab: [String: Int32] = [:]
         vocab.reserveCapacity(pairs.count)
+        let limit = vocabIdLimit(pairs.count)
         for (token, id) in pairs {
-            guard let n = id.int, n >= 0, n < Int(Int32.max) else { throw TokenizerError("\(path): token '\(token)' has id \(id.serialized)") }
+            guard let n = id.int, n >= 0, n <= limit else {
+                throw TokenizerError("\(path): token '\(Escaped(token))' has id \(id.serialized.prefix(24)); expected 0 to \(limit) for a vocabulary of \(pairs.count) tokens")
+            }
             vocab[token] = Int32(n)
         }
         return vocab
     }
+
+    /// Vocabularies are read up to this size (GPT-2: 50,257; the largest published: ~256k).
+    static let maxVocabulary = 10_000_000
+
+    /// The largest id a vocabulary of `count` tokens may use: ids are dense in Hugging Face
+    /// files; a few gaps (added tokens) are allowed, a far-away id (which would size the id →
+    /// token table) is not.
+    static func vocabIdLimit(_ count: Int) -> Int { count + 4096 }
 }

@@ -21,7 +21,13 @@ public enum WebNLGReader {
     }
 
     public static func read(path: String) throws -> [DataExample] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw DataFileError(path: path, "cannot read the file") }
+        let data = try TextFile.bytes(path)
+        // A document type declaration can define entities the parser would drop: refuse it
+        // rather than read text with pieces missing.
+        if let dtd = data.range(of: Data("<!DOCTYPE".utf8)) ?? data.range(of: Data("<!ENTITY".utf8)) {
+            let line = data[..<dtd.lowerBound].reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
+            throw DataFileError(path: path, line: line, "a document type declaration (<!DOCTYPE or <!ENTITY); WebNLG files have none and this reader does not expand entities")
+        }
         let delegate = Collector()
         let parser = XMLParser(data: data)
         parser.delegate = delegate
@@ -33,6 +39,7 @@ public enum WebNLGReader {
         if let open = delegate.stack.last {
             throw DataFileError(path: path, line: parser.lineNumber, "broken XML (<\(open)> is never closed)")
         }
+        guard !delegate.entries.isEmpty else { throw DataFileError(path: path, "contains no <entry>") }
         return delegate.entries.map { e in
             DataExample(id: "\(e.category)/\(e.eid)", source: e.triples.map(lineariseTriple).joined(separator: " | "),
                         references: e.lexes, raw: e.triples.joined(separator: "\n"), category: e.category,
@@ -50,7 +57,7 @@ public enum WebNLGReader {
             files = all.filter { $0.hasSuffix(".xml") }.sorted().map { path + "/" + $0 }
             guard !files.isEmpty else { throw DataFileError(path: path, "no .xml files") }
         }
-        return Dataset(name: (path as NSString).lastPathComponent, format: "webnlg-xml", examples: try files.flatMap(read(path:)))
+        return Dataset(name: (path as NSString).lastPathComponent, format: "webnlg-xml", examples: DataExample.grouped(try files.flatMap(read(path:))))
     }
 
     final class Collector: NSObject, XMLParserDelegate {
@@ -77,6 +84,11 @@ public enum WebNLGReader {
         }
 
         func parser(_ parser: XMLParser, foundCharacters string: String) { text += string }
+
+        func parser(_ parser: XMLParser, foundCDATA block: Data) {
+            guard let s = String(data: block, encoding: .utf8) else { problem = problem ?? (parser.lineNumber, "CDATA that is not UTF-8"); return }
+            text += s
+        }
 
         func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
             if stack.last == name { stack.removeLast() } else if problem == nil {

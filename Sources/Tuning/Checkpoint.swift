@@ -61,23 +61,43 @@ public enum CheckpointIO {
         }.sorted { $0.step < $1.step }
     }
 
+    /// Removes old checkpoints: each is first renamed out of the `step-` names, so a kill
+    /// while it is being deleted never leaves a checkpoint that looks whole but is not.
     static func prune(root: String, keep: Int) throws {
-        let best = (try? FileManager.default.destinationOfSymbolicLink(atPath: root + "/best")).map { root + "/" + $0 }
+        let fm = FileManager.default
+        let best = (try? fm.destinationOfSymbolicLink(atPath: root + "/best")).map { root + "/" + $0 }
         let all = steps(runDir: (root as NSString).deletingLastPathComponent)
-        for (_, path) in all.dropLast(max(1, keep)) where path != best {
-            try FileManager.default.removeItem(atPath: path)
+        for (step, path) in all.dropLast(max(1, keep)) where path != best {
+            let trash = root + "/.trash-" + dirName(step: step)
+            guard rename(path, trash) == 0 else { throw Error(description: "\(path): cannot move the old checkpoint away (\(String(cString: strerror(errno))))") }
+            try fm.removeItem(atPath: trash)
         }
+        removeLeftovers(root: root)
+    }
+
+    /// Half-written (`.tmp-`) and half-deleted (`.trash-`) folders a crash left behind.
+    public static func removeLeftovers(root: String) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        for n in names where n.hasPrefix(".trash-") || n.hasPrefix(".tmp-") { try? FileManager.default.removeItem(atPath: root + "/" + n) }
     }
 
     /// Loads a checkpoint's tensors and counters into a trainer built with the run's config.
     public static func load(_ trainer: Trainer, from dir: String) throws {
-        let stateData = FileManager.default.contents(atPath: dir + "/state.json") ?? Data()
+        guard let stateData = FileManager.default.contents(atPath: dir + "/state.json") else {
+            throw Error(description: "\(dir)/state.json: missing")
+        }
         let state: JSONValue
         do { state = try JSONParser.parse(bytes: [UInt8](stateData)) } catch {
             throw Error(description: "\(dir)/state.json: unreadable (\(error))")
         }
         guard let step = state["step"]?.int, let optStep = state["optimizer_step"]?.int else {
             throw Error(description: "\(dir)/state.json: missing step")
+        }
+        guard step >= 1, step <= 1_000_000_000, optStep >= 0, optStep <= step, (state["evals_without_improvement"]?.int ?? 0) >= 0 else {
+            throw Error(description: "\(dir)/state.json: step \(step), optimizer_step \(optStep): expected 1 ≤ step ≤ 10^9 and 0 ≤ optimizer_step ≤ step")
+        }
+        guard (dir as NSString).lastPathComponent == dirName(step: step) || (dir as NSString).lastPathComponent == "best" else {
+            throw Error(description: "\(dir)/state.json: step \(step) is not this checkpoint's (\((dir as NSString).lastPathComponent))")
         }
         try trainer.tm.state.load(from: dir)
         trainer.restore(step: step, bestValidLoss: state["best_valid_loss"]?.number, bestValidScore: state["best_valid_score"]?.number,

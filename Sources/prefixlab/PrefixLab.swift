@@ -1,6 +1,7 @@
 import ArgumentParser
 import Jobs
 import Kernels
+import Support
 
 @main
 struct PrefixLab: ParsableCommand {
@@ -15,11 +16,11 @@ struct PrefixLab: ParsableCommand {
 
     static func main() {
         BLASEnvironment.ensureThreadTimeout()
-        do {
-            var command = try parseAsRoot()
-            try command.run()
-        } catch {
-            exit(withError: error)
+        var command: ParsableCommand
+        do { command = try parseAsRoot() } catch { exit(withError: error) }
+        do { try command.run() } catch let e as ValidationError { exit(withError: e) } catch let e as ExitCode { exit(withError: e) } catch {
+            // One line, with the control bytes a hostile file may have put in it escaped.
+            exit(withError: CLIError(Escaped(String(describing: error), limit: 4000).description))
         }
     }
 }
@@ -31,7 +32,7 @@ struct EngineOptions: ParsableArguments {
 
     func apply() throws {
         if let threads {
-            guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+            guard (1...256).contains(threads) else { throw ValidationError("--threads must be from 1 to 256, got \(threads)") }
             BLAS.setThreads(threads)
             EngineThreads.count = threads
         } else {

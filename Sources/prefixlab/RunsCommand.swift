@@ -62,7 +62,7 @@ struct RunsRemove: ParsableCommand {
     func run() throws {
         let dir = try resolveRun(runRef, workspace: workspace)
         let s = RunStore.summary(runDir: dir)
-        guard s.status != .running else { throw CLIError("\(s.id) is running (pid alive); cancel it first") }
+        guard s.status != .running, !RunFolder.isLocked(dir) else { throw CLIError("\(s.id) is being trained or evaluated by another process; cancel it first") }
         try FileManager.default.removeItem(atPath: dir)
         print("removed \(dir)")
     }

@@ -128,6 +128,18 @@ public final class GPT2Graph: TrainingGraph {
         return m
     }
 
+    /// What `Offsets` adds up, in doubles: activations and gradient scratch for the largest
+    /// batch, plus the dropout masks when there is dropout.
+    static func estimatedBytes(_ c: GPT2Config, maxBatch B: Int, maxT T: Int, maxVirtual P: Int, dropout: Bool, headChunk: Int = 320) -> Double {
+        let b = Double(B), t = Double(T), C = Double(c.nEmbd), F = Double(c.innerDim), L = Double(c.nLayer), NH = Double(c.nHead)
+        let N = b * t, Tk = t + Double(P), KV = b * Tk * C, ATT = b * NH * t * Tk
+        let perLayer = N * (8 * C + 2 * F + 4) + 2 * KV + ATT
+        let acts = 2 * N * C + L * perLayer + 2 * N
+        let grads = 8 * N * C + N * F + 2 * KV + b * NH * Tk + 2 * N + Double(min(headChunk, B * T)) * Double(c.vocabSize)
+        let masks = dropout ? N * C + L * (ATT + 2 * N * C) : 0
+        return 4 * (acts + grads + masks)
+    }
+
     /// The slots of layer l in the activation arena.
     func slots(_ l: Int) -> GPT2BlockSlots {
         let la = acts.base + o.layer(l), g = grads.base

@@ -49,6 +49,10 @@ public final class GPT2Model: CausalLM, @unchecked Sendable {
         GPT2Graph(model: self, maxBatch: maxBatch, maxT: maxT, maxVirtual: maxVirtual)
     }
 
+    public func trainingGraphBytes(maxBatch: Int, maxT: Int, maxVirtual: Int, dropout: Bool) -> Double {
+        GPT2Graph.estimatedBytes(config, maxBatch: maxBatch, maxT: maxT, maxVirtual: maxVirtual, dropout: dropout)
+    }
+
     public func trainingBatch(_ examples: [TokenizedExample], weights: [Float], layout: VirtualLayout) -> TrainingBatch {
         GPT2Batching.build(examples, weights: weights, eos: Int32(config.eosTokenId), layout: layout)
     }
