@@ -52,11 +52,12 @@ public enum TestPaths {
     }
 }
 
-/// Runs a program and returns (exit status, stdout, stderr).
-public func runProcess(_ executable: URL, _ args: [String]) throws -> (status: Int32, out: String, err: String) {
+/// Runs a program and returns (exit status, stdout, stderr); `cwd` is its working folder.
+public func runProcess(_ executable: URL, _ args: [String], cwd: String? = nil) throws -> (status: Int32, out: String, err: String) {
     let p = Process()
     p.executableURL = executable
     p.arguments = args
+    if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
     let out = Pipe(), err = Pipe()
     p.standardOutput = out
     p.standardError = err
