@@ -3,7 +3,7 @@
 SWIFT ?= swift
 PREFIXLAB := .build/release/prefixlab
 
-.PHONY: deps build run test bench clean
+.PHONY: deps build run test bench fuzz clean
 
 deps:
 	@tools/install-deps.sh
@@ -24,6 +24,10 @@ bench: build
 	$(PREFIXLAB) bench sgemm
 	$(PREFIXLAB) bench forward --config gpt2 --batch 5 --seq 64
 	$(PREFIXLAB) bench tokenize --data ../shared/data
+
+# Every reader on mutated real files for 10 minutes with a fresh seed (the tests run seed 1 for 40 s).
+fuzz: build
+	$(PREFIXLAB) fuzz --seed $$(date +%s) --seconds 600 --work .build/fuzz
 
 clean:
 	rm -rf .build

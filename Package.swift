@@ -41,6 +41,7 @@ let package = Package(
         .target(name: "Jobs", dependencies: ["Events", "Specs", "Tuning", "Decoding", "Models", "Metrics", "Text", "Kernels", "JSON", "Support"]),
         .target(name: "Runs", dependencies: ["Events", "Specs", "Jobs", "Tuning", "Models", "Text", "JSON", "Support"]),
         .target(name: "Benchmarks", dependencies: ["Kernels", "Models", "Tuning", "Decoding", "Text", "Events", "Runs", "Specs", "JSON", "Support"], swiftSettings: cpuFlags),
+        .target(name: "Fuzzing", dependencies: ["Models", "Text", "JSON", "Tuning", "Jobs", "Runs", "Specs", "Support"]),
         .target(name: "Screen"),
         .target(name: "Workbench", dependencies: ["Screen", "Events", "Specs"]),
         .systemLibrary(name: "CNCursesw", pkgConfig: "ncursesw", providers: [.apt(["libncursesw5-dev"])]),
@@ -49,7 +50,7 @@ let package = Package(
             name: "prefixlab",
             dependencies: [
                 "Kernels", "Models", "Text", "JSON", "Tuning", "Runs", "Metrics", "Decoding", "Screen", "Workbench", "Terminal",
-                "Support", "Events", "Specs", "Jobs", "Benchmarks",
+                "Support", "Events", "Specs", "Jobs", "Benchmarks", "Fuzzing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: cpuFlags

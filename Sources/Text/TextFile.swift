@@ -23,6 +23,30 @@ public enum TextFile {
         return data
     }
 
+    /// About where the first byte that is not valid UTF-8 is (within the sequence it breaks).
+    public static func firstInvalidUTF8(_ data: Data) -> Int {
+        var it = CountingIterator(base: data.makeIterator())
+        var codec = UTF8()
+        var good = 0
+        while true {
+            switch codec.decode(&it) {
+            case .scalarValue: good = it.count
+            case .emptyInput: return data.count
+            case .error: return good
+            }
+        }
+    }
+
+    struct CountingIterator: IteratorProtocol {
+        var base: Data.Iterator
+        var count = 0
+        mutating func next() -> UInt8? {
+            let b = base.next()
+            if b != nil { count += 1 }
+            return b
+        }
+    }
+
     /// Every line (empty ones included, so indices are line numbers − 1), without its LF or CRLF;
     /// a final line ending adds no empty line.
     public static func lines(_ text: String) -> [String] {

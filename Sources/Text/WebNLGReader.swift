@@ -22,6 +22,12 @@ public enum WebNLGReader {
 
     public static func read(path: String) throws -> [DataExample] {
         let data = try TextFile.bytes(path)
+        // swift-corelibs' XMLParser crashes on an element or attribute name that is not
+        // UTF-8 (found by `prefixlab fuzz`): check the whole text first.
+        if String(validating: data, as: UTF8.self) == nil {
+            let bad = TextFile.firstInvalidUTF8(data)
+            throw DataFileError(path: path, line: data[..<bad].reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }, "not valid UTF-8 (byte \(bad))")
+        }
         // A document type declaration can define entities the parser would drop: refuse it
         // rather than read text with pieces missing.
         if let dtd = data.range(of: Data("<!DOCTYPE".utf8)) ?? data.range(of: Data("<!ENTITY".utf8)) {
