@@ -3,7 +3,7 @@
 SWIFT ?= swift
 PREFIXLAB := .build/release/prefixlab
 
-.PHONY: deps build run test bench fuzz clean
+.PHONY: deps build run test bench fuzz soak clean
 
 deps:
 	@tools/install-deps.sh
@@ -28,6 +28,11 @@ bench: build
 # Every reader on mutated real files for 10 minutes with a fresh seed (the tests run seed 1 for 40 s).
 fuzz: build
 	$(PREFIXLAB) fuzz --seed $$(date +%s) --seconds 600 --work .build/fuzz
+
+# The workbench soak test for 5 minutes of random keys (the tests run it for 25 s).
+soak: build
+	$(SWIFT) build -c release --build-tests
+	PREFIXLAB_SOAK_SECONDS=300 $(SWIFT) test -c release --skip-build --filter WorkbenchSoakTests
 
 clean:
 	rm -rf .build

@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "Runs", dependencies: ["Events", "Specs", "Jobs", "Tuning", "Models", "Text", "JSON", "Support"]),
         .target(name: "Benchmarks", dependencies: ["Kernels", "Models", "Tuning", "Decoding", "Text", "Events", "Runs", "Specs", "JSON", "Support"], swiftSettings: cpuFlags),
         .target(name: "Fuzzing", dependencies: ["Models", "Text", "JSON", "Tuning", "Jobs", "Runs", "Specs", "Support"]),
-        .target(name: "Screen"),
+        .target(name: "Screen", dependencies: ["Support"]),
         .target(name: "Workbench", dependencies: ["Screen", "Events", "Specs"]),
         .systemLibrary(name: "CNCursesw", pkgConfig: "ncursesw", providers: [.apt(["libncursesw5-dev"])]),
         .target(name: "Terminal", dependencies: ["CNCursesw", "Screen"]),

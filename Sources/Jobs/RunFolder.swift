@@ -35,7 +35,7 @@ public final class RunFolder {
     /// Opens an existing run folder to continue it.
     public static func open(path: String) throws -> RunFolder {
         let file = path + "/run.json"
-        guard let data = FileManager.default.contents(atPath: file) else { throw Error(description: "\(file): no such run (run.json missing)") }
+        guard let data = FileRead.contents(file) else { throw Error(description: "\(file): no such run (run.json missing)") }
         let v: JSONValue
         do { v = try JSONParser.parse(bytes: [UInt8](data)) } catch { throw Error(description: "\(file): unreadable (\(error))") }
         guard let pairs = v.object else { throw Error(description: "\(file): not a JSON object") }
@@ -131,7 +131,7 @@ public final class RunFolder {
 
     /// FNV-1a 64 of a file's bytes, hex (identifies model and data files; not cryptographic).
     public static func fileHash(_ path: String) -> String? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        guard let data = FileRead.contents(path) else { return nil }
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         data.withUnsafeBytes { for b in $0 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 } }
         return "fnv1a64:" + String(h, radix: 16)

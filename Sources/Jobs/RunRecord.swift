@@ -19,7 +19,7 @@ public struct RunRecord {
 
     public static func read(_ dir: String) throws -> RunRecord {
         let file = dir + "/run.json"
-        guard let data = FileManager.default.contents(atPath: file) else { throw JobError("\(file): no such run (run.json missing)") }
+        guard let data = FileRead.contents(file) else { throw JobError("\(file): no such run (run.json missing)") }
         let info: JSONValue
         do { info = try JSONParser.parse(bytes: [UInt8](data)) } catch { throw JobError("\(file): unreadable (\(error))") }
         guard info.object != nil, let config = info["config"], config.object != nil else { throw JobError("\(file): no \"config\" object") }

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -23,7 +24,7 @@ public final class StopRequests {
         if requested != nil { return requested }
         if stopSignalled != 0 { requested = .pause; return requested }
         guard access(controlPath, F_OK) == 0 else { return nil }
-        let text = (try? String(contentsOfFile: controlPath, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = FileRead.string(controlPath, maxBytes: 4096)?.trimmingCharacters(in: .whitespacesAndNewlines)
         requested = text == "cancel" ? .cancel : .pause
         return requested
     }

@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import Support
 
 /// A model family: how to read its Hugging Face folder into a `LanguageModel`. Each family
 /// lives in its own folder (Models/GPT2) and is registered once, in `ModelFamilies.all`.
@@ -92,11 +93,11 @@ public enum HFModelFolder {
 /// file or is larger than `maxBytes` before reading it (a FIFO would hang a plain read).
 public enum JSONFile {
     public static func read(_ path: String, maxBytes: Int, what: String) throws -> JSONValue {
-        let attrs = try? FileManager.default.attributesOfItem(atPath: path)
-        guard let type = attrs?[.type] as? FileAttributeType else { throw ModelError(path: path, message: "cannot read the file") }
-        guard type == .typeRegular else { throw ModelError(path: path, message: "not a regular file") }
-        if let size = attrs?[.size] as? Int, size > maxBytes {
-            throw ModelError(path: path, message: "\(size) bytes; a \(what) file is at most \(maxBytes) bytes")
+        switch FileRead.kind(path) {
+        case .regular(let size)?:
+            if size > maxBytes { throw ModelError(path: path, message: "\(size) bytes; a \(what) file is at most \(maxBytes) bytes") }
+        case nil: throw ModelError(path: path, message: "cannot read the file")
+        default: throw ModelError(path: path, message: "not a regular file")
         }
         guard let data = FileManager.default.contents(atPath: path) else { throw ModelError(path: path, message: "cannot read the file") }
         do { return try JSONParser.parse(bytes: [UInt8](data)) } catch {

@@ -36,7 +36,7 @@ public struct Experiment: Sendable {
     static let sweepKeys: Set<String> = ["base", "method", "prefix_length", "seed"]
 
     public static func load(path: String, methods: [MethodDescriptor] = MethodRegistry.descriptors) throws -> Experiment {
-        guard let data = FileManager.default.contents(atPath: path) else { throw ExperimentError("\(path): cannot read") }
+        guard let data = FileRead.contents(path) else { throw ExperimentError("\(path): cannot read") }
         let j: JSONValue
         do { j = try JSONParser.parse(bytes: [UInt8](data)) } catch { throw ExperimentError("\(path): not valid JSON: \(error)") }
         return try parse(j, file: path, methods: methods)

@@ -1,5 +1,6 @@
 import Events
 import Foundation
+import Support
 import JSON
 #if canImport(Glibc)
 import Glibc
@@ -27,7 +28,7 @@ public enum RunStore {
     /// Events of a log; lines that are not events (a line torn by a crash) are skipped and
     /// their numbers returned.
     public static func readEvents(_ path: String) -> (events: [RunEvent], skipped: [Int]) {
-        guard let data = FileManager.default.contents(atPath: path) else { return ([], []) }
+        guard let data = FileRead.contents(path, maxBytes: 4 << 30) else { return ([], []) }
         var events: [RunEvent] = [], skipped: [Int] = []
         for (n, line) in data.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
             if let e = RunEvent(jsonLine: String(decoding: line, as: UTF8.self)) { events.append(e) } else { skipped.append(n + 1) }
@@ -44,7 +45,7 @@ public enum RunStore {
     public static func summary(runDir: String) -> RunSummary {
         let id = (runDir as NSString).lastPathComponent
         let infoPath = runDir + "/run.json"
-        guard let data = FileManager.default.contents(atPath: infoPath) else {
+        guard let data = FileRead.contents(infoPath) else {
             return RunSummary(id: id, path: runDir, status: .unreadable, problem: "\(infoPath): missing")
         }
         let info: JSONValue

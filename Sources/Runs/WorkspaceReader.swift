@@ -1,5 +1,6 @@
 import Events
 import Foundation
+import Support
 import JSON
 import Jobs
 import Models
@@ -35,7 +36,7 @@ public struct RunOverview {
                 o.trainedParams = method.trainedParameters(model)
             }
         }
-        if let md = FileManager.default.contents(atPath: dir + "/metrics.json"), let mj = try? JSONParser.parse(bytes: [UInt8](md)), let t = mj["test"]?.object {
+        if let md = FileRead.contents(dir + "/metrics.json"), let mj = try? JSONParser.parse(bytes: [UInt8](md)), let t = mj["test"]?.object {
             for (k, x) in t { if let n = x.number { o.metrics[k] = n } }
         }
         o.trainSeconds = trainingSeconds(dir)
@@ -111,7 +112,7 @@ public struct TestOutputs {
         var order: [String] = [], bySource: [String: TestOutputs] = [:]
         for id in ids {
             let dir = runsFolder + "/" + id + "/outputs/"
-            guard let data = FileManager.default.contents(atPath: dir + "test.jsonl") ?? FileManager.default.contents(atPath: dir + "test.txt.jsonl") else { continue }
+            guard let data = FileRead.contents(dir + "test.jsonl") ?? FileRead.contents(dir + "test.txt.jsonl") else { continue }
             for line in data.split(separator: 0x0A) {
                 guard let j = try? JSONParser.parse(bytes: [UInt8](line)), let src = j["source"]?.string, let out = j["output"]?.string else { continue }
                 let refs = j["references"]?.array?.compactMap(\.string) ?? []

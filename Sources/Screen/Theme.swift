@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// How each role looks: colours (256-colour index with an 8-colour fallback) and attributes.
 /// Themes are text files in themes/ (`role = fg bg attrs...`), so users add their own.
@@ -86,7 +87,7 @@ public struct Theme: Sendable, Equatable {
             if name == "monochrome" { return .monochrome }
             throw ThemeError("theme \(name): no themes/ folder found (set PREFIXLAB_THEMES)") }
         let path = directory + "/" + name + ".theme"
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let data = FileRead.contents(path) else {
             if name == "monochrome" { return .monochrome }
             let known = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".theme") }.map { String($0.dropLast(6)) }.sorted()
             throw ThemeError("\(path): no such theme (known: \((known + ["monochrome"]).joined(separator: ", ")))")

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// Resolves a dataset spec — a file or folder, optionally `:split` — to a dataset, telling
 /// the format from the extension and, failing that, the first character of the content.
@@ -51,7 +52,7 @@ public enum DatasetSpec {
         case "jsonl": return try JSONLReader.read(path: path)
         case "json": return try DARTReader.read(path: path)
         default:
-            let head = (fm.contents(atPath: path)?.prefix(256)).map { [UInt8]($0) } ?? []
+            let head = (FileRead.contents(path)?.prefix(256)).map { [UInt8]($0) } ?? []
             switch head.first(where: { $0 > 0x20 }) {
             case UInt8(ascii: "<"): return try WebNLGReader.read(folderOrFile: path)
             case UInt8(ascii: "["): return try DARTReader.read(path: path)

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// Reading text files the same way everywhere: UTF-8, a regular file of bounded size (a FIFO
 /// or a device would hang or never end), and lines split on LF with a trailing CR removed, so
@@ -15,10 +16,12 @@ public enum TextFile {
 
     /// The file's bytes, after checking it is a regular file of at most `maxBytes`.
     public static func bytes(_ path: String, maxBytes: Int = defaultLimit) throws -> Data {
-        let attrs: [FileAttributeKey: Any]
-        do { attrs = try FileManager.default.attributesOfItem(atPath: path) } catch { throw DataFileError(path: path, "no such file") }
-        guard (attrs[.type] as? FileAttributeType) == .typeRegular else { throw DataFileError(path: path, "not a regular file") }
-        if let size = attrs[.size] as? Int, size > maxBytes { throw DataFileError(path: path, "\(size) bytes; at most \(maxBytes) are read") }
+        switch FileRead.kind(path) {
+        case nil: throw DataFileError(path: path, "no such file")
+        case .regular(let size)?: if size > maxBytes { throw DataFileError(path: path, "\(size) bytes; at most \(maxBytes) are read") }
+        case .directory?: throw DataFileError(path: path, "is a folder, not a file")
+        case .other?: throw DataFileError(path: path, "not a regular file")
+        }
         guard let data = FileManager.default.contents(atPath: path) else { throw DataFileError(path: path, "cannot read the file") }
         return data
     }

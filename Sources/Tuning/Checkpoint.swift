@@ -83,7 +83,7 @@ public enum CheckpointIO {
 
     /// Loads a checkpoint's tensors and counters into a trainer built with the run's config.
     public static func load(_ trainer: Trainer, from dir: String) throws {
-        guard let stateData = FileManager.default.contents(atPath: dir + "/state.json") else {
+        guard let stateData = FileRead.contents(dir + "/state.json") else {
             throw Error(description: "\(dir)/state.json: missing")
         }
         let state: JSONValue

@@ -45,7 +45,7 @@ public struct PEFTAdapter: Sendable {
 
     public static func read(_ dir: String) throws -> PEFTAdapter {
         let cfgPath = dir + "/adapter_config.json"
-        guard let data = FileManager.default.contents(atPath: cfgPath) else {
+        guard let data = FileRead.contents(cfgPath) else {
             throw Error(description: "\(cfgPath): missing (a PEFT adapter folder holds adapter_config.json and adapter_model.safetensors)")
         }
         let cfg: JSONValue

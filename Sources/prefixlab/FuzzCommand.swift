@@ -20,7 +20,9 @@ struct FuzzCommand: ParsableCommand {
 
     func run() throws {
         let dir = work ?? NSTemporaryDirectory() + "prefixlab-fuzz-\(UUID().uuidString.prefix(8))"
-        let targets = FuzzTarget.all(root: root, shared: shared)
+        // Absolute, since companion files are linked into each case folder.
+        func absolute(_ p: String) -> String { URL(fileURLWithPath: p).standardizedFileURL.path }
+        let targets = FuzzTarget.all(root: absolute(root), shared: absolute(shared))
         guard !targets.isEmpty else { throw CLIError("no seed files under \(root) or \(shared)") }
         print("fuzz: seed \(seed), \(Int(seconds)) s, \(targets.count) targets (\(targets.map(\.name).joined(separator: ", "))); cases in \(dir)")
         let report = try Fuzzer(seed: seed, seconds: seconds, work: dir, targets: targets).run { print($0) }

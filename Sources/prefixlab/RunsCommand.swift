@@ -3,6 +3,7 @@ import Foundation
 import JSON
 import Jobs
 import Runs
+import Support
 
 struct RunsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -40,8 +41,8 @@ struct RunsShow: ParsableCommand {
     func run() throws {
         let dir = try resolveRun(runRef, workspace: workspace)
         let s = RunStore.summary(runDir: dir)
-        let info = (try? JSONParser.parse(String(contentsOfFile: dir + "/run.json", encoding: .utf8))) ?? .null
-        let metrics = (try? JSONParser.parse(String(contentsOfFile: dir + "/metrics.json", encoding: .utf8))) ?? .null
+        let info = FileRead.string(dir + "/run.json").flatMap { try? JSONParser.parse($0) } ?? .null
+        let metrics = FileRead.string(dir + "/metrics.json").flatMap { try? JSONParser.parse($0) } ?? .null
         if json {
             print(JSONValue.object([("summary", RunStore.json(s)), ("run", info), ("metrics", metrics)]).serialized)
             return

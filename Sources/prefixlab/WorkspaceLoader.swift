@@ -1,4 +1,5 @@
 import Foundation
+import Support
 import JSON
 import Runs
 import Workbench
@@ -54,7 +55,7 @@ struct WorkspaceLoader {
     func experiments() -> [JSONValue] {
         let dir = workspace.experimentsPath
         return ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted().filter { $0.hasSuffix(".json") }.compactMap {
-            FileManager.default.contents(atPath: dir + "/" + $0).flatMap { try? JSONParser.parse(bytes: [UInt8]($0)) }
+            FileRead.contents(dir + "/" + $0).flatMap { try? JSONParser.parse(bytes: [UInt8]($0)) }
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 import JSON
 
 /// The fields of a Hugging Face GPT-2 `config.json` that the engine uses, under their file names.
@@ -33,7 +34,7 @@ public struct GPT2Config: Sendable, Equatable {
 
     /// Reads and checks `config.json`; errors name the file and the field.
     public static func load(path: String) throws -> GPT2Config {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let data = FileRead.contents(path) else {
             throw ModelError(path: path, message: "cannot read the file")
         }
         let root: JSONValue
