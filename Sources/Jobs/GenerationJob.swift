@@ -84,6 +84,7 @@ public enum ExportJob {
         else { throw JobError("\(runDir): no checkpoint yet") }
         let shape = try HFModelFolder.summary(record.spec.model).shape
         let adapter = try method.peftAdapter(checkpoint: ckpt, model: shape, baseModel: record.spec.model)
+        try OutputFolder.check(out, mayHold: ["adapter_config.json", "adapter_model.safetensors"], what: "an adapter folder")
         try adapter.write(out)
         return (adapter, ckpt)
     }

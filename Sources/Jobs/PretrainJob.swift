@@ -76,7 +76,13 @@ public struct PretrainJob {
         try Self.writeTokenizer(tok, to: out + "/init")
         try AtomicFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: out + "/corpus.jsonl")
         reporter.line("pretrain: \(lines.count) documents\(skipped > 0 ? ", \(skipped) longer than the context skipped" : ""), \(model.parameterCount) parameters")
-        try TrainingJob.start(spec, out: runDir, group: nil, commandLine: ["prefixlab", "train"] + spec.commandLine + ["--out", runDir], reporter: reporter)
+        do {
+            try TrainingJob.start(spec, out: runDir, group: nil, commandLine: ["prefixlab", "train"] + spec.commandLine + ["--out", runDir], reporter: reporter)
+        } catch {
+            // Refused before its run began (sizes, memory): OUT, made here, goes again.
+            if !fm.fileExists(atPath: runDir) { try? fm.removeItem(atPath: out) }
+            throw error
+        }
         try finish(reporter: reporter)
     }
 

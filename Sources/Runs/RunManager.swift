@@ -48,8 +48,7 @@ public final class RunManager: @unchecked Sendable {
 
     /// Creates run `id` from its spec (status `queued`) and queues its training.
     public func enqueueTraining(id: String, spec: RunSpec, group: String?) throws {
-        guard Workspace.isSafeRunID(id) else { throw WorkspaceError("\(id): not a safe run name (letters, digits, - _ .)") }
-        let dir = runDir(id)
+        let dir = try workspace.runFolder(id)
         try TrainingJob.queue(spec, at: dir, group: group, commandLine: ["prefixlab", "train"] + spec.commandLine + (group.map { ["--group", $0] } ?? []) + ["--out", dir])
         try RunFolder.open(path: dir).append(.queued)
         enqueue(.train(run: id))
@@ -66,13 +65,17 @@ public final class RunManager: @unchecked Sendable {
     }
 
     /// Queues the training of an existing run (paused, interrupted, failed, cancelled, queued).
-    public func enqueueResume(id: String) {
-        try? FileManager.default.removeItem(atPath: runDir(id) + "/control")
+    public func enqueueResume(id: String) throws {
+        let dir = try workspace.runFolder(id)
+        try? FileManager.default.removeItem(atPath: dir + "/control")
         enqueue(.train(run: id))
     }
 
     /// Queues generating and scoring a run's test split.
-    public func enqueueEvaluation(id: String, test: String?) { enqueue(.evaluate(run: id, test: test)) }
+    public func enqueueEvaluation(id: String, test: String?) throws {
+        _ = try workspace.runFolder(id)
+        enqueue(.evaluate(run: id, test: test))
+    }
 
     private func enqueue(_ job: Job) {
         lock.lock()
@@ -98,8 +101,8 @@ public final class RunManager: @unchecked Sendable {
             return
         }
         lock.unlock()
-        let control = runDir(id) + "/control"
-        try? Data((command + "\n").utf8).write(to: URL(fileURLWithPath: control), options: .atomic)
+        guard let dir = try? workspace.runFolder(id) else { return }
+        try? Data((command + "\n").utf8).write(to: URL(fileURLWithPath: dir + "/control"), options: .atomic)
     }
 
     /// A queued run that will not start now: its folder records it as paused or cancelled at step 0.

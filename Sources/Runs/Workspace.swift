@@ -65,6 +65,17 @@ public final class Workspace: @unchecked Sendable {
         try fm.removeItem(atPath: path + "/.seeding")
     }
 
+    /// The folder of run `id` for writing into: a safe id, and not a symbolic link (a link in
+    /// runs/ would let a workspace's run be trained, resumed or changed somewhere outside it).
+    public func runFolder(_ id: String) throws -> String {
+        guard Workspace.isSafeRunID(id) else { throw WorkspaceError("\(id): not a safe run name (letters, digits, - _ .)") }
+        let dir = runsPath + "/" + id
+        if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: dir) {
+            throw WorkspaceError("\(dir): a link (to \(target)); a workspace's runs are folders inside it")
+        }
+        return dir
+    }
+
     /// Run ids must be safe folder names: no path traversal from user-given names.
     public static func isSafeRunID(_ id: String) -> Bool {
         !id.isEmpty && id.count <= 100 && !id.hasPrefix(".") && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }

@@ -38,7 +38,7 @@ func resolveRun(_ run: String, workspace: String) throws -> String {
         return run
     }
     guard Workspace.isSafeRunID(run) else { throw CLIError("\(run): not a run id (letters, digits, - _ .); give a folder as a path with a slash") }
-    let dir = workspace + "/runs/" + run
+    let dir = try Workspace(path: workspace).runFolder(run)
     guard FileManager.default.fileExists(atPath: dir + "/run.json") else {
         throw CLIError("\(run): no run of that id in \(workspace)/runs (a folder is given as a path with a slash, e.g. ./\(run))")
     }

@@ -33,7 +33,7 @@ struct RunExperiment: ParsableCommand {
         if !FileManager.default.fileExists(atPath: copy) { try FileManager.default.copyItem(atPath: experiment, toPath: copy) }
         let progress = ConsoleReporter()
         for r in chosen {
-            let dir = ws.runsPath + "/" + r.name
+            let dir = try ws.runFolder(r.name)
             if FileManager.default.fileExists(atPath: dir + "/run.json") {
                 let status = RunStore.summary(runDir: dir).status
                 switch status {

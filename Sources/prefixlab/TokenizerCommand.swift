@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Jobs
 import Support
 import JSON
 import Models
@@ -19,6 +20,7 @@ struct TokenizerPrune: ParsableCommand {
     @Option(help: "Folder to write.") var out: String
 
     func run() throws {
+        try OutputFolder.check(out, mayHold: ["vocab.json", "merges.txt"], what: "a tokenizer folder")
         let full = try TokenizerFiles.load(folder: tokenizer)
         let lines = try TokenizerPruning.corpusLines(corpus)
         let (tokens, merges) = try TokenizerPruning.write(full, corpus: lines, to: out)

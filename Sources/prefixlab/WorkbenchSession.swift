@@ -163,7 +163,7 @@ final class WorkbenchSession {
             guard FileManager.default.fileExists(atPath: workspace.runsPath + "/" + id + "/run.json") else {
                 _ = reduce(&state, .message("\(id) never started: launch it again (n)")); return
             }
-            manager.enqueueResume(id: id)
+            do { try manager.enqueueResume(id: id) } catch { _ = reduce(&state, .message("\(error)")) }
         case .generateMissing(let ids):
             let experimentTest = loader.experiments().first?["test"]?.string
             for id in ids {
@@ -171,7 +171,7 @@ final class WorkbenchSession {
                 guard let test = spec?.test ?? experimentTest else {
                     _ = reduce(&state, .message("\(id): no test data known (experiment or run)")); continue
                 }
-                manager.enqueueEvaluation(id: id, test: spec?.test == nil ? test : nil)
+                do { try manager.enqueueEvaluation(id: id, test: spec?.test == nil ? test : nil) } catch { _ = reduce(&state, .message("\(error)")) }
             }
         case .decode(let source, let runs):
             decoder.submit(source: source, runDirs: runs.map { ($0, workspace.runsPath + "/" + $0) })
