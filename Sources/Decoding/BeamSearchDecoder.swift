@@ -28,6 +28,11 @@ public struct BeamSearchDecoder {
     struct Beam { var tokens: [Int32]; var score: Float }
 
     public func generate(prompts: [[Int32]]) -> [[Int32]] {
+        conditioning.mergingLoRA(into: model) { c in c.withBlockParameters { run(prompts, conditioning: c, blocks: $0) } }
+    }
+
+    /// `conditioning` without LoRA (merged into the weights), its adapters in `blocks`.
+    func run(_ prompts: [[Int32]], conditioning: Conditioning, blocks: BlockParameters?) -> [[Int32]] {
         let cfg = model.shape, V = cfg.vocabSize, C = cfg.width, eos = Int32(cfg.eosTokenId)
         let K = settings.beams, B = prompts.count, R = B * K
         guard B > 0 else { return [] }
@@ -41,7 +46,7 @@ public struct BeamSearchDecoder {
         // the prompt runs once per prompt and its cache rows are copied to the other beams.
         var rowTokens = (0..<R).map { batch.row($0 / K) }
         let promptCache = model.makeCache(batch: B, capacity: Pkv + T)
-        let promptHidden = batch.run(model: model, conditioning: conditioning, cache: promptCache)
+        let promptHidden = batch.run(model: model, conditioning: conditioning, blocks: blocks, cache: promptCache)
         cache.copyRows(from: promptCache, rows: (0..<R).map { $0 / K })
         conditioning.appendInfix(to: cache)
         // The prompt's last hidden state, once per beam row.
@@ -118,7 +123,7 @@ public struct BeamSearchDecoder {
             for r in 0..<R { rowTokens[r] = before[reorder[r]] + [nextTokens[r]] }
             var pos = [Int32](repeating: 0, count: R)
             for b in 0..<B { nextPos[b] += 1; for k in 0..<K { pos[b * K + k] = nextPos[b] - 1 } }
-            hidden = model.forward(tokens: nextTokens, positions: pos, B: R, T: 1, cache: cache)
+            hidden = model.forward(tokens: nextTokens, positions: pos, B: R, T: 1, cache: cache, blocks: blocks)
             lastRow = Array(0..<R)
         }
         return finished.map { f in

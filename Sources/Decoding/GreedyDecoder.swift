@@ -16,6 +16,11 @@ public struct GreedyDecoder {
 
     /// New token ids of each prompt, eos excluded.
     public func generate(prompts: [[Int32]]) -> [[Int32]] {
+        conditioning.mergingLoRA(into: model) { c in c.withBlockParameters { run(prompts, conditioning: c, blocks: $0) } }
+    }
+
+    /// `conditioning` without LoRA (merged into the weights), its adapters in `blocks`.
+    func run(_ prompts: [[Int32]], conditioning: Conditioning, blocks: BlockParameters?) -> [[Int32]] {
         let cfg = model.shape, V = cfg.vocabSize, eos = Int32(cfg.eosTokenId)
         let B = prompts.count
         guard B > 0 else { return [] }
@@ -26,7 +31,7 @@ public struct GreedyDecoder {
         let logits = UnsafeMutablePointer<Float>.allocate(capacity: B * V)
         let last = UnsafeMutablePointer<Float>.allocate(capacity: B * cfg.width)
         defer { logits.deallocate(); last.deallocate() }
-        var hidden = batch.run(model: model, conditioning: conditioning, cache: cache)
+        var hidden = batch.run(model: model, conditioning: conditioning, blocks: blocks, cache: cache)
         var rowOfLast = (0..<B).map { $0 * T + T - 1 }
         conditioning.appendInfix(to: cache)  // after the prompt; the first token is still predicted at the eos
         var out = [[Int32]](repeating: [], count: B)
@@ -57,7 +62,7 @@ public struct GreedyDecoder {
                 if Int32(best) == eos { done[b] = true } else { out[b].append(Int32(best)) }
             }
             if done.allSatisfy({ $0 }) || step == settings.maxNewTokens - 1 { break }
-            hidden = model.forward(tokens: next, positions: nextPos, B: B, T: 1, cache: cache)
+            hidden = model.forward(tokens: next, positions: nextPos, B: B, T: 1, cache: cache, blocks: blocks)
             rowOfLast = Array(0..<B)
             for b in 0..<B { nextPos[b] += 1 }
         }

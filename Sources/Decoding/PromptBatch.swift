@@ -32,12 +32,12 @@ struct PromptBatch {
     func row(_ b: Int) -> [Int32] { Array(tokens[(b * T)..<(b * T + T)]) }
 
     /// Pre-fills a prefix into `cache` (B rows) and runs the prompts; the hidden states (B·T, C).
-    func run(model: any CausalLM, conditioning: Conditioning, cache: KVCache) -> UnsafePointer<Float> {
+    func run(model: any CausalLM, conditioning: Conditioning, blocks: BlockParameters?, cache: KVCache) -> UnsafePointer<Float> {
         conditioning.prefill(cache)
         let embeds = conditioning.embeddings ?? []
         return embeds.withUnsafeBufferPointer { e in
             model.forward(tokens: tokens, positions: positions, keyMask: mask, B: B, T: T, cache: cache,
-                          virtualEmbeds: embeds.isEmpty ? nil : e.baseAddress)
+                          virtualEmbeds: embeds.isEmpty ? nil : e.baseAddress, blocks: blocks)
         }
     }
 

@@ -13,9 +13,8 @@ public enum GenerationJob {
         if let adapter {
             guard let model else { throw JobError("--adapter needs --model") }
             let a = try PEFTAdapter.read(adapter)
-            try a.check(against: try HFModelFolder.summary(model).shape, path: adapter)
             guard let method = MethodRegistry.type(forPEFT: a.kind) else { throw JobError("\(adapter): no method reads a \(a.kind.rawValue) adapter") }
-            return DecodingSetup(modelFolder: model, conditioning: method.conditioning(peft: a).conditioning)
+            return DecodingSetup(modelFolder: model, conditioning: try method.conditioning(peft: a, model: try HFModelFolder.summary(model)).conditioning)
         }
         if let runDir {
             var setup = try RunDecoding.setup(runDir: runDir)
@@ -55,7 +54,7 @@ public enum ScoringJob {
         let lm = try LoadedModel.load(dir)
         let peft = try adapter.map { a -> PEFTAdapter in
             let p = try PEFTAdapter.read(a)
-            try p.check(against: lm.model.shape, path: a)
+            try p.check(against: lm.model.shape)
             return p
         }
         let extra = peft?.virtualTokens ?? 0
@@ -71,20 +70,26 @@ public enum ScoringJob {
     }
 }
 
-/// `prefixlab export --format peft`: a run's checkpoint as a Hugging Face PEFT adapter.
+/// `prefixlab export`: a run's checkpoint as a Hugging Face PEFT adapter (`--format peft`), or
+/// as our bottleneck-adapter layout (`--format bottleneck`, adapter runs).
 public enum ExportJob {
     /// `checkpoint` is "best" (the best by validation, else the last) or "last".
-    public static func peft(runDir: String, checkpoint: String, out: String) throws -> (adapter: PEFTAdapter, from: String) {
+    public static func run(runDir: String, checkpoint: String, format: String, out: String) throws -> (adapter: any AdapterExport, from: String) {
         let record = try RunRecord.read(runDir)
         let method = try MethodRegistry.method(record.spec.method)
+        guard let own = type(of: method).exportFormat else {
+            return (try method.export(checkpoint: runDir, model: try HFModelFolder.summary(record.spec.model), baseModel: record.spec.model), runDir)
+        }
+        guard own == format else {
+            throw JobError("\(runDir): a \(method.name) run exports with --format \(own)\(own == "bottleneck" ? " (PEFT has no bottleneck adapter type)" : "")")
+        }
         let best = runDir + "/checkpoints/best"
         let ckpt: String
         if checkpoint == "best", FileManager.default.fileExists(atPath: best) { ckpt = best }
         else if let last = CheckpointIO.steps(runDir: runDir).last?.path { ckpt = last }
         else { throw JobError("\(runDir): no checkpoint yet") }
-        let shape = try HFModelFolder.summary(record.spec.model).shape
-        let adapter = try method.peftAdapter(checkpoint: ckpt, model: shape, baseModel: record.spec.model)
-        try OutputFolder.check(out, mayHold: ["adapter_config.json", "adapter_model.safetensors"], what: "an adapter folder")
+        let adapter = try method.export(checkpoint: ckpt, model: try HFModelFolder.summary(record.spec.model), baseModel: record.spec.model)
+        try OutputFolder.check(out, mayHold: adapter.fileNames, what: "an adapter folder")
         try adapter.write(out)
         return (adapter, ckpt)
     }

@@ -11,6 +11,12 @@ public enum Outputs {
     /// settings); `progress` gets the count done after each batch.
     public static func decode(model: any CausalLM, conditioning: Conditioning, settings: GenerationSettings, prompts: [[Int32]],
                               batchSize: Int, progress: ((Int) -> Void)? = nil) -> [[Int32]] {
+        // LoRA is merged once for every batch, not per batch.
+        conditioning.mergingLoRA(into: model) { decode(model: model, merged: $0, settings: settings, prompts: prompts, batchSize: batchSize, progress: progress) }
+    }
+
+    static func decode(model: any CausalLM, merged conditioning: Conditioning, settings: GenerationSettings, prompts: [[Int32]],
+                       batchSize: Int, progress: ((Int) -> Void)?) -> [[Int32]] {
         let decode: ([[Int32]]) -> [[Int32]] = settings.beams == 1
             ? GreedyDecoder(model: model, conditioning: conditioning, settings: settings).generate
             : BeamSearchDecoder(model: model, conditioning: conditioning, settings: settings).generate

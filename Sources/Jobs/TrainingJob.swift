@@ -240,7 +240,7 @@ struct PreparedRun {
         let layout = method.layout, maxT = (data.train + data.valid).map(\.length).max() ?? 1
         let summary = lm.model.summary
         let graph = lm.model.trainingGraphBytes(maxBatch: spec.training.batchSize, maxT: maxT + layout.leadingEmbeddings,
-                                                maxVirtual: layout.keyValueRows, dropout: true)
+                                                maxVirtual: layout.keyValueRows, additions: method.additions(for: summary), dropout: true)
         let params = 16 * Double(method.trainedParameters(summary))  // values, gradients, two moments
         let available = MachineMemory.bytes
         guard graph + params < 0.85 * available else {

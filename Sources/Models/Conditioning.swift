@@ -1,10 +1,15 @@
+import Kernels
+
 /// What a generation is conditioned on besides the prompt and the model's weights, as the
 /// mechanisms a model offers (a method picks one or more; a fine-tuned run needs none):
 /// - `prefix`: key/value rows before the prompt at every layer, (P, 2·L·C) in PEFT's layout
 ///   (for position p, layer l's key at columns 2l·C and its value at (2l+1)·C);
 /// - `embeddings`: virtual input embeddings (P, C) placed right before the prompt;
 /// - `infix`: key/value rows (P, 2·L·C) after the prompt (source + eos) and before the first
-///   generated token, which is predicted at the eos as in training.
+///   generated token, which is predicted at the eos as in training;
+/// - `lora`: low-rank updates of the blocks' linear layers (`LoRAShape`'s layout), merged into
+///   the weights while decoding;
+/// - `adapters`: bottleneck adapters in every block (`AdapterShape`'s layout).
 public struct Conditioning: Sendable {
     public var prefix: [Float]? = nil
     public var prefixRows = 0
@@ -12,6 +17,8 @@ public struct Conditioning: Sendable {
     public var embeddingRows = 0
     public var infix: [Float]? = nil
     public var infixRowCount = 0
+    public var lora: (shape: LoRAShape, values: [Float])? = nil
+    public var adapters: (shape: AdapterShape, values: [Float])? = nil
 
     public init() {}
 
@@ -19,6 +26,13 @@ public struct Conditioning: Sendable {
     public static func prefix(P: Int, values: [Float]) -> Conditioning { var c = Conditioning(); c.prefix = values; c.prefixRows = P; return c }
     public static func embeddings(P: Int, values: [Float]) -> Conditioning { var c = Conditioning(); c.embeddings = values; c.embeddingRows = P; return c }
     public static func infix(P: Int, values: [Float]) -> Conditioning { var c = Conditioning(); c.infix = values; c.infixRowCount = P; return c }
+
+    public static func lora(_ shape: LoRAShape, values: [Float]) -> Conditioning {
+        precondition(values.count == shape.count); var c = Conditioning(); c.lora = (shape, values); return c
+    }
+    public static func adapters(_ shape: AdapterShape, values: [Float]) -> Conditioning {
+        precondition(values.count == shape.count); var c = Conditioning(); c.adapters = (shape, values); return c
+    }
 
     /// Key/value rows before the prompt.
     public var kvRows: Int { prefix == nil ? 0 : prefixRows }
@@ -48,5 +62,53 @@ public struct Conditioning: Sendable {
             }
         }
         out.withUnsafeBufferPointer { cache.prefill(prefix: $0.baseAddress!, P: P) }
+    }
+}
+
+extension Conditioning {
+    /// Runs `body` with the LoRA updates merged into the model's weights (W += scaling·(B·A)ᵀ
+    /// in Conv1D's layout), so decoding pays no extra products per token, then puts the exact
+    /// weights back (the training model's frozen weights stay bit-identical). `body` gets this
+    /// conditioning without the LoRA part. The model must not be used elsewhere meanwhile.
+    public func mergingLoRA<R>(into model: any LanguageModel, _ body: (Conditioning) throws -> R) rethrows -> R {
+        guard let (shape, values) = lora else { return try body(self) }
+        var rest = self
+        rest.lora = nil
+        let targets = (0..<shape.layers).flatMap { l in shape.sites.enumerated().map { (l, $0.offset, $0.element) } }
+        let w = model.parameters.base
+        var saved: [[Float]] = []
+        for (l, _, s) in targets {
+            guard let (o, _) = model.linearWeight(layer: l, site: s.name) else { preconditionFailure("no \(s.name) in block \(l)") }
+            saved.append(Array(UnsafeBufferPointer(start: w + o, count: s.inFeatures * s.outFeatures)))
+        }
+        values.withUnsafeBufferPointer { v in
+            for (l, k, s) in targets {
+                let (o, inputMajor) = model.linearWeight(layer: l, site: s.name)!
+                let a = v.baseAddress! + shape.offset(layer: l, site: k), b = a + shape.rank * s.inFeatures
+                if inputMajor {
+                    BLAS.sgemm(transA: true, transB: true, M: s.inFeatures, N: s.outFeatures, K: shape.rank, alpha: shape.scaling,
+                               A: a, lda: s.inFeatures, B: b, ldb: shape.rank, beta: 1, C: w + o, ldc: s.outFeatures)
+                } else {
+                    BLAS.sgemm(transA: false, transB: false, M: s.outFeatures, N: s.inFeatures, K: shape.rank, alpha: shape.scaling,
+                               A: b, lda: shape.rank, B: a, ldb: s.inFeatures, beta: 1, C: w + o, ldc: s.inFeatures)
+                }
+            }
+        }
+        model.weightsDidChange()
+        defer {
+            for ((l, _, s), copy) in zip(targets, saved) {
+                let (o, _) = model.linearWeight(layer: l, site: s.name)!
+                copy.withUnsafeBufferPointer { (w + o).update(from: $0.baseAddress!, count: $0.count) }
+            }
+            model.weightsDidChange()
+        }
+        return try body(rest)
+    }
+
+    /// The adapters' tensors as a forward pass reads them, valid inside `body` (nil: none).
+    public func withBlockParameters<R>(_ body: (BlockParameters?) throws -> R) rethrows -> R {
+        precondition(lora == nil, "merge LoRA first (mergingLoRA)")
+        guard let (shape, values) = adapters else { return try body(nil) }
+        return try values.withUnsafeBufferPointer { try body(BlockParameters(adapters: shape, adapterValues: $0.baseAddress!)) }
     }
 }

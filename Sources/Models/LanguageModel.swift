@@ -85,6 +85,8 @@ public protocol LanguageModel: AnyObject, Sendable {
     /// config.json's `model_type` ("gpt2").
     var modelType: String { get }
     var shape: ModelShape { get }
+    /// Sizes, named tensors and the blocks' linear layers.
+    var summary: ModelSummary { get }
     /// Every weight, in one arena; `tensors` names its slices.
     var parameters: FloatArena { get }
     var tensors: [ParameterEntry] { get }
@@ -95,10 +97,15 @@ public protocol LanguageModel: AnyObject, Sendable {
     func save(to dir: String, dtype: DType) throws
     /// Whether `other` is the same family and size, so its weights can replace these.
     func hasSameArchitecture(as other: any LanguageModel) -> Bool
-    func makeTrainingGraph(maxBatch: Int, maxT: Int, maxVirtual: Int) -> TrainingGraph
+    /// A training graph for batches of up to maxBatch × maxT, `maxVirtual` virtual key/value
+    /// rows, and a method's additions inside the blocks.
+    func makeTrainingGraph(maxBatch: Int, maxT: Int, maxVirtual: Int, additions: BlockAdditions) -> TrainingGraph
     /// Bytes such a graph would hold (activations, gradient scratch, dropout masks), computed
     /// in floating point so that no size can overflow: checked before anything is allocated.
-    func trainingGraphBytes(maxBatch: Int, maxT: Int, maxVirtual: Int, dropout: Bool) -> Double
+    func trainingGraphBytes(maxBatch: Int, maxT: Int, maxVirtual: Int, additions: BlockAdditions, dropout: Bool) -> Double
+    /// The weight of linear layer `site` (one of `summary.linearSites`) in block `layer`: its
+    /// offset in the arena, and whether it is stored (in, out) as Conv1D does (else (out, in)).
+    func linearWeight(layer: Int, site: String) -> (offset: Int, inputMajor: Bool)?
     /// Lays out examples for the training graph under a method's virtual layout;
     /// `weights[i]` is the loss weight of each scored token of example i.
     func trainingBatch(_ examples: [TokenizedExample], weights: [Float], layout: VirtualLayout) -> TrainingBatch
@@ -109,7 +116,9 @@ public protocol LanguageModel: AnyObject, Sendable {
 }
 
 extension LanguageModel {
-    public var summary: ModelSummary { ModelSummary(shape: shape, tensors: tensors) }
+    public func makeTrainingGraph(maxBatch: Int, maxT: Int, maxVirtual: Int) -> TrainingGraph {
+        makeTrainingGraph(maxBatch: maxBatch, maxT: maxT, maxVirtual: maxVirtual, additions: .none)
+    }
 }
 
 /// Precision of the weights that decoding a few rows streams: float32 (exact: the same numbers
@@ -127,14 +136,17 @@ public protocol CausalLM: LanguageModel {
     /// (B, T); keyMask (B, T): 0 marks padding no later position may attend to (nil: none);
     /// a token id -k-1 takes row k of `virtualEmbeds` (P, C) as its input embedding. Returns
     /// the final hidden states (B·T, C), valid until the next call.
+    /// `blocks`: a method's adapters inside the blocks (LoRA is merged into the weights for
+    /// decoding, see `Conditioning.mergingLoRA`).
     func forward(tokens: [Int32], positions: [Int32], keyMask: [UInt8]?, B: Int, T: Int, cache: KVCache,
-                 virtualEmbeds: UnsafePointer<Float>?) -> UnsafePointer<Float>
+                 virtualEmbeds: UnsafePointer<Float>?, blocks: BlockParameters?) -> UnsafePointer<Float>
     /// logits (N, V) from hidden states (N, C).
     func logits(hidden: UnsafePointer<Float>, N: Int, into out: UnsafeMutablePointer<Float>)
 }
 
 extension CausalLM {
-    public func forward(tokens: [Int32], positions: [Int32], keyMask: [UInt8]? = nil, B: Int, T: Int, cache: KVCache) -> UnsafePointer<Float> {
-        forward(tokens: tokens, positions: positions, keyMask: keyMask, B: B, T: T, cache: cache, virtualEmbeds: nil)
+    public func forward(tokens: [Int32], positions: [Int32], keyMask: [UInt8]? = nil, B: Int, T: Int, cache: KVCache,
+                        blocks: BlockParameters? = nil) -> UnsafePointer<Float> {
+        forward(tokens: tokens, positions: positions, keyMask: keyMask, B: B, T: T, cache: cache, virtualEmbeds: nil, blocks: blocks)
     }
 }

@@ -28,5 +28,23 @@ public struct ModelShape: Sendable, Equatable {
 public struct ModelSummary: Sendable, Equatable {
     public var shape: ModelShape
     public var tensors: [ParameterEntry]
-    public init(shape: ModelShape, tensors: [ParameterEntry]) { self.shape = shape; self.tensors = tensors }
+    /// The linear layers of each block that LoRA can target, in the block's order.
+    public var linearSites: [LinearSite]
+    /// The LayerNorm epsilon of the blocks (an adapter's own LayerNorm uses it too).
+    public var layerNormEpsilon: Float
+    /// What transformers puts before `tensors`' names in the model with its head
+    /// (GPT-2: `transformer.`); block l's modules are under `blockPath(l)`.
+    public var basePrefix: String
+    public var blockPath: @Sendable (Int) -> String
+
+    public init(shape: ModelShape, tensors: [ParameterEntry], linearSites: [LinearSite], layerNormEpsilon: Float, basePrefix: String,
+                blockPath: @escaping @Sendable (Int) -> String) {
+        self.shape = shape; self.tensors = tensors; self.linearSites = linearSites; self.layerNormEpsilon = layerNormEpsilon
+        self.basePrefix = basePrefix; self.blockPath = blockPath
+    }
+
+    public static func == (a: ModelSummary, b: ModelSummary) -> Bool {
+        a.shape == b.shape && a.tensors == b.tensors && a.linearSites == b.linearSites && a.layerNormEpsilon == b.layerNormEpsilon
+            && a.basePrefix == b.basePrefix && a.blockPath(0) == b.blockPath(0)
+    }
 }

@@ -9,9 +9,10 @@ public enum AdapterScorer {
         guard let method = MethodRegistry.type(forPEFT: adapter.kind) else {
             throw MethodError("no method reads a \(adapter.kind.rawValue) adapter")
         }
-        let (layout, conditioning) = method.conditioning(peft: adapter)
+        let (layout, conditioning) = try method.conditioning(peft: adapter, model: model.summary)
         let maxT = examples.map { $0.length }.max() ?? 1
-        let graph = model.makeTrainingGraph(maxBatch: batchSize, maxT: maxT + layout.leadingEmbeddings, maxVirtual: layout.keyValueRows)
+        let graph = model.makeTrainingGraph(maxBatch: batchSize, maxT: maxT + layout.leadingEmbeddings, maxVirtual: layout.keyValueRows,
+                                            additions: conditioning.blockAdditions)
         var scores = [SequenceScore](repeating: SequenceScore(nllSum: 0, nTokens: 0), count: examples.count)
         let order = examples.indices.sorted { examples[$0].length < examples[$1].length }
         conditioning.withGraphConditioning { cond in
@@ -36,12 +37,23 @@ public enum AdapterScorer {
 }
 
 extension Conditioning {
-    /// The training graph's view of these rows (no gradients), valid inside `body`.
+    /// What a training graph must be built for to run with this conditioning.
+    public var blockAdditions: BlockAdditions { BlockAdditions(lora: lora?.shape, adapters: adapters?.shape) }
+
+    /// The training graph's view of these rows and block tensors (no gradients), valid inside `body`.
     public func withGraphConditioning<R>(_ body: (GraphConditioning) throws -> R) rethrows -> R {
-        let kv = prefix ?? infix ?? [], emb = embeddings ?? []
+        let kv = prefix ?? infix ?? [], emb = embeddings ?? [], lv = lora?.values ?? [], av = adapters?.values ?? []
         return try kv.withUnsafeBufferPointer { k in
             try emb.withUnsafeBufferPointer { e in
-                try body(GraphConditioning(keyValues: kv.isEmpty ? nil : k.baseAddress, embeddings: emb.isEmpty ? nil : e.baseAddress))
+                try lv.withUnsafeBufferPointer { l in
+                    try av.withUnsafeBufferPointer { a in
+                        let blocks = blockAdditions.isEmpty ? nil
+                            : BlockParameters(lora: lora?.shape, loraValues: lora == nil ? nil : l.baseAddress,
+                                              adapters: adapters?.shape, adapterValues: adapters == nil ? nil : a.baseAddress)
+                        return try body(GraphConditioning(keyValues: kv.isEmpty ? nil : k.baseAddress, embeddings: emb.isEmpty ? nil : e.baseAddress,
+                                                          blocks: blocks))
+                    }
+                }
             }
         }
     }

@@ -5,7 +5,7 @@ import Specs
 /// place that chooses among methods by name. Everything else (the CLI, experiment files, the
 /// launch form, checkpoints, decoding, export) asks here.
 public enum MethodRegistry {
-    public static let all: [any TuningMethod.Type] = [FineTune.self, Prefix.self, Embedding.self, Infix.self]
+    public static let all: [any TuningMethod.Type] = [FineTune.self, Prefix.self, Embedding.self, Infix.self, Adapter.self, LoRA.self]
 
     public static var descriptors: [MethodDescriptor] { all.map { $0.descriptor } }
     public static var names: [String] { all.map { $0.descriptor.name } }

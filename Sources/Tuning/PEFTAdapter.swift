@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import Models
+import Specs
 import Support
 
 /// A Hugging Face PEFT adapter folder: adapter_config.json + adapter_model.safetensors.
@@ -8,9 +9,10 @@ import Support
 /// PEFT saves both PrefixTuning (with or without projection: it runs the MLP at save time)
 /// and PromptTuning as one tensor, `prompt_embeddings`: (P, 2·L·C) for a prefix — for
 /// position p, layer l's key is columns 2l·C ..< (2l+1)·C and its value the next C, heads
-/// concatenated — and (P, C) for prompt-tuning embeddings.
-public struct PEFTAdapter: Sendable {
-    public enum Kind: String, Sendable { case prefixTuning = "PREFIX_TUNING", promptTuning = "PROMPT_TUNING" }
+/// concatenated — and (P, C) for prompt-tuning embeddings. A LoRA adapter is its config and
+/// named lora_A / lora_B tensors (`lora`, PEFTLoRA.swift).
+public struct PEFTAdapter: Sendable, AdapterExport {
+    public enum Kind: String, Sendable { case prefixTuning = "PREFIX_TUNING", promptTuning = "PROMPT_TUNING", lora = "LORA" }
 
     public var kind: Kind
     public var virtualTokens: Int
@@ -23,6 +25,10 @@ public struct PEFTAdapter: Sendable {
     public var baseModel: String
     /// (P, 2·L·C) or (P, C).
     public var embeddings: [Float]
+    /// A LoRA adapter's config and tensors.
+    public var lora: PEFTLoRA?
+    /// The folder it was read from (for messages).
+    public var path = ""
 
     public var width: Int { kind == .prefixTuning ? 2 * numLayers * tokenDim : tokenDim }
 
@@ -51,7 +57,14 @@ public struct PEFTAdapter: Sendable {
         let cfg: JSONValue
         do { cfg = try JSONParser.parse(bytes: [UInt8](data)) } catch { throw Error(description: "\(cfgPath): not valid JSON (\(error))") }
         guard let type = cfg["peft_type"]?.string, let kind = Kind(rawValue: type) else {
-            throw Error(description: "\(cfgPath): peft_type \(cfg["peft_type"]?.serialized ?? "missing") is not PREFIX_TUNING or PROMPT_TUNING")
+            throw Error(description: "\(cfgPath): peft_type \(cfg["peft_type"]?.serialized ?? "missing") is not PREFIX_TUNING, PROMPT_TUNING or LORA")
+        }
+        if kind == .lora {
+            var a = PEFTAdapter(kind: .lora, virtualTokens: 0, tokenDim: 0, numLayers: 0, numHeads: 0, prefixProjection: false, encoderHiddenSize: 0,
+                                baseModel: cfg["base_model_name_or_path"]?.string ?? "", embeddings: [])
+            a.lora = try PEFTLoRA.read(config: cfg, configPath: cfgPath, weights: try SafeTensorsFile(path: dir + "/adapter_model.safetensors"))
+            a.path = dir
+            return a
         }
         func int(_ k: String) throws -> Int {
             guard let v = cfg[k]?.int, v > 0 else { throw Error(description: "\(cfgPath): missing or invalid \(k)") }
@@ -66,21 +79,32 @@ public struct PEFTAdapter: Sendable {
         guard e.shape == [P, W] else {
             throw Error(description: "\(file.path): 'prompt_embeddings' has shape \(e.shape), expected [\(P), \(W)] from adapter_config.json")
         }
-        return PEFTAdapter(kind: kind, virtualTokens: P, tokenDim: C, numLayers: L, numHeads: NH,
-                           prefixProjection: cfg["prefix_projection"]?.bool ?? false,
-                           encoderHiddenSize: cfg["encoder_hidden_size"]?.int ?? C,
-                           baseModel: cfg["base_model_name_or_path"]?.string ?? "", embeddings: try file.floats("prompt_embeddings"))
+        var a = PEFTAdapter(kind: kind, virtualTokens: P, tokenDim: C, numLayers: L, numHeads: NH,
+                            prefixProjection: cfg["prefix_projection"]?.bool ?? false,
+                            encoderHiddenSize: cfg["encoder_hidden_size"]?.int ?? C,
+                            baseModel: cfg["base_model_name_or_path"]?.string ?? "", embeddings: try file.floats("prompt_embeddings"))
+        a.path = dir
+        return a
     }
 
-    /// Refuses an adapter made for another model size (token_dim, num_layers, num_attention_heads).
-    public func check(against shape: ModelShape, path: String) throws {
+    /// Refuses a virtual-token adapter made for another model size (token_dim, num_layers,
+    /// num_attention_heads); a LoRA adapter's tensors are checked as they are mapped.
+    public func check(against shape: ModelShape) throws {
+        guard kind != .lora else { return }
         guard tokenDim == shape.width, numLayers == shape.layers, numHeads == shape.heads else {
             throw Error(description: "\(path): adapter made for a model with token_dim \(tokenDim), num_layers \(numLayers), num_attention_heads \(numHeads); this model has n_embd \(shape.width), n_layer \(shape.layers), n_head \(shape.heads)")
         }
     }
 
+    public var fileNames: Set<String> { ["adapter_config.json", "adapter_model.safetensors"] }
+    public var summary: String {
+        if let l = lora { return "LORA adapter, r \(l.rank), lora_alpha \(OptionValue.number(l.alpha)), target_modules \(l.targetModules.joined(separator: ","))" }
+        return "\(kind.rawValue) adapter, \(virtualTokens) virtual tokens"
+    }
+
     public func write(_ dir: String) throws {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        if let lora { return try lora.write(dir, baseModel: baseModel) }
         var pairs: [(String, JSONValue)] = [
             ("peft_type", .string(kind.rawValue)), ("task_type", .string("CAUSAL_LM")),
             ("base_model_name_or_path", .string(baseModel)), ("revision", .null), ("inference_mode", .bool(true)),

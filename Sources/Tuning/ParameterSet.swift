@@ -65,4 +65,40 @@ public final class ParameterSet: @unchecked Sendable {
     public var trainableCount: Int { active.reduce(0) { $0 + $1.count } }
 
     public func zeroGrads() { for r in active { grads[r.lowerBound].update(repeating: 0, count: r.count) } }
+
+    /// Writes every tensor and its AdamW moments (m.<name>, v.<name>) to one safetensors file.
+    public func save(to path: String) throws {
+        var out: [SafeTensorsWriter.Tensor] = []
+        for t in tensors {
+            for (prefix, arena) in [("", values), ("m.", m), ("v.", v)] {
+                out.append(.init(name: prefix + t.name, shape: t.shape, values: UnsafeBufferPointer(start: arena[t.offset], count: t.count)))
+            }
+        }
+        try SafeTensorsWriter.write(path: path, tensors: out)
+    }
+
+    /// Reads what `save` wrote; every tensor must be there with its shape.
+    public func load(from path: String) throws {
+        let f = try SafeTensorsFile(path: path)
+        for t in tensors {
+            for (prefix, arena) in [("", values), ("m.", m), ("v.", v)] {
+                guard let e = f[prefix + t.name], e.shape == t.shape else {
+                    throw MethodError("\(f.path): tensor '\(prefix + t.name)' missing or not of shape \(t.shape)")
+                }
+                try f.read(e, into: arena[t.offset])
+            }
+        }
+    }
+
+    /// The values of `save`'s file alone (what decoding reads), checked tensor by tensor.
+    public static func values(at path: String, tensors: [(name: String, shape: [Int])]) throws -> [Float] {
+        let f = try SafeTensorsFile(path: path)
+        var out: [Float] = []
+        for (name, shape) in tensors {
+            guard let e = f[name] else { throw MethodError("\(f.path): no tensor '\(name)'") }
+            guard e.shape == shape else { throw MethodError("\(f.path): tensor '\(name)' has shape \(e.shape), expected \(shape)") }
+            out += try f.floats(name)
+        }
+        return out
+    }
 }

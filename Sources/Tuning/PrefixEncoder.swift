@@ -139,7 +139,7 @@ public final class PrefixEncoder: MethodState, @unchecked Sendable {
     public func initialize(seed: UInt64, encode: (String) -> [Int32]) throws {
         if let dir = options.initAdapter {
             let a = try PEFTAdapter.read(dir)
-            try a.check(against: shape, path: dir)
+            try a.check(against: shape)
             guard let want = peftKind, a.kind == want, a.virtualTokens == P, a.embeddings.count == P * width else {
                 let need = peftKind.map { "\($0.rawValue) with \(P)" } ?? "no PEFT adapter (PEFT has none for it)"
                 throw MethodError("\(dir): a \(a.kind.rawValue) adapter of \(a.virtualTokens) virtual tokens; --method \(methodName) with --prefix-length \(P) needs \(need)")
@@ -173,30 +173,14 @@ public final class PrefixEncoder: MethodState, @unchecked Sendable {
     // MARK: Checkpoints and decoding
 
     public func save(to dir: String, baseModelDir: String) throws {
-        var tensors: [SafeTensorsWriter.Tensor] = []
-        for t in params.tensors {
-            for (prefix, arena) in [("", params.values), ("m.", params.m), ("v.", params.v)] {
-                tensors.append(.init(name: prefix + t.name, shape: t.shape, values: UnsafeBufferPointer(start: arena[t.offset], count: t.count)))
-            }
-        }
-        try SafeTensorsWriter.write(path: dir + "/trainable.safetensors", tensors: tensors)
+        try params.save(to: dir + "/trainable.safetensors")
         forward()  // without dropout
         try SafeTensorsWriter.write(path: dir + "/prefix.safetensors", tensors: [
             .init(name: "prompt_embeddings", shape: [P, width], values: UnsafeBufferPointer(start: output.base, count: output.count)),
         ])
     }
 
-    public func load(from dir: String) throws {
-        let f = try SafeTensorsFile(path: dir + "/trainable.safetensors")
-        for t in params.tensors {
-            for (prefix, arena) in [("", params.values), ("m.", params.m), ("v.", params.v)] {
-                guard let e = f[prefix + t.name], e.shape == t.shape else {
-                    throw MethodError("\(f.path): tensor '\(prefix + t.name)' missing or not of shape \(t.shape)")
-                }
-                try f.read(e, into: arena[t.offset])
-            }
-        }
-    }
+    public func load(from dir: String) throws { try params.load(from: dir + "/trainable.safetensors") }
 
     public func currentConditioning() -> Conditioning {
         forward()

@@ -19,7 +19,8 @@ public final class TrainingModel: @unchecked Sendable {
         self.model = model
         self.method = method
         let layout = method.layout
-        graph = model.makeTrainingGraph(maxBatch: maxBatch, maxT: maxT + layout.leadingEmbeddings, maxVirtual: layout.keyValueRows)
+        graph = model.makeTrainingGraph(maxBatch: maxBatch, maxT: maxT + layout.leadingEmbeddings, maxVirtual: layout.keyValueRows,
+                                        additions: method.additions(for: model.summary))
         state = method.makeState(for: model)
         optimizer = AdamW(weightDecay: weightDecay)
     }
@@ -37,11 +38,13 @@ public final class TrainingModel: @unchecked Sendable {
                                  modelDropout: ModelDropout? = nil) -> Double {
         params.zeroGrads()
         state.prepare(step: step, seed: seed)
-        let conditioning = state.graphConditioning
+        var conditioning = state.graphConditioning
         let grads = state.trainableWeights.any ? params.grads.base : nil
         var loss = 0.0
+        let blockSeed = conditioning.blocks?.loraDropoutSeed
         for (k, batch) in microBatches.enumerated() {
             let d = modelDropout.map { ModelDropout(rate: $0.rate, seed: $0.seed &+ UInt64(k)) }
+            if let blockSeed { conditioning.blocks!.loraDropoutSeed = blockSeed &+ UInt64(k) }
             loss += graph.run(batch, conditioning: conditioning, backward: true, weightGrads: grads,
                               trainable: state.trainableWeights, dropout: d)
         }

@@ -18,6 +18,9 @@ public protocol TuningMethod: Sendable {
 
     /// Where the method's virtual rows go in a sequence: its batch layout.
     var layout: VirtualLayout { get }
+    /// What it adds inside the blocks of this model (LoRA updates, adapters): what a training
+    /// graph allocates for.
+    func additions(for model: ModelSummary) -> BlockAdditions
     /// Checks that need the model's sizes, made before anything is created.
     func check(against model: ModelSummary) throws
     /// Parameters AdamW updates (a prefix's MLP included).
@@ -30,20 +33,35 @@ public protocol TuningMethod: Sendable {
     func makeState(for model: any LanguageModel) -> any MethodState
     /// What one of its checkpoint folders decodes with.
     func decoding(checkpoint dir: String, baseModel: String) throws -> DecodingSetup
-    /// A checkpoint as a Hugging Face PEFT adapter; throws, saying why, for a method PEFT lacks.
-    func peftAdapter(checkpoint dir: String, model: ModelShape, baseModel: String) throws -> PEFTAdapter
+    /// The format `export` writes this method's checkpoints in ("peft": a Hugging Face PEFT
+    /// adapter; "bottleneck": our adapter layout), nil when there is none.
+    static var exportFormat: String? { get }
+    /// A checkpoint as that format's files; throws, saying why, for a method without one.
+    func export(checkpoint dir: String, model: ModelSummary, baseModel: String) throws -> any AdapterExport
 
     /// The PEFT adapter kind this method reads (`lm-score --adapter`, `generate --adapter`), if any.
     static var peftKind: PEFTAdapter.Kind? { get }
-    /// What decoding and scoring through a PEFT adapter of `peftKind` use.
-    static func conditioning(peft: PEFTAdapter) -> (layout: VirtualLayout, conditioning: Conditioning)
+    /// What decoding and scoring through a PEFT adapter of `peftKind` use; throws when the
+    /// adapter does not fit the model (naming the tensor and both shapes).
+    static func conditioning(peft: PEFTAdapter, model: ModelSummary) throws -> (layout: VirtualLayout, conditioning: Conditioning)
+}
+
+/// Files a run exports to (`prefixlab export`): a PEFT adapter, or our bottleneck-adapter layout.
+public protocol AdapterExport {
+    /// The files it writes, which a folder being replaced may hold.
+    var fileNames: Set<String> { get }
+    /// One line for the terminal: what was written.
+    var summary: String { get }
+    func write(_ dir: String) throws
 }
 
 extension TuningMethod {
     public var name: String { Self.descriptor.name }
+    public func additions(for model: ModelSummary) -> BlockAdditions { .none }
     public static var peftKind: PEFTAdapter.Kind? { nil }
-    public static func conditioning(peft: PEFTAdapter) -> (layout: VirtualLayout, conditioning: Conditioning) {
-        preconditionFailure("\(descriptor.name) reads no PEFT adapter")
+    public static var exportFormat: String? { "peft" }
+    public static func conditioning(peft: PEFTAdapter, model: ModelSummary) throws -> (layout: VirtualLayout, conditioning: Conditioning) {
+        throw MethodError("\(descriptor.name) reads no PEFT adapter")
     }
 }
 

@@ -18,8 +18,10 @@ struct PrefixLab: ParsableCommand {
         BLASEnvironment.ensureThreadTimeout()
         var command: ParsableCommand
         do { command = try parseAsRoot() } catch { exit(withError: error) }
-        do { try command.run() } catch let e as ValidationError { exit(withError: e) } catch let e as ExitCode { exit(withError: e) } catch {
-            // One line, with the control bytes a hostile file may have put in it escaped.
+        do { try command.run() } catch {
+            // ArgumentParser's own (help, clean exits, validation) as it prints them; ours as one
+            // line, with the control bytes a hostile file may have put in it escaped.
+            if String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") { exit(withError: error) }
             exit(withError: CLIError(Escaped(String(describing: error), limit: 4000).description))
         }
     }

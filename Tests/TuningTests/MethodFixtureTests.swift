@@ -5,7 +5,8 @@ import Models
 import Tuning
 import TestSupport
 
-/// Each method against PyTorch + PEFT (tools/make_training_fixtures.py): the loss, the
+/// Each method against PyTorch + PEFT (tools/make_training_fixtures.py; LoRA and adapters:
+/// tools/make_block_fixtures.py): the loss, the
 /// gradient of every trainable tensor, and θ₃ − θ₀ after 3 AdamW steps (lr 1e-2, linear
 /// decay, clip 1.0), each within 1e-4 of the reference tensor's largest absolute value.
 final class MethodFixtureTests: XCTestCase {
@@ -29,6 +30,10 @@ final class MethodFixtureTests: XCTestCase {
         case "prefix-mlp": return Prefix(length: 3, reparam: .mlp, midDim: 24)
         case "prefix-none": return Prefix(length: 3, reparam: .none)
         case "embedding": return Embedding(length: 3)
+        case "lora": return LoRA(r: 4, alpha: 8, targets: ["c_attn", "c_fc"])
+        case "lora-dropout": return LoRA(r: 4, alpha: 8, dropout: 0.25, targets: ["c_attn", "c_fc"])
+        case "adapter-lin": return Adapter(placement: .blockOutput, bottleneck: 5)
+        case "adapter-houlsby": return Adapter(placement: .branchOutputs, bottleneck: 5)
         default: return Infix(length: 3, reparam: .none)
         }
     }
@@ -57,7 +62,10 @@ final class MethodFixtureTests: XCTestCase {
 
     func testEveryMethodMatchesPyTorch() throws {
         let ex = try examples()
-        for name in ["finetune", "finetune-top1", "prefix-mlp", "prefix-none", "embedding", "infix"] {
+        for name in ["finetune", "finetune-top1", "prefix-mlp", "prefix-none", "embedding", "infix", "lora", "lora-dropout", "adapter-lin",
+                     "adapter-houlsby"] {
+            // lora-dropout's reference drew prefixlab's masks for steps 0, 1, 2 at seed 11.
+            let dropoutSeed: UInt64? = name == "lora-dropout" ? 11 : nil
             let ref = try SafeTensorsFile(path: "\(dir)/\(name).safetensors")
             let gradNames = ref.names.filter { $0.hasPrefix("grad.") }.map { String($0.dropFirst(5)) }
             XCTAssertFalse(gradNames.isEmpty)
@@ -67,7 +75,7 @@ final class MethodFixtureTests: XCTestCase {
             XCTAssertEqual(tm.params.trainableCount, gradNames.reduce(0) { $0 + ref["grad." + $1]!.count }, "\(name): trainable count")
             let w = LossWeights.weights(for: [ex], reduction: .token)[0]
             let batch = tm.batch(ex, weights: w)
-            let loss = tm.computeGradients([batch])
+            let loss = tm.computeGradients([batch], step: dropoutSeed.map { _ in 0 }, seed: dropoutSeed ?? 0)
             XCTAssertEqual(loss, Double(try ref.floats("loss")[0]), accuracy: 1e-4 * loss, "\(name) loss")
             for g in gradNames { assertClose(tm.params.grad(g), try ref.floats("grad." + g), "\(name) grad \(g)") }
 
@@ -81,7 +89,7 @@ final class MethodFixtureTests: XCTestCase {
             let before = gradNames.map { Array(UnsafeBufferPointer(start: fresh.params.value($0), count: ref["grad." + $0]!.count)) }
             let schedule = LinearSchedule(peak: 1e-2, warmupSteps: 0, totalSteps: 3)
             for s in 0..<3 {
-                fresh.computeGradients([batch])
+                fresh.computeGradients([batch], step: dropoutSeed.map { _ in s }, seed: dropoutSeed ?? 0)
                 fresh.update(lr: schedule.lr(at: s), maxNorm: 1.0)
             }
             for (k, g) in gradNames.enumerated() {

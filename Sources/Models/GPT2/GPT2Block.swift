@@ -129,24 +129,33 @@ struct GPT2BlockWeights {
 struct GPT2Dims { let B: Int, T: Int, C: Int, F: Int, NH: Int, eps: Float; var N: Int { B * T } }
 
 /// The block's forward pass: x (N, C) → slots.out. The attention store must already hold
-/// every row but the new tokens' (a cache's past, a method's virtual rows).
-func gpt2BlockForward(x: CBuf, s: GPT2BlockSlots, store: AttentionStore, weights bw: GPT2BlockWeights, dropout d: BlockDropout, _ dim: GPT2Dims) {
+/// every row but the new tokens' (a cache's past, a method's virtual rows). A method's LoRA
+/// updates and adapters come in `ad`.
+func gpt2BlockForward(x: CBuf, s: GPT2BlockSlots, store: AttentionStore, weights bw: GPT2BlockWeights, dropout d: BlockDropout,
+                      additions ad: GPT2BlockAdditions? = nil, _ dim: GPT2Dims) {
     let N = dim.N, C = dim.C, F = dim.F, p = bw.p, w = bw.w
     layernormForward(out: s.ln1, mean: s.ln1Mean, rstd: s.ln1Rstd, inp: x, weight: p + w.ln1w, bias: p + w.ln1b, N: N, C: C, eps: dim.eps)
     bw.linear(s.qkv, s.ln1, w.qkvw, w.qkvb, \.qkv, N: N, C: C, OC: 3 * C)
+    if let q = ad?.qkv { loraForward(out: s.qkv, x: s.ln1, q, N: N) }
     store.writeTokens(qkv: s.qkv, B: dim.B, T: dim.T, C: C)
     attentionForward(out: s.atty, att: s.att, q: s.qkv, qStride: 3 * C, keys: store.keys, values: store.values,
                      kvBatchStride: store.batchStride, mask: store.mask, maskStride: store.maskStride, keyRows: store.tokenRows,
                      dropScale: d.attention, mode: store.mode, B: dim.B, T: dim.T, past: store.past, Tk: store.Tk, C: C, NH: dim.NH)
     bw.linear(s.branch, s.atty, w.attprojw, w.attprojb, \.attproj, N: N, C: C, OC: C)
+    if let q = ad?.attnProj { loraForward(out: s.branch, x: s.atty, q, N: N) }
     if let m = d.attentionOutput { scaleInPlace(s.branch, by: m, N * C) }
+    if let ad, ad.houlsby, let a = ad.first { adapterForward(s.branch, a, N: N) }
     residualForward(out: s.res2, a: x, b: s.branch, N: N * C)
     layernormForward(out: s.ln2, mean: s.ln2Mean, rstd: s.ln2Rstd, inp: s.res2, weight: p + w.ln2w, bias: p + w.ln2b, N: N, C: C, eps: dim.eps)
     bw.linear(s.fch, s.ln2, w.fcw, w.fcb, \.fc, N: N, C: C, OC: F)
+    if let q = ad?.fc { loraForward(out: s.fch, x: s.ln2, q, N: N) }
     geluForward(out: s.fchGelu, inp: s.fch, N: N * F)
     bw.linear(s.branch, s.fchGelu, w.fcprojw, w.fcprojb, \.fcproj, N: N, C: F, OC: C)
+    if let q = ad?.mlpProj { loraForward(out: s.branch, x: s.fchGelu, q, N: N) }
     if let m = d.mlpOutput { scaleInPlace(s.branch, by: m, N * C) }
+    if let ad, ad.houlsby, let a = ad.second { adapterForward(s.branch, a, N: N) }
     residualForward(out: s.out, a: s.res2, b: s.branch, N: N * C)
+    if let ad, ad.lin, let a = ad.first { adapterForward(s.out, a, N: N) }
 }
 
 /// Scratch the backward pass needs besides the slots.
@@ -165,23 +174,30 @@ struct GPT2BackwardScratch {
 /// The block's backward pass. `dres` (N, C) holds the gradient at the block's output and is
 /// left holding the gradient at its input x. Weight gradients are accumulated into `grads`
 /// (the arena's layout) when the block is trained, and skipped (no GEMM) when `grads` is nil;
-/// a method's virtual rows get theirs through `virtual`.
+/// a method's virtual rows get theirs through `virtual`, its LoRA updates and adapters through
+/// `ad`. Without `inputGradient` (the lowest block, nothing below it trained) the gradient at
+/// x is not formed: the block's last GEMM and LayerNorm backward are skipped when frozen.
 func gpt2BlockBackward(dres: Buf, x: CBuf, s: GPT2BlockSlots, store: AttentionStore, virtual: VirtualRows?, layer l: Int,
-                       weights bw: GPT2BlockWeights, grads: Buf?, dropout d: BlockDropout, scratch g: GPT2BackwardScratch, _ dim: GPT2Dims) {
+                       weights bw: GPT2BlockWeights, grads: Buf?, dropout d: BlockDropout, additions ad: GPT2BlockAdditions? = nil,
+                       inputGradient: Bool = true, scratch g: GPT2BackwardScratch, _ dim: GPT2Dims) {
     let N = dim.N, C = dim.C, F = dim.F, p = bw.p, w = bw.w
+    if let ad, ad.lin, let a = ad.first { adapterBackward(dres, a, dhidden: ad.dhidden!, N: N) }
     // MLP branch: out = res2 + fcproj(gelu(fc(ln2(res2)))).
-    let dMLPOut = maskedGradient(dres, d.mlpOutput, into: g.masked, N * C)
+    let dMLPOut = maskedGradient(branchGradient(dres, ad, ad?.second, N * C), d.mlpOutput, into: g.masked, N * C)
     matmulBackward(dinp: g.dfch, dweight: grads.map { $0 + w.fcprojw }, dbias: grads.map { $0 + w.fcprojb },
                    dout: dMLPOut, inp: s.fchGelu, weight: p + w.fcprojw, BT: N, C: F, OC: C)
+    if let q = ad?.mlpProj { loraBackward(dinp: g.dfch, dout: dMLPOut, x: s.fchGelu, q, du: ad!.du!, N: N) }
     geluBackward(dinp: g.dfch, inp: s.fch, dout: g.dfch, N: N * F)
     matmulBackward(dinp: g.dln, dweight: grads.map { $0 + w.fcw }, dbias: grads.map { $0 + w.fcb },
                    dout: g.dfch, inp: s.ln2, weight: p + w.fcw, BT: N, C: C, OC: F)
+    if let q = ad?.fc { loraBackward(dinp: g.dln, dout: g.dfch, x: s.ln2, q, du: ad!.du!, N: N) }
     layernormBackward(dinp: dres, dweight: grads.map { $0 + w.ln2w }, dbias: grads.map { $0 + w.ln2b }, dout: g.dln,
                       inp: s.res2, weight: p + w.ln2w, mean: s.ln2Mean!, rstd: s.ln2Rstd!, N: N, C: C)
     // Attention branch: res2 = x + attproj(attention(qkv(ln1(x)))).
-    let dAttOut = maskedGradient(dres, d.attentionOutput, into: g.masked, N * C)
+    let dAttOut = maskedGradient(branchGradient(dres, ad, ad?.first, N * C), d.attentionOutput, into: g.masked, N * C)
     matmulBackward(dinp: g.datty, dweight: grads.map { $0 + w.attprojw }, dbias: grads.map { $0 + w.attprojb },
                    dout: dAttOut, inp: s.atty, weight: p + w.attprojw, BT: N, C: C, OC: C)
+    if let q = ad?.attnProj { loraBackward(dinp: g.datty, dout: dAttOut, x: s.atty, q, du: ad!.du!, N: N) }
     g.dqkv.update(repeating: 0, count: N * 3 * C)
     g.dkeys.update(repeating: 0, count: g.storeFloats)
     g.dvalues.update(repeating: 0, count: g.storeFloats)
@@ -190,10 +206,24 @@ func gpt2BlockBackward(dres: Buf, x: CBuf, s: GPT2BlockSlots, store: AttentionSt
                       keyRows: store.tokenRows, mode: store.mode, B: dim.B, T: dim.T, past: store.past, Tk: store.Tk, C: C, NH: dim.NH)
     store.gatherTokenGrads(dkeys: g.dkeys, dvalues: g.dvalues, into: g.dqkv, B: dim.B, T: dim.T, C: C)
     virtual?.scatterGrads(dkeys: g.dkeys, dvalues: g.dvalues, strideOf: store, layer: l, B: dim.B, C: C)
-    matmulBackward(dinp: g.dln, dweight: grads.map { $0 + w.qkvw }, dbias: grads.map { $0 + w.qkvb },
+    let needX = inputGradient || grads != nil
+    matmulBackward(dinp: needX ? g.dln : nil, dweight: grads.map { $0 + w.qkvw }, dbias: grads.map { $0 + w.qkvb },
                    dout: g.dqkv, inp: s.ln1, weight: p + w.qkvw, BT: N, C: C, OC: 3 * C)
+    if let q = ad?.qkv { loraBackward(dinp: needX ? g.dln : nil, dout: g.dqkv, x: s.ln1, q, du: ad!.du!, N: N) }
+    guard needX else { return }
     layernormBackward(dinp: dres, dweight: grads.map { $0 + w.ln1w }, dbias: grads.map { $0 + w.ln1b }, dout: g.dln,
                       inp: x, weight: p + w.ln1w, mean: s.ln1Mean!, rstd: s.ln1Rstd!, N: N, C: C)
+}
+
+/// The gradient at a branch's output before its Houlsby adapter: dres itself without one, or
+/// dres through the adapter's backward (into the additions' scratch; dres carries on down the
+/// residual unchanged).
+@inline(__always)
+func branchGradient(_ dres: Buf, _ ad: GPT2BlockAdditions?, _ adapter: BottleneckAdapter?, _ n: Int) -> Buf {
+    guard let ad, ad.houlsby, let adapter, let db = ad.dbranch else { return dres }
+    db.update(from: dres, count: n)
+    adapterBackward(db, adapter, dhidden: ad.dhidden!, N: n / adapter.shape.width)
+    return db
 }
 
 /// x[i] *= s[i].

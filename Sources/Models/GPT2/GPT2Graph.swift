@@ -24,6 +24,9 @@ public final class GPT2Graph: TrainingGraph {
     var dropMasks: FloatArena? = nil
     let rowsInt: UnsafeMutablePointer<Int32>  // keyRows, target ids, virtual row indices (scratch copies)
     let o: Offsets
+    /// Activations of a method's LoRA updates and adapters (nil: none).
+    let additionSlots: GPT2AdditionSlots?
+    public let additions: BlockAdditions
 
     /// Activation offsets for the largest batch; smaller batches use the front of each slot.
     struct Offsets {
@@ -93,8 +96,10 @@ public final class GPT2Graph: TrainingGraph {
     /// `headChunk` rows go through the vocabulary at a time: measured on GPT-2 small, 320-row
     /// chunks run the head's GEMMs at 233–246 GFLOP/s against 182–204 for 64 rows (8% of a
     /// prefix step), for a (chunk × V) scratch of 64 MB.
-    public init(model: GPT2Model, maxBatch: Int, maxT: Int, maxVirtual: Int = 0, headChunk: Int = 320) {
+    public init(model: GPT2Model, maxBatch: Int, maxT: Int, maxVirtual: Int = 0, additions: BlockAdditions = .none, headChunk: Int = 320) {
         self.model = model
+        self.additions = additions
+        additionSlots = additions.isEmpty ? nil : GPT2AdditionSlots(additions, config: model.config, maxN: maxBatch * maxT, training: true)
         let headChunk = max(1, min(headChunk, maxBatch * maxT))
         maxB = maxBatch; self.maxT = maxT; self.maxVirtual = maxVirtual; self.headChunk = headChunk
         o = Offsets(config: model.config, B: maxBatch, T: maxT, P: maxVirtual, chunk: headChunk)
@@ -107,7 +112,7 @@ public final class GPT2Graph: TrainingGraph {
     deinit { mask.deallocate(); rowsInt.deallocate() }
 
     /// Bytes held by activations and gradient scratch.
-    public var memoryBytes: Int { (o.total + o.gradTotal) * 4 }
+    public var memoryBytes: Int { (o.total + o.gradTotal + (additionSlots?.arena.count ?? 0)) * 4 }
 
     /// Per-row NLL of the last pass, in target order (valid until the next pass).
     public func lastLosses(count: Int) -> UnsafeBufferPointer<Float> {
@@ -130,14 +135,15 @@ public final class GPT2Graph: TrainingGraph {
 
     /// What `Offsets` adds up, in doubles: activations and gradient scratch for the largest
     /// batch, plus the dropout masks when there is dropout.
-    static func estimatedBytes(_ c: GPT2Config, maxBatch B: Int, maxT T: Int, maxVirtual P: Int, dropout: Bool, headChunk: Int = 320) -> Double {
+    static func estimatedBytes(_ c: GPT2Config, maxBatch B: Int, maxT T: Int, maxVirtual P: Int, additions: BlockAdditions, dropout: Bool,
+                               headChunk: Int = 320) -> Double {
         let b = Double(B), t = Double(T), C = Double(c.nEmbd), F = Double(c.innerDim), L = Double(c.nLayer), NH = Double(c.nHead)
         let N = b * t, Tk = t + Double(P), KV = b * Tk * C, ATT = b * NH * t * Tk
         let perLayer = N * (8 * C + 2 * F + 4) + 2 * KV + ATT
         let acts = 2 * N * C + L * perLayer + 2 * N
         let grads = 8 * N * C + N * F + 2 * KV + b * NH * Tk + 2 * N + Double(min(headChunk, B * T)) * Double(c.vocabSize)
         let masks = dropout ? N * C + L * (ATT + 2 * N * C) : 0
-        return 4 * (acts + grads + masks)
+        return 4 * (acts + grads + masks + GPT2AdditionSlots.estimatedFloats(additions, config: c, maxN: N))
     }
 
     /// The slots of layer l in the activation arena.
@@ -165,6 +171,8 @@ public final class GPT2Graph: TrainingGraph {
         let Pv = batch.virtualRows, Tk = batch.Tk, V = cfg.vocabSize
         precondition(B <= maxB && T <= maxT && Pv <= maxVirtual, "batch larger than the graph was built for")
         precondition(Pv == 0 || cond.keyValues != nil, "virtual key/value rows need conditioning.keyValues")
+        precondition(cond.blocks == nil || cond.blocks!.lora == additions.lora && cond.blocks!.adapters == additions.adapters,
+                     "the graph was built for other block additions")
         let p = model.params.base, lay = model.layout
         let a = acts.base, g = grads.base
         let R = batch.targetRows.count
@@ -203,11 +211,12 @@ public final class GPT2Graph: TrainingGraph {
         }
         if let drop { scaleInPlace(a + o.encoded, by: drop, N * C) }
         func input(_ l: Int) -> UnsafeMutablePointer<Float> { l == 0 ? a + o.encoded : a + o.layer(l - 1) + o.res3 }
+        let blocks = cond.blocks.flatMap { b in additionSlots.map { (b, $0) } }
         for l in 0..<L {
             let s = store(l)
             virtual?.fill(s, layer: l, B: B, C: C)
             gpt2BlockForward(x: input(l), s: slots(l), store: s, weights: GPT2BlockWeights(p: p, w: lay.layers[l], packed: nil),
-                             dropout: blockDropout(l), dim)
+                             dropout: blockDropout(l), additions: blocks.map { $1.block(l, params: $0, N: N, drawDropout: true) }, dim)
         }
         let last = input(L)
         layernormForward(out: a + o.lnf, mean: a + o.lnfMean, rstd: a + o.lnfRstd, inp: last,
@@ -238,13 +247,15 @@ public final class GPT2Graph: TrainingGraph {
                           weight: p + lay.lnfw, mean: a + o.lnfMean, rstd: a + o.lnfRstd, N: N, C: C)
         // Nothing below the lowest layer with trainable weights or virtual rows needs gradients.
         let needsInput = cond.embeddingGrads != nil || tw.embeddings
-        let lowest = (Pv > 0 && cond.keyValueGrads != nil) || needsInput ? 0 : (tw.layers.firstIndex(of: true) ?? L)
+        let inBlocks = (Pv > 0 && cond.keyValueGrads != nil) || (cond.blocks?.hasGradients ?? false)
+        let lowest = inBlocks || needsInput ? 0 : (tw.layers.firstIndex(of: true) ?? L)
         let scratch = GPT2BackwardScratch(dln: dln, dqkv: g + o.dqkv, datty: g + o.datty, dfch: g + o.dfch, dkeys: g + o.dkeys,
                                           dvalues: g + o.dvalues, attention: g + o.attScratch, masked: g + o.dmasked, storeFloats: B * Tk * C)
         for l in stride(from: L - 1, through: lowest, by: -1) {
             gpt2BlockBackward(dres: dres, x: input(l), s: slots(l), store: store(l), virtual: virtual, layer: l,
                               weights: GPT2BlockWeights(p: p, w: lay.layers[l], packed: nil), grads: tw.layers[l] ? grad : nil,
-                              dropout: blockDropout(l), scratch: scratch, dim)
+                              dropout: blockDropout(l), additions: blocks.map { $1.block(l, params: $0, N: N, drawDropout: false) },
+                              inputGradient: l > 0 || needsInput, scratch: scratch, dim)
         }
         if needsInput && lowest == 0, let drop { scaleInPlace(dres, by: drop, N * C) }
         if needsInput && lowest == 0 {

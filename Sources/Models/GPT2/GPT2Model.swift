@@ -34,6 +34,11 @@ public final class GPT2Model: CausalLM, @unchecked Sendable {
         ModelShape(layers: config.nLayer, heads: config.nHead, width: config.nEmbd, vocabSize: config.vocabSize,
                    positions: config.nPositions, eosTokenId: config.eosTokenId, bosTokenId: config.bosTokenId, parameterCount: parameterCount)
     }
+    public var summary: ModelSummary { GPT2Model.summary(config, layout: layout) }
+    static func summary(_ c: GPT2Config, layout: GPT2Layout) -> ModelSummary {
+        ModelSummary(shape: shape(c, parameterCount: layout.total), tensors: layout.parameterEntries, linearSites: c.linearSites,
+                     layerNormEpsilon: c.layerNormEpsilon, basePrefix: "transformer.", blockPath: { "h.\($0)" })
+    }
     public var parameters: FloatArena { params }
     public var tensors: [ParameterEntry] { layout.parameterEntries }
 
@@ -45,12 +50,17 @@ public final class GPT2Model: CausalLM, @unchecked Sendable {
 
     public func hasSameArchitecture(as other: any LanguageModel) -> Bool { (other as? GPT2Model)?.config == config }
 
-    public func makeTrainingGraph(maxBatch: Int, maxT: Int, maxVirtual: Int) -> TrainingGraph {
-        GPT2Graph(model: self, maxBatch: maxBatch, maxT: maxT, maxVirtual: maxVirtual)
+    public func makeTrainingGraph(maxBatch: Int, maxT: Int, maxVirtual: Int, additions: BlockAdditions) -> TrainingGraph {
+        GPT2Graph(model: self, maxBatch: maxBatch, maxT: maxT, maxVirtual: maxVirtual, additions: additions)
     }
 
-    public func trainingGraphBytes(maxBatch: Int, maxT: Int, maxVirtual: Int, dropout: Bool) -> Double {
-        GPT2Graph.estimatedBytes(config, maxBatch: maxBatch, maxT: maxT, maxVirtual: maxVirtual, dropout: dropout)
+    public func trainingGraphBytes(maxBatch: Int, maxT: Int, maxVirtual: Int, additions: BlockAdditions, dropout: Bool) -> Double {
+        GPT2Graph.estimatedBytes(config, maxBatch: maxBatch, maxT: maxT, maxVirtual: maxVirtual, additions: additions, dropout: dropout)
+    }
+
+    public func linearWeight(layer: Int, site: String) -> (offset: Int, inputMajor: Bool)? {
+        guard layout.layers.indices.contains(layer), let o = GPT2Config.siteWeight(site, layout.layers[layer]) else { return nil }
+        return (o, true)
     }
 
     public func trainingBatch(_ examples: [TokenizedExample], weights: [Float], layout: VirtualLayout) -> TrainingBatch {
@@ -112,7 +122,8 @@ public final class GPT2Model: CausalLM, @unchecked Sendable {
     /// The blocks run on one set of scratch slots (nothing kept); a step of at most
     /// `fewRowLimit` rows reads the packed copy of the matrices.
     public func forward(tokens: [Int32], positions: [Int32], keyMask: [UInt8]?, B: Int, T: Int, cache: KVCache,
-                        virtualEmbeds: UnsafePointer<Float>?) -> UnsafePointer<Float> {
+                        virtualEmbeds: UnsafePointer<Float>?, blocks: BlockParameters?) -> UnsafePointer<Float> {
+        precondition(blocks?.lora == nil, "decoding reads LoRA merged into the weights (Conditioning.mergingLoRA)")
         precondition(tokens.count == B * T && positions.count == B * T && cache.B == B)
         precondition(tokens.allSatisfy { ($0 >= 0 || virtualEmbeds != nil) && Int($0) < config.vocabSize }, "token id out of range")
         precondition(positions.allSatisfy { $0 >= 0 && Int($0) < config.nPositions }, "position out of range")
@@ -140,11 +151,13 @@ public final class GPT2Model: CausalLM, @unchecked Sendable {
                                    res2: buf.residual, ln2: buf.ln, ln2Mean: nil, ln2Rstd: nil, fch: buf.fch, fchGelu: buf.fch,
                                    out: buf.residual, branch: buf.ln)
         let dim = GPT2Dims(B: B, T: T, C: C, F: config.innerDim, NH: NH, eps: config.layerNormEpsilon)
+        let adapters = blocks.flatMap { b in b.adapters.map { (b, buf.adapterSlots(for: BlockAdditions(adapters: $0), config: config, rows: N)) } }
         for l in 0..<config.nLayer {
             let store = AttentionStore(keys: cache.keys(layer: l), values: cache.values(layer: l), batchStride: cache.capacity * C,
                                        Tk: past + T, mask: cache.mask, maskStride: cache.capacity, tokenRows: nil, past: past)
             let weights = GPT2BlockWeights(p: p, w: layout.layers[l], packed: few.map { ($0, l) })
-            gpt2BlockForward(x: buf.residual, s: slots, store: store, weights: weights, dropout: .none, dim)
+            gpt2BlockForward(x: buf.residual, s: slots, store: store, weights: weights, dropout: .none,
+                             additions: adapters.map { $1.block(l, params: $0, N: N, drawDropout: false) }, dim)
         }
         cache.advance(by: T)
         layernormForward(out: buf.ln, mean: nil, rstd: nil, inp: buf.residual,
@@ -175,8 +188,17 @@ final class ForwardBuffers {
     var atty: UnsafeMutablePointer<Float> = .allocate(capacity: 1)
     var fch: UnsafeMutablePointer<Float> = .allocate(capacity: 1)
     var att: UnsafeMutablePointer<Float> = .allocate(capacity: 1)
+    /// Scratch of a method's adapters, shared by every block; rebuilt for more rows or another shape.
+    private var adapters: GPT2AdditionSlots?
 
     init(config: GPT2Config) { C = config.nEmbd; F = config.innerDim }
+
+    func adapterSlots(for a: BlockAdditions, config: GPT2Config, rows: Int) -> GPT2AdditionSlots {
+        if let s = adapters, s.additions == a, s.maxN >= rows { return s }
+        let s = GPT2AdditionSlots(a, config: config, maxN: max(rows, adapters?.maxN ?? 0), training: false)
+        adapters = s
+        return s
+    }
 
     func ensure(rows n: Int, attention a: Int) {
         if n > rows {

@@ -55,7 +55,7 @@ public enum GPT2Family: ModelFamily {
     public static func summary(config: JSONValue, configPath: String) throws -> ModelSummary {
         let c = try GPT2Config(json: config, path: configPath)
         let layout = GPT2Layout(c)
-        return ModelSummary(shape: GPT2Model.shape(c, parameterCount: layout.total), tensors: layout.parameterEntries)
+        return GPT2Model.summary(c, layout: layout)
     }
 
     /// Compares the config's layout with the file's header before allocating the model.

@@ -25,14 +25,15 @@ public struct Embedding: VirtualTokenMethod {
     public static func conditioning(rows P: Int, values: [Float]) -> Conditioning { .embeddings(P: P, values: values) }
     public var layout: VirtualLayout { VirtualLayout(leadingEmbeddings: options.length) }
 
-    public func peftAdapter(checkpoint dir: String, model: ModelShape, baseModel: String) throws -> PEFTAdapter {
-        let rows = try PrefixEncoder.foldedRows(checkpoint: dir, width: model.width)
-        return PEFTAdapter(kind: .promptTuning, virtualTokens: rows.P, shape: model, prefixProjection: false,
-                           encoderHiddenSize: model.width, baseModel: baseModel, embeddings: rows.values)
+    public func export(checkpoint dir: String, model: ModelSummary, baseModel: String) throws -> any AdapterExport {
+        let rows = try PrefixEncoder.foldedRows(checkpoint: dir, width: model.shape.width)
+        return PEFTAdapter(kind: .promptTuning, virtualTokens: rows.P, shape: model.shape, prefixProjection: false,
+                           encoderHiddenSize: model.shape.width, baseModel: baseModel, embeddings: rows.values)
     }
 
     public static var peftKind: PEFTAdapter.Kind? { .promptTuning }
-    public static func conditioning(peft a: PEFTAdapter) -> (layout: VirtualLayout, conditioning: Conditioning) {
-        (VirtualLayout(leadingEmbeddings: a.virtualTokens), .embeddings(P: a.virtualTokens, values: a.embeddings))
+    public static func conditioning(peft a: PEFTAdapter, model: ModelSummary) throws -> (layout: VirtualLayout, conditioning: Conditioning) {
+        try a.check(against: model.shape)
+        return (VirtualLayout(leadingEmbeddings: a.virtualTokens), .embeddings(P: a.virtualTokens, values: a.embeddings))
     }
 }

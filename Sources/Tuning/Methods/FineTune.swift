@@ -59,7 +59,8 @@ public struct FineTune: TuningMethod {
         DecodingSetup(modelFolder: dir + "/model", conditioning: .none)
     }
 
-    public func peftAdapter(checkpoint dir: String, model: ModelShape, baseModel: String) throws -> PEFTAdapter {
+    public static var exportFormat: String? { nil }
+    public func export(checkpoint dir: String, model: ModelSummary, baseModel: String) throws -> any AdapterExport {
         throw MethodError("\(dir): a fine-tuning run's checkpoints hold a full Hugging Face model folder (checkpoints/*/model); nothing to export")
     }
 }

@@ -23,7 +23,8 @@ public struct Infix: VirtualTokenMethod {
     public static func conditioning(rows P: Int, values: [Float]) -> Conditioning { .infix(P: P, values: values) }
     public var layout: VirtualLayout { VirtualLayout(keyValueRows: options.length, placement: .afterSource) }
 
-    public func peftAdapter(checkpoint dir: String, model: ModelShape, baseModel: String) throws -> PEFTAdapter {
+    public static var exportFormat: String? { nil }
+    public func export(checkpoint dir: String, model: ModelSummary, baseModel: String) throws -> any AdapterExport {
         throw MethodError("\(dir): infix has no PEFT equivalent (PEFT places virtual tokens before the input only)")
     }
 }

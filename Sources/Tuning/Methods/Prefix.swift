@@ -26,14 +26,15 @@ public struct Prefix: VirtualTokenMethod {
     public static func conditioning(rows P: Int, values: [Float]) -> Conditioning { .prefix(P: P, values: values) }
     public var layout: VirtualLayout { VirtualLayout(keyValueRows: options.length, placement: .start) }
 
-    public func peftAdapter(checkpoint dir: String, model: ModelShape, baseModel: String) throws -> PEFTAdapter {
-        let rows = try PrefixEncoder.foldedRows(checkpoint: dir, width: model.keyValueWidth)
-        return PEFTAdapter(kind: .prefixTuning, virtualTokens: rows.P, shape: model, prefixProjection: options.reparam == .mlp,
+    public func export(checkpoint dir: String, model: ModelSummary, baseModel: String) throws -> any AdapterExport {
+        let rows = try PrefixEncoder.foldedRows(checkpoint: dir, width: model.shape.keyValueWidth)
+        return PEFTAdapter(kind: .prefixTuning, virtualTokens: rows.P, shape: model.shape, prefixProjection: options.reparam == .mlp,
                            encoderHiddenSize: options.midDim, baseModel: baseModel, embeddings: rows.values)
     }
 
     public static var peftKind: PEFTAdapter.Kind? { .prefixTuning }
-    public static func conditioning(peft a: PEFTAdapter) -> (layout: VirtualLayout, conditioning: Conditioning) {
-        (VirtualLayout(keyValueRows: a.virtualTokens, placement: .start), .prefix(P: a.virtualTokens, values: a.embeddings))
+    public static func conditioning(peft a: PEFTAdapter, model: ModelSummary) throws -> (layout: VirtualLayout, conditioning: Conditioning) {
+        try a.check(against: model.shape)
+        return (VirtualLayout(keyValueRows: a.virtualTokens, placement: .start), .prefix(P: a.virtualTokens, values: a.embeddings))
     }
 }
