@@ -74,6 +74,23 @@ if a.what == "train":
                                                          prefix_projection=True, encoder_hidden_size=a.mid_dim))
     elif a.method == "embedding":
         model = get_peft_model(model, PromptTuningConfig(task_type=TaskType.CAUSAL_LM, num_virtual_tokens=a.prefix_length))
+    elif a.method == "lora":  # prefixlab's defaults: r 8, alpha 16, c_attn, no LoRA dropout
+        from peft import LoraConfig
+        model = get_peft_model(model, LoraConfig(task_type=TaskType.CAUSAL_LM, r=8, lora_alpha=16, target_modules=["c_attn"],
+                                                 lora_dropout=0.0, fan_in_fan_out=True))
+    elif a.method == "adapter":  # the torch twin of tools/make_block_fixtures.py: lin, bottleneck 100
+        import torch.nn as nn
+        for p in model.parameters():
+            p.requires_grad_(False)
+        class Bottleneck(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.ln, self.project_down, self.project_up = nn.LayerNorm(C), nn.Linear(C, 100), nn.Linear(100, C)
+            def forward(self, x):
+                return x + self.project_up(torch.relu(self.project_down(self.ln(x))))
+        for blk in model.transformer.h:
+            blk.adapter_block = Bottleneck()
+            blk.register_forward_hook(lambda m, i, o, ad=blk.adapter_block: ad(o[0] if isinstance(o, tuple) else o))
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=1e-4)
     losses, times = [], []

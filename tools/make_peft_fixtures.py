@@ -9,7 +9,8 @@ output for Tests/Fixtures/lmscore/pairs.jsonl (the contract: source + eos + " " 
 target tokens and final eos scored).
 
     tools/make_peft_fixtures.py --check-adapter DIR --pairs FILE
-loads an adapter that prefixlab exported into PEFT and prints PEFT's lm-score JSON for it."""
+loads an adapter that prefixlab exported into PEFT (PrefixTuning, PromptTuning or LoRA) and prints
+PEFT's lm-score JSON for it. The LoRA fixture (peft/lora) is made by tools/make_block_fixtures.py."""
 import argparse, json, os, shutil, tempfile
 import torch
 from transformers import GPT2LMHeadModel, GPT2TokenizerFast
@@ -37,7 +38,7 @@ if a.check_adapter:
     base = GPT2LMHeadModel.from_pretrained(a.model).eval()
     pm = PeftModel.from_pretrained(base, a.check_adapter).eval()
     cfg = pm.peft_config["default"]
-    print(json.dumps(peft_score(pm, cfg.peft_type.value == "PROMPT_TUNING", cfg.num_virtual_tokens)))
+    print(json.dumps(peft_score(pm, cfg.peft_type.value == "PROMPT_TUNING", getattr(cfg, "num_virtual_tokens", 0))))
     raise SystemExit
 
 os.makedirs(OUT, exist_ok=True)

@@ -20,12 +20,12 @@ public struct TrainStepBench {
     public func run(_ out: (String) -> Void) throws {
         let cfg = try benchConfig(config)
         let m = try Self.method(method, prefixLength: prefixLength, midDim: midDim)
-        guard m.layout.placement == .start else { throw BenchError("--method \(method): expected a method whose rows go before the tokens (finetune, prefix, embedding)") }
+        guard m.layout.placement == .start else { throw BenchError("--method \(method): expected a method whose rows, if any, go before the tokens (not infix)") }
         guard steps >= 10 else { throw BenchError("--steps must be at least 10") }
         let model = GPT2Model(config: cfg)
         model.randomize(seed: 1)
         let tm = TrainingModel(model: model, method: m, maxBatch: batch, maxT: seq)
-        tm.encoder?.randomInit(seed: 2)
+        if let e = tm.encoder { e.randomInit(seed: 2) } else { try tm.state.initialize(seed: 2, encode: { _ in [] }) }
         let batchData = Self.randomBatch(cfg: cfg, layout: m.layout, B: batch, T: seq, seed: 3)
         var losses: [Double] = [], times: [Double] = []
         for s in 0..<(steps + 2) {
@@ -42,7 +42,9 @@ public struct TrainStepBench {
         let Tk = Double(seq + m.layout.extraPositions)
         let matmul = L * 2 * (C * 3 * C + C * C + 2 * C * F), head = 2 * C * V, att = L * 2 * 2 * C * Tk / 2
         // Weight gradients double the matrix work of the backward; frozen weights get none.
-        let perToken = tm.state.trainableWeights.any ? 3 * (matmul + head + att) : 2 * (matmul + head) + 3 * att
+        // LoRA's and the adapters' own GEMMs: each of their weights once forward, twice backward.
+        let additions = m.additions(for: model.summary).isEmpty ? 0 : 6 * Double(m.trainedParameters(model.summary))
+        let perToken = (tm.state.trainableWeights.any ? 3 * (matmul + head + att) : 2 * (matmul + head) + 3 * att) + additions
         let gflops = perToken * tokens / t / 1e9
         let sgemm = measureSgemm(M: batch * seq, N: cfg.innerDim, K: cfg.nEmbd)
         let rss = peakRSSMiB()

@@ -39,7 +39,7 @@ public struct LoRA: TuningMethod {
 
     public init(spec: MethodSpec) throws {
         let text = spec["lora_targets"]?.text ?? "c_attn"
-        let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let names = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         guard !names.isEmpty, !names.contains(""), Set(names).count == names.count else {
             throw SpecError("--lora-targets \(Escaped(text)): expected linear layers separated by commas, each once (e.g. c_attn,c_fc)")
         }
