@@ -17,6 +17,8 @@ public struct RunOverview {
     /// Why the spec could not be read, when it could not.
     public var problem: String?
     public var prefixLength: Int?
+    /// The method's variant (FT-top2's "top2", an adapter's "lin b5"), nil for its plain form.
+    public var variant: String?
     public var trainedParams: Int?
     public var storedParams: Int?
     public var modelParams: Int?
@@ -30,7 +32,9 @@ public struct RunOverview {
         let spec = o.record!.spec
         if let type = MethodRegistry.type(named: spec.method.name) {
             o.prefixLength = type.descriptor.lengthKey.flatMap { spec.method[$0]?.int }
-            if let method = try? MethodRegistry.method(spec.method), let model = try? HFModelFolder.summary(spec.model) {
+            let method = try? MethodRegistry.method(spec.method)
+            o.variant = method?.variant
+            if let method, let model = try? HFModelFolder.summary(spec.model) {
                 o.modelParams = model.shape.parameterCount
                 o.storedParams = method.storedParameters(model)
                 o.trainedParams = method.trainedParameters(model)

@@ -23,6 +23,10 @@ public protocol TuningMethod: Sendable {
     func additions(for model: ModelSummary) -> BlockAdditions
     /// Checks that need the model's sizes, made before anything is created.
     func check(against model: ModelSummary) throws
+    /// What tells this run's method apart from the method's plain form in a comparison
+    /// ("top2" for FT-top2, "lin b5", "r8"), nil for the plain form; the Ablation screen groups
+    /// and labels rows by method, variant and prefix length.
+    var variant: String? { get }
     /// Parameters AdamW updates (a prefix's MLP included).
     func trainedParameters(_ model: ModelSummary) -> Int
     /// Parameters the run stores and generates with (the folded prefix; the whole model for
@@ -58,6 +62,7 @@ public protocol AdapterExport {
 extension TuningMethod {
     public var name: String { Self.descriptor.name }
     public func additions(for model: ModelSummary) -> BlockAdditions { .none }
+    public var variant: String? { nil }
     public static var peftKind: PEFTAdapter.Kind? { nil }
     public static var exportFormat: String? { "peft" }
     public static func conditioning(peft: PEFTAdapter, model: ModelSummary) throws -> (layout: VirtualLayout, conditioning: Conditioning) {

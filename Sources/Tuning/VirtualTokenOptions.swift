@@ -109,6 +109,8 @@ public protocol VirtualTokenMethod: TuningMethod {
 
 extension VirtualTokenMethod {
     public var spec: MethodSpec { options.spec(Self.descriptor.name, keys: Self.descriptor.options) }
+    /// The paper's reparameterisation ablation: rows trained directly instead of through the MLP.
+    public var variant: String? { Self.descriptor.option("reparam") != nil && options.reparam == .none ? "no-mlp" : nil }
     public func check(against model: ModelSummary) throws { try options.check(against: model) }
     public func trainedParameters(_ model: ModelSummary) -> Int { options.trainedParameters(model.shape, target: Self.target) }
     public func storedParameters(_ model: ModelSummary) -> Int {

@@ -1,13 +1,15 @@
 import Screen
 import Foundation
 
-/// The Ablation screen's table: runs grouped by method and prefix length, metrics as mean ±
-/// standard deviation over the seeds of a group; and its Markdown and CSV exports.
+/// The Ablation screen's table: runs grouped by method, its variant (FT-top2, an adapter's
+/// design and bottleneck, LoRA's rank) and prefix length, metrics as mean ± standard deviation
+/// over the seeds of a group; and its Markdown and CSV exports.
 public enum AblationModel {
     public static let metrics = ["BLEU", "NIST", "METEOR", "ROUGE_L", "CIDEr"]
 
     public struct Row: Equatable, Sendable {
         public var method: String
+        public var variant: String?
         public var prefixLength: Int?
         public var runs: [String]
         public var mean: [String: Double]
@@ -19,12 +21,15 @@ public enum AblationModel {
         /// storedParams as a percentage of the model's parameters (the paper's "0.1%").
         public var share: Double?
         public var trainSeconds: Double?
+
+        /// The method as the table and the chart name it: "finetune top2", "adapter lin b5".
+        public var label: String { method + (variant.map { " " + $0 } ?? "") }
     }
 
     public static func rows(_ runs: [RunView]) -> [Row] {
         var groups: [String: [RunView]] = [:], order: [String] = []
         for r in runs where !r.metrics.isEmpty || r.status == .done {
-            let key = r.method + "|" + (r.prefixLength.map(String.init) ?? "")
+            let key = r.method + "|" + (r.variant ?? "") + "|" + (r.prefixLength.map(String.init) ?? "")
             if groups[key] == nil { order.append(key) }
             groups[key, default: []].append(r)
         }
@@ -41,7 +46,7 @@ public enum AblationModel {
             let r0 = g[0]
             let share = r0.storedParams.flatMap { p in r0.modelParams.map { Double(p) / Double($0) * 100 } }
             let times = g.compactMap(\.trainSeconds)
-            return Row(method: r0.method, prefixLength: r0.prefixLength, runs: g.map(\.id), mean: mean, sd: sd,
+            return Row(method: r0.method, variant: r0.variant, prefixLength: r0.prefixLength, runs: g.map(\.id), mean: mean, sd: sd,
                        trainableParams: r0.trainableParams, storedParams: r0.storedParams, share: share, trainSeconds: times.isEmpty ? nil : times.reduce(0, +) / Double(times.count))
         }
     }
@@ -62,7 +67,7 @@ public enum AblationModel {
             default: return 0
             }
         }
-        if column == 0 { return rows.sorted { ($0.method, $0.prefixLength ?? 0) < ($1.method, $1.prefixLength ?? 0) } }
+        if column == 0 { return rows.sorted { ($0.label, $0.prefixLength ?? 0) < ($1.label, $1.prefixLength ?? 0) } }
         return rows.enumerated().sorted { (key($0.element), $0.offset) < (key($1.element), $1.offset) }.map(\.element)
     }
 
@@ -96,7 +101,7 @@ public enum AblationModel {
     public static func cells(_ r: Row) -> [String] {
         let p: String = r.prefixLength.map { String($0) } ?? "–"
         let share: String = r.share.map { String(format: $0 < 1 ? "%.2f" : "%.1f", $0) } ?? "–"
-        var c: [String] = [r.method, p, String(r.runs.count), count(r.trainableParams), count(r.storedParams), share]
+        var c: [String] = [r.label, p, String(r.runs.count), count(r.trainableParams), count(r.storedParams), share]
         for m in metrics { c.append(metric(r, m)) }
         c.append(duration(r.trainSeconds))
         return c
@@ -113,7 +118,7 @@ public enum AblationModel {
             + metrics.flatMap { [$0 + "_mean", $0 + "_sd"] }.joined(separator: ",") + ",train_seconds\n"
         for r in rows {
             func opt(_ n: Int?) -> String { n.map { String($0) } ?? "" }
-            var c: [String] = [r.method, opt(r.prefixLength), String(r.runs.count), r.runs.joined(separator: " ")]
+            var c: [String] = [r.label, opt(r.prefixLength), String(r.runs.count), r.runs.joined(separator: " ")]
             c += [opt(r.trainableParams), opt(r.storedParams), r.share.map { String(format: "%.4f", $0) } ?? ""]
             for m in metrics { c += [r.mean[m].map { String(format: "%.4f", display(m, $0)) } ?? "", r.sd[m].map { String(format: "%.4f", display(m, $0)) } ?? ""] }
             c.append(r.trainSeconds.map { String(format: "%.1f", $0) } ?? "")

@@ -10,7 +10,7 @@ enum AblationPane {
             buf.put("No finished runs with test metrics yet (train with --test SPEC --eval-test).", x: inner.x + 1, y: inner.y, role: .dim, clip: inner)
             return
         }
-        let widths = [9, 3, 5, 7, 7, 5, 9, 9, 11, 11, 11, 7]
+        let widths = [max(9, min(18, rows.map(\.label.count).max() ?? 9)), 3, 5, 7, 7, 5, 9, 9, 11, 11, 11, 7]
         let scale = inner.width - 2 >= widths.reduce(0, +) + widths.count ? 1 : 0
         let cols = zip(AblationModel.columnTitles, widths).enumerated().map { i, c in
             Table.Column(c.0 + (i == s.ablationSort ? "▼" : ""), width: scale == 1 ? c.1 : max(3, c.1 - 2), alignRight: i > 0)
@@ -54,14 +54,20 @@ enum AblationPane {
             guard let v = ref.mean[m].map({ AblationModel.display(m, $0) }) else { continue }
             let y = r.y + plotH - 1 - row(v)
             for x in 0..<(slot * lengths.count) { buf.put(g == .ascii ? "-" : "┄", x: r.x + labelW + x, y: y, role: .dim) }
-            legend.append(("┄ \(ref.method) \(fmt(v, 2))", .dim))
+            legend.append(("┄ \(ref.label) \(fmt(v, 2))", .dim))
         }
         let markers: [(Character, Character, Role)] = [(g.point, g.point, .sparkValid), ("◆", "x", .good), ("▲", "+", .warn), ("■", "#", .bad)]
-        let withLength = s.methods.isEmpty ? Array(Set(tuned.map(\.method))).sorted() : s.methods.filter { $0.lengthKey != nil }.map(\.name)
-        for (k, method) in withLength.enumerated() {
+        // One series per method and variant, in the registry's order of methods.
+        let order = s.methods.map(\.name)
+        let series = Array(Set(tuned.map(\.label))).sorted { a, b in
+            let ma = tuned.first { $0.label == a }!.method, mb = tuned.first { $0.label == b }!.method
+            let ia = order.firstIndex(of: ma) ?? order.count, ib = order.firstIndex(of: mb) ?? order.count
+            return (ia, a) < (ib, b)
+        }
+        for (k, method) in series.enumerated() {
             let (uni, ascii, role) = markers[k % markers.count]
             let marker = g == .ascii ? ascii : uni
-            let pts = tuned.filter { $0.method == method }
+            let pts = tuned.filter { $0.label == method }
             if pts.isEmpty { continue }
             for p in pts {
                 let i = lengths.firstIndex(of: p.prefixLength!)!

@@ -38,7 +38,7 @@ enum ComparePane {
     }
 
     static func header(_ s: AppState, _ id: String) -> String {
-        let method = s.runs.first { $0.id == id }?.method ?? "?"
+        let method = s.runs.first { $0.id == id }?.methodLabel ?? "?"
         return method == id ? method : "\(method) (\(id))"
     }
 

@@ -19,6 +19,7 @@ public func reduce(_ s: inout AppState, _ action: Action) -> [Effect] {
         r.group = info.group ?? r.group
         if r.method == "?" || info.method != "?" { r.method = info.method }
         r.prefixLength = info.prefixLength ?? r.prefixLength
+        r.variant = info.variant ?? r.variant
         r.reparam = info.reparam ?? r.reparam
         r.seed = info.seed ?? r.seed
         r.config = info.config.isEmpty ? r.config : info.config

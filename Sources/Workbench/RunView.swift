@@ -9,6 +9,8 @@ public struct RunView: Sendable {
     public var group: String?
     public var method: String
     public var prefixLength: Int?
+    /// What sets the run's method apart from its plain form ("top2", "lin b5", "r8"); nil: plain.
+    public var variant: String?
     public var reparam: String?
     public var seed: Int?
     public var status: RunStatus
@@ -46,6 +48,8 @@ public struct RunView: Sendable {
     }
 
     public var isActive: Bool { status.isActive }
+    /// The method with its variant: "finetune top2", "adapter lin b5", "prefix".
+    public var methodLabel: String { method + (variant.map { " " + $0 } ?? "") }
     public var lastLoss: Double? { losses.last?.y }
     public var bestValidLoss: Double? { validLosses.map(\.y).min() }
     public var bestBLEU: Double? { validBLEU.map(\.y).max() }

@@ -38,7 +38,7 @@ enum RunsPane {
     static func columns(width: Int) -> [(Table.Column, CellText)] {
         let barWidth = width >= 120 ? 12 : 8
         var cols: [(Table.Column, CellText)] = []
-        cols.append((Table.Column("method", width: 9), { r, _ in r.method }))
+        cols.append((Table.Column("method", width: width >= 120 ? 14 : 9), { r, _ in r.methodLabel }))
         cols.append((Table.Column("P", width: 3, alignRight: true), { r, _ in prefixText(r) }))
         cols.append((Table.Column("status", width: 11), { r, _ in r.status.rawValue + (r.external ? "*" : "") }))
         cols.append((Table.Column("step", width: 9, alignRight: true), { r, _ in stepText(r) }))

@@ -19,6 +19,7 @@ struct WorkspaceLoader {
         guard let record = o.record else { return v }
         v.group = record.group
         v.prefixLength = o.prefixLength
+        v.variant = o.variant
         v.reparam = record.spec.method["reparam"]?.text
         v.seed = Int(record.spec.training.seed)
         v.config = o.configLines

@@ -141,6 +141,24 @@ final class ReducerTests: XCTestCase {
         XCTAssertTrue(AblationModel.csv(rows).contains("prefix,10,2,p0 p1,400,40,4.0000,42.0000,2.8284"))
     }
 
+    /// FT-top2 is not fine-tuning, nor an adapter of bottleneck 1 one of bottleneck 55: a
+    /// method's variant keeps them apart and names their rows.
+    func testAblationKeepsVariantsApart() {
+        var runs: [RunView] = []
+        for (id, method, variant, bleu) in [("ft", "finetune", nil, 0.5), ("top2", "finetune", "top2", 0.45), ("a1", "adapter", "lin b1", 0.3),
+                                           ("a55", "adapter", "lin b55", 0.4), ("a55s2", "adapter", "lin b55", 0.42), ("lora", "lora", "r8", 0.41)] as [(String, String, String?, Double)] {
+            var v = RunView(id: id, method: method, status: .done)
+            v.variant = variant; v.metrics = ["BLEU": bleu]
+            runs.append(v)
+        }
+        let rows = AblationModel.rows(runs)
+        XCTAssertEqual(rows.map(\.label), ["finetune", "finetune top2", "adapter lin b1", "adapter lin b55", "lora r8"])
+        XCTAssertEqual(rows[3].runs, ["a55", "a55s2"])
+        XCTAssertEqual(AblationModel.cells(rows[1])[0], "finetune top2")
+        XCTAssertEqual(runs[1].methodLabel, "finetune top2")
+        XCTAssertTrue(AblationModel.csv(rows).contains("adapter lin b55,,2,a55 a55s2"))
+    }
+
     func testDatasetFilterAndSearch() {
         var s = Fixtures.state()
         let ex = (0..<4).map { i in DatasetView.Example(id: "\(i)", source: "src \(i)", references: ["ref \(i)"], raw: "raw", category: i < 2 ? "Airport" : "Food", seen: i < 3) }

@@ -44,6 +44,7 @@ public struct Adapter: TuningMethod {
     }
 
     public var layout: VirtualLayout { .none }
+    public var variant: String? { "\(placement.rawValue) b\(bottleneckSize)" }
     public func check(against model: ModelSummary) throws {}
 
     public func shape(_ model: ModelSummary) -> AdapterShape {

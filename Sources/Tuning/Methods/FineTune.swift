@@ -37,6 +37,7 @@ public struct FineTune: TuningMethod {
     }
 
     public var layout: VirtualLayout { .none }
+    public var variant: String? { topLayers.map { "top\($0)" } }
 
     public func check(against model: ModelSummary) throws {
         if let n = topLayers, n > model.shape.layers {

@@ -59,6 +59,7 @@ public struct LoRA: TuningMethod {
     }
 
     public var layout: VirtualLayout { .none }
+    public var variant: String? { "r\(r)" + (targetNames == ["c_attn"] ? "" : " " + targetNames.joined(separator: "+")) }
 
     /// The model's sites these targets name, in the block's order.
     func sites(_ model: ModelSummary) -> [LinearSite] { model.linearSites.filter { targetNames.contains($0.name) } }
