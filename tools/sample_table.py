@@ -82,10 +82,12 @@ for rid in a.runs or sorted(os.listdir(root)):
     events = [json.loads(l) for l in open(os.path.join(d, "events.jsonl")) if l.strip()]
     started = next(e for e in events if e["type"] == "started")
     m = json.load(open(os.path.join(d, "metrics.json")))["test"]
-    method = info["config"]["method"]["method"]
-    p = info["config"]["method"].get("prefix_length")
-    label = method + ("" if method == "finetune" else f" (P={p})")
-    train = info["data"]["train"]["path"]
+    spec = info["config"]["method"]
+    method = spec.get("name") or spec.get("method")  # run.json's spec layout, or the one before it
+    label = {"finetune": lambda: "finetune" if spec.get("train_layers", "all") == "all" else "FT-" + spec["train_layers"].replace(":", ""),
+             "adapter": lambda: f"adapter ({spec.get('adapter_design', 'lin')}, b={spec.get('adapter_bottleneck')})",
+             "lora": lambda: f"LoRA (r={spec.get('lora_r')}, {spec.get('lora_targets')})"}.get(method, lambda: f"{method} (P={spec.get('prefix_length')})")()
+    train = info["config"].get("train") or info["data"]["train"]["path"]
     if not os.path.exists(train):  # recorded absolute; the same file relative to the checkout
         train = train[train.index("samples/"):] if "samples/" in train else train
     outputs = os.path.join(d, "outputs", "test.jsonl")

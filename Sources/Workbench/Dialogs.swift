@@ -26,12 +26,14 @@ enum Dialogs {
         let fields = form.fields
         let r = centered(s, width: 72, height: fields.count + 5)
         let inner = frame(r, "New run · ↑/↓ field · ←/→ choose · Enter queue · Esc cancel", into: &buf, glyphs: g)
+        // The labels' column fits the longest label of the method shown (adapter bottleneck).
+        let labelWidth = max(14, fields.map { DisplayWidth.of($0.label) }.max() ?? 14)
         for (i, field) in fields.enumerated() where i < inner.height {
             let focused = i == form.focus
-            buf.put(DisplayWidth.fit(field.label, 14), x: inner.x + 1, y: inner.y + i, role: focused ? .header : .dim)
+            buf.put(DisplayWidth.fit(field.label, labelWidth), x: inner.x + 1, y: inner.y + i, role: focused ? .header : .dim)
             let text = form.values[field.key] ?? ""
             let value = field.choices != nil ? "‹ \(text) ›" : text + (focused ? "▏" : "")
-            buf.put(DisplayWidth.fit(value, inner.width - 17), x: inner.x + 16, y: inner.y + i, role: focused ? .input : .normal)
+            buf.put(DisplayWidth.fit(value, inner.width - labelWidth - 3), x: inner.x + labelWidth + 2, y: inner.y + i, role: focused ? .input : .normal)
         }
         if let err = form.error { buf.put(err, x: inner.x + 1, y: inner.maxY - 1, role: .bad, clip: inner) }
     }

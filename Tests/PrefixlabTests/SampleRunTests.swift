@@ -3,14 +3,19 @@ import JSON
 import TestSupport
 import XCTest
 
-/// The bundled sample (issue #6): its shipped prefix run regenerates its test outputs from its
-/// shipped checkpoint, and they score to its metrics.json.
+/// The bundled sample (issue #6): its shipped prefix, LoRA and adapter runs regenerate their
+/// test outputs from their shipped checkpoints (a prefix in the KV cache, LoRA merged into the
+/// weights, adapters in the forward), and they score to their metrics.json.
 final class SampleRunTests: XCTestCase {
     var prefixlab: URL { TestPaths.products.appendingPathComponent("prefixlab") }
-    let run = TestPaths.root + "/samples/runs/prefix-10"
 
-    func testShippedPrefixRunRegeneratesItsOutputsAndMetrics() throws {
-        XCTAssertTrue(FileManager.default.fileExists(atPath: run + "/run.json"), "samples/runs/prefix-10 is shipped")
+    func testShippedPrefixRunRegeneratesItsOutputsAndMetrics() throws { try regenerate("prefix-10") }
+    func testShippedLoRARunRegeneratesItsOutputsAndMetrics() throws { try regenerate("lora-8") }
+    func testShippedAdapterRunRegeneratesItsOutputsAndMetrics() throws { try regenerate("adapter-3") }
+
+    func regenerate(_ id: String) throws {
+        let run = TestPaths.root + "/samples/runs/" + id
+        XCTAssertTrue(FileManager.default.fileExists(atPath: run + "/run.json"), "samples/runs/\(id) is shipped")
         let out = TestPaths.tempDir("sample") + "/test.txt"
         // Paths in shipped runs are relative to the repository root.
         FileManager.default.changeCurrentDirectoryPath(TestPaths.root)

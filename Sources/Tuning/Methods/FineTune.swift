@@ -13,7 +13,7 @@ public struct FineTune: TuningMethod {
                                                 help: "the model's own dropout (embeddings, attention, residual branches) while it trains")
     public static let descriptor = MethodDescriptor(
         name: "finetune", label: "fine-tuning", summary: "every weight trained, or the top N blocks (FT-top2)",
-        options: [trainLayers, dropoutOption])
+        options: [trainLayers, dropoutOption], formOptions: ["train_layers"])
 
     /// nil: every weight.
     public var topLayers: Int?
