@@ -50,11 +50,16 @@ enum AblationPane {
             buf.put(String(L), x: r.x + labelW + i * slot + slot / 2 - 1, y: r.y + plotH + 1, role: .dim)
         }
         var legend: [(String, Role)] = []
+        // Methods without a prefix length as horizontal lines, each its own dash so that
+        // the legend tells them apart.
+        let dashes: [String] = g == .ascii ? ["-", "=", ".", "~", "_", ":"] : ["┄", "╌", "┈", "─", "⋯", "═"]
+        var k = 0
         for ref in rows where ref.prefixLength == nil {
             guard let v = ref.mean[m].map({ AblationModel.display(m, $0) }) else { continue }
-            let y = r.y + plotH - 1 - row(v)
-            for x in 0..<(slot * lengths.count) { buf.put(g == .ascii ? "-" : "┄", x: r.x + labelW + x, y: y, role: .dim) }
-            legend.append(("┄ \(ref.label) \(fmt(v, 2))", .dim))
+            let y = r.y + plotH - 1 - row(v), dash = dashes[k % dashes.count]
+            k += 1
+            for x in 0..<(slot * lengths.count) { buf.put(dash, x: r.x + labelW + x, y: y, role: .dim) }
+            legend.append(("\(dash) \(ref.label) \(fmt(v, 2))", .dim))
         }
         let markers: [(Character, Character, Role)] = [(g.point, g.point, .sparkValid), ("◆", "x", .good), ("▲", "+", .warn), ("■", "#", .bad)]
         // One series per method and variant, in the registry's order of methods.

@@ -38,8 +38,9 @@ enum ComparePane {
     }
 
     static func header(_ s: AppState, _ id: String) -> String {
-        let method = s.runs.first { $0.id == id }?.methodLabel ?? "?"
-        return method == id ? method : "\(method) (\(id))"
+        // A run named after its method (prefix-10, lora-8) says both; others get the method too.
+        guard let run = s.runs.first(where: { $0.id == id }) else { return id }
+        return id.hasPrefix(run.method) ? id : "\(run.methodLabel) (\(id))"
     }
 
     /// Side-by-side columns under a divider whose title cells name each run.

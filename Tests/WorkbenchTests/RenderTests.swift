@@ -44,7 +44,7 @@ final class RenderTests: XCTestCase {
         _ = reduce(&s, .key(.char("l")))
         let b = render(s, glyphs: .unicode)
         let text = b.text
-        for h in ["finetune (ft-1)", "prefix (prefix-10)", "embedding (emb-10)"] { XCTAssertTrue(text.contains(h), h) }
+        for h in ["finetune (ft-1)", "prefix-10", "embedding (emb-10)"] { XCTAssertTrue(text.contains(h), h) }
         XCTAssertTrue(text.contains("BLEU 5.0  ROUGE-L 0.05"))
         XCTAssertTrue(text.contains("test 2/2"))
         // Words found in no reference carry the novel role.
