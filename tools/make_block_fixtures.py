@@ -32,7 +32,7 @@ from safetensors.torch import save_file
 from transformers import GPT2LMHeadModel
 from peft import LoraConfig, get_peft_model, PeftModel, TaskType
 sys.path.insert(0, os.path.dirname(__file__))
-from refcommon import gpt2_tokenizer, lm_score
+from refcommon import gpt2_tokenizer, lm_score, seq_loss, train3
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--reference", required=True)
@@ -47,13 +47,6 @@ base = GPT2LMHeadModel.from_pretrained(TR + "/model").train()  # dropout 0 in it
 cfg = base.config
 L, C, V = cfg.n_layer, cfg.n_embd, cfg.vocab_size
 R, ALPHA, BOTTLENECK = 4, 8.0, 5
-
-
-def seq_loss(logits, labels):
-    lp = torch.log_softmax(logits[:, :-1].float(), -1)
-    y = labels[:, 1:]
-    nll = -lp.gather(-1, y.clamp(min=0).unsqueeze(-1)).squeeze(-1) * (y != -100)
-    return nll.sum(1).mean()
 
 
 def record(name, model, named, loss_fn, seq_fn, on_step=lambda s: None):
@@ -71,16 +64,7 @@ def record(name, model, named, loss_fn, seq_fn, on_step=lambda s: None):
         on_step(None)
         t["loss_sequence"] = seq_fn().detach().reshape(1)
     before = {n: p.detach().clone() for n, p in named()}
-    params = [p for _, p in named()]
-    opt = torch.optim.AdamW(params, lr=1e-2, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: max(0.0, (3 - s) / 3))
-    for s in range(3):
-        on_step(s)
-        opt.zero_grad()
-        loss_fn().backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
-        sched.step()
+    train3([p for _, p in named()], loss_fn, on_step)
     for n, p in named():
         t["delta." + n] = p.detach() - before[n]
     save_file({k: v.float().contiguous() for k, v in t.items()}, f"{TR}/{name}.safetensors")

@@ -16,11 +16,13 @@ Methods: finetune, prefix-mlp, prefix-none (PEFT PrefixTuning with / without pro
 embedding (PEFT PromptTuning), infix (no PEFT equivalent: a direct torch implementation
 checked against transformers on the plain model first), finetune-top1.
 """
-import json, os, copy
+import json, os, sys, copy
 import torch
 from safetensors.torch import save_file
 from transformers import GPT2Config, GPT2LMHeadModel
 from peft import PrefixTuningConfig, PromptTuningConfig, get_peft_model, TaskType
+sys.path.insert(0, os.path.dirname(__file__))
+from refcommon import seq_loss, train3
 
 OUT = "Tests/Fixtures/training"
 os.makedirs(OUT + "/model", exist_ok=True)
@@ -68,25 +70,6 @@ json.dump({"ids": ids.tolist(), "labels": lab.tolist(), "mask": mask.tolist(), "
            "P": P, "mid_dim": MID, "lr": 1e-2, "steps": 3}, open(OUT + "/batch.json", "w"))
 
 
-def seq_loss(logits, labels):
-    """Each sequence's summed NLL, averaged over the batch (the original code's reduction)."""
-    lp = torch.log_softmax(logits[:, :-1].float(), -1)
-    y = labels[:, 1:]
-    nll = -lp.gather(-1, y.clamp(min=0).unsqueeze(-1)).squeeze(-1) * (y != -100)
-    return nll.sum(1).mean()
-
-
-def train3(model, params, loss_fn):
-    opt = torch.optim.AdamW(params, lr=1e-2, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: max(0.0, (3 - s) / 3))
-    for _ in range(3):
-        opt.zero_grad()
-        loss_fn().backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
-        sched.step()
-
-
 def record(name, model, named, loss_fn, seq_fn):
     t = {}
     for n, p in named():
@@ -99,7 +82,7 @@ def record(name, model, named, loss_fn, seq_fn):
     t["loss"] = loss.detach().reshape(1)
     t["loss_sequence"] = seq_fn().detach().reshape(1)
     before = {n: p.detach().clone() for n, p in named()}
-    train3(model, [p for _, p in named()], loss_fn)
+    train3([p for _, p in named()], loss_fn)
     for n, p in named():
         t["delta." + n] = p.detach() - before[n]
     save_file({k: v.float().contiguous() for k, v in t.items()}, f"{OUT}/{name}.safetensors")

@@ -30,3 +30,25 @@ def lm_score(logits_of, tok, pairs, skip=0):
             total += nll
             count += n
     return {"examples": out, "mean_nll": total / count}
+
+
+def seq_loss(logits, labels):
+    """Each sequence's summed NLL, averaged over the batch (the original code's reduction)."""
+    lp = torch.log_softmax(logits[:, :-1].float(), -1)
+    y = labels[:, 1:]
+    nll = -lp.gather(-1, y.clamp(min=0).unsqueeze(-1)).squeeze(-1) * (y != -100)
+    return nll.sum(1).mean()
+
+
+def train3(params, loss_fn, on_step=lambda s: None):
+    """3 AdamW steps at lr 1e-2 with linear decay over 3 steps and clipping at 1.0, as the
+    training fixtures' updates are defined; `on_step(s)` runs before step s."""
+    opt = torch.optim.AdamW(params, lr=1e-2, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: max(0.0, (3 - s) / 3))
+    for s in range(3):
+        on_step(s)
+        opt.zero_grad()
+        loss_fn().backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        sched.step()
