@@ -76,6 +76,22 @@ public final class Workspace: @unchecked Sendable {
         return dir
     }
 
+    /// A run given as a folder (a path with a slash: `./r1`, `/w/runs/r1`) or as an id, which
+    /// means `WORKSPACE/runs/ID` and nothing else: an id is a plain name (no `/`, no leading
+    /// `.`), so a user-given name cannot reach outside the workspace.
+    public static func resolveRun(_ run: String, workspace: String) throws -> String {
+        if run.contains("/") {
+            guard FileManager.default.fileExists(atPath: run + "/run.json") else { throw WorkspaceError("\(run): no run folder (run.json missing)") }
+            return run
+        }
+        guard isSafeRunID(run) else { throw WorkspaceError("\(run): not a run id (letters, digits, - _ .); give a folder as a path with a slash") }
+        let dir = try Workspace(path: workspace).runFolder(run)
+        guard FileManager.default.fileExists(atPath: dir + "/run.json") else {
+            throw WorkspaceError("\(run): no run of that id in \(workspace)/runs (a folder is given as a path with a slash, e.g. ./\(run))")
+        }
+        return dir
+    }
+
     /// Run ids must be safe folder names: no path traversal from user-given names.
     public static func isSafeRunID(_ id: String) -> Bool {
         !id.isEmpty && id.count <= 100 && !id.hasPrefix(".") && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }

@@ -25,23 +25,7 @@ struct Export: ParsableCommand {
     }
 
     func run() throws {
-        let (adapter, from) = try ExportJob.run(runDir: try resolveRun(runRef, workspace: workspace), checkpoint: checkpoint, format: format, out: out)
+        let (adapter, from) = try ExportJob.run(runDir: try Workspace.resolveRun(runRef, workspace: workspace), checkpoint: checkpoint, format: format, out: out)
         print("\(out): \(adapter.summary), from \(from)")
     }
-}
-
-/// A run given as a folder (a path with a slash: `./r1`, `/w/runs/r1`) or as an id, which
-/// means `WORKSPACE/runs/ID` and nothing else: an id is a plain name (no `/`, no leading
-/// `.`), so a user-given name cannot reach outside the workspace.
-func resolveRun(_ run: String, workspace: String) throws -> String {
-    if run.contains("/") {
-        guard FileManager.default.fileExists(atPath: run + "/run.json") else { throw CLIError("\(run): no run folder (run.json missing)") }
-        return run
-    }
-    guard Workspace.isSafeRunID(run) else { throw CLIError("\(run): not a run id (letters, digits, - _ .); give a folder as a path with a slash") }
-    let dir = try Workspace(path: workspace).runFolder(run)
-    guard FileManager.default.fileExists(atPath: dir + "/run.json") else {
-        throw CLIError("\(run): no run of that id in \(workspace)/runs (a folder is given as a path with a slash, e.g. ./\(run))")
-    }
-    return dir
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Decoding
 import Foundation
 import Jobs
+import Runs
 import Models
 #if canImport(Glibc)
 import Glibc
@@ -53,7 +54,7 @@ struct Generate: ParsableCommand {
 
     func run() throws {
         try engine.apply()
-        let setup = try GenerationJob.source(model: model, adapter: adapter, runDir: try runRef.map { try resolveRun($0, workspace: workspace) })
+        let setup = try GenerationJob.source(model: model, adapter: adapter, runDir: try runRef.map { try Workspace.resolveRun($0, workspace: workspace) })
         var settings = GenerationSettings()
         settings.maxNewTokens = maxNewTokens
         settings.minNewTokens = minNewTokens
@@ -94,7 +95,7 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         try engine.apply()
-        try EvaluationJob.evaluate(runDir: try resolveRun(runRef, workspace: workspace), test: test, beam: beam, maxNewTokens: maxNewTokens) {
+        try EvaluationJob.evaluate(runDir: try Workspace.resolveRun(runRef, workspace: workspace), test: test, beam: beam, maxNewTokens: maxNewTokens) {
             FileHandle.standardError.write(Data(($0 + "\n").utf8))
         }
     }

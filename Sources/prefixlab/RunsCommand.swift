@@ -39,7 +39,7 @@ struct RunsShow: ParsableCommand {
     @Flag var json = false
 
     func run() throws {
-        let dir = try resolveRun(runRef, workspace: workspace)
+        let dir = try Workspace.resolveRun(runRef, workspace: workspace)
         let s = RunStore.summary(runDir: dir)
         let info = FileRead.string(dir + "/run.json").flatMap { try? JSONParser.parse($0) } ?? .null
         let metrics = FileRead.string(dir + "/metrics.json").flatMap { try? JSONParser.parse($0) } ?? .null
@@ -61,7 +61,7 @@ struct RunsRemove: ParsableCommand {
     @Option var workspace: String = ".prefixlab"
 
     func run() throws {
-        let dir = try resolveRun(runRef, workspace: workspace)
+        let dir = try Workspace.resolveRun(runRef, workspace: workspace)
         let s = RunStore.summary(runDir: dir)
         guard s.status != .running, !RunFolder.isLocked(dir) else { throw CLIError("\(s.id) is being trained or evaluated by another process; cancel it first") }
         try FileManager.default.removeItem(atPath: dir)
@@ -76,7 +76,7 @@ struct RunsMigrate: ParsableCommand {
 
     func run() throws {
         for ref in runRefs {
-            let dir = try resolveRun(ref, workspace: workspace)
+            let dir = try Workspace.resolveRun(ref, workspace: workspace)
             print(try RunFolder.migrate(dir) ? "\(dir): run.json rewritten with its spec" : "\(dir): already a spec")
         }
     }

@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
-import JSON
-import Metrics
-import Text
+import Jobs
 
 struct Score: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,33 +17,7 @@ struct Score: ParsableCommand {
     @Flag(name: .customLong("rouge-stem"), help: "rouge-score's Porter stemmer for ROUGE-1/2/L (summarisation).") var rougeStem = false
 
     func run() throws {
-        let data = try DatasetSpec.load(refs)
-        let lines = TextFile.lines(try TextFile.read(hyp)).map { $0.trimmingCharacters(in: .whitespaces) }
-        guard lines.count == data.examples.count else {
-            throw CLIError("\(hyp): \(lines.count) lines, but \(refs) has \(data.examples.count) unique sources; one output per source is expected")
-        }
-        let refsList = data.examples.map(\.references)
-        if let empty = refsList.firstIndex(where: \.isEmpty) {
-            throw CLIError("\(refs): example \(data.examples[empty].id) has no reference")
-        }
-        let m = E2EMetrics.compute(hypotheses: lines, references: refsList)
-        let rs = RougeScore.corpus(hypotheses: lines, references: refsList, stem: rougeStem)
-        let slots = SlotCoverage.compute(sources: data.examples.map(\.source), outputs: lines)
-        if json {
-            print(JSONValue.object([
-                ("BLEU", .number(m.bleu)), ("NIST", .number(m.nist)), ("METEOR", .number(m.meteor)),
-                ("ROUGE_L", .number(m.rougeL)), ("CIDEr", .number(m.cider)), ("sacreBLEU", .number(m.sacreBLEU)),
-                ("rouge1", .number(rs.rouge1)), ("rouge2", .number(rs.rouge2)), ("rougeL", .number(rs.rougeL)),
-                ("rouge_stemmer", .bool(rougeStem)),
-                ("slot_accuracy", .number(slots.slotAccuracy)), ("name_accuracy", .number(slots.nameAccuracy)),
-                ("distinct_outputs", .number(Double(slots.distinctOutputs))),
-                ("METEOR_note", .string(MeteorApprox.label)), ("n", .number(Double(lines.count))),
-            ]).serialized)
-        } else {
-            print(String(format: "BLEU: %.4f\nNIST: %.4f\nMETEOR: %.4f   (%@)\nROUGE_L: %.4f\nCIDEr: %.4f\nsacreBLEU: %.2f",
-                         m.bleu, m.nist, m.meteor, MeteorApprox.label, m.rougeL, m.cider, m.sacreBLEU))
-            print(String(format: "rouge-score%@: ROUGE-1 %.4f  ROUGE-2 %.4f  ROUGE-L %.4f", rougeStem ? " (stemmed)" : "", rs.rouge1, rs.rouge2, rs.rougeL))
-            print(String(format: "slot accuracy %.3f  name right %.3f  distinct outputs %d of %d", slots.slotAccuracy, slots.nameAccuracy, slots.distinctOutputs, lines.count))
-        }
+        let r = try ScoreReport.score(hyp: hyp, refs: refs, rougeStem: rougeStem)
+        print(json ? r.json.serialized : r.text)
     }
 }

@@ -1,0 +1,41 @@
+import Foundation
+import JSON
+import Metrics
+import Text
+
+/// `prefixlab score`: a file of outputs against a dataset's references, with the E2E
+/// challenge's metrics, sacreBLEU, rouge-score's ROUGE and slot coverage.
+public enum ScoreReport {
+    public struct Result {
+        public var json: JSONValue
+        public var text: String
+    }
+
+    /// FILE has one output per unique source, in first-appearance order (the E2E format).
+    public static func score(hyp: String, refs: String, rougeStem: Bool) throws -> Result {
+        let data = try DatasetSpec.load(refs)
+        let lines = TextFile.lines(try TextFile.read(hyp)).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard lines.count == data.examples.count else {
+            throw JobError("\(hyp): \(lines.count) lines, but \(refs) has \(data.examples.count) unique sources; one output per source is expected")
+        }
+        let refsList = data.examples.map(\.references)
+        if let empty = refsList.firstIndex(where: \.isEmpty) { throw JobError("\(refs): example \(data.examples[empty].id) has no reference") }
+        let m = E2EMetrics.compute(hypotheses: lines, references: refsList)
+        let rs = RougeScore.corpus(hypotheses: lines, references: refsList, stem: rougeStem)
+        let slots = SlotCoverage.compute(sources: data.examples.map(\.source), outputs: lines)
+        let json = JSONValue.object([
+            ("BLEU", .number(m.bleu)), ("NIST", .number(m.nist)), ("METEOR", .number(m.meteor)),
+            ("ROUGE_L", .number(m.rougeL)), ("CIDEr", .number(m.cider)), ("sacreBLEU", .number(m.sacreBLEU)),
+            ("rouge1", .number(rs.rouge1)), ("rouge2", .number(rs.rouge2)), ("rougeL", .number(rs.rougeL)),
+            ("rouge_stemmer", .bool(rougeStem)),
+            ("slot_accuracy", .number(slots.slotAccuracy)), ("name_accuracy", .number(slots.nameAccuracy)),
+            ("distinct_outputs", .number(Double(slots.distinctOutputs))),
+            ("METEOR_note", .string(MeteorApprox.label)), ("n", .number(Double(lines.count))),
+        ])
+        let text = String(format: "BLEU: %.4f\nNIST: %.4f\nMETEOR: %.4f   (%@)\nROUGE_L: %.4f\nCIDEr: %.4f\nsacreBLEU: %.2f\n",
+                          m.bleu, m.nist, m.meteor, MeteorApprox.label, m.rougeL, m.cider, m.sacreBLEU)
+            + String(format: "rouge-score%@: ROUGE-1 %.4f  ROUGE-2 %.4f  ROUGE-L %.4f\n", rougeStem ? " (stemmed)" : "", rs.rouge1, rs.rouge2, rs.rougeL)
+            + String(format: "slot accuracy %.3f  name right %.3f  distinct outputs %d of %d", slots.slotAccuracy, slots.nameAccuracy, slots.distinctOutputs, lines.count)
+        return Result(json: json, text: text)
+    }
+}
