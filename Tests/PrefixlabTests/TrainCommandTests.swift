@@ -213,6 +213,20 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertTrue(r.err.contains(needle), "stderr: \(r.err)", file: file, line: line)
     }
 
+    /// Help is printed, not wrapped as an error (ArgumentParser's own exits pass through), and
+    /// lists every method's options from the registry.
+    func testHelpListsEveryMethodsOptions() throws {
+        var r = try run(["--help"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.out.contains("OVERVIEW:"), r.out)
+        r = try run(["train", "--help"])
+        XCTAssertEqual(r.status, 0, r.err)
+        for needle in ["--method lora", "--lora-targets", "--method adapter", "--adapter-bottleneck", "--train-layers", "--prefix-length"] {
+            XCTAssertTrue(r.out.contains(needle), "train --help lacks \(needle)")
+        }
+        XCTAssertFalse(r.err.contains("CommandError"), r.err)
+    }
+
     func testBadTrainingInputs() throws {
         let model = try TestPaths.modelFolder("tiny-f32")
         let ws = TestPaths.tempDir("bad")
