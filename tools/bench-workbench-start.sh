@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The workbench's first launch and its idle cost (issue #7): seconds from start to the first
-# frame that shows the bundled sample's runs in a fresh workspace, and the CPU the open,
+# The workbench's first launch and its idle cost (issues #7, #16): seconds from start to the
+# first frame, to the frame that lists the bundled sample's runs in a fresh workspace, and to
+# the end of loading (test outputs scored), and the CPU the open,
 # idle workbench then uses over 20 s (from /proc). Run from the repository root.
 #   tools/bench-workbench-start.sh
 set -euo pipefail
@@ -10,9 +11,11 @@ ws=$(mktemp -d /tmp/prefixlab-benchstart-XXXX); rmdir "$ws"
 trap 'tmux -L prefixlab-bench kill-server 2>/dev/null || true; rm -rf "$ws"' EXIT
 start=$(date +%s.%N)
 tmux -L prefixlab-bench -f /dev/null new-session -d -s wb -x 120 -y 34 "LANG=C.UTF-8 $bin --workspace $ws; sleep 60"
-until tmux -L prefixlab-bench capture-pane -p -t wb | grep -q "prefix-10"; do sleep 0.02; done
-end=$(date +%s.%N)
-python3 -c "print(f'first frame with the sample runs: {$end - $start:.2f} s')"
+screen() { tmux -L prefixlab-bench capture-pane -p -t wb; }
+until screen | grep -q "Runs"; do sleep 0.01; done; first=$(date +%s.%N)
+until screen | grep -q "prefix-10"; do sleep 0.01; done; runs=$(date +%s.%N)
+until ! screen | grep -q "loading:"; do sleep 0.01; done; loaded=$(date +%s.%N)
+python3 -c "print(f'first frame: {$first - $start:.2f} s; the sample runs listed: {$runs - $start:.2f} s; workspace loaded: {$loaded - $start:.2f} s')"
 pid=$(pgrep -f -- "^$bin --workspace $ws" | head -1)
 ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 a=$(ticks); sleep 20; b=$(ticks); hz=$(getconf CLK_TCK)

@@ -85,16 +85,27 @@ public final class RunFolder {
         let text = "process \(getpid()) (\(what))\n"
         _ = text.withCString { pwrite(fd, $0, strlen($0), 0) }
         lockFD = fd
+        // A pause or cancel left by a process that is gone (a workbench that asked a run which
+        // had already stopped) must not stop this one; a request made from now on counts.
+        try? FileManager.default.removeItem(atPath: path + "/control")
     }
 
     /// Whether some process holds the run's lock now.
-    public static func isLocked(_ path: String) -> Bool {
-        let fd = Glibc.open(path + "/.lock", O_RDWR)
-        guard fd >= 0 else { return false }
+    public static func isLocked(_ path: String) -> Bool { lockHolder(path) != nil }
+
+    /// The process holding the run's lock now: its pid as the lock file records it (0 when
+    /// the file does not say), or nil when nobody holds it. Who trains a run is decided by
+    /// this, not by what run.json says.
+    public static func lockHolder(_ path: String) -> Int32? {
+        let fd = Glibc.open(path + "/.lock", O_RDONLY)
+        guard fd >= 0 else { return nil }
         defer { close(fd) }
-        if flock(fd, LOCK_EX | LOCK_NB) != 0 { return true }
-        flock(fd, LOCK_UN)
-        return false
+        if flock(fd, LOCK_SH | LOCK_NB) == 0 { flock(fd, LOCK_UN); return nil }
+        var buf = [UInt8](repeating: 0, count: 64)
+        let n = pread(fd, &buf, 63, 0)
+        guard n > 0 else { return 0 }
+        let words = String(decoding: buf[0..<n], as: UTF8.self).split(separator: " ")
+        return words.count >= 2 && words[0] == "process" ? Int32(words[1]) ?? 0 : 0
     }
 
     static func reason(_ error: Swift.Error) -> String {

@@ -4,8 +4,11 @@
 /// and the brevity penalty against the closest reference length. On the 0–100 scale.
 public enum SentenceBLEU {
     public static func score(hypothesis: String, references: [String]) -> Double {
-        let hyp = MTEvalTokenizer.tokenize(hypothesis)
-        let refs = references.map { MTEvalTokenizer.tokenize($0) }
+        score(hypothesisTokens: MTEvalTokenizer.tokenize(hypothesis), referenceTokens: references.map { MTEvalTokenizer.tokenize($0) })
+    }
+
+    /// The same on mteval tokens: references tokenized once serve every system's output.
+    public static func score(hypothesisTokens hyp: [String], referenceTokens refs: [[String]]) -> Double {
         guard !hyp.isEmpty, !refs.isEmpty else { return 0 }
         var logSum = 0.0
         for n in 1...4 {

@@ -38,7 +38,6 @@ public final class RunManager: @unchecked Sendable {
     private var queue: [Job] = []
     private var running: [(job: Job, process: Process)] = []
     private var finishedMessages: [String] = []
-    private var launched: Set<String> = []
 
     public init(executable: String, workspace: Workspace, maxTraining: Int = 1) {
         self.executable = executable; self.workspace = workspace; self.maxTraining = maxTraining
@@ -112,10 +111,21 @@ public final class RunManager: @unchecked Sendable {
         folder.append(cancelled ? .finished(step: 0, outcome: "cancelled") : .paused(step: 0))
     }
 
-    /// Whether this manager queued or runs the run (as opposed to another process).
+    /// Whether the run is this workbench's: queued here, or its lock is held by a process this
+    /// manager started (nobody holding it: nobody trains it, so nothing external either). A run
+    /// another terminal resumes is external from its `resumed` event on, whoever launched it
+    /// before, and never paused or cancelled from here.
     public func owns(_ id: String) -> Bool {
+        let holder = RunFolder.lockHolder(runDir(id))
         lock.lock(); defer { lock.unlock() }
-        return queue.contains { $0.run == id } || running.contains { $0.job.run == id } || launched.contains(id)
+        if let holder { return running.contains { $0.process.processIdentifier == holder } }
+        return queue.contains { $0.run == id } || running.contains { $0.job.run == id }
+    }
+
+    /// Whether another process (not one of this manager's children) holds the run's lock.
+    public func isExternal(_ id: String) -> Bool {
+        guard RunFolder.lockHolder(runDir(id)) != nil else { return false }
+        return !owns(id)
     }
 
     public var isTraining: Bool { lock.lock(); defer { lock.unlock() }; return running.contains { $0.job.isTraining } }
@@ -178,7 +188,6 @@ public final class RunManager: @unchecked Sendable {
         do {
             try p.run()
             running.append((job, p))
-            launched.insert(job.run)
         } catch {
             finishedMessages.append("\(job.run): cannot start \(executable): \(error.localizedDescription)")
             if job.isTraining, let folder = try? RunFolder.open(path: runDir(job.run)) {

@@ -113,17 +113,25 @@ public struct TestOutputs {
     public var outputs: [String: (text: String, scores: OutputScores)]
 
     public static func merge(runsFolder: String, runs ids: [String]) -> [TestOutputs] {
-        var order: [String] = [], bySource: [String: TestOutputs] = [:]
+        var merged: [TestOutputs] = [], index: [String: Int] = [:]
+        var outputs: [(example: Int, run: String, text: String)] = []
         for id in ids {
             let dir = runsFolder + "/" + id + "/outputs/"
             guard let data = FileRead.contents(dir + "test.jsonl") ?? FileRead.contents(dir + "test.txt.jsonl") else { continue }
             for line in data.split(separator: 0x0A) {
                 guard let j = try? JSONParser.parse(bytes: [UInt8](line)), let src = j["source"]?.string, let out = j["output"]?.string else { continue }
-                let refs = j["references"]?.array?.compactMap(\.string) ?? []
-                if bySource[src] == nil { order.append(src); bySource[src] = TestOutputs(source: src, references: refs, outputs: [:]) }
-                bySource[src]!.outputs[id] = (out, OutputScores.score(out, references: refs))
+                if index[src] == nil {
+                    index[src] = merged.count
+                    merged.append(TestOutputs(source: src, references: j["references"]?.array?.compactMap(\.string) ?? [], outputs: [:]))
+                }
+                outputs.append((index[src]!, id, out))
             }
         }
-        return order.map { bySource[$0]! }
+        // Scoring is most of the workbench's loading: references tokenized once per example,
+        // outputs scored on every core.
+        let refs = merged.map(\.references).parallelMap { OutputScores.References($0) }
+        let scores = outputs.map { ($0.text, $0.example) }.parallelMap { OutputScores.score($0.0, references: refs[$0.1]) }
+        for (o, sc) in zip(outputs, scores) { merged[o.example].outputs[o.run] = (o.text, sc) }
+        return merged
     }
 }

@@ -3,6 +3,8 @@
 public enum Role: String, CaseIterable, Sendable {
     case normal, dim, title, border, tab, tabActive, header, selected, accent
     case good, bad, warn, spark, sparkValid, novel, footerKey, footerText, input
+    /// Overlaid runs' curves, one colour each.
+    case series1, series2, series3, series4, series5, series6
 }
 
 /// One terminal cell. A wide character occupies two cells: its own and a continuation cell

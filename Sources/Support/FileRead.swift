@@ -25,6 +25,18 @@ public enum FileRead {
         }
     }
 
+    /// The last `maxBytes` of a regular file (from the first whole line), as UTF-8 with
+    /// invalid bytes replaced: a log that grows while it is read.
+    public static func tail(_ path: String, maxBytes: Int) -> String? {
+        guard case .regular(let size)? = kind(path), let h = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? h.close() }
+        let start = max(0, size - maxBytes)
+        guard (try? h.seek(toOffset: UInt64(start))) != nil, let data = try? h.read(upToCount: maxBytes) else { return nil }
+        var bytes = data[...]
+        if start > 0, let nl = bytes.firstIndex(of: 0x0A) { bytes = bytes[(nl + 1)...] }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     public static func string(_ path: String, maxBytes: Int = 64 << 20) -> String? {
         contents(path, maxBytes: maxBytes).flatMap { String(data: $0, encoding: .utf8) }
     }

@@ -20,7 +20,7 @@ enum AblationPane {
         let marked = Set(s.marked)
         Table(columns: cols, rows: rows.map { row in
             var c = AblationModel.cells(row)
-            if row.runs.contains(where: marked.contains) { c[0] = "*" + c[0] }
+            if row.runs.contains(where: marked.contains) { c[0] = "+" + c[0] }
             return c
         }, selected: min(s.ablationRow, rows.count - 1)).render(in: top, into: &buf, glyphs: g)
         guard rest.height >= 5 else { return }

@@ -12,9 +12,18 @@ public enum Action: Sendable {
     case datasets([DatasetView])
     case compare([CompareExample])
     case jobs([String])
+    /// A run's folder as the detail view shows it.
+    case detail(RunDetail)
     case tryOwnOutput(run: String, output: String)
     case message(String)
     case offerResume([String])
+    /// What the shell's check of a launch form's files found, by field key (empty: queue it).
+    case launchChecked([String: String])
+    /// The workspace is being read (a progress line), before its first runs are shown.
+    case loading(String)
+    /// Everything is read: the experiment group and model to show; paused and interrupted runs
+    /// of this workbench are offered for resuming.
+    case loaded(group: String, model: String)
     /// Ctrl-C or SIGTERM: quit now, checkpointing and pausing this workbench's runs.
     case interrupt
 }

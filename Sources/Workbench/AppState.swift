@@ -6,12 +6,14 @@ import Specs
 public enum Mode: Equatable, Sendable {
     case normal
     case help(scroll: Int)
-    case search(String)
+    case search(TextInput)
     case launch(LaunchForm)
-    case tryOwn(String)
+    case tryOwn(TextInput)
     case confirmQuit
     case resumeOffer([String])
     case diff(String, String)
+    /// The run detail view of a run; `scroll` counts log lines up from its end (0: following).
+    case detail(run: String, scroll: Int)
 }
 
 /// A line of the Events screen.
@@ -29,8 +31,12 @@ public struct AppState: Sendable {
     public var themes: [String] = ["default"]
     public var mode: Mode = .normal
     public var message: String? = nil
+    /// What is being read while the workspace loads (shown in the first frames); nil once loaded.
+    public var loading: String? = nil
     public var quitting = false
     public var workspace = ""
+    /// The folder the workbench was started in: paths under it are shown relative.
+    public var cwd = ""
     public var groupName = ""
     public var modelName = ""
     /// Set when the store is held by another workbench: no run can be launched from here.
@@ -42,8 +48,19 @@ public struct AppState: Sendable {
     // Runs
     public var runs: [RunView] = []
     public var selectedRun = 0
+    /// The Runs list shows one experiment group (`v` cycles them); nil: every run.
+    public var runsGroup: String? = nil
+    /// The loss curve: EMA weight of the smoothed line (0: raw only), log-scale y, and the
+    /// last N steps only (nil: all).
+    public var smoothing = 0.9
+    public var logLoss = false
+    public var zoomSteps: Int? = nil
+    public static let smoothingWeights = [0.0, 0.6, 0.8, 0.9, 0.95, 0.99]
+    public static let zoomChoices = [500, 100, 25]
     public var overlay: Set<String> = []
     public var marked: [String] = []
+    /// What the shell last read of the run whose detail view is open.
+    public var detail: RunDetail? = nil
     public var jobs: [String] = []  // background jobs shown in the header (generation, decoding)
 
     // Events
@@ -88,7 +105,15 @@ public struct AppState: Sendable {
         return groupName.isEmpty || g.isEmpty ? runs : g
     }
 
-    public var selectedRunView: RunView? { runs.indices.contains(selectedRun) ? runs[selectedRun] : nil }
+    /// The runs the Runs list shows, in its order: every run, or those of `runsGroup`.
+    public var runsList: [RunView] { runsGroup.map { g in runs.filter { $0.group == g } } ?? runs }
+    public var selectedRunView: RunView? { let l = runsList; return l.indices.contains(selectedRun) ? l[selectedRun] : nil }
+    /// A run's colour in overlays: fixed by its place in the workspace, so a run keeps its
+    /// colour whatever else is overlaid.
+    public func seriesRole(_ id: String) -> Role {
+        let palette: [Role] = [.series1, .series2, .series3, .series4, .series5, .series6]
+        return palette[(runs.firstIndex { $0.id == id } ?? 0) % palette.count]
+    }
     public var tooSmall: Bool { width < 80 || height < 24 }
     public var activeRuns: [RunView] { runs.filter { $0.isActive && !$0.external } }
 
@@ -106,6 +131,10 @@ public enum CompareSort: String, CaseIterable, Sendable {
 /// Things the reducer asks the shell to do: launching processes, writing files, decoding.
 public enum Effect: Equatable, Sendable {
     case launch(LaunchForm)
+    /// Check the form's files (model, tokenizer, data, lengths) off the main thread.
+    case checkLaunch(LaunchForm)
+    /// Read a run's folder for its detail view (and again while it stays open).
+    case openDetail(run: String)
     case start(run: String)
     case pause(run: String)
     case resume(run: String)

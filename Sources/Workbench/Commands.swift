@@ -22,7 +22,7 @@ func perform(_ s: inout AppState, _ c: Command) -> [Effect] {
     case .up, .down, .pageUp, .pageDown, .top, .bottom:
         switch s.screen {
         case .datasets: s.exampleIndex = move(s.exampleIndex, c, count: visibleExamples(s).count, page: page)
-        case .runs: s.selectedRun = move(s.selectedRun, c, count: s.runs.count, page: page)
+        case .runs: s.selectedRun = move(s.selectedRun, c, count: s.runsList.count, page: page)
         case .compare: s.compareIndex = move(s.compareIndex, c, count: CompareModel.order(s).count, page: page)
         case .ablation: s.ablationRow = move(s.ablationRow, c, count: s.runs.count, page: page)
         case .events:
@@ -49,10 +49,15 @@ func perform(_ s: inout AppState, _ c: Command) -> [Effect] {
         if !s.datasets.isEmpty { s.datasetIndex = (s.datasetIndex + 1) % s.datasets.count; s.exampleIndex = 0 }
     case .open:
         if s.screen == .datasets { s.screen = .compare }
-        if s.screen == .runs, let r = s.selectedRunView { s.overlay = [r.id] }
+        if s.screen == .runs, let r = s.selectedRunView {
+            s.mode = .detail(run: r.id, scroll: 0)
+            s.detail = nil
+            return [.openDetail(run: r.id)]
+        }
     case .back:
+        if !s.overlay.isEmpty { s.message = "overlay cleared" }
         s.overlay = []
-    case .search: s.mode = .search("")
+    case .search: s.mode = .search(TextInput())
     case .nextMatch: jumpToMatch(&s, forward: true)
     case .previousMatch: jumpToMatch(&s, forward: false)
     case .filter:
@@ -76,7 +81,8 @@ func perform(_ s: inout AppState, _ c: Command) -> [Effect] {
         }
     case .newRun:
         if s.readOnly { s.message = "workspace is read-only (another workbench holds it)"; break }
-        s.mode = .launch(LaunchForm(methods: s.methods, defaults: launchDefaults(s)))
+        let d = launchDefaults(s)
+        s.mode = .launch(LaunchForm(methods: s.methods, defaults: d.values, methodDefaults: d.perMethod))
     case .start, .pause, .resume, .cancel:
         guard let r = s.selectedRunView else { break }
         if r.external { s.message = "\(r.id) is trained by another process; not touched"; break }
@@ -91,6 +97,10 @@ func perform(_ s: inout AppState, _ c: Command) -> [Effect] {
     case .overlay:
         guard let r = s.selectedRunView else { break }
         if s.overlay.contains(r.id) { s.overlay.remove(r.id) } else { s.overlay.insert(r.id) }
+        let others = s.runs.map(\.id).filter { s.overlay.contains($0) || s.marked.contains($0) }
+        s.message = s.overlay.contains(r.id)
+            ? "overlay: \(others.joined(separator: ", ")) drawn with the selected run; select another run to compare (Esc clears)"
+            : "\(r.id) taken off the overlay"
     case .mark:
         let id: String?
         switch s.screen {
@@ -121,7 +131,7 @@ func perform(_ s: inout AppState, _ c: Command) -> [Effect] {
         if missing.isEmpty { s.message = "every chosen run has outputs"; break }
         s.message = "generating outputs for " + missing.joined(separator: ", ")
         return [.generateMissing(runs: missing)]
-    case .tryOwn: s.mode = .tryOwn(s.tryOwnSource)
+    case .tryOwn: s.mode = .tryOwn(TextInput())
     case .metric:
         let all = AblationModel.metrics
         s.ablationMetric = all[((all.firstIndex(of: s.ablationMetric) ?? -1) + 1) % all.count]
@@ -133,6 +143,24 @@ func perform(_ s: inout AppState, _ c: Command) -> [Effect] {
         if s.readOnly { s.message = "workspace is read-only (another workbench holds it)"; break }
         guard !s.groupName.isEmpty else { s.message = "no experiment group"; break }
         return [.runGroup(s.groupName)]
+    case .nextGroup where s.screen == .runs:
+        let options: [String?] = [nil] + s.groups.map { Optional($0) }
+        let keep = s.selectedRunView?.id
+        s.runsGroup = options[((options.firstIndex(of: s.runsGroup) ?? 0) + 1) % options.count]
+        s.selectedRun = keep.flatMap { id in s.runsList.firstIndex { $0.id == id } } ?? 0
+        s.message = "runs: " + (s.runsGroup ?? "every group") + " (\(s.runsList.count))"
+    case .smoothing:
+        let w = AppState.smoothingWeights
+        s.smoothing = w[((w.firstIndex(of: s.smoothing) ?? 0) + 1) % w.count]
+        s.message = s.smoothing == 0 ? "loss: raw, no smoothing" : "loss: EMA smoothing \(s.smoothing) (raw faint behind)"
+    case .logScale:
+        s.logLoss.toggle()
+        s.message = s.logLoss ? "loss: log scale" : "loss: linear scale"
+    case .zoom:
+        let total = s.selectedRunView.map { max($0.step, $0.totalSteps ?? 0) } ?? 0
+        let choices: [Int?] = [nil] + AppState.zoomChoices.filter { $0 < total }.map { Optional($0) }
+        s.zoomSteps = choices[((choices.firstIndex(of: s.zoomSteps) ?? 0) + 1) % choices.count]
+        s.message = s.zoomSteps.map { "loss: the last \($0) steps" } ?? "loss: every step"
     case .nextGroup:
         let groups = s.groups
         guard !groups.isEmpty else { s.message = "no groups: runs without an experiment"; break }
@@ -143,17 +171,39 @@ func perform(_ s: inout AppState, _ c: Command) -> [Effect] {
     return []
 }
 
-/// The launch form starts from the selected run's model and data.
-func launchDefaults(_ s: AppState) -> [String: String] {
+/// The launch form starts from the selected run: its model and data (relative to the folder
+/// the workbench runs in), its method and settings; a method switch takes the settings of the
+/// workspace's latest run of that method. The name is one no run has had.
+func launchDefaults(_ s: AppState) -> (values: [String: String], perMethod: [String: [String: String]]) {
+    func relative(_ p: String) -> String {
+        !s.cwd.isEmpty && p.hasPrefix(s.cwd + "/") ? String(p.dropFirst(s.cwd.count + 1)) : p
+    }
+    let carried = ["model", "train", "valid", "test"]
+    let perRun = ["lr", "epochs", "max_steps", "warmup_steps", "batch_size", "eval_every", "seed"]
+    func settings(_ r: RunView) -> [String: String] {
+        let cfg = Dictionary(r.config, uniquingKeysWith: { a, _ in a })
+        var d: [String: String] = [:]
+        for k in perRun { if let v = cfg[k] { d[k] = v } }
+        return d
+    }
+    var perMethod: [String: [String: String]] = [:]
+    for r in s.runs where !r.config.isEmpty { perMethod[r.method] = settings(r) }  // the latest wins
     var d: [String: String] = [:]
     if let r = s.selectedRunView {
         let cfg = Dictionary(r.config, uniquingKeysWith: { a, _ in a })
-        for (k, f) in [("model", "model"), ("train", "train"), ("valid", "valid"), ("test", "test")] { d[f] = cfg[k] }
+        for k in carried { if let v = cfg[k] { d[k] = relative(v) } }
+        if r.method != "?", s.methods.contains(where: { $0.name == r.method }) { d["method"] = r.method }
+        for (k, v) in settings(r) { d[k] = v }
+        if let m = s.methods.first(where: { $0.name == r.method }) {
+            for o in m.options { if let v = cfg[o.key] { d[o.key] = v } }
+        }
     }
+    if let r = s.selectedRunView, !r.config.isEmpty { perMethod[r.method] = settings(r) }
+    d["group"] = s.groupName
     var n = s.runs.count + 1
     while s.runs.contains(where: { $0.id == "run-\(n)" }) { n += 1 }
     d["name"] = "run-\(n)"
-    return d
+    return (d, perMethod)
 }
 
 /// Mouse clicks: the tab bar switches screens; a row of the Runs table or the example list
@@ -166,9 +216,9 @@ func click(_ s: inout AppState, x: Int, y: Int) -> [Effect] {
     switch s.screen {
     case .runs:
         let top = Layout.runsTableTop
-        let offset = tableOffset(selected: s.selectedRun, count: s.runs.count, visible: Layout.runsTableRows(s))
+        let offset = tableOffset(selected: s.selectedRun, count: s.runsList.count, visible: Layout.runsTableRows(s))
         let i = offset + (y - top)
-        if y >= top, i < s.runs.count { s.selectedRun = i }
+        if y >= top, i < s.runsList.count { s.selectedRun = i }
     case .datasets:
         let top = Layout.examplesTop
         let vis = visibleExamples(s)

@@ -24,18 +24,30 @@ enum Dialogs {
 
     static func launch(_ s: AppState, _ form: LaunchForm, into buf: inout ScreenBuffer, glyphs g: Glyphs) {
         let fields = form.fields
-        let r = centered(s, width: 72, height: fields.count + 5)
-        let inner = frame(r, "New run · ↑/↓ field · ←/→ choose · Enter queue · Esc cancel", into: &buf, glyphs: g)
+        let r = centered(s, width: 112, height: fields.count + 5)
+        let title = "New run · " + KeyMap.modeKeys(.launch(form)).map { "\($0.0) \($0.1)" }.joined(separator: " · ")
+        let inner = frame(r, title, into: &buf, glyphs: g)
         // The labels' column fits the longest label of the method shown (adapter bottleneck).
         let labelWidth = max(14, fields.map { DisplayWidth.of($0.label) }.max() ?? 14)
-        for (i, field) in fields.enumerated() where i < inner.height {
+        let valueWidth = min(44, inner.width - labelWidth - 3)
+        let problemX = inner.x + labelWidth + 3 + valueWidth
+        for (i, field) in fields.enumerated() where i < inner.height - 2 {
             let focused = i == form.focus
-            buf.put(DisplayWidth.fit(field.label, labelWidth), x: inner.x + 1, y: inner.y + i, role: focused ? .header : .dim)
+            let y = inner.y + i
+            buf.put(DisplayWidth.fit(field.label, labelWidth), x: inner.x + 1, y: y, role: focused ? .header : .dim)
             let text = form.values[field.key] ?? ""
-            let value = field.choices != nil ? "‹ \(text) ›" : text + (focused ? "▏" : "")
-            buf.put(DisplayWidth.fit(value, inner.width - labelWidth - 3), x: inner.x + labelWidth + 2, y: inner.y + i, role: focused ? .input : .normal)
+            let value = field.choices != nil ? "‹ \(text) ›" : focused ? form.editor.rendered(width: valueWidth) : text
+            buf.put(DisplayWidth.fit(value, valueWidth), x: inner.x + labelWidth + 2, y: y, role: focused ? .input : .normal)
+            if let p = form.problems[field.key], problemX < inner.maxX - 4 {
+                buf.put(DisplayWidth.fit("✗ " + p, inner.maxX - problemX), x: problemX, y: y, role: .bad)
+            }
         }
-        if let err = form.error { buf.put(err, x: inner.x + 1, y: inner.maxY - 1, role: .bad, clip: inner) }
+        // The bottom line: the focused field's problem in full (it may be longer than its
+        // place beside the field), the first problem, or that the files are being checked.
+        let bottom = form.checking ? "checking the model and data files…" : form.problems[form.focusedField.key].map { form.focusedField.label + ": " + $0 } ?? form.error
+        if let text = bottom {
+            buf.put(DisplayWidth.fit(text, inner.width - 2), x: inner.x + 1, y: inner.maxY - 1, role: form.checking ? .dim : .bad)
+        }
     }
 
     static func question(_ s: AppState, _ title: String, _ lines: [String], into buf: inout ScreenBuffer, glyphs g: Glyphs) {

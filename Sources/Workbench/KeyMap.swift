@@ -7,7 +7,7 @@ public enum Command: Hashable, Sendable {
     case search, nextMatch, previousMatch, filter, nextDataset
     case newRun, start, pause, resume, cancel, overlay, mark
     case sort, chooseRuns, generateMissing, tryOwn
-    case metric, export, diff, nextGroup, runGroup
+    case metric, export, diff, nextGroup, runGroup, smoothing, logScale, zoom
 }
 
 /// One key binding: the keys, what they do, where, and whether the footer shows it. The
@@ -47,23 +47,30 @@ public enum KeyMap {
         b([.char("/")], .search, "search", [.datasets, .compare, .events]),
         b([.char("n")], .nextMatch, "next match", [.datasets, .events]),
         b([.char("N")], .previousMatch, "previous match", [.datasets, .events]),
-        b([.char("f")], .filter, "filter (category / disagreement / errors)", [.datasets, .compare, .events]),
+        b([.char("f")], .filter, "filter: seen / unseen / a category", [.datasets]),
+        b([.char("f")], .filter, "only examples whose outputs differ", [.compare]),
+        b([.char("f")], .filter, "only failures", [.events]),
         b([.char("n")], .newRun, "new run", [.runs]),
         b([.char("s")], .start, "start queued run", [.runs]),
         b([.char("p")], .pause, "pause", [.runs]),
         b([.char("r")], .resume, "resume", [.runs]),
         b([.char("x")], .cancel, "cancel", [.runs]),
         b([.char("o")], .overlay, "overlay run", [.runs]),
+        b([.char("w")], .smoothing, "smoothing weight (EMA)", [.runs]),
+        b([.char("L")], .logScale, "log-scale loss", [.runs]),
+        b([.char("z")], .zoom, "zoom: the last N steps", [.runs]),
         b([.char("R")], .runGroup, "queue the group's missing runs", [.runs]),
         b([.char(" ")], .mark, "mark run", [.runs, .ablation, .compare]),
-        b([.enter], .open, "open", [.runs, .datasets], footer: false),
-        b([.escape], .back, "back", footer: false),
+        b([.enter], .open, "run detail: spec, log, checkpoints", [.runs]),
+        b([.enter], .open, "compare this example's outputs", [.datasets], footer: false),
+        b([.escape], .back, "clear the overlay", [.runs], footer: false),
         b([.char("s")], .sort, "sort", [.compare, .ablation]),
         b([.char("c")], .chooseRuns, "columns = marked runs", [.compare]),
         b([.char("a")], .generateMissing, "generate missing outputs", [.compare]),
         b([.char("i")], .tryOwn, "try your own source", [.compare]),
         b([.char("m")], .metric, "chart metric", [.ablation]),
-        b([.char("v")], .nextGroup, "next ablation group", [.ablation, .compare, .runs]),
+        b([.char("v")], .nextGroup, "next ablation group", [.ablation, .compare]),
+        b([.char("v")], .nextGroup, "show one group's runs", [.runs]),
         b([.char("d")], .diff, "config diff of marked runs", [.ablation]),
         b([.char("e")], .export, "export md + csv", [.ablation]),
         b([.char("t")], .cycleTheme, "next theme", footer: false),
@@ -89,6 +96,23 @@ public enum KeyMap {
             .map { ($0.keys.map(\.label).joined(separator: "/"), $0.help) }
     }
 
+    /// The keys of each dialog and text field: their footers, the launch form's title and the
+    /// help screen come from here, as the screens' come from `bindings`.
+    public static func modeKeys(_ mode: Mode) -> [(String, String)] {
+        let text = TextInput.bindings.map { ($0.keys.map(\.label).joined(separator: "/"), $0.help) }
+        switch mode {
+        case .normal: return []
+        case .help: return [("j/k", "scroll"), ("any other key", "close")]
+        case .search: return [("Enter", "find"), ("Esc", "cancel")] + text
+        case .tryOwn: return [("Enter", "decode with the shown runs"), ("Esc", "cancel")] + text
+        case .launch: return [("↑/↓", "field"), ("←/→", "choose"), ("Enter", "check and queue"), ("Esc", "cancel")]
+        case .confirmQuit: return [("y/Enter", "quit"), ("any other key", "stay")]
+        case .resumeOffer: return [("y/Enter", "resume them"), ("any other key", "not now")]
+        case .diff: return [("any key", "close")]
+        case .detail: return [("j/k PgUp/PgDn", "scroll"), ("G", "follow the log"), ("Esc/q", "back")]
+        }
+    }
+
     /// The help screen's lines: every binding, grouped by where it applies.
     public static func helpLines() -> [String] {
         var lines = ["Everywhere"]
@@ -101,6 +125,10 @@ public enum KeyMap {
             lines.append("\(s.rawValue) \(s.title)")
             lines += own.map(row)
         }
+        func rows(_ pairs: [(String, String)]) -> [String] { pairs.map { "  " + DisplayWidth.fit($0.0, 14) + $0.1 } }
+        lines += ["", "Run detail (Enter on Runs)"] + rows(modeKeys(.detail(run: "", scroll: 0)))
+        lines += ["", "Text fields (search, try your own, the launch form)"] + rows(TextInput.bindings.map { ($0.keys.map(\.label).joined(separator: " "), $0.help) })
+        lines += ["", "Launch form"] + rows(modeKeys(.launch(LaunchForm(methods: []))))
         return lines
     }
 }

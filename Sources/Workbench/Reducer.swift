@@ -45,11 +45,26 @@ public func reduce(_ s: inout AppState, _ action: Action) -> [Effect] {
     case .jobs(let j):
         s.jobs = j
         return []
+    case .detail(let d):
+        if case .detail(let run, _) = s.mode, run == d.id { s.detail = d }
+        return []
     case .tryOwnOutput(let run, let out):
         s.tryOwnOutputs[run] = out
         return []
     case .message(let m):
         s.message = m
+        return []
+    case .launchChecked(let problems):
+        return launchChecked(&s, problems)
+    case .loading(let what):
+        s.loading = what
+        return []
+    case .loaded(let group, let model):
+        s.loading = nil
+        if s.groupName.isEmpty { s.groupName = group }
+        if s.modelName.isEmpty { s.modelName = model }
+        let resumable = s.runs.filter { ($0.status == .paused || $0.status == .interrupted) && !$0.external }.map(\.id)
+        if !resumable.isEmpty && !s.readOnly && s.mode == .normal { s.mode = .resumeOffer(resumable) }
         return []
     case .offerResume(let ids):
         if !ids.isEmpty && s.mode == .normal { s.mode = .resumeOffer(ids) }
@@ -116,21 +131,33 @@ func reduceKey(_ s: inout AppState, _ k: Key) -> [Effect] {
     case .diff:
         s.mode = .normal
         return []
+    case .detail(let run, let scroll):
+        let lines = s.detail?.id == run ? s.detail!.logTail.count : 0
+        let page = max(1, s.height / 3)
+        switch k {
+        case .escape, .char("q"), .backspace: s.mode = .normal; s.detail = nil
+        case .up, .char("k"): s.mode = .detail(run: run, scroll: min(max(0, lines - 1), scroll + 1))
+        case .down, .char("j"): s.mode = .detail(run: run, scroll: max(0, scroll - 1))
+        case .pageUp, .ctrl("u"): s.mode = .detail(run: run, scroll: min(max(0, lines - 1), scroll + page))
+        case .pageDown, .ctrl("d"): s.mode = .detail(run: run, scroll: max(0, scroll - page))
+        case .char("g"), .home: s.mode = .detail(run: run, scroll: max(0, lines - 1))
+        case .char("G"), .end: s.mode = .detail(run: run, scroll: 0)
+        default: break
+        }
+        return []
     case .search(let q):
         return editSearch(&s, q, k)
-    case .tryOwn(let text):
+    case .tryOwn(var input):
         switch k {
         case .escape: s.mode = .normal
         case .enter:
             s.mode = .normal
-            let src = text.trimmingCharacters(in: .whitespaces)
+            let src = input.text.trimmingCharacters(in: .whitespaces)
             guard !src.isEmpty else { return [] }
             s.tryOwnSource = src
             s.tryOwnOutputs = [:]
             return [.decode(source: src, runs: CompareModel.columns(s))]
-        case .backspace: s.mode = .tryOwn(String(text.dropLast()))
-        case .char(let c): s.mode = .tryOwn(text + String(c))
-        default: break
+        default: if input.apply(k) { s.mode = .tryOwn(input) }
         }
         return []
     case .launch(var form):
@@ -144,46 +171,56 @@ func reduceKey(_ s: inout AppState, _ k: Key) -> [Effect] {
     return perform(&s, c)
 }
 
-func editSearch(_ s: inout AppState, _ q: String, _ k: Key) -> [Effect] {
+func editSearch(_ s: inout AppState, _ input: TextInput, _ k: Key) -> [Effect] {
+    var input = input
     switch k {
     case .escape: s.mode = .normal
     case .enter:
         s.mode = .normal
-        s.searchQuery = q
+        s.searchQuery = input.text
         jumpToMatch(&s, forward: true, includeCurrent: true)
-    case .backspace: s.mode = .search(String(q.dropLast()))
-    case .char(let c): s.mode = .search(q + String(c))
-    default: break
+    default: if input.apply(k) { s.mode = .search(input) }
     }
     return []
 }
 
 func editForm(_ s: inout AppState, _ form: inout LaunchForm, _ k: Key) -> [Effect] {
-    let fields = form.fields
-    form.focus = min(form.focus, fields.count - 1)
-    let field = fields[form.focus]
-    let value = form.values[field.key] ?? ""
     switch k {
     case .escape: s.mode = .normal; return []
-    case .down, .tab: form.focus = (form.focus + 1) % fields.count
-    case .up, .backTab: form.focus = (form.focus + fields.count - 1) % fields.count
-    case .left, .right:
-        if let options = field.choices, !options.isEmpty {
-            let i = options.firstIndex(of: value) ?? 0
-            form.values[field.key] = options[(i + (k == .right ? 1 : options.count - 1)) % options.count]
-        }
-    case .backspace: if field.choices == nil { form.values[field.key] = String(value.dropLast()) }
-    case .char(let c): if field.choices == nil { form.values[field.key] = value + String(c) }
+    case .down, .tab: form.focusField(form.focus + 1)
+    case .up, .backTab: form.focusField(form.focus - 1)
+    case .left where form.focusedField.choices != nil: form.cycle(forward: false)
+    case .right where form.focusedField.choices != nil: form.cycle(forward: true)
     case .enter:
-        if let err = form.validate() { form.error = err; break }
-        if s.runs.contains(where: { $0.id == form["name"] }) { form.error = "name: a run \(form["name"]) exists"; break }
-        s.mode = .normal
-        s.message = "queued \(form["name"])"
-        return [.launch(form)]
-    default: break
+        guard !form.checking else { break }
+        var problems = form.localProblems()
+        if s.runs.contains(where: { $0.id == form["name"] }) { problems["name"] = "a run named \(form["name"]) exists" }
+        form.problems = problems
+        if let first = form.fields.firstIndex(where: { problems[$0.key] != nil }) { form.focusField(first); break }
+        // The files are the shell's to read: it answers with `.launchChecked`.
+        form.checking = true
+        s.mode = .launch(form)
+        return [.checkLaunch(form)]
+    default: _ = form.edit(k)
     }
     s.mode = .launch(form)
     return []
+}
+
+/// The shell's answer to `.checkLaunch`: queue the run, or show what is wrong beside its field.
+func launchChecked(_ s: inout AppState, _ problems: [String: String]) -> [Effect] {
+    guard case .launch(var form) = s.mode, form.checking else { return [] }
+    form.checking = false
+    form.problems = problems
+    if let first = form.fields.firstIndex(where: { problems[$0.key] != nil }) {
+        form.focusField(first)
+        s.mode = .launch(form)
+        return []
+    }
+    if !problems.isEmpty { s.mode = .launch(form); return [] }
+    s.mode = .normal
+    s.message = "queued \(form["name"])"
+    return [.launch(form)]
 }
 
 /// Indices of the current dataset's examples that pass the category filter.

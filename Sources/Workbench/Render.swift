@@ -16,12 +16,16 @@ func renderScreen(_ s: AppState, glyphs g: Glyphs) -> ScreenBuffer {
     }
     Chrome.header(s, into: &buf)
     let body = Layout.body(s)
+    if case .detail(let run, let scroll) = s.mode {
+        RunDetailPane.render(s, run: run, scroll: scroll, in: body, into: &buf, glyphs: g)
+    } else {
     switch s.screen {
     case .datasets: DatasetsPane.render(s, in: body, into: &buf, glyphs: g)
     case .runs: RunsPane.render(s, in: body, into: &buf, glyphs: g)
     case .compare: ComparePane.render(s, in: body, into: &buf, glyphs: g)
     case .ablation: AblationPane.render(s, in: body, into: &buf, glyphs: g)
     case .events: EventsPane.render(s, in: body, into: &buf, glyphs: g)
+    }
     }
     Chrome.footer(s, into: &buf)
     switch s.mode {
@@ -76,26 +80,37 @@ enum Chrome {
         let y = s.height - 1
         buf.fill(Rect(x: 0, y: y, width: s.width, height: 1), role: .footerText)
         switch s.mode {
-        case .search(let q):
-            buf.put("/" + q + "▏", x: 0, y: y, role: .input)
+        case .search(let input):
+            buf.put("/", x: 0, y: y, role: .input)
+            buf.put(input.rendered(width: s.width - 2), x: 1, y: y, role: .input)
             return
-        case .tryOwn(let t):
-            let label = "try your own (MR or triples, Enter decode, Esc cancel): "
+        case .tryOwn(let input):
+            let label = "try your own (MR or triples; Enter decodes with the shown runs, Esc cancels): "
             buf.put(label, x: 0, y: y, role: .footerKey)
-            let room = s.width - DisplayWidth.of(label) - 1
-            let shown = DisplayWidth.of(t) > room ? String(t.suffix(room)) : t
-            buf.put(shown + "▏", x: DisplayWidth.of(label), y: y, role: .input)
+            buf.put(input.rendered(width: s.width - DisplayWidth.of(label) - 1), x: DisplayWidth.of(label), y: y, role: .input)
             return
         default: break
         }
         var x = 0
-        if let m = s.message {
+        if let m = s.message ?? s.loading.map({ "loading: " + $0 + "…" }) {
             x += buf.put(" " + m + " ", x: 0, y: y, role: .warn) + 1
         }
-        for (keys, help) in KeyMap.footer(for: s.screen) {
-            let need = DisplayWidth.of(keys) + DisplayWidth.of(help) + 3
-            if x + need > s.width { break }
-            x += buf.put(" " + keys + " ", x: x, y: y, role: .footerKey)
+        let keys = s.mode == .normal ? KeyMap.footer(for: s.screen) : KeyMap.modeKeys(s.mode)
+        // Help and quit are always there, at the right; the screen's own keys fill the rest.
+        let fixed = s.mode == .normal ? keys.filter { $0.0 == "?" || $0.0 == "q" } : []
+        let fixedWidth = fixed.reduce(0) { $0 + DisplayWidth.of($1.0) + DisplayWidth.of($1.1) + 4 }
+        var right = s.width - fixedWidth
+        if right > x {
+            for (k, help) in fixed {
+                right += buf.put(" " + k + " ", x: right, y: y, role: .footerKey)
+                right += buf.put(" " + help, x: right, y: y, role: .footerText) + 1
+            }
+        }
+        let limit = s.width - fixedWidth
+        for (k, help) in keys where !fixed.contains(where: { $0.0 == k }) {
+            let need = DisplayWidth.of(k) + DisplayWidth.of(help) + 3
+            if x + need > limit { break }
+            x += buf.put(" " + k + " ", x: x, y: y, role: .footerKey)
             x += buf.put(" " + help, x: x, y: y, role: .footerText) + 1
         }
     }

@@ -14,7 +14,11 @@ enum BLASEnvironment {
         setenv("OPENBLAS_THREAD_TIMEOUT", "4", 1)
         var argv: [UnsafeMutablePointer<CChar>?] = CommandLine.arguments.map { strdup($0) }
         argv.append(nil)
-        execv("/proc/self/exe", &argv)
+        // The real path, not /proc/self/exe: the kernel names a process after the file it
+        // executes, and top, htop and ps would show "exe".
+        var path = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &path, path.count - 1)
+        execv(n > 0 ? path : Array("/proc/self/exe".utf8CString), &argv)
         // exec failed (no /proc): run on with OpenBLAS's default.
         #endif
     }

@@ -17,7 +17,9 @@ import Glibc
 /// the terminal shows it, and effects go to the run manager, the decoder and the file system.
 /// The main thread only reads keys, folds events and draws: training happens in child
 /// processes, log following and decoding on their own threads.
-final class WorkbenchSession {
+/// Unchecked Sendable: the loading thread uses only the immutable `let`s (options, workspace,
+/// loader, follower); `state` is read and changed on the main thread alone.
+final class WorkbenchSession: @unchecked Sendable {
     let options: WorkbenchCommand
     let workspace: Workspace
     let loader: WorkspaceLoader
@@ -26,6 +28,8 @@ final class WorkbenchSession {
     let follower: EventLogFollower
     let manager: RunManager
     let decoder = TryOwnDecoder()
+    /// Actions made on other threads (loading, checks of the launch form) for the main loop.
+    let inbox = ActionInbox()
     var state = AppState()
     let themesDir: String?
     var currentTheme: Theme
@@ -34,10 +38,7 @@ final class WorkbenchSession {
     init(options: WorkbenchCommand) throws {
         self.options = options
         workspace = Workspace(path: options.workspace)
-        let isNew = try workspace.create()
-        if isNew, FileManager.default.fileExists(atPath: options.samples + "/runs") || FileManager.default.fileExists(atPath: options.samples + "/experiments") {
-            try workspace.seed(from: options.samples)
-        }
+        isNew = try workspace.create()
         loader = WorkspaceLoader(workspace: workspace)
         let bus = self.bus
         mailbox = runBlocking { await bus.subscribe(.coalescingSteps(maxPending: 10_000)).mailbox }
@@ -54,30 +55,44 @@ final class WorkbenchSession {
         state.theme = currentTheme.name
         state.themes = Theme.available(directory: themesDir)
         state.workspace = workspace.path
+        state.cwd = FileManager.default.currentDirectoryPath
         state.readOnly = !workspace.acquireWriteLock()
         state.ascii = glyphs == .ascii
         state.methods = MethodRegistry.descriptors
-        loadAll()
+        state.loading = "opening \(workspace.path)"
     }
 
-    /// Reads the store: run info, the event history (replayed straight into the state), the
-    /// datasets and the outputs.
-    func loadAll() {
-        let dirs = loader.runDirs()
-        for d in dirs { _ = reduce(&state, .runInfo(loader.runInfo(d))) }
-        // History in time order, so the Events screen reads as it happened across runs.
-        for e in follower.replay().enumerated().sorted(by: { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }).map(\.element) {
-            _ = reduce(&state, .event(e))
+    let isNew: Bool
+
+    /// Reads the store on its own thread, after the first frame is drawn: seeding a new
+    /// workspace, run info, the event history, the datasets and the outputs, each handed to
+    /// the main loop as actions as soon as it is read, with a progress line between. Then the
+    /// thread follows the logs.
+    func load(into inbox: ActionInbox, readOnly: Bool) {
+        if isNew, !readOnly, FileManager.default.fileExists(atPath: options.samples + "/runs") || FileManager.default.fileExists(atPath: options.samples + "/experiments") {
+            inbox.post(.loading("seeding from \(options.samples)"))
+            do { try workspace.seed(from: options.samples) } catch { inbox.post(.message("seeding \(workspace.path): \(error)")) }
         }
-        for d in dirs { _ = reduce(&state, .runInfo(loader.runInfo(d))) }  // statuses after replay
+        let dirs = loader.runDirs()
+        var infos: [RunView] = []
+        for (i, d) in dirs.enumerated() {
+            if i % 4 == 0 { inbox.post(.loading("reading runs \(i + 1)/\(dirs.count)")) }
+            let info = loader.runInfo(d)
+            infos.append(info)
+            inbox.post(.runInfo(info))
+        }
+        inbox.post(.loading("replaying the runs' events"))
+        // History in time order, so the Events screen reads as it happened across runs.
+        let history = follower.replay().enumerated().sorted(by: { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }).map(\.element)
+        inbox.post(history.map { .event($0) } + infos.map { .runInfo($0) })  // statuses after replay
+        inbox.post(.loading("reading datasets"))
         let experiments = loader.experiments()
-        state.groupName = experiments.first?["name"]?.string ?? state.runs.compactMap(\.group).last ?? ""
-        if let m = experiments.first?["model"]?.string { state.modelName = (m as NSString).lastPathComponent }
-        _ = reduce(&state, .datasets(loader.datasets(runs: state.runs)))
-        _ = reduce(&state, .compare(loader.compare(runs: state.runs)))
-        let resumable = state.runs.filter { ($0.status == .paused || $0.status == .interrupted) && !$0.external }.map(\.id)
-        if !resumable.isEmpty && !state.readOnly { _ = reduce(&state, .offerResume(resumable)) }
-        if state.readOnly { state.message = "read-only: another process holds \(workspace.path)/.lock" }
+        let group = experiments.first?["name"]?.string ?? infos.compactMap(\.group).last ?? ""
+        let model = experiments.first?["model"]?.string.map { ($0 as NSString).lastPathComponent } ?? ""
+        inbox.post(.datasets(loader.datasets(runs: infos)))
+        inbox.post(.loading("reading test outputs"))
+        inbox.post([.compare(loader.compare(runs: infos)), .loaded(group: group, model: model)])
+        if readOnly { inbox.post(.message("read-only: another process holds \(workspace.path)/.lock")) }
     }
 
     func run() throws {
@@ -86,17 +101,21 @@ final class WorkbenchSession {
         signal(SIGINT) { _ in workbenchInterrupted = 1 }
         signal(SIGTERM) { _ in workbenchInterrupted = 1 }
         signal(SIGHUP) { _ in workbenchInterrupted = 1 }
+        var size = terminal.size
+        _ = reduce(&state, .resize(width: size.width, height: size.height))
+        // The first frame, before anything of the workspace is read.
+        terminal.draw(render(state, glyphs: glyphs))
         let stopFollowing = ManagedFlag()
-        let follower = self.follower
-        let thread = Thread {
+        let inbox = self.inbox
+        let follower = self.follower, readOnly = state.readOnly
+        let thread = Thread { [self] in
+            load(into: inbox, readOnly: readOnly)
             while !stopFollowing.isSet { follower.poll(); Thread.sleep(forTimeInterval: 0.2) }
         }
         thread.start()
         defer { stopFollowing.set() }
 
-        var size = terminal.size
-        _ = reduce(&state, .resize(width: size.width, height: size.height))
-        var dirty = true, lastDraw = 0.0, lastJobs: [String] = []
+        var dirty = true, lastDraw = 0.0, lastJobs: [String] = [], lastDetail = 0.0
         // 20 frames a second at most: smooth for a growing curve, and on two cores every frame
         // not drawn is time the training process gets.
         let frame = 1.0 / 20
@@ -112,20 +131,23 @@ final class WorkbenchSession {
             }
             if let key { effects += reduce(&state, .key(key)); dirty = true }
             if workbenchInterrupted != 0 { effects += reduce(&state, .interrupt) }
+            let loaded = inbox.take()
+            for a in loaded { effects += reduce(&state, a) }
+            if !loaded.isEmpty { dirty = true }
             let events = mailbox.drain()
             var reloadRuns = Set<String>()
             for e in events {
                 effects += reduce(&state, .event(e))
                 switch e.kind {
-                case .evaluation, .finished, .failed, .paused, .started: reloadRuns.insert(e.run)
+                case .evaluation, .finished, .failed, .paused, .started, .resumed: reloadRuns.insert(e.run)
                 default: break
                 }
             }
             if !events.isEmpty { dirty = true }
             for id in reloadRuns where FileManager.default.fileExists(atPath: workspace.runsPath + "/" + id + "/run.json") {
                 var info = loader.runInfo(workspace.runsPath + "/" + id)
-                // A run this workbench launched is its own, whatever its status says.
-                info.external = info.external && !manager.owns(id)
+                // Ownership is who holds the run's lock now, checked again on every start.
+                info.external = manager.isExternal(id)
                 _ = reduce(&state, .runInfo(info))
             }
             if reloadRuns.contains(where: { id in events.contains { if case .evaluation = $0.kind { return $0.run == id }; return false } }) {
@@ -139,6 +161,10 @@ final class WorkbenchSession {
             }
             for (run, text) in decoder.take() { _ = reduce(&state, .tryOwnOutput(run: run, output: text)); dirty = true }
             for e in effects { handle(e, terminal: terminal) }
+            if case .detail(let id, _) = state.mode, Date().timeIntervalSinceReferenceDate - lastDetail >= 1 {
+                lastDetail = Date().timeIntervalSinceReferenceDate
+                if state.detail != nil { readDetail(id) }
+            }
             let now = Date().timeIntervalSinceReferenceDate
             if dirty && now - lastDraw >= frame {
                 terminal.draw(render(state, glyphs: glyphs))
@@ -147,14 +173,26 @@ final class WorkbenchSession {
         }
     }
 
+    /// Reads a run's folder for the detail view off the main thread (a long events.jsonl takes
+    /// a moment); the loop asks again every second while the view is open, so it follows the run.
+    func readDetail(_ id: String) {
+        let loader = self.loader, inbox = self.inbox
+        Thread { inbox.post(.detail(loader.detail(id))) }.start()
+    }
+
     func handle(_ e: Effect, terminal: Terminal) {
         switch e {
         case .launch(let form):
             let id = form["name"]
             do {
-                try manager.enqueueTraining(id: id, spec: form.spec(), group: state.groupName.isEmpty ? nil : state.groupName)
+                try manager.enqueueTraining(id: id, spec: form.spec(), group: form["group"].isEmpty ? nil : form["group"])
                 _ = reduce(&state, .runInfo(loader.runInfo(workspace.runsPath + "/" + id)))
             } catch { _ = reduce(&state, .message("\(id): \(error)")) }
+        case .checkLaunch(let form):
+            let inbox = self.inbox
+            guard let spec = try? form.spec().withAbsolutePaths() else { inbox.post(.launchChecked(["method": "the form's values do not make a run"])); return }
+            Thread { inbox.post(.launchChecked(LaunchCheck.problems(spec))) }.start()
+        case .openDetail(let id): readDetail(id)
         case .start(let id): manager.startNext(id: id)
         case .pause(let id): manager.request("pause", id: id); _ = reduce(&state, .message("pausing \(id) after its current step"))
         case .cancel(let id): manager.request("cancel", id: id); _ = reduce(&state, .message("cancelling \(id) after its current step"))
@@ -199,6 +237,15 @@ final class WorkbenchSession {
             }
         }
     }
+}
+
+/// Actions made off the main thread (the loader's), for the main loop to fold in.
+final class ActionInbox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var actions: [Action] = []
+    func post(_ a: Action) { post([a]) }
+    func post(_ a: [Action]) { lock.lock(); actions += a; lock.unlock() }
+    func take() -> [Action] { lock.lock(); defer { actions = []; lock.unlock() }; return actions }
 }
 
 final class ManagedFlag: @unchecked Sendable {

@@ -78,6 +78,37 @@ final class WidgetTests: XCTestCase {
         XCTAssertEqual(b.lines, ["1.00     ▃▅█", "0.00 ▁▃▅████"])
     }
 
+    func testPlotStripAndStepLabelsShareTheCurvesColumns() {
+        // 25 steps over 40 columns: the last point of the curve, of the lr strip and the
+        // last step label sit in the same column.
+        var b = ScreenBuffer(width: 46, height: 6)
+        let pts = (1...25).map { (x: Double($0), y: 3 - Double($0) * 0.05) }
+        var p = Plot([.init(pts, role: .spark, style: .line)], xRange: 0...25)
+        p.xLabels = true
+        p.strip = ("lr", pts.map { ($0.x, 1e-3) }, .accent)
+        p.render(in: b.bounds, into: &b, glyphs: .unicode)
+        func lastColumn(_ row: Int) -> Int { b.lines[row].lastIndex { $0 != " " }.map { b.lines[row].distance(from: b.lines[row].startIndex, to: $0) }! }
+        let curveEnd = (0..<4).map(lastColumn).max()!
+        XCTAssertEqual(lastColumn(4), curveEnd, "lr strip: \(b.lines)")
+        XCTAssertEqual(lastColumn(5), curveEnd, "the step label 25 ends under the last step: \(b.lines)")
+        XCTAssertTrue(b.lines[5].contains(" 0 ") || b.lines[5].dropFirst(5).hasPrefix("0"), "step 0 labelled: \(b.lines[5])")
+        XCTAssertTrue(b.lines[0].contains("⠉") || b.lines[0].contains("⠁") || b.lines[0].contains("⠈"), "a braille line: \(b.lines)")
+    }
+
+    func testPlotLogScaleLabelsTheDecades() {
+        var b = ScreenBuffer(width: 30, height: 4)
+        var p = Plot([.init([(0, 100), (1, 10), (2, 1)], role: .spark, style: .line)], xRange: 0...2)
+        p.logY = true
+        p.render(in: b.bounds, into: &b, glyphs: .unicode)
+        XCTAssertTrue(b.lines[0].hasPrefix("100"), "\(b.lines)")
+        XCTAssertTrue(b.lines[1].hasPrefix("log"))
+        XCTAssertTrue(b.lines[3].hasPrefix("1.00"))
+        // The middle decade halfway up: row 1 or 2 of 4, not the bottom as on a linear axis.
+        let middle = (0..<4).map { b[17, $0].char }
+        XCTAssertTrue(middle[1] != " " || middle[2] != " ", "\(b.lines)")
+        XCTAssertEqual(middle[3], " ", "\(b.lines)")
+    }
+
     func testPlotWithoutDataSaysSo() {
         var b = ScreenBuffer(width: 20, height: 2)
         Plot([]).render(in: b.bounds, into: &b, glyphs: .unicode)

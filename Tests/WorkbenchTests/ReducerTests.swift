@@ -66,19 +66,32 @@ final class ReducerTests: XCTestCase {
         XCTAssertTrue(s.message!.contains("another process"))
     }
 
-    func testLaunchFormValidatesAndQueues() {
+    func testLaunchFormValidatesChecksTheFilesAndQueues() {
         var s = Fixtures.state()
         _ = reduce(&s, .key(.char("2")))
         _ = reduce(&s, .key(.char("n")))
         guard case .launch(var form) = s.mode else { return XCTFail("no form") }
         XCTAssertEqual(reduce(&s, .key(.enter)), [])
         guard case .launch(let f2) = s.mode else { return XCTFail("form closed") }
-        XCTAssertEqual(f2.error, "model is required")
-        form["model"] = "m"; form["train"] = "t.jsonl"
+        XCTAssertEqual(f2.problems["model"], "required", "the problem sits beside its field")
+        XCTAssertEqual(f2.focusedField.key, "model", "the focus goes to the first wrong field")
+        form["model"] = "m"; form["train"] = "t.jsonl"; form["epochs"] = "0"
         s.mode = .launch(form)
-        let effects = reduce(&s, .key(.enter))
+        XCTAssertEqual(reduce(&s, .key(.enter)), [])
+        guard case .launch(let f3) = s.mode else { return XCTFail("form closed") }
+        XCTAssertNotNil(f3.problems["epochs"], "a number out of range is refused before queueing")
+        form["epochs"] = "2"
+        s.mode = .launch(form)
+        // Valid as typed: the shell checks the files; the form waits for its answer.
+        guard case .checkLaunch(let checked)? = reduce(&s, .key(.enter)).first else { return XCTFail("no check") }
+        XCTAssertEqual(checked.trainArguments.prefix(6), ["--model", "m", "--train", "t.jsonl", "--method", "prefix"])
+        XCTAssertEqual(reduce(&s, .launchChecked(["train": "t.jsonl: pair 3 needs 1030 positions"])), [])
+        guard case .launch(let f4) = s.mode else { return XCTFail("form closed on a problem") }
+        XCTAssertEqual(f4.focusedField.key, "train")
+        XCTAssertEqual(f4.error, "train: t.jsonl: pair 3 needs 1030 positions")
+        XCTAssertEqual(reduce(&s, .key(.enter)).count, 1)
+        let effects = reduce(&s, .launchChecked([:]))
         guard case .launch(let queued) = effects.first else { return XCTFail("not queued") }
-        XCTAssertEqual(queued.trainArguments.prefix(6), ["--model", "m", "--train", "t.jsonl", "--method", "prefix"])
         XCTAssertTrue(queued.trainArguments.contains("--prefix-length"))
         XCTAssertEqual(s.mode, .normal)
     }
@@ -88,11 +101,141 @@ final class ReducerTests: XCTestCase {
         f["model"] = "m"; f["train"] = "t"; f["name"] = "../evil"
         XCTAssertEqual(f.validate(), "name: letters, digits, - _ . only")
         var s = Fixtures.state()
-        f.focus = f.fieldNames.firstIndex(of: "method")!
+        f.focusField(f.fieldNames.firstIndex(of: "method")!)
         s.mode = .launch(f)
         _ = reduce(&s, .key(.right))
         guard case .launch(let g) = s.mode else { return XCTFail() }
         XCTAssertEqual(g["method"], "embedding")
+    }
+
+    func testLaunchFormStartsFromTheSelectedRunAndTakesEachMethodsLearningRate() {
+        var s = Fixtures.state()
+        s.cwd = "/home/u/lab"
+        for (id, method, lr) in [("ft", "finetune", "0.0003"), ("p10", "prefix", "0.001")] {
+            var v = RunView(id: id, method: method, status: .done)
+            v.config = [("model", "/home/u/lab/models/m"), ("train", "/home/u/lab/data/train.jsonl"), ("method", method), ("lr", lr), ("epochs", "5")]
+            _ = reduce(&s, .runInfo(v))
+        }
+        _ = reduce(&s, .key(.char("2")))
+        _ = reduce(&s, .key(.char("n")))
+        guard case .launch(var f) = s.mode else { return XCTFail("no form") }
+        XCTAssertEqual(f["model"], "models/m", "paths under the working folder are shown relative")
+        XCTAssertEqual(f["method"], "finetune")
+        XCTAssertEqual(f["lr"], "0.0003")
+        XCTAssertEqual(f["name"], "run-3")
+        f.focusField(f.fields.firstIndex { $0.key == "method" }!)
+        f.cycle(forward: true)  // finetune → the next method in the registry
+        s.mode = .launch(f)
+        while f["method"] != "prefix" { f.cycle(forward: true) }
+        XCTAssertEqual(f["lr"], "0.001", "a method switch takes that method's latest learning rate")
+        // A typed learning rate stays.
+        f.focusField(f.fields.firstIndex { $0.key == "lr" }!)
+        for _ in 0..<10 { _ = f.edit(.backspace) }
+        for c in "0.01" { _ = f.edit(.char(c)) }
+        f.focusField(f.fields.firstIndex { $0.key == "method" }!)
+        f.cycle(forward: true)
+        XCTAssertEqual(f["lr"], "0.01")
+    }
+
+    func testCurveKeysSmoothZoomAndLogAndOverlayHasALegend() {
+        var s = Fixtures.state(width: 140, height: 40)
+        for id in ["a", "b"] {
+            _ = reduce(&s, .event(RunEvent(run: id, .started(totalSteps: 600, method: "prefix", trainableParams: 40))))
+            for i in 1...600 { _ = reduce(&s, .event(Fixtures.step(id, i, total: 600, loss: (id == "a" ? 3 : 4) / Double(i).squareRoot()))) }
+        }
+        _ = reduce(&s, .key(.char("2")))
+        XCTAssertEqual(s.smoothing, 0.9)
+        _ = reduce(&s, .key(.char("w")))
+        XCTAssertEqual(s.smoothing, 0.95)
+        _ = reduce(&s, .key(.char("L")))
+        XCTAssertTrue(s.logLoss)
+        _ = reduce(&s, .key(.char("z")))
+        XCTAssertEqual(s.zoomSteps, 500)
+        var lines = render(s, glyphs: .unicode).lines
+        XCTAssertTrue(lines.contains { $0.contains("a · loss · EMA 0.95 · log · last 500 steps") })
+        XCTAssertTrue(lines.contains { $0.contains("100") && $0.contains("600") && !$0.contains(" 0 ") }, "zoomed step labels start at 100")
+        // Overlay: o on b, back to a: a legend line per run, each in its own colour.
+        _ = reduce(&s, .key(.char("j"))); _ = reduce(&s, .key(.char("o")))
+        XCTAssertTrue(s.message!.contains("overlay"), "o says what it did")
+        _ = reduce(&s, .key(.char("k")))
+        lines = render(s, glyphs: .unicode).lines
+        XCTAssertTrue(lines.contains { $0.contains("loss · 2 runs") })
+        let buf = render(s, glyphs: .unicode)
+        let legendA = lines.firstIndex { $0.contains("━ a ") }!, legendB = lines.firstIndex { $0.contains("━ b ") }!
+        let xA = Array(lines[legendA]).firstIndex(of: "━")!, xB = Array(lines[legendB]).firstIndex(of: "━")!
+        XCTAssertNotEqual(buf[xA, legendA].role, buf[xB, legendB].role)
+        XCTAssertEqual(buf[xA, legendA].role, s.seriesRole("a"))
+        XCTAssertTrue(lines.contains { $0.hasPrefix("│ lr") }, "the lr strip stays in overlay")
+    }
+
+    func testTextFieldsEditLikeAShell() {
+        var t = TextInput("name : The Eagle")
+        XCTAssertTrue(t.apply(.ctrl("w")))
+        XCTAssertEqual(t.text, "name : The ")
+        _ = t.apply(.ctrl("a")); _ = t.apply(.char(">"))
+        XCTAssertEqual(t.text, ">name : The ")
+        _ = t.apply(.right); _ = t.apply(.delete)
+        XCTAssertEqual(t.text, ">nme : The ")
+        _ = t.apply(.end); _ = t.apply(.left); _ = t.apply(.ctrl("u"))
+        XCTAssertEqual(t.text, " ")
+        _ = t.apply(.ctrl("k"))
+        XCTAssertEqual(t.text, "")
+        XCTAssertFalse(t.apply(.enter))
+        XCTAssertEqual(TextInput("abcdef").rendered(width: 4), "def▏", "the cursor stays in view")
+        // Search and try-your-own start empty and take the same keys.
+        var s = Fixtures.group()
+        _ = reduce(&s, .key(.char("3")))
+        _ = reduce(&s, .key(.char("i")))
+        for c in "name : X" { _ = reduce(&s, .key(.char(c))) }
+        _ = reduce(&s, .key(.ctrl("w")))
+        guard case .tryOwn(let input) = s.mode else { return XCTFail() }
+        XCTAssertEqual(input.text, "name : ")
+    }
+
+    func testEnterOpensTheRunDetailAndEscGoesBack() {
+        var s = Fixtures.group()
+        _ = reduce(&s, .key(.char("2")))
+        XCTAssertEqual(reduce(&s, .key(.enter)), [.openDetail(run: "ft-1")])
+        XCTAssertEqual(s.mode, .detail(run: "ft-1", scroll: 0))
+        let d = RunDetail(id: "ft-1", folder: "/ws/runs/ft-1", status: "done", commandLine: "prefixlab train --model m",
+                          spec: [.init("lr", "0.0003")], history: [.init("2026-12-01 10:00:00", "started: finetune, 10 steps, 1000 trainable")],
+                          checkpoints: [.init(name: "step-000010", bytes: 4096, best: true)], metrics: [.init("BLEU", "50.00")],
+                          logTail: (1...50).map { "line \($0)" }, logPath: "/ws/runs/ft-1/output.log")
+        _ = reduce(&s, .detail(d))
+        let screen = render(s, glyphs: .unicode).lines.joined(separator: "\n")
+        for want in ["prefixlab train --model m", "started: finetune", "step-000010 (best)", "4.0 KiB", "BLEU", "50.00", "line 50", "following"] {
+            XCTAssertTrue(screen.contains(want), want)
+        }
+        _ = reduce(&s, .key(.char("k")))
+        XCTAssertEqual(s.mode, .detail(run: "ft-1", scroll: 1))
+        XCTAssertFalse(render(s, glyphs: .unicode).lines.joined().contains("line 50"), "scrolled up one line")
+        _ = reduce(&s, .key(.char("G")))
+        XCTAssertEqual(s.mode, .detail(run: "ft-1", scroll: 0))
+        _ = reduce(&s, .key(.escape))
+        XCTAssertEqual(s.mode, .normal)
+        XCTAssertNil(s.detail)
+    }
+
+    func testVOnRunsShowsOneGroupAndMarksShowInTheRows() {
+        var s = Fixtures.state(width: 160, height: 40)
+        for (id, g) in [("a", "g1"), ("b", "g2"), ("c", "g1")] {
+            var v = RunView(id: id, method: "prefix", status: .done); v.group = g
+            _ = reduce(&s, .runInfo(v))
+        }
+        _ = reduce(&s, .key(.char("2")))
+        XCTAssertEqual(s.runsList.map(\.id), ["a", "b", "c"])
+        _ = reduce(&s, .key(.char("v")))
+        XCTAssertEqual(s.runsGroup, "g1")
+        XCTAssertEqual(s.runsList.map(\.id), ["a", "c"])
+        _ = reduce(&s, .key(.char("j")))
+        _ = reduce(&s, .key(.char(" ")))
+        XCTAssertEqual(s.marked, ["c"])
+        let lines = render(s, glyphs: .unicode).lines
+        XCTAssertTrue(lines.contains { $0.contains("+c") }, "a marked run is flagged in its row")
+        XCTAssertTrue(lines.contains { $0.contains("group") })
+        XCTAssertFalse(lines.contains { $0.contains(" b ") })
+        _ = reduce(&s, .key(.char("v"))); _ = reduce(&s, .key(.char("v")))
+        XCTAssertNil(s.runsGroup, "after the last group, every run again")
     }
 
     func testCompareDefaultsToOneRunPerMethodAndSortsByDisagreement() {

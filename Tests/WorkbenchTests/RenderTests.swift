@@ -35,7 +35,9 @@ final class RenderTests: XCTestCase {
         XCTAssertTrue(lines.contains { $0.contains("prefix-10 · loss") })
         XCTAssertTrue(lines.contains { $0.contains("train  last 1.500") })
         XCTAssertTrue(lines.contains { $0.contains("● val  last 1.900 (step 5)") })
-        XCTAssertTrue(lines.contains { $0.hasPrefix("│ 3.00") }, "the axis leaves out the first step's loss (3.5), clipped at the top")
+        XCTAssertFalse(lines.contains { $0.hasPrefix("│ 3.50") }, "the axis leaves out the first step's loss (3.5), clipped at the top")
+        s.smoothing = 0
+        XCTAssertTrue(render(s, glyphs: .unicode).lines.contains { $0.hasPrefix("│ 3.00") }, "raw: the axis tops at the second step's loss")
     }
 
     func testCompareShowsThreeMethodColumnsWithScores() {
