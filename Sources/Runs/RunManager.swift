@@ -198,16 +198,14 @@ public final class RunManager: @unchecked Sendable {
     }
 
     /// Asks every running training job to checkpoint and pause (the workbench is quitting);
-    /// the children finish their current step, save, and exit on their own. Queued runs that
-    /// never started are dropped from the queue (their folders say cancelled).
+    /// the children finish their current step, save, and exit on their own. Queued runs stay
+    /// queued: their folders say so, and the next launch offers to start them.
     public func pauseAll() -> [String] {
         lock.lock()
         let ids = running.filter { $0.job.isTraining }.map(\.job.run)
-        let dropped = queue.filter(\.isTraining).map(\.run)
         queue.removeAll()
         lock.unlock()
         for id in ids { request("pause", id: id) }
-        for id in dropped { unqueued(id, cancelled: true) }
         return ids
     }
 }

@@ -64,12 +64,12 @@ enum Dialogs {
         if !running.isEmpty {
             lines += ["Training: \(running.joined(separator: ", "))", "checkpointed and left paused; the next launch offers to resume."]
         }
-        if !queued.isEmpty { lines += ["Queued, not started: \(queued.joined(separator: ", ")) (dropped)."] }
+        if !queued.isEmpty { lines += ["Queued, not started: \(queued.joined(separator: ", ")),", "kept queued; the next launch offers to start them."] }
         question(s, "Quit?", lines + ["Quit? y / n"], into: &buf, glyphs: g)
     }
 
     static func resumeOffer(_ ids: [String], _ s: AppState, into buf: inout ScreenBuffer, glyphs g: Glyphs) {
-        question(s, "Resume?", ["Paused or interrupted runs from last time:", ids.joined(separator: ", "), "Resume them now? y / n"], into: &buf, glyphs: g)
+        question(s, "Resume?", ["Paused, interrupted or queued runs from last time:", ids.joined(separator: ", "), "Resume them now? y / n"], into: &buf, glyphs: g)
     }
 
     static func diff(_ s: AppState, _ a: String, _ b: String, into buf: inout ScreenBuffer, glyphs g: Glyphs) {

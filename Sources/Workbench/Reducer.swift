@@ -63,7 +63,7 @@ public func reduce(_ s: inout AppState, _ action: Action) -> [Effect] {
         s.loading = nil
         if s.groupName.isEmpty { s.groupName = group }
         if s.modelName.isEmpty { s.modelName = model }
-        let resumable = s.runs.filter { ($0.status == .paused || $0.status == .interrupted) && !$0.external }.map(\.id)
+        let resumable = s.runs.filter { [.paused, .interrupted, .queued].contains($0.status) && !$0.external }.map(\.id)
         if !resumable.isEmpty && !s.readOnly && s.mode == .normal { s.mode = .resumeOffer(resumable) }
         return []
     case .offerResume(let ids):

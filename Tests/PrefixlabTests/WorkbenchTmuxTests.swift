@@ -38,14 +38,14 @@ final class WorkbenchTmuxTests: XCTestCase {
         XCTAssertNotNil(t.waitFor { $0.contains("[2 Runs]") }, t.capture())
         t.send("n")
         XCTAssertNotNil(t.waitFor { $0.contains("New run") }, t.capture())
-        t.send("Down"); t.send(model, literal: true)
+        t.send("Down"); t.send("Down"); t.send(model, literal: true)  // name, group, model
         t.send("Down"); t.send(TestPaths.fixtures + "/lmscore/pairs.jsonl", literal: true)
         for _ in 0..<7 { t.send("Down") }  // → epochs
-        t.send("BSpace"); t.send("4000", literal: true)
+        t.send("C-u"); t.send("4000", literal: true)
         t.send("Enter")
         func step(_ screen: String) -> Int? {
             guard let line = screen.split(separator: "\n").first(where: { $0.contains("run-1") && $0.contains("running") }) else { return nil }
-            let m = line.split(separator: " ").first { $0.contains("/4000") }
+            let m = line.split(separator: " ").first { $0.contains("/") && $0.split(separator: "/").count == 2 && $0.split(separator: "/").allSatisfy { Int($0) != nil } }
             return m.flatMap { Int($0.split(separator: "/")[0]) }
         }
         guard let first = t.waitFor(30, { (step($0) ?? 0) > 0 }), let s1 = step(first) else { return XCTFail("no step counter: \(t.capture())") }
@@ -56,14 +56,19 @@ final class WorkbenchTmuxTests: XCTestCase {
         func curveEnd(_ s: String) -> Int {
             let lines = s.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             guard let top = lines.firstIndex(where: { $0.contains("run-1 · loss") }) else { return -1 }
-            return lines[(top + 1)...].filter { !$0.contains("lr ") }.map { l in
-                Array(l).lastIndex { "▁▂▃▄▅▆▇█".contains($0) } ?? -1
+            return lines[(top + 1)...].map { l in
+                Array(l).lastIndex { $0.unicodeScalars.first.map { (0x2801...0x28FF).contains($0.value) } ?? false } ?? -1
             }.max() ?? -1
         }
         let grown = t.waitFor(30) { curveEnd($0) > curveEnd(first) + 2 }
         XCTAssertNotNil(grown, "the curve grows: first \(first)\nnow \(t.capture())")
+        // A second run waits behind it (one training at a time) and survives the relaunch.
+        t.send("n")
+        XCTAssertNotNil(t.waitFor { $0.contains("New run") && $0.contains("run-2") }, t.capture())
+        t.send("Enter")
+        XCTAssertNotNil(t.waitFor { s in s.split(separator: "\n").contains { $0.contains("run-2") && $0.contains("queued") } }, t.capture())
         t.send("q")
-        XCTAssertNotNil(t.waitFor { $0.contains("Quit?") && $0.contains("run-1") }, t.capture())
+        XCTAssertNotNil(t.waitFor { $0.contains("Quit?") && $0.contains("run-1") && $0.contains("Queued, not started: run-2") }, t.capture())
         t.send("y")
         XCTAssertNotNil(t.waitFor { $0.contains("EXITED 0") }, t.capture())
         // The run checkpoints and stops as paused, resumable.
@@ -79,9 +84,18 @@ final class WorkbenchTmuxTests: XCTestCase {
         XCTAssertEqual(status, "paused")
         // The next launch offers to resume it.
         let t2 = try open(ws, width: 120, height: 34)
-        XCTAssertNotNil(t2.waitFor { $0.contains("Resume?") && $0.contains("run-1") }, t2.capture())
+        let offer = t2.waitFor { $0.contains("Resume?") && $0.contains("run-1, run-2") }
+        XCTAssertNotNil(offer, t2.capture())
+        XCTAssertEqual(self.status(ws + "/runs/run-2"), "queued")
         t2.send("n"); t2.send("q")
+        XCTAssertNotNil(t2.waitFor { $0.contains("Quit?") && $0.contains("Queued, not started: run-2") }, t2.capture())
+        t2.send("y")
         XCTAssertNotNil(t2.waitFor { $0.contains("EXITED 0") }, t2.capture())
+    }
+
+    func status(_ runDir: String) -> String {
+        guard let d = FileManager.default.contents(atPath: runDir + "/run.json"), let j = try? JSONParser.parse(bytes: [UInt8](d)) else { return "" }
+        return j["status"]?.string ?? ""
     }
 
     func testResizeRedrawsAndTooSmallSaysSo() throws {

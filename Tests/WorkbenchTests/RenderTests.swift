@@ -119,7 +119,7 @@ final class QuitDialogTests: XCTestCase {
         let text = render(s, glyphs: .unicode).text
         XCTAssertTrue(text.contains("Training: train-a"), text)
         XCTAssertTrue(text.contains("checkpointed and left paused"))
-        XCTAssertTrue(text.contains("Queued, not started: queued-b (dropped)."))
+        XCTAssertTrue(text.contains("Queued, not started: queued-b,") && text.contains("kept queued"))
     }
 }
 
