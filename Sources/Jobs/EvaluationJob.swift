@@ -43,7 +43,7 @@ public enum EvaluationJob {
         try AtomicFile.write(Data((JSONValue.object([("test", .object(test))]).serialized + "\n").utf8), to: folder.path + "/metrics.json")
         let byName = Dictionary(scores, uniquingKeysWith: { a, _ in a })
         folder.append(.evaluation(split: "test", metrics: byName))
-        log(String(format: "test: BLEU %.4f  NIST %.4f  METEOR~ %.4f  ROUGE_L %.4f  CIDEr %.4f", m.bleu, m.nist, m.meteor, m.rougeL, m.cider))
+        log(String(format: "test: BLEU %.2f  NIST %.4f  METEOR~ %.4f  ROUGE_L %.4f  CIDEr %.4f", m.bleu * 100, m.nist, m.meteor, m.rougeL, m.cider))
         return byName
     }
 

@@ -31,9 +31,12 @@ public enum ScoreReport {
             ("slot_accuracy", .number(slots.slotAccuracy)), ("name_accuracy", .number(slots.nameAccuracy)),
             ("distinct_outputs", .number(Double(slots.distinctOutputs))),
             ("METEOR_note", .string(MeteorApprox.label)), ("n", .number(Double(lines.count))),
+            ("scales", .string("as e2e-metrics prints them: BLEU, METEOR, ROUGE_L, CIDEr as fractions (BLEU 0-1; the text output and the workbench print BLEU ×100), NIST and sacreBLEU on their own scales")),
         ])
-        let text = String(format: "BLEU: %.4f\nNIST: %.4f\nMETEOR: %.4f   (%@)\nROUGE_L: %.4f\nCIDEr: %.4f\nsacreBLEU: %.2f\n",
-                          m.bleu, m.nist, m.meteor, MeteorApprox.label, m.rougeL, m.cider, m.sacreBLEU)
+        // BLEU on 0-100, as the paper and the workbench print it; --json keeps the e2e-metrics
+        // names and scales (BLEU 0-1), as its "scales" key says.
+        let text = String(format: "BLEU: %.2f\nNIST: %.4f\nMETEOR~: %.4f   (%@)\nROUGE_L: %.4f\nCIDEr: %.4f\nsacreBLEU: %.2f\n",
+                          m.bleu * 100, m.nist, m.meteor, MeteorApprox.note, m.rougeL, m.cider, m.sacreBLEU)
             + String(format: "rouge-score%@: ROUGE-1 %.4f  ROUGE-2 %.4f  ROUGE-L %.4f\n", rougeStem ? " (stemmed)" : "", rs.rouge1, rs.rouge2, rs.rougeL)
             + String(format: "slot accuracy %.3f  name right %.3f  distinct outputs %d of %d", slots.slotAccuracy, slots.nameAccuracy, slots.distinctOutputs, lines.count)
         return Result(json: json, text: text)

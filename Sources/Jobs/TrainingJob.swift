@@ -138,7 +138,7 @@ public enum TrainingJob {
                 case .validation(let step, let loss, let score, let improved):
                     folder.append(.validation(step: step, loss: loss, metrics: score.map { ["BLEU": $0] } ?? [:]))
                     reporter.line(String(format: "step %d: validation loss %.4f%@%@", step, loss,
-                                         score.map { String(format: ", BLEU %.4f on %d sources", $0, run.data.validExamples.count) } ?? "",
+                                         score.map { String(format: ", BLEU %.2f on %d sources", $0 * 100, run.data.validExamples.count) } ?? "",
                                          improved ? " (best)" : ""))
                 case .checkpoint(let step, let path):
                     folder.append(.checkpoint(step: step, path: path))
@@ -165,7 +165,7 @@ public enum TrainingJob {
             if spec.evaluation.test { try evaluateTest(run, trainer, folder: folder, reporter: reporter) }
             try folder.update([("status", .string(RunStatus.done.rawValue)), ("steps_done", .number(Double(trainer.step)))])
             folder.append(.finished(step: trainer.step, outcome: outcome == .stoppedEarly ? "early_stop" : outcome == .cancelled ? "cancelled" : "completed"))
-            let best = trainer.bestValidScore.map { String(format: ", best validation BLEU %.4f", $0) }
+            let best = trainer.bestValidScore.map { String(format: ", best validation BLEU %.2f", $0 * 100) }
                 ?? trainer.bestValidLoss.map { String(format: ", best validation loss %.4f", $0) } ?? ""
             reporter.line("\(folder.id): done at step \(trainer.step)" + best)
         } catch {

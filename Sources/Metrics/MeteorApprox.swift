@@ -9,6 +9,8 @@
 public enum MeteorApprox {
     public static let alpha = 0.85, beta = 0.2, gamma = 0.6
     public static let label = "METEOR (approximation: exact matches only; no stem, synonym, paraphrase or function-word weighting)"
+    /// The same without the metric's name, for a line that names it already.
+    public static let note = "an approximation: exact matches only; no stem, synonym, paraphrase or function-word weighting"
 
     struct Stats { var matches = 0, chunks = 0, hypLen = 0, refLen = 0 }
 

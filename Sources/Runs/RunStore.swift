@@ -100,10 +100,14 @@ extension RunStore {
     public static func table(_ runs: [RunSummary]) -> [String] {
         func pad(_ s: String, _ n: Int) -> String { s.padding(toLength: n, withPad: " ", startingAt: 0) }
         func f(_ x: Double?, _ fmt: String) -> String { x.map { String(format: fmt, $0) } ?? "–" }
-        return ["run                      method     status       step        loss   val loss  val BLEU  tok/s"] + runs.map { s in
+        // The name column fits the longest id; BLEU on 0-100 as everywhere a person reads it;
+        // tokens/s only while a run trains (a finished run's last pace is not news).
+        let w = max(24, (runs.map(\.id.count).max() ?? 0) + 1)
+        return [pad("run", w) + " method     status       step        loss   val loss  val BLEU  tok/s"] + runs.map { s in
             let step = s.totalSteps.map { "\(s.step)/\($0)" } ?? "\(s.step)"
-            return [pad(s.id, 24), pad(s.method ?? "?", 10), pad(s.status.rawValue, 12), pad(step, 11), pad(f(s.lastLoss, "%.4f"), 7),
-                    pad(f(s.bestValidLoss, "%.4f"), 9), pad(f(s.bestValidBLEU, "%.4f"), 9), f(s.tokensPerS, "%.0f")].joined(separator: " ")
+            return [pad(s.id, w), pad(s.method ?? "?", 10), pad(s.status.rawValue, 12), pad(step, 11), pad(f(s.lastLoss, "%.4f"), 7),
+                    pad(f(s.bestValidLoss, "%.4f"), 9), pad(f(s.bestValidBLEU.map { $0 * 100 }, "%.2f"), 9),
+                    s.status == .running ? f(s.tokensPerS, "%.0f") : "–"].joined(separator: " ")
         }
     }
 }

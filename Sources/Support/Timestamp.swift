@@ -8,4 +8,10 @@ public enum Timestamp {
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return f.string(from: Date())
     }
+
+    /// How screens and logs show a recorded time: date and time to the second, UTC as
+    /// recorded ("2026-11-27 07:10:04"), so yesterday's events never read as today's.
+    public static func display(_ iso: String) -> String {
+        String(iso.replacingOccurrences(of: "T", with: " ").prefix(19))
+    }
 }

@@ -88,12 +88,17 @@ func applyEvent(_ s: inout AppState, _ e: RunEvent) {
     case .log(let m): text = m
     case .finished(let step, let outcome): text = "\(outcome) at step \(step)"
     case .validation(let step, let loss, let m):
-        text = "step \(step): validation loss \(fmt(loss, 4))" + m.keys.sorted().map { ", \($0) \(fmt(m[$0]!, 2))" }.joined()
-    case .evaluation(let split, let m): text = split + ": " + m.keys.sorted().map { "\($0) \(fmt(m[$0]!, 3))" }.joined(separator: ", ")
+        text = "step \(step): validation loss \(fmt(loss, 4))" + m.keys.sorted().map { ", \($0) \(metricText($0, m[$0]!))" }.joined()
+    case .evaluation(let split, let m): text = split + ": " + m.keys.sorted().map { "\($0) \(metricText($0, m[$0]!))" }.joined(separator: ", ")
     default: text = rest.map { "\($0.0) \($0.1.serialized)" }.joined(separator: ", ")
     }
     s.events.append(EventLine(time: e.time, run: e.run, type: type, text: text, isError: type == "failed"))
     if s.events.count > AppState.eventCapacity { s.events.removeFirst(s.events.count - AppState.eventCapacity) }
+}
+
+/// A metric as every screen prints it: BLEU on 0–100 (as the paper), the others as scored.
+func metricText(_ key: String, _ v: Double) -> String {
+    key == "BLEU" ? fmt(v * 100, 2) : v == v.rounded() && abs(v) < 1e9 ? String(Int(v)) : fmt(v, 3)
 }
 
 func fmt(_ x: Double, _ digits: Int) -> String {

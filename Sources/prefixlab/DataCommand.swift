@@ -12,7 +12,7 @@ struct DataCommand: ParsableCommand {
     )
     @Argument(help: "Dataset spec (file or folder[:split]).") var spec: String
     @Option(help: "Tokenizer folder (a model folder): lengths in its tokens instead of words.") var tokenizer: String?
-    @Flag var json = false
+    @Flag(help: "Print JSON instead of a table.") var json = false
 
     func run() throws {
         let d = try DatasetSpec.load(spec)

@@ -7,9 +7,9 @@ struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a run as a Hugging Face PEFT adapter (or, for adapter runs, our bottleneck layout).",
         discussion: """
-        prefix runs become PrefixTuning adapters (prefix_projection as trained; the file holds the folded
-        prefix, as PEFT saves it), embedding runs PromptTuning adapters, lora runs LORA adapters. adapter
-        runs export with --format bottleneck (PEFT has no such type; the layout is in the README). The best
+        prefix runs become PrefixTuning adapters (prefix_projection as trained; the file holds the folded \
+        prefix, as PEFT saves it), embedding runs PromptTuning adapters, lora runs LORA adapters. adapter \
+        runs export with --format bottleneck (PEFT has no such type; the layout is in the README). The best \
         checkpoint by validation loss is used, else the last.
         """
     )

@@ -12,8 +12,8 @@ struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Generate an output for every unique source of a dataset.",
         discussion: """
-        The prompt is encode(source) + [eos], as in lm-score. FILE gets one output per line (newlines inside
-        an output become spaces), one line per unique source in first-appearance order (the E2E evaluation
+        The prompt is encode(source) + [eos], as in lm-score. FILE gets one output per line (newlines inside \
+        an output become spaces), one line per unique source in first-appearance order (the E2E evaluation \
         format); FILE.jsonl beside it holds source, references, output and output_ids (eos excluded).
         """
     )

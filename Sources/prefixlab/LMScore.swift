@@ -10,8 +10,8 @@ struct LMScore: ParsableCommand {
         commandName: "lm-score",
         abstract: "Negative log-likelihood of each target given its source.",
         discussion: """
-        Each line of the pairs file is {"source": ..., "target": ...}. The sequence is
-        encode(source) + [eos] + encode(" " + target) + [eos]; the target tokens and the final
+        Each line of the pairs file is {"source": ..., "target": ...}. The sequence is \
+        encode(source) + [eos] + encode(" " + target) + [eos]; the target tokens and the final \
         eos are scored.
         """
     )

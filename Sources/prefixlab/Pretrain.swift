@@ -8,10 +8,10 @@ struct Pretrain: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Pretrain a GPT-2-architecture model on text and write a Hugging Face folder.",
         discussion: """
-        Corpus files hold one document per line (plain text, or JSONL with a "text" field). A JSONL line
-        with "source" and "target" instead is a pair, laid out as `train` lays it out (source, eos, target;
-        only the target scored): how a corpus teaches reading a table into text. OUT (which must not exist)
-        gets the model folder (config.json, model.safetensors, vocab.json, merges.txt), OUT/init the random
+        Corpus files hold one document per line (plain text, or JSONL with a "text" field). A JSONL line \
+        with "source" and "target" instead is a pair, laid out as `train` lays it out (source, eos, target; \
+        only the target scored): how a corpus teaches reading a table into text. OUT (which must not exist) \
+        gets the model folder (config.json, model.safetensors, vocab.json, merges.txt), OUT/init the random \
         start, OUT/run the run (events, checkpoints). Run again with --resume to continue.
         """
     )

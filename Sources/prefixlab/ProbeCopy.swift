@@ -18,7 +18,7 @@ struct ProbeCopy: ParsableCommand {
     @Option var spans = 64
     @Option var seed: UInt64 = 1
     @Option(help: "Draw tokens from ids below this (default: the whole vocabulary but eos).") var vocab: Int?
-    @Flag var json = false
+    @Flag(help: "Print JSON instead of a table.") var json = false
     @OptionGroup var engine: EngineOptions
 
     func run() throws {

@@ -12,7 +12,7 @@ struct RunExperiment: ParsableCommand {
     @Argument(help: "Experiment file (JSON).") var experiment: String
     @Option(help: "Workspace folder.") var workspace: String = ".prefixlab"
     @Option(parsing: .upToNextOption, help: "Only these runs (names in the file).") var only: [String] = []
-    @Flag(name: .customLong("dry-run"), help: "Print each run's train command and stop.") var dryRun = false
+    @Flag(name: .customLong("dry-run"), help: "Print what each run would do (its train command, or why it would be skipped or resumed) and stop.") var dryRun = false
     @OptionGroup var engine: EngineOptions
 
     func run() throws {
@@ -24,7 +24,17 @@ struct RunExperiment: ParsableCommand {
         let ws = Workspace(path: workspace)
         let chosen = exp.runs.filter { only.isEmpty || only.contains($0.name) }
         if dryRun {
-            for r in chosen { print((["prefixlab", "train"] + exp.trainArguments(r, outDir: ws.runsPath + "/" + r.name)).joined(separator: " ")) }
+            // What a real run would do with each: the same decision as below, nothing written.
+            for r in chosen {
+                let dir = ws.runsPath + "/" + r.name
+                let status = FileManager.default.fileExists(atPath: dir + "/run.json") ? RunStore.summary(runDir: dir).status : nil
+                switch status {
+                case nil: print((["prefixlab", "train"] + exp.trainArguments(r, outDir: dir)).joined(separator: " "))
+                case .done?: print("\(r.name): done, would be skipped")
+                case .running?: print("\(r.name): running in another process, would be skipped")
+                case let s?: print("\(r.name): \(s.rawValue), would resume: prefixlab train --resume \(dir)")
+                }
+            }
             return
         }
         try ws.create()

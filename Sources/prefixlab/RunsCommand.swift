@@ -16,7 +16,7 @@ struct RunsCommand: ParsableCommand {
 struct RunsList: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "Every run with its status and progress.")
     @Option(help: "Workspace folder.") var workspace: String = ".prefixlab"
-    @Flag var json = false
+    @Flag(help: "Print JSON instead of a table.") var json = false
 
     func run() throws {
         let runs = RunStore.list(workspace: workspace)
@@ -36,7 +36,7 @@ struct RunsShow: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "show", abstract: "One run: status, progress, config, metrics.")
     @Argument(help: "A run folder, or a run id in the workspace.") var runRef: String
     @Option var workspace: String = ".prefixlab"
-    @Flag var json = false
+    @Flag(help: "Print JSON instead of a table.") var json = false
 
     func run() throws {
         let dir = try Workspace.resolveRun(runRef, workspace: workspace)

@@ -6,8 +6,8 @@ struct Score: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Score outputs with the E2E challenge's metrics (BLEU, NIST, METEOR, ROUGE-L, CIDEr) and sacreBLEU.",
         discussion: """
-        FILE has one output per unique source, in first-appearance order (the E2E evaluation format).
-        BLEU and NIST equal mteval-v13a's, ROUGE-L and CIDEr the MS-COCO evaluation's (PTB tokenisation),
+        FILE has one output per unique source, in first-appearance order (the E2E evaluation format). \
+        BLEU and NIST equal mteval-v13a's, ROUGE-L and CIDEr the MS-COCO evaluation's (PTB tokenisation), \
         sacreBLEU its default corpus BLEU. METEOR is an approximation (exact matches only), labelled so.
         """
     )

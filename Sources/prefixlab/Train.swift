@@ -10,19 +10,31 @@ struct Train: ParsableCommand {
         CommandConfiguration(
             abstract: "Train headless: " + MethodRegistry.names.joined(separator: ", ") + ".",
             discussion: """
-            Data arguments take dataset specs (JSONL of {"source", "target"}, E2E CSV, WebNLG XML folder:split,
-            DART JSON); every reference of an example is one training pair. The loss covers the target tokens and the
+            Data arguments take dataset specs (JSONL of {"source", "target"}, E2E CSV, WebNLG XML folder:split, \
+            DART JSON); every reference of an example is one training pair. The loss covers the target tokens and the \
             final eos of source + [eos] + " " + target + [eos], as lm-score scores them.
-            --max-steps caps the run at N optimizer steps in total (a resumed run included); the learning-rate
-            schedule always spans --epochs, so a run stopped and resumed is the same run as one never stopped.
-            Suggested learning rates: prefix 5e-5 to 8e-5 (the paper's), embedding 1e-3 to 1e-2 (prompt
+            --max-steps caps the run at N optimizer steps in total (a resumed run included); the learning-rate \
+            schedule always spans --epochs, so a run stopped and resumed is the same run as one never stopped. \
+            Suggested learning rates: prefix 5e-5 to 8e-5 (the paper's), embedding 1e-3 to 1e-2 (prompt \
             tuning needs far larger steps), finetune 5e-5. docs/RUNS.md lists every key of the run spec.
 
             Method options (--KEY VALUE; a key of another method is noted and ignored):
             """ + MethodRegistry.descriptors.map { m in
-                "\n  --method \(m.name): \(m.summary)" + m.options.map { "\n    \($0.flag): \($0.helpLine)" }.joined()
+                "\n" + wrapped("  --method \(m.name): \(m.summary)", indent: 6) + m.options.map { "\n" + wrapped("    \($0.flag): \($0.helpLine)", indent: 8) }.joined()
             }.joined()
         )
+    }
+
+    /// Wrapped at 79 columns with a hanging indent, so the help keeps the list's shape
+    /// (ArgumentParser rewraps only lines longer than the terminal).
+    static func wrapped(_ text: String, indent: Int) -> String {
+        let lead = String(text.prefix { $0 == " " })
+        var lines: [String] = [], line = lead
+        for word in text.dropFirst(lead.count).split(separator: " ") {
+            if line.count > lead.count, line.count + 1 + word.count > 79 { lines.append(line); line = String(repeating: " ", count: indent) }
+            line += (line.last == " " || line.isEmpty ? "" : " ") + word
+        }
+        return (lines + [line]).joined(separator: "\n")
     }
 
     static func help(_ key: String) -> ArgumentHelp { ArgumentHelp(RunSpecBuilder.setting(key)?.helpLine ?? "") }
@@ -56,8 +68,9 @@ struct Train: ParsableCommand {
     @Flag(name: .customLong("eval-test"), help: help("eval_test")) var evalTest = false
     @Option(name: .customLong("eval-beam"), parsing: .unconditional, help: help("eval_beam")) var evalBeam: String?
     @Option(name: .customLong("eval-max-new-tokens"), parsing: .unconditional, help: help("eval_max_new_tokens")) var evalMaxNewTokens: String?
-    @Option(name: .customLong("copy-share"), parsing: .unconditional, help: help("copy_share")) var copyShare: String?
-    @Option(name: .customLong("copy-span"), help: help("copy_span")) var copySpan: String?
+    // Pretraining's keys (prefixlab pretrain documents them): accepted, not listed here.
+    @Option(name: .customLong("copy-share"), parsing: .unconditional, help: ArgumentHelp(visibility: .hidden)) var copyShare: String?
+    @Option(name: .customLong("copy-span"), help: ArgumentHelp(visibility: .hidden)) var copySpan: String?
     @Argument(parsing: .allUnrecognized, help: "Method options as --KEY VALUE (listed below).") var methodOptions: [String] = []
     @OptionGroup var engine: EngineOptions
 

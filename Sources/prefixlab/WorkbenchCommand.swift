@@ -14,7 +14,7 @@ struct WorkbenchCommand: ParsableCommand {
         commandName: "workbench",
         abstract: "Open the interactive workbench (the default command).",
         discussion: """
-        Opens WORKSPACE (default .prefixlab/ in the current folder, created on first use and seeded with the bundled
+        Opens WORKSPACE (default .prefixlab/ in the current folder, created on first use and seeded with the bundled \
         sample experiment and its finished runs from samples/). Keys: 1-5 or Tab switch screens, ? shows every key, q quits.
         """
     )

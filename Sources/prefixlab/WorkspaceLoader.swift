@@ -3,7 +3,6 @@ import Support
 import JSON
 import Jobs
 import Runs
-import Tuning
 import Workbench
 
 /// Turns what the run store reads (Runs/WorkspaceReader) into the workbench's plain values.
@@ -73,57 +72,10 @@ struct WorkspaceLoader {
 
     /// A run's folder as its detail view shows it.
     func detail(_ id: String) -> RunDetail {
-        let dir = workspace.runsPath + "/" + id
-        let o = RunOverview.read(dir)
-        var d = RunDetail(id: id, folder: dir, status: o.summary.status.rawValue, error: o.problem)
-        let info = FileRead.contents(dir + "/run.json").flatMap { try? JSONParser.parse(bytes: [UInt8]($0)) }
-        d.commandLine = (info?["command_line"]?.array?.compactMap(\.string) ?? []).map(shellQuoted).joined(separator: " ")
-        d.spec = o.configLines.map { RunDetail.Pair($0.0, $0.1) }
-        for e in RunStore.readEvents(dir + "/events.jsonl").events {
-            let time = e.time.replacingOccurrences(of: "T", with: " ").prefix(19)
-            let what: String?
-            switch e.kind {
-            case .queued: what = "queued"
-            case let .started(total, method, params): what = "started: \(method), \(total) steps, \(params) trainable"
-            case let .paused(step): what = "paused at step \(step)"
-            case let .resumed(step): what = "resumed at step \(step)"
-            case let .finished(step, outcome): what = "\(outcome) at step \(step)"
-            case let .failed(step, error): what = "failed at step \(step): \(error)"
-            case let .checkpoint(step, _): what = "checkpoint at step \(step)"
-            case let .evaluation(split, _): what = "evaluated \(split)"
-            default: what = nil
-            }
-            if let what { d.history.append(RunDetail.Pair(String(time), what)) }
-        }
-        let best = (try? FileManager.default.destinationOfSymbolicLink(atPath: dir + "/checkpoints/best")).map { ($0 as NSString).lastPathComponent }
-        d.checkpoints = CheckpointIO.steps(runDir: dir).map { c in
-            let files = (try? FileManager.default.contentsOfDirectory(atPath: c.path)) ?? []
-            let bytes = files.reduce(0) { $0 + (((try? FileManager.default.attributesOfItem(atPath: c.path + "/" + $1))?[.size] as? Int) ?? 0) }
-            let name = (c.path as NSString).lastPathComponent
-            return RunDetail.Checkpoint(name: name, bytes: bytes, best: name == best)
-        }
-        // BLEU on the 0-100 scale the workbench prints everywhere (metrics.json keeps 0-1).
-        d.metrics = o.metrics.keys.sorted().map { k in
-            let v = o.metrics[k]!
-            return RunDetail.Pair(k, k == "BLEU" ? String(format: "%.2f", v * 100) : v == v.rounded() && abs(v) < 1e9 ? String(Int(v)) : String(format: "%.4f", v))
-        }
-        let log = dir + "/output.log"
-        if let text = FileRead.tail(log, maxBytes: 64 << 10) {
-            d.logPath = log
-            d.logTail = text.split(separator: "\n", omittingEmptySubsequences: false).suffix(400).map { Escaped(String($0), limit: 400).description }
-            if d.logTail.last == "" { d.logTail.removeLast() }
-        } else {
-            // A run trained from a terminal has no output log here: its events tell its story.
-            d.logTail = RunStore.readEvents(dir + "/events.jsonl").events.compactMap { e in
-                if e.isStep { return nil }
-                let (type, rest) = e.fields
-                return "\(e.time.replacingOccurrences(of: "T", with: " ").prefix(19)) \(type) " + rest.map { "\($0.0) \($0.1.serialized)" }.joined(separator: ", ")
-            }
-        }
-        return d
-    }
-
-    func shellQuoted(_ a: String) -> String {
-        a.allSatisfy { $0.isLetter || $0.isNumber || "-_./:=,+@%".contains($0) } && !a.isEmpty ? a : "'" + a.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        let r = RunStory.read(workspace.runsPath + "/" + id)
+        return RunDetail(id: id, folder: r.folder, status: r.status, error: r.error, commandLine: r.commandLine,
+                         spec: r.spec.map { .init($0.0, $0.1) }, history: r.history.map { .init($0.0, $0.1) },
+                         checkpoints: r.checkpoints.map { .init(name: $0.name, bytes: $0.bytes, best: $0.best) },
+                         metrics: r.metrics.map { .init($0.0, $0.1) }, logTail: r.logTail, logPath: r.logPath)
     }
 }
