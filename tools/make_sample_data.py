@@ -9,6 +9,7 @@ model tuned on 8 names can get them right by memorising them; the test then cann
 from reading the name off the table.
   samples/data/e2e/train-N.jsonl  N random pairs of train.jsonl (N = 50, 100, 200, 500)
   samples/data/webnlg/dev.xml   WebNLG 2017 dev, the first 6 entries of each category (1-3 triples)
+  samples/data/webnlg/test.xml  WebNLG 2017 test, the first 4 entries (1-3 triples) of each of its 15 categories
 Sources are linearised as the prefix-tuning paper's code does (the rule of prefixlab's E2E reader).
     python3 tools/make_sample_data.py --shared ../shared --out samples/data
 """
@@ -64,4 +65,17 @@ for f in sorted(glob.glob(f"{a.shared}/data/webnlg2017/dev/[123]triples/*.xml"))
             entries.append(e)
 os.makedirs(f"{a.out}/webnlg", exist_ok=True)
 ET.ElementTree(root).write(f"{a.out}/webnlg/dev.xml", encoding="utf-8", xml_declaration=True)
+print({k: v for k, v in sorted(per_cat.items())})
+
+# The test split with its 5 unseen categories (Artist, Athlete, CelestialBody,
+# MeanOfTransportation, Politician): the first 4 entries of 1-3 triples of each of the 15, so
+# the Datasets screen's seen / unseen filter has both kinds.
+root = ET.Element("benchmark"); entries = ET.SubElement(root, "entries")
+per_cat = {}
+for e in ET.parse(f"{a.shared}/data/webnlg2017/test/testdata_with_lex.xml").getroot().iter("entry"):
+    c = e.get("category")
+    if int(e.get("size")) <= 3 and per_cat.get(c, 0) < 4:
+        per_cat[c] = per_cat.get(c, 0) + 1
+        entries.append(e)
+ET.ElementTree(root).write(f"{a.out}/webnlg/test.xml", encoding="utf-8", xml_declaration=True)
 print({k: v for k, v in sorted(per_cat.items())})

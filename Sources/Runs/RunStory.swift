@@ -63,6 +63,7 @@ public struct RunStory: Sendable {
             // A run trained from a terminal has no output log here: its events tell its story.
             d.logTail = events.compactMap { e in
                 if e.isStep { return nil }
+                if case .generation = e.kind { return nil }
                 let (type, rest) = e.fields
                 return Timestamp.display(e.time) + " \(type) " + rest.map { "\($0.0) \($0.1.serialized)" }.joined(separator: ", ")
             }

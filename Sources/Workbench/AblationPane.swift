@@ -5,15 +5,20 @@ import Screen
 enum AblationPane {
     static func render(_ s: AppState, in r: Rect, into buf: inout ScreenBuffer, glyphs g: Glyphs) {
         let rows = AblationModel.sorted(AblationModel.rows(s.groupRuns), by: s.ablationSort)
-        let inner = Box.draw(r, title: (s.groupName.isEmpty ? "ablation" : s.groupName) + " · test · sorted by " + AblationModel.columnTitles[s.ablationSort], into: &buf, glyphs: g)
+        let inner = Box.draw(r, title: (s.groupName.isEmpty ? "ablation" : s.groupName) + " · test · sorted by " + AblationModel.columnTitles[s.ablationSort] + " · \(min(s.ablationRow, max(0, rows.count - 1)) + 1)/\(rows.count)", into: &buf, glyphs: g)
         guard !rows.isEmpty else {
             buf.put("No finished runs with test metrics yet (train with --test SPEC --eval-test).", x: inner.x + 1, y: inner.y, role: .dim, clip: inner)
             return
         }
-        let widths = [max(9, min(18, rows.map(\.label.count).max() ?? 9)), 3, 5, 7, 7, 5, 9, 9, 11, 11, 11, 7]
-        let scale = inner.width - 2 >= widths.reduce(0, +) + widths.count ? 1 : 0
-        let cols = zip(AblationModel.columnTitles, widths).enumerated().map { i, c in
-            Table.Column(c.0 + (i == s.ablationSort ? "▼" : ""), width: scale == 1 ? c.1 : max(3, c.1 - 2), alignRight: i > 0)
+        let widths = [max(9, min(22, (rows.map(\.label.count).max() ?? 9) + 1)), 3, 5, 7, 7, 5, 9, 9, 11, 11, 11, 7]
+        // Narrow: whole columns go, in this order (never a header cut to "se…"): time,
+        // stored, CIDEr, NIST, seeds, METEOR; the sorted column always stays.
+        let dropOrder = [11, 4, 10, 7, 2, 8]
+        var keep = Array(widths.indices)
+        func width() -> Int { keep.reduce(0) { $0 + widths[$1] + 1 } + 2 }
+        for c in dropOrder where width() > inner.width && c != s.ablationSort { keep.removeAll { $0 == c } }
+        let cols = keep.map { i in
+            Table.Column(AblationModel.columnTitles[i] + (i == s.ablationSort ? "▼" : ""), width: widths[i], alignRight: i > 0)
         }
         let tableHeight = min(rows.count + 1, inner.height / 2)
         let (top, rest) = inner.splitTop(tableHeight)
@@ -21,7 +26,7 @@ enum AblationPane {
         Table(columns: cols, rows: rows.map { row in
             var c = AblationModel.cells(row)
             if row.runs.contains(where: marked.contains) { c[0] = "+" + c[0] }
-            return c
+            return keep.map { c[$0] }
         }, selected: min(s.ablationRow, rows.count - 1)).render(in: top, into: &buf, glyphs: g)
         guard rest.height >= 5 else { return }
         Box.divider(r, y: rest.y, title: "\(s.ablationMetric) vs prefix length", into: &buf, glyphs: g)

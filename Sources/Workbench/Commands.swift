@@ -48,7 +48,21 @@ func perform(_ s: inout AppState, _ c: Command) -> [Effect] {
     case .nextDataset:
         if !s.datasets.isEmpty { s.datasetIndex = (s.datasetIndex + 1) % s.datasets.count; s.exampleIndex = 0 }
     case .open:
-        if s.screen == .datasets { s.screen = .compare }
+        if s.screen == .datasets {
+            // The same example in Compare, found by its source; none when no run has outputs on it.
+            let vis = visibleExamples(s)
+            guard vis.indices.contains(s.exampleIndex) else { break }
+            let source = s.datasets[s.datasetIndex].examples[vis[s.exampleIndex]].source
+            var order = CompareModel.order(s)
+            if !order.contains(where: { s.compare[$0].source == source }) && s.compareOnlyDisagree {
+                s.compareOnlyDisagree = false; order = CompareModel.order(s)
+            }
+            guard let j = order.firstIndex(where: { s.compare[$0].source == source }) else {
+                s.message = "no run has test outputs for this example (Compare shows the test outputs of finished runs)"; break
+            }
+            s.compareIndex = j
+            s.screen = .compare
+        }
         if s.screen == .runs, let r = s.selectedRunView {
             s.mode = .detail(run: r.id, scroll: 0)
             s.detail = nil
@@ -68,9 +82,12 @@ func perform(_ s: inout AppState, _ c: Command) -> [Effect] {
             var options: [String?] = [nil]
             if d.examples.contains(where: { $0.seen != nil }) { options += ["seen", "unseen"] }
             options += d.categories.map { Optional($0) }
+            guard options.count > 1 else { s.message = "\(d.name) has no categories to filter by"; break }
             let i = options.firstIndex(of: s.categoryFilter) ?? 0
+            let current = visibleExamples(s).indices.contains(s.exampleIndex) ? visibleExamples(s)[s.exampleIndex] : nil
             s.categoryFilter = options[(i + 1) % options.count]
-            s.exampleIndex = 0
+            // The selected example stays selected when the new filter shows it.
+            s.exampleIndex = current.flatMap { c in visibleExamples(s).firstIndex(of: c) } ?? 0
             s.message = "filter: \(s.categoryFilter ?? "all") (\(visibleExamples(s).count) examples)"
         case .compare:
             s.compareOnlyDisagree.toggle(); s.compareIndex = 0
@@ -123,7 +140,10 @@ func perform(_ s: inout AppState, _ c: Command) -> [Effect] {
         }
     case .chooseRuns:
         s.compareColumns = s.marked
-        s.message = s.marked.isEmpty ? "columns: the group's finetune, prefix and embedding runs" : "columns: " + s.marked.joined(separator: ", ")
+        let withOutputs = Set(s.compare.flatMap { $0.outputs.keys })
+        let missing = s.marked.filter { !withOutputs.contains($0) }
+        s.message = s.marked.isEmpty ? "columns: one run of each method of the group" : "columns: " + s.marked.filter(withOutputs.contains).joined(separator: ", ")
+            + (missing.isEmpty ? "" : "; \(missing.joined(separator: ", ")) \(missing.count == 1 ? "has" : "have") no test outputs (press a to generate them)")
     case .generateMissing:
         let have = Set(s.compare.flatMap { $0.outputs.keys })
         let want = s.marked.isEmpty ? s.runs.filter { $0.status == .done }.map(\.id) : s.marked

@@ -16,23 +16,35 @@ enum ComparePane {
             return
         }
         let e = s.compare[order[s.compareIndex]]
+        // As many runs as fit at 18 columns each; the title says how many are left out.
+        let fit = max(1, r.width / 18)
+        let shown = Array(cols.prefix(fit))
+        if shown.count < cols.count {
+            let note = " +\(cols.count - shown.count) run\(cols.count - shown.count == 1 ? "" : "s") not shown: widen the window "
+            buf.put(note, x: r.maxX - 1 - DisplayWidth.of(note), y: r.y, role: .warn)
+        }
         var y = inner.y
-        let tryOwnHeight = s.tryOwnSource.isEmpty ? 0 : min(8, inner.height / 3)
+        let typing: Bool = { if case .tryOwn = s.mode { return true }; return false }()
+        let tryOwnHeight = s.tryOwnSource.isEmpty && !typing ? 0 : min(8, inner.height / 3)
         for line in DisplayWidth.wrap(e.source, inner.width - 2).prefix(3) { buf.put(line, x: inner.x + 1, y: y, role: .accent); y += 1 }
         let refRoom = max(1, min(e.references.count, (inner.height - tryOwnHeight) / 4))
+        let label = "refs (\(e.references.count)): "
         for (i, ref) in e.references.prefix(refRoom).enumerated() {
-            let label = i == 0 ? "refs (\(e.references.count)): " : String(repeating: " ", count: DisplayWidth.of("refs (\(e.references.count)): "))
-            buf.put(DisplayWidth.fit(label + ref, inner.width - 2, ellipsis: g.ellipsis), x: inner.x + 1, y: y, role: i == 0 ? .normal : .dim); y += 1
+            let lead = i == 0 ? label : String(repeating: " ", count: DisplayWidth.of(label))
+            let more = i == refRoom - 1 && refRoom < e.references.count ? "  (+\(e.references.count - refRoom) more)" : ""
+            let room = inner.width - 2 - DisplayWidth.of(more)
+            buf.put(DisplayWidth.fit(lead + ref, room, ellipsis: g.ellipsis) + more, x: inner.x + 1, y: y, role: i == 0 ? .normal : .dim); y += 1
         }
         let colsArea = Rect(x: r.x, y: y, width: r.width, height: r.maxY - y - tryOwnHeight)
-        renderColumns(s, cols, in: colsArea, into: &buf, glyphs: g) { id in
+        renderColumns(s, shown, in: colsArea, into: &buf, glyphs: g) { id in
             e.outputs[id].map { ($0.text, $0.novelWords, "BLEU \(fmt($0.bleu, 1))  ROUGE-L \(fmt($0.rougeL, 2))") }
         }
         if tryOwnHeight > 0 {
             let area = Rect(x: r.x, y: r.maxY - tryOwnHeight, width: r.width, height: tryOwnHeight)
-            Box.divider(area, y: area.y, title: "try your own: " + s.tryOwnSource, into: &buf, glyphs: g)
-            renderColumns(s, cols, in: Rect(x: area.x, y: area.y + 1, width: area.width, height: area.height - 1), into: &buf, glyphs: g, divider: false) { id in
-                (s.tryOwnOutputs[id] ?? "decoding…", [], nil)
+            let title = typing ? "try your own: type an MR or triples below; Enter decodes it with these runs" : "try your own: " + s.tryOwnSource
+            Box.divider(area, y: area.y, title: title, into: &buf, glyphs: g)
+            renderColumns(s, shown, in: Rect(x: area.x, y: area.y + 1, width: area.width, height: area.height - 1), into: &buf, glyphs: g, divider: false) { id in
+                typing && s.tryOwnSource.isEmpty ? ("", [], nil) : (s.tryOwnOutputs[id] ?? "decoding…", [], nil)
             }
         }
     }
@@ -53,7 +65,8 @@ enum ComparePane {
         }
         for (k, (id, p)) in zip(ids, parts).enumerated() {
             if k > 0 {
-                buf.put(String(g.teeDown), x: p.x, y: area.y, role: .border)
+                // The divider row gets a tee; without one, the column rule starts on the header row.
+                buf.put(String(divider ? g.teeDown : g.vertical), x: p.x, y: area.y, role: .border)
                 for yy in (area.y + 1)..<(area.maxY - 1) { buf.put(String(g.vertical), x: p.x, y: yy, role: .border) }
             }
             buf.put(" " + DisplayWidth.fit(header(s, id), min(DisplayWidth.of(header(s, id)), p.width - 4), ellipsis: g.ellipsis) + " ", x: p.x + 1, y: area.y, role: .title)
@@ -61,20 +74,30 @@ enum ComparePane {
             guard let (output, novel, scores) = content(id) else {
                 buf.put("(no output)", x: text.x, y: text.y, role: .dim, clip: text); continue
             }
-            drawWrapped(output, novel: novel, in: text, into: &buf)
-            if let scores { buf.put(DisplayWidth.fit(scores, text.width), x: text.x, y: area.maxY - 2, role: .accent) }
+            // The scores right under the output, where the eye already is.
+            let end = drawWrapped(output, novel: novel, in: text, into: &buf)
+            if let scores {
+                // One line when it fits, else a score a line.
+                let parts = DisplayWidth.of(scores) <= text.width ? [scores] : scores.components(separatedBy: "  ")
+                for (i, part) in parts.enumerated() where end + 1 + i <= area.maxY - 2 {
+                    buf.put(DisplayWidth.fit(part, text.width), x: text.x, y: end + 1 + i, role: .accent)
+                }
+            }
         }
     }
 
-    /// Word-wraps an output, giving the words at `novel` positions the `.novel` role.
-    static func drawWrapped(_ text: String, novel: Set<Int>, in r: Rect, into buf: inout ScreenBuffer) {
+    /// Word-wraps an output, giving the words at `novel` positions the `.novel` role; returns
+    /// the last row written.
+    @discardableResult
+    static func drawWrapped(_ text: String, novel: Set<Int>, in r: Rect, into buf: inout ScreenBuffer) -> Int {
         var x = r.x, y = r.y
         for (i, word) in text.split(separator: " ").enumerated() {
             let w = DisplayWidth.of(String(word))
             if x > r.x && x + w > r.maxX { x = r.x; y += 1 }
-            if y >= r.maxY { return }
+            if y >= r.maxY { return r.maxY - 1 }
             buf.put(String(word), x: x, y: y, role: novel.contains(i) ? .novel : .normal, clip: r)
             x += min(w, r.width) + 1
         }
+        return y
     }
 }

@@ -10,9 +10,13 @@ enum DatasetsPane {
             return
         }
         // Dataset selector (←/→) and the current one's summary.
-        var x = inner.x + 1
-        for (i, d) in s.datasets.enumerated() {
-            let label = " \(d.name) (\(d.examples.count)) "
+        // The selector scrolls so the chosen dataset is always in view, with its place.
+        let place = "\(s.datasetIndex + 1)/\(s.datasets.count) ←/→ "
+        var x = inner.x + 1 + buf.put(place, x: inner.x + 1, y: inner.y, role: .dim)
+        let labels = s.datasets.map { " \($0.name) (\($0.examples.count)) " }
+        var first = 0
+        while first < s.datasetIndex, labels[first...s.datasetIndex].reduce(0, { $0 + DisplayWidth.of($1) + 1 }) > inner.maxX - x { first += 1 }
+        for (i, label) in labels.enumerated().dropFirst(first) {
             if x + DisplayWidth.of(label) > inner.maxX { break }
             x += buf.put(label, x: x, y: inner.y, role: i == s.datasetIndex ? .tabActive : .tab) + 1
         }
@@ -27,7 +31,7 @@ enum DatasetsPane {
         }
         let summary = d.summary.first ?? ""
         buf.put(DisplayWidth.fit(summary, inner.width - 2), x: inner.x + 1, y: inner.y + 1, role: .dim)
-        let filterText = "filter: \(s.categoryFilter ?? "all") · \(vis.count) shown" + (s.searchQuery.isEmpty ? "" : " · /\(s.searchQuery)")
+        let filterText = "filter: \(s.categoryFilter ?? "all") · \(vis.isEmpty ? 0 : s.exampleIndex + 1)/\(vis.count) shown" + (s.searchQuery.isEmpty ? "" : " · /\(s.searchQuery)")
         buf.put(DisplayWidth.fit((d.summary.dropFirst().first ?? "") , max(0, inner.width - 2 - DisplayWidth.of(hist) - 2)), x: inner.x + 1, y: inner.y + 2, role: .dim)
         if !hist.isEmpty { buf.put(hist, x: inner.maxX - 1 - DisplayWidth.of(hist), y: inner.y + 2, role: .accent) }
         buf.put(DisplayWidth.fit(filterText, inner.width - 2), x: inner.x + 1, y: inner.y + 3, role: .accent)

@@ -25,7 +25,7 @@ enum Dialogs {
     static func launch(_ s: AppState, _ form: LaunchForm, into buf: inout ScreenBuffer, glyphs g: Glyphs) {
         let fields = form.fields
         let r = centered(s, width: 112, height: fields.count + 5)
-        let title = "New run · " + KeyMap.modeKeys(.launch(form)).map { "\($0.0) \($0.1)" }.joined(separator: " · ")
+        let title = "New run · " + KeyMap.modeKeys(.launch(form)).prefix(4).map { "\($0.0) \($0.1)" }.joined(separator: " · ")
         let inner = frame(r, title, into: &buf, glyphs: g)
         // The labels' column fits the longest label of the method shown (adapter bottleneck).
         let labelWidth = max(14, fields.map { DisplayWidth.of($0.label) }.max() ?? 14)
@@ -77,13 +77,21 @@ enum Dialogs {
         let ca = Dictionary(ra?.config ?? [], uniquingKeysWith: { x, _ in x }), cb = Dictionary(rb?.config ?? [], uniquingKeysWith: { x, _ in x })
         var keys: [String] = []
         for k in (ra?.config ?? []).map(\.0) + (rb?.config ?? []).map(\.0) where !keys.contains(k) { keys.append(k) }
+        // A path is the same file whether a run recorded it relative or absolute.
+        func same(_ k: String, _ x: String?, _ y: String?) -> Bool {
+            guard let x, let y else { return x == y }
+            func abs(_ p: String) -> String { p.hasPrefix("/") || s.cwd.isEmpty ? p : s.cwd + "/" + p }
+            return ["model", "train", "valid", "test"].contains(k) ? abs(x) == abs(y) : x == y
+        }
+        let differing = keys.filter { !same($0, ca[$0], cb[$0]) }.count
         let r = centered(s, width: s.width - 6, height: min(s.height - 2, keys.count + 4))
-        let inner = frame(r, "config diff · any key closes", into: &buf, glyphs: g)
-        let kw = min(24, inner.width / 4), vw = (inner.width - kw - 4) / 2
-        buf.put(DisplayWidth.fit("", kw) + "  " + DisplayWidth.fit(a, vw) + "  " + DisplayWidth.fit(b, vw), x: inner.x + 1, y: inner.y, role: .header)
+        let inner = frame(r, "config diff · \(differing) of \(keys.count) differ · any key closes", into: &buf, glyphs: g)
+        let kw = min(24, inner.width / 4), vw = max(4, (inner.width - kw - 6) / 2)
+        buf.put(DisplayWidth.fit("", kw) + "  " + DisplayWidth.fit(a, vw) + "  " + DisplayWidth.fit(b, vw), x: inner.x + 1, y: inner.y, role: .header, clip: inner)
         for (i, k) in keys.prefix(inner.height - 1).enumerated() {
             let va = ca[k] ?? "–", vb = cb[k] ?? "–"
-            buf.put(DisplayWidth.fit(k, kw) + "  " + DisplayWidth.fit(va, vw) + "  " + DisplayWidth.fit(vb, vw), x: inner.x + 1, y: inner.y + 1 + i, role: va == vb ? .dim : .warn)
+            buf.put(DisplayWidth.fit(k, kw) + "  " + DisplayWidth.fit(va, vw) + "  " + DisplayWidth.fit(vb, vw), x: inner.x + 1, y: inner.y + 1 + i,
+                    role: same(k, ca[k], cb[k]) ? .dim : .warn, clip: inner)
         }
     }
 }

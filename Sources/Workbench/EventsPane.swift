@@ -7,7 +7,7 @@ enum EventsPane {
     static func render(_ s: AppState, in r: Rect, into buf: inout ScreenBuffer, glyphs g: Glyphs) {
         let lines = eventLines(s)
         let errors = s.events.filter(\.isError).count
-        let inner = Box.draw(r, title: "Events · \(s.events.count) · \(errors) failure\(errors == 1 ? "" : "s")\(s.eventErrorsOnly ? " · failures only" : "") · times UTC", into: &buf, glyphs: g)
+        let inner = Box.draw(r, title: "Events · \(s.events.count) · \(errors) failure\(errors == 1 ? "" : "s")\(s.eventErrorsOnly ? " · failures only" : "")\(s.eventScroll > 0 ? " · \(s.eventScroll) lines up (G: newest)" : "") · times UTC", into: &buf, glyphs: g)
         guard !lines.isEmpty else {
             buf.put(s.eventErrorsOnly ? "No failures." : "No events yet.", x: inner.x + 1, y: inner.y, role: .dim, clip: inner)
             return

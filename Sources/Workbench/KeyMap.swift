@@ -105,7 +105,7 @@ public enum KeyMap {
         case .help: return [("j/k", "scroll"), ("any other key", "close")]
         case .search: return [("Enter", "find"), ("Esc", "cancel")] + text
         case .tryOwn: return [("Enter", "decode with the shown runs"), ("Esc", "cancel")] + text
-        case .launch: return [("↑/↓", "field"), ("←/→", "choose"), ("Enter", "check and queue"), ("Esc", "cancel")]
+        case .launch: return [("↑/↓", "field"), ("←/→", "choose"), ("Enter", "check and queue"), ("Esc", "cancel")] + text
         case .confirmQuit: return [("y/Enter", "quit"), ("any other key", "stay")]
         case .resumeOffer: return [("y/Enter", "resume them"), ("any other key", "not now")]
         case .diff: return [("any key", "close")]

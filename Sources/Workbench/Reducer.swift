@@ -80,7 +80,19 @@ public func reduce(_ s: inout AppState, _ action: Action) -> [Effect] {
 func applyEvent(_ s: inout AppState, _ e: RunEvent) {
     let i = s.upsertRun(e.run)
     s.runs[i].apply(e)
-    if e.isStep { return }  // steps reach the curves, not the log: a run makes thousands
+    // A request's message gives way to its outcome once the run answers.
+    if let m = s.message, m.hasPrefix("pausing \(e.run) ") || m.hasPrefix("cancelling \(e.run) ") {
+        switch e.kind {
+        case .paused(let step): s.message = "\(e.run) paused at step \(step)"
+        case .finished(let step, let outcome): s.message = "\(e.run) \(outcome) at step \(step)"
+        case .failed(let step, _): s.message = "\(e.run) failed at step \(step)"
+        default: break
+        }
+    }
+    // Steps reach the curves and generation progress the header, not the log: a run makes
+    // thousands of steps, an evaluation a progress event every few outputs.
+    if e.isStep { return }
+    if case .generation = e.kind { return }
     let (type, rest) = e.fields
     let text: String
     switch e.kind {

@@ -25,6 +25,8 @@ public struct RunView: Sendable {
     /// Seconds per step over the latest steps, for the ETA.
     public var secondsPerStep: Double?
     public var lastStepTime: String?
+    /// (step, seconds) of the latest step events, for the pace.
+    var paceWindow: [(step: Int, time: Double)] = []
     /// Configuration as flat key = value lines (for the config diff).
     public var config: [(String, String)] = []
     /// Test metrics (metrics.json or an evaluation event).
@@ -67,9 +69,15 @@ public struct RunView: Sendable {
         case let .started(total, m, params):
             totalSteps = total; method = m; trainableParams = params; status = .running; error = nil
         case let .step(s):
-            if let last = lastStepTime, let dt = RunView.seconds(from: last, to: e.time), s.step > step, dt >= 0 {
-                let per = dt / Double(s.step - step)
-                secondsPerStep = secondsPerStep.map { 0.8 * $0 + 0.2 * per } ?? per
+            // The pace over the latest steps (up to 100, since the last start or resume): one
+            // slow step (a checkpoint, a validation) moves the ETA by a hundredth, not a fifth.
+            if let t = RunView.parseTime(e.time) {
+                if let last = paceWindow.last, s.step <= last.step || t < last.time { paceWindow.removeAll() }
+                paceWindow.append((s.step, t))
+                if paceWindow.count > 101 { paceWindow.removeFirst(paceWindow.count - 101) }
+                if let first = paceWindow.first, let last = paceWindow.last, last.step > first.step {
+                    secondsPerStep = (last.time - first.time) / Double(last.step - first.step)
+                }
             }
             lastStepTime = e.time
             // A resumed run repeats no step; a restarted log might: keep the curve monotone.
@@ -83,8 +91,8 @@ public struct RunView: Sendable {
             if let b = m["BLEU"] { validBLEU.append(Point(Double(step), b)) }
         case let .evaluation(_, m): metrics.merge(m) { $1 }; generation = nil
         case let .generation(split, done, total): generation = done < total ? (split, done, total) : nil
-        case .paused: status = .paused; lastStepTime = nil
-        case .resumed: status = .running; lastStepTime = nil
+        case .paused: status = .paused; lastStepTime = nil; paceWindow.removeAll()
+        case .resumed: status = .running; lastStepTime = nil; paceWindow.removeAll()
         case let .finished(_, outcome): status = outcome == "cancelled" ? .cancelled : .done
         case let .failed(_, err): status = .failed; error = err; generation = nil
         case .sampleOutputs, .checkpoint, .log: break

@@ -39,7 +39,7 @@ final class WorkbenchSession: @unchecked Sendable {
         self.options = options
         workspace = Workspace(path: options.workspace)
         isNew = try workspace.create()
-        loader = WorkspaceLoader(workspace: workspace)
+        loader = WorkspaceLoader(workspace: workspace, samples: options.samples)
         let bus = self.bus
         mailbox = runBlocking { await bus.subscribe(.coalescingSteps(maxPending: 10_000)).mailbox }
         follower = EventLogFollower(workspace: workspace.path, bus: bus)

@@ -9,6 +9,10 @@ import Workbench
 struct WorkspaceLoader {
     let workspace: Workspace
 
+    /// The bundled sample folder: its data/ files are listed in Datasets whether or not a run
+    /// uses them.
+    var samples: String? = nil
+
     func runDirs() -> [String] { RunStore.list(workspace: workspace.path).map(\.path) }
 
     func runInfo(_ dir: String) -> RunView {
@@ -35,7 +39,13 @@ struct WorkspaceLoader {
     /// model's tokenizer found.
     func datasets(runs: [RunView]) -> [DatasetView] {
         var specs: [String] = []
-        func add(_ p: String?) { if let p, !p.isEmpty, !specs.contains(p) { specs.append(p) } }
+        // One entry a file, however it is named (experiments name it relative, runs absolute).
+        let cwd = FileManager.default.currentDirectoryPath
+        func add(_ p: String?) {
+            guard let p, !p.isEmpty else { return }
+            let full = p.hasPrefix("/") ? p : cwd + "/" + p
+            if !specs.contains(full) { specs.append(full) }
+        }
         var tokenizerDir: String? = nil
         for e in experiments() {
             for k in ["train", "valid", "test"] { add(e[k]?.string) }
@@ -45,6 +55,9 @@ struct WorkspaceLoader {
             let c = Dictionary(r.config, uniquingKeysWith: { a, _ in a })
             for k in ["train", "valid", "test"] { add(c[k]) }
             tokenizerDir = tokenizerDir ?? c["model"]
+        }
+        if let samples, let files = FileManager.default.subpaths(atPath: samples + "/data") {
+            for f in files.sorted() where [".jsonl", ".xml", ".csv", ".json"].contains(where: f.hasSuffix) { add(samples + "/data/" + f) }
         }
         return DatasetOverview.load(specs, tokenizerFolder: tokenizerDir).map { d in
             let examples = d.dataset.examples.enumerated().map { i, e in
