@@ -76,9 +76,10 @@ public final class RunManager: @unchecked Sendable {
         enqueue(.evaluate(run: id, test: test))
     }
 
+    /// A job already queued or running is not queued twice.
     private func enqueue(_ job: Job) {
         lock.lock()
-        queue.append(job)
+        if !queue.contains(job) && !running.contains(where: { $0.job == job }) { queue.append(job) }
         lock.unlock()
     }
 

@@ -150,10 +150,13 @@ public struct Plot: Sendable {
     /// with two spaces apart.
     func renderStepLabels(_ xr: ClosedRange<Double>, plot: Rect, y: Int, into buf: inout ScreenBuffer) {
         let ticks = max(2, min(9, plot.width / 12))
-        var taken = -2
+        var taken = -2, last = ""
         for i in 0..<ticks {
-            let x = xr.lowerBound + (xr.upperBound - xr.lowerBound) * Double(i) / Double(ticks - 1)
+            // Steps are whole: a label sits at the column of the step it names.
+            let x = (xr.lowerBound + (xr.upperBound - xr.lowerBound) * Double(i) / Double(ticks - 1)).rounded()
             let t = Plot.stepLabel(x)
+            if t == last { continue }  // a short run: fewer steps than ticks
+            last = t
             let c = Plot.column(x, columns: plot.width, xr: xr)
             let start = min(plot.width - t.count, max(0, i == 0 ? c : c - t.count / 2))
             guard start > taken + 1 else { continue }

@@ -21,9 +21,11 @@ public enum Action: Sendable {
     case launchChecked([String: String])
     /// The workspace is being read (a progress line), before its first runs are shown.
     case loading(String)
-    /// Everything is read: the experiment group and model to show; paused and interrupted runs
-    /// of this workbench are offered for resuming.
-    case loaded(group: String, model: String)
+    /// The experiment group and model to show, read first (the group's keys work at once).
+    case context(group: String, model: String)
+    /// Everything is read: the runs that were paused, interrupted or queued when the workbench
+    /// opened (not those queued since) are offered for resuming.
+    case loaded(resumable: [String])
     /// Ctrl-C or SIGTERM: quit now, checkpointing and pausing this workbench's runs.
     case interrupt
 }

@@ -96,6 +96,19 @@ public enum KeyMap {
             .map { ($0.keys.map(\.label).joined(separator: "/"), $0.help) }
     }
 
+    /// What a key does in the run detail view; the reducer dispatches through this table and
+    /// the footer and help read it.
+    public enum DetailCommand: Sendable { case lineUp, lineDown, pageUp, pageDown, oldest, follow, close }
+    public static let detailBindings: [(keys: [Key], command: DetailCommand, help: String)] = [
+        ([.up, .char("k")], .lineUp, "log: a line up"),
+        ([.down, .char("j")], .lineDown, "a line down"),
+        ([.pageUp, .ctrl("u")], .pageUp, "page up"),
+        ([.pageDown, .ctrl("d")], .pageDown, "page down"),
+        ([.char("g"), .home], .oldest, "oldest line"),
+        ([.char("G"), .end], .follow, "follow the end"),
+        ([.escape, .char("q"), .backspace], .close, "back to Runs"),
+    ]
+
     /// The keys of each dialog and text field: their footers, the launch form's title and the
     /// help screen come from here, as the screens' come from `bindings`.
     public static func modeKeys(_ mode: Mode) -> [(String, String)] {
@@ -109,7 +122,7 @@ public enum KeyMap {
         case .confirmQuit: return [("y/Enter", "quit"), ("any other key", "stay")]
         case .resumeOffer: return [("y/Enter", "resume them"), ("any other key", "not now")]
         case .diff: return [("any key", "close")]
-        case .detail: return [("j/k PgUp/PgDn", "scroll"), ("G", "follow the log"), ("Esc/q", "back")]
+        case .detail: return detailBindings.map { ($0.keys.map(\.label).joined(separator: "/"), $0.help) }
         }
     }
 

@@ -59,11 +59,13 @@ public func reduce(_ s: inout AppState, _ action: Action) -> [Effect] {
     case .loading(let what):
         s.loading = what
         return []
-    case .loaded(let group, let model):
-        s.loading = nil
+    case .context(let group, let model):
         if s.groupName.isEmpty { s.groupName = group }
         if s.modelName.isEmpty { s.modelName = model }
-        let resumable = s.runs.filter { [.paused, .interrupted, .queued].contains($0.status) && !$0.external }.map(\.id)
+        return []
+    case .loaded(let candidates):
+        s.loading = nil
+        let resumable = s.runs.filter { candidates.contains($0.id) && [.paused, .interrupted, .queued].contains($0.status) && !$0.external }.map(\.id)
         if !resumable.isEmpty && !s.readOnly && s.mode == .normal { s.mode = .resumeOffer(resumable) }
         return []
     case .offerResume(let ids):
@@ -151,15 +153,16 @@ func reduceKey(_ s: inout AppState, _ k: Key) -> [Effect] {
     case .detail(let run, let scroll):
         let lines = s.detail?.id == run ? s.detail!.logTail.count : 0
         let page = max(1, s.height / 3)
-        switch k {
-        case .escape, .char("q"), .backspace: s.mode = .normal; s.detail = nil
-        case .up, .char("k"): s.mode = .detail(run: run, scroll: min(max(0, lines - 1), scroll + 1))
-        case .down, .char("j"): s.mode = .detail(run: run, scroll: max(0, scroll - 1))
-        case .pageUp, .ctrl("u"): s.mode = .detail(run: run, scroll: min(max(0, lines - 1), scroll + page))
-        case .pageDown, .ctrl("d"): s.mode = .detail(run: run, scroll: max(0, scroll - page))
-        case .char("g"), .home: s.mode = .detail(run: run, scroll: max(0, lines - 1))
-        case .char("G"), .end: s.mode = .detail(run: run, scroll: 0)
-        default: break
+        guard let command = KeyMap.detailBindings.first(where: { $0.keys.contains(k) })?.command else { return [] }
+        let top = max(0, lines - 1)
+        switch command {
+        case .close: s.mode = .normal; s.detail = nil
+        case .lineUp: s.mode = .detail(run: run, scroll: min(top, scroll + 1))
+        case .lineDown: s.mode = .detail(run: run, scroll: max(0, scroll - 1))
+        case .pageUp: s.mode = .detail(run: run, scroll: min(top, scroll + page))
+        case .pageDown: s.mode = .detail(run: run, scroll: max(0, scroll - page))
+        case .oldest: s.mode = .detail(run: run, scroll: top)
+        case .follow: s.mode = .detail(run: run, scroll: 0)
         }
         return []
     case .search(let q):

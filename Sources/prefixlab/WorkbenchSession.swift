@@ -73,6 +73,10 @@ final class WorkbenchSession: @unchecked Sendable {
             inbox.post(.loading("seeding from \(options.samples)"))
             do { try workspace.seed(from: options.samples) } catch { inbox.post(.message("seeding \(workspace.path): \(error)")) }
         }
+        let experiments = loader.experiments()
+        // Without an experiment file, the group of the newest run (read only then).
+        inbox.post(.context(group: experiments.first?["name"]?.string ?? loader.runDirs().compactMap { RunOverview.read($0).record?.group }.last ?? "",
+                            model: experiments.first?["model"]?.string.map { ($0 as NSString).lastPathComponent } ?? ""))
         let dirs = loader.runDirs()
         var infos: [RunView] = []
         for (i, d) in dirs.enumerated() {
@@ -86,12 +90,11 @@ final class WorkbenchSession: @unchecked Sendable {
         let history = follower.replay().enumerated().sorted(by: { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }).map(\.element)
         inbox.post(history.map { .event($0) } + infos.map { .runInfo($0) })  // statuses after replay
         inbox.post(.loading("reading datasets"))
-        let experiments = loader.experiments()
-        let group = experiments.first?["name"]?.string ?? infos.compactMap(\.group).last ?? ""
-        let model = experiments.first?["model"]?.string.map { ($0 as NSString).lastPathComponent } ?? ""
         inbox.post(.datasets(loader.datasets(runs: infos)))
         inbox.post(.loading("reading test outputs"))
-        inbox.post([.compare(loader.compare(runs: infos)), .loaded(group: group, model: model)])
+        // What was waiting when the workbench opened; runs queued since are already on their way.
+        let waiting = infos.filter { [.paused, .interrupted, .queued].contains($0.status) && !$0.external }.map(\.id)
+        inbox.post([.compare(loader.compare(runs: infos)), .loaded(resumable: waiting)])
         if readOnly { inbox.post(.message("read-only: another process holds \(workspace.path)/.lock")) }
     }
 

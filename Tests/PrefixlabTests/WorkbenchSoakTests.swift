@@ -68,6 +68,10 @@ final class WorkbenchSoakTests: XCTestCase {
         }
         t.resize(width: 120, height: 34)
         t.send("Escape"); t.send("Escape")
+        // The evaluation waits for both trainings; give them time to end on a slow machine
+        // rather than count on their speed.
+        let evaluated = Date().addingTimeInterval(120)
+        while Date() < evaluated, !FileManager.default.fileExists(atPath: done + "/metrics.json") { Thread.sleep(forTimeInterval: 0.5) }
         t.send("q")
         if t.waitFor(10, { $0.contains("Quit?") }) != nil { t.send("y") }
         let exited = t.waitFor(30) { $0.contains("EXITED 0") }
@@ -99,10 +103,15 @@ final class WorkbenchSoakTests: XCTestCase {
                 XCTAssertTrue(ckpts.contains { $0.hasPrefix("step-") }, "\(id) resumes from a checkpoint")
             }
         }
-        // The evaluation ran once training stopped (b's steps take about half the soak).
+        // The evaluation ran once training stopped.
         let early = try JSONParser.parse(String(contentsOfFile: done + "/run.json", encoding: .utf8))
         XCTAssertEqual(early["status"]?.string, "done")
-        XCTAssertTrue(FileManager.default.fileExists(atPath: done + "/outputs/test.jsonl"), "the evaluation job wrote the test outputs")
+        let story = ["a", "b"].map { id in
+            let info = try? JSONParser.parse(String(contentsOfFile: ws + "/runs/" + id + "/run.json", encoding: .utf8))
+            return "\(id): \(info?["status"]?.string ?? "?") at \(info?["steps_done"]?.int ?? -1)"
+        }.joined(separator: ", ")
+        let log = (try? String(contentsOfFile: done + "/output.log", encoding: .utf8)) ?? "no output.log"
+        XCTAssertTrue(FileManager.default.fileExists(atPath: done + "/outputs/test.jsonl"), "the evaluation job wrote the test outputs (\(story); \(log.suffix(300)))")
         XCTAssertTrue(FileManager.default.fileExists(atPath: done + "/metrics.json"))
     }
 }

@@ -31,4 +31,25 @@ final class KeyMapTests: XCTestCase {
         XCTAssertTrue(footer.contains("quit"))
         XCTAssertFalse(KeyMap.footer(for: .compare).map(\.1).contains("new run"))
     }
+
+    func testEveryTextFieldKeyTheHelpListsEdits() {
+        for b in TextInput.bindings {
+            for k in b.keys {
+                var t = TextInput("ab cd")
+                _ = t.apply(.left)  // the cursor inside the text, so every key has something to do
+                XCTAssertTrue(t.apply(k), "\(k.label) (\(b.help)) is listed but does nothing")
+            }
+        }
+        XCTAssertTrue(KeyMap.helpLines().contains { $0.contains("delete the word before the cursor") })
+    }
+
+    func testEveryDetailViewKeyIsInItsFooter() {
+        var s = Fixtures.group()
+        _ = reduce(&s, .resize(width: 220, height: 30))
+        s.mode = .detail(run: "ft-1", scroll: 0)
+        let footer = render(s, glyphs: .unicode).lines.last!
+        for b in KeyMap.detailBindings { XCTAssertTrue(footer.contains(b.help), "\(b.help) not in \(footer)") }
+        _ = reduce(&s, .key(.char("q")))
+        XCTAssertEqual(s.mode, .normal)
+    }
 }
