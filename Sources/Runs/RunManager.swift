@@ -2,6 +2,7 @@ import Events
 import Foundation
 import Jobs
 import Specs
+import Support
 
 /// Queues and hosts jobs for the workbench: training runs one at a time by default (two
 /// cores), evaluation jobs behind them. Each job is a child `prefixlab` process working on a
@@ -152,8 +153,15 @@ public final class RunManager: @unchecked Sendable {
             guard !r.process.isRunning else { return false }
             let status = r.process.terminationStatus
             if status != 0 {
-                finishedMessages.append("\(r.job.run): \(r.job.isTraining ? "training" : "evaluation") exited with status \(status) (log: \(logPath(r.job.run)))")
-                if r.job.isTraining { recordCrash(r.job.run, status: status, signalled: r.process.terminationReason == .uncaughtSignal) }
+                // What the user needs is the reason, the process's last error line, not its status.
+                let reason = lastErrorLine(r.job.run) ?? "exited with status \(status)"
+                finishedMessages.append("\(r.job.run): \(r.job.isTraining ? "training" : "evaluation") failed: \(reason)")
+                if r.job.isTraining {
+                    recordCrash(r.job.run, status: status, signalled: r.process.terminationReason == .uncaughtSignal)
+                } else if let folder = try? RunFolder.open(path: runDir(r.job.run)) {
+                    // The run's training stands; its log says the evaluation failed and why.
+                    folder.append(.log("evaluation failed: \(reason)"))
+                }
             }
             return true
         }
@@ -171,12 +179,21 @@ public final class RunManager: @unchecked Sendable {
         guard !RunFolder.isLocked(runDir(id)), let folder = try? RunFolder.open(path: runDir(id)) else { return }
         let recorded = folder["status"]?.string
         guard recorded == RunStatus.running.rawValue || recorded == RunStatus.queued.rawValue else { return }
-        let why = "the training process \(signalled ? "was killed by signal" : "exited with status") \(status); see \(logPath(id))"
+        let why = "the training process \(signalled ? "was killed by signal" : "exited with status") \(status)"
+            + (lastErrorLine(id).map { ": " + $0 } ?? "") + " (log: \(logPath(id)))"
         try? folder.update([("status", .string(RunStatus.failed.rawValue)), ("error", .string(why))])
         folder.append(.failed(step: 0, error: why))
     }
 
     public func logPath(_ id: String) -> String { runDir(id) + "/output.log" }
+
+    /// The last non-empty line a job wrote to its log ("Error: " dropped), made safe to show.
+    func lastErrorLine(_ id: String) -> String? {
+        guard let text = FileRead.tail(logPath(id), maxBytes: 16 << 10) else { return nil }
+        guard let line = text.split(separator: "\n").last(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) else { return nil }
+        let l = line.hasPrefix("Error: ") ? line.dropFirst(7) : line[...]
+        return Escaped(String(l), limit: 300).description
+    }
 
     private func launch(_ job: Job) {
         let p = Process()

@@ -106,7 +106,9 @@ func applyEvent(_ s: inout AppState, _ e: RunEvent) {
     case .evaluation(let split, let m): text = split + ": " + m.keys.sorted().map { "\($0) \(metricText($0, m[$0]!))" }.joined(separator: ", ")
     default: text = rest.map { "\($0.0) \($0.1.serialized)" }.joined(separator: ", ")
     }
-    s.events.append(EventLine(time: e.time, run: e.run, type: type, text: text, isError: type == "failed"))
+    // A failed evaluation leaves the run's training as it was, but it is a failure to list.
+    let isError = type == "failed" || (type == "log" && text.hasPrefix("evaluation failed"))
+    s.events.append(EventLine(time: e.time, run: e.run, type: type, text: text, isError: isError))
     if s.events.count > AppState.eventCapacity { s.events.removeFirst(s.events.count - AppState.eventCapacity) }
 }
 

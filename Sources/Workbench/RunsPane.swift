@@ -87,7 +87,15 @@ enum RunsPane {
                           rows: list.map { run in [(marked.contains(run.id) ? "+" : "") + run.id] + cols.map { $0.1(run, g) } },
                           rowRoles: list.map { statusRole($0.status) }, selected: s.selectedRun)
         let (tableRect, rest) = inner.splitTop(tableRows + 1)
-        table.render(in: tableRect, into: &buf, glyphs: g)
+        let placed = table.render(in: tableRect, into: &buf, glyphs: g)
+        // A failed run's row ends with why, where its loss and speed would be.
+        let errorX = tableRect.x + 2 + nameWidth + 1 + cols.prefix { $0.0.title != "progress" && $0.0.title != "loss" }.reduce(0) { $0 + $1.0.width + 1 }
+        for (i, y) in placed {
+            guard let err = list[i].error, list[i].status == .failed, errorX < tableRect.maxX - 8 else { continue }
+            let text = DisplayWidth.fit("✗ " + err, tableRect.maxX - errorX, ellipsis: g.ellipsis)
+            buf.put(String(repeating: " ", count: tableRect.maxX - errorX), x: errorX, y: y, role: i == s.selectedRun ? .selected : .bad)
+            buf.put(text, x: errorX, y: y, role: i == s.selectedRun ? .selected : .bad)
+        }
         guard rest.height >= 4, let run = s.selectedRunView else { return }
         Box.divider(r, y: rest.y, title: chartTitle(s, run), into: &buf, glyphs: g)
         let chart = Rect(x: rest.x, y: rest.y + 1, width: rest.width, height: rest.height - 1)

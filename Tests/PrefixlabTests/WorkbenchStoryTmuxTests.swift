@@ -45,8 +45,10 @@ final class WorkbenchStoryTmuxTests: XCTestCase {
         let t = try open(ws)
         XCTAssertNotNil(t.waitFor { $0.contains("[2 Runs]") && $0.contains("bad") }, t.capture())
         t.send("R")
-        let failed = t.waitFor(30) { s in s.split(separator: "\n").contains { $0.contains("ghost") && $0.contains("failed") } }
-        XCTAssertNotNil(failed, "the row says failed: \(t.capture())")
+        let failed = t.waitFor(30) { s in
+            s.split(separator: "\n").contains { $0.hasPrefix("│") && $0.contains("ghost") && $0.contains("failed") && $0.contains("✗ /nonexistent/model: model folder") }
+        }
+        XCTAssertNotNil(failed, "the row says failed, and why: \(t.capture())")
         XCTAssertNotNil(t.waitFor { $0.contains("✗ failed:") && $0.contains("model folder does not exist") }, "the reason in the plot area: \(t.capture())")
         t.send("5")
         XCTAssertNotNil(t.waitFor { $0.contains("1 failure") || $0.contains("failed at step 0") }, t.capture())
