@@ -21,6 +21,13 @@ final class WorkbenchTmuxTests: XCTestCase {
         let ws = TestPaths.tempDir("wb-open")
         let t = try open(ws)
         XCTAssertNotNil(t.waitFor { $0.contains("[2 Runs]") && $0.contains("No runs in") }, t.capture())
+        // ps, top and htop show it by its name (not "exe", as after the BLAS re-exec).
+        let pids = try runProcess(URL(fileURLWithPath: "/usr/bin/pgrep"), ["-f", "--", "--workspace " + ws]).out.split(separator: "\n").map(String.init)
+        let ours = pids.filter { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\($0)/exe"))?.hasSuffix("/prefixlab") ?? false }
+        XCTAssertEqual(ours.count, 1, "one workbench process among \(pids)")
+        for pid in ours {
+            XCTAssertEqual((try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines), "prefixlab")
+        }
         t.send("?")
         XCTAssertNotNil(t.waitFor { $0.contains("Keys") && $0.contains("next screen") }, t.capture())
         t.send("Escape")

@@ -16,6 +16,15 @@ final class ThemeTests: XCTestCase {
         }
     }
 
+    /// A theme that colours text must colour its background too, or dark text lands on a dark
+    /// terminal's own background (the light theme's 235 on black).
+    func testTheLightThemeBringsItsOwnBackground() throws {
+        let t = try Theme.load(name: "light", directory: themesDir)
+        for role in Role.allCases {
+            XCTAssertNotNil(t.style(role).bg.index256, "light: \(role.rawValue) leaves the background to the terminal")
+        }
+    }
+
     func testMonochromeHasNoColour() throws {
         let t = try Theme.load(name: "monochrome", directory: themesDir)
         for r in Role.allCases {
