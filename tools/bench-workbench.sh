@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Training speed with the workbench open vs headless (issue #7: the UI must not slow training).
 # Runs the same short training twice headless and twice while a workbench in tmux follows it
-# live (A B A B), and prints the mean tokens/s of each and their ratio.
+# live (A B A B), and prints the mean tokens/s of each and their ratio, and the CPU the
+# workbench itself used while it followed each run.
 #   tools/bench-workbench.sh MODEL_DIR TRAIN_SPEC [STEPS] [METHOD]
 set -euo pipefail
 model=$1; train=$2; steps=${3:-150}; method=${4:-prefix}
@@ -20,7 +21,11 @@ for round in 1 2; do
   train "headless-$round"; headless+=("$(mean_tps "$ws/runs/headless-$round")")
   tmux -L prefixlab-bench -f /dev/null new-session -d -s wb -x 120 -y 36 "LANG=C.UTF-8 $bin --workspace $ws --samples /nonexistent --no-mouse"
   sleep 1
+  wb=$(pgrep -f -- "^$bin --workspace $ws" | head -1)
+  t0=$(awk '{print $14 + $15}' "/proc/$wb/stat"); s0=$(date +%s.%N)
   train "withui-$round"; withui+=("$(mean_tps "$ws/runs/withui-$round")")
+  t1=$(awk '{print $14 + $15}' "/proc/$wb/stat"); s1=$(date +%s.%N)
+  python3 -c "print(f'round $round: the workbench used {$t1 - $t0} CPU ticks in {$s1 - $s0:.1f} s of training ({100 * ($t1 - $t0) / $(getconf CLK_TCK) / ($s1 - $s0):.1f}% of one core)')"
   tmux -L prefixlab-bench capture-pane -p -t wb | grep -q "withui-$round" || { echo "the workbench did not show the run" >&2; exit 1; }
   tmux -L prefixlab-bench kill-server
 done
