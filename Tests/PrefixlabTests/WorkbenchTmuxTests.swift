@@ -69,6 +69,12 @@ final class WorkbenchTmuxTests: XCTestCase {
         }
         let grown = t.waitFor(30) { curveEnd($0) > curveEnd(first) + 2 }
         XCTAssertNotNil(grown, "the curve grows: first \(first)\nnow \(t.capture())")
+        // Its detail view follows it live: the status history and the training process's log.
+        t.send("Enter")
+        XCTAssertNotNil(t.waitFor { $0.contains("run-1 · running") && $0.contains("Status history") && $0.contains("started: prefix")
+            && $0.contains("output.log · following") && $0.contains("Command line") }, t.capture())
+        t.send("Escape")
+        XCTAssertNotNil(t.waitFor { $0.contains("run-1 · loss") }, t.capture())
         // A second run waits behind it (one training at a time) and survives the relaunch.
         t.send("n")
         XCTAssertNotNil(t.waitFor { $0.contains("New run") && $0.contains("run-2") }, t.capture())
