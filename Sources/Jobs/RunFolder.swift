@@ -85,9 +85,14 @@ public final class RunFolder {
         let text = "process \(getpid()) (\(what))\n"
         _ = text.withCString { pwrite(fd, $0, strlen($0), 0) }
         lockFD = fd
-        // A pause or cancel left by a process that is gone (a workbench that asked a run which
-        // had already stopped) must not stop this one; a request made from now on counts.
-        try? FileManager.default.removeItem(atPath: path + "/control")
+        // A pause or cancel left from before this process started (a workbench that asked a
+        // run which had already stopped) must not stop it; one written since, even before the
+        // lock was taken, is a request for this run and counts. Clock ticks are 10 ms.
+        let control = path + "/control"
+        if let written = (try? FileManager.default.attributesOfItem(atPath: control))?[.modificationDate] as? Date,
+           written < ProcessStart.date.addingTimeInterval(-0.05) {
+            try? FileManager.default.removeItem(atPath: control)
+        }
     }
 
     /// Whether some process holds the run's lock now.

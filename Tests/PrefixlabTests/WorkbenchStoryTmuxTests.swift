@@ -123,6 +123,8 @@ final class WorkbenchStoryTmuxTests: XCTestCase {
         kill(other.processIdentifier, SIGINT)
         other.waitUntilExit()
         try Data("cancel\n".utf8).write(to: URL(fileURLWithPath: run + "/control"))
+        // Left a minute ago, before the run's next process started: stale.
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-60)], ofItemAtPath: run + "/control")
         let third = try start(["train", "--resume", run, "--max-steps", "100000"])
         Thread.sleep(forTimeInterval: 3)
         XCTAssertTrue(third.isRunning, "a stale cancel is cleared when the run takes its lock")

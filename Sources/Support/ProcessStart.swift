@@ -1,0 +1,23 @@
+import Foundation
+
+/// When this process started, as wall-clock time: on Linux from /proc (its start in clock
+/// ticks since boot, against the time since boot), else the first time it is asked. A run
+/// uses it to tell a control request left from before it started (stale) from one made while
+/// it was starting up.
+public enum ProcessStart {
+    public static let date: Date = {
+        #if os(Linux)
+        if let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
+           let uptime = (try? String(contentsOfFile: "/proc/uptime", encoding: .utf8))?.split(separator: " ").first.flatMap({ Double($0) }),
+           let close = stat.lastIndex(of: ")") {
+            // Fields after the command name (which may hold spaces): state is field 3, starttime 22.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+            if fields.count > 19, let start = Double(fields[19]), ticks > 0 {
+                return Date().addingTimeInterval(-(uptime - start / ticks))
+            }
+        }
+        #endif
+        return Date()
+    }()
+}
