@@ -3,7 +3,8 @@ import Screen
 public enum CompareModel {
     /// The marked runs when columns were chosen; otherwise one run of each method that has
     /// outputs, in the engine's order of methods (fine-tuning, prefix-tuning, embedding-only,
-    /// ...), prefix length 10 preferred (the paper's default).
+    /// ...): prefix length 10 preferred (the paper's default), then the lowest best validation
+    /// loss (of two adapter sizes, the better one), then the first.
     public static func columns(_ s: AppState) -> [String] {
         let withOutputs = Set(s.compare.flatMap { $0.outputs.keys })
         if !s.compareColumns.isEmpty { return s.compareColumns.filter { withOutputs.contains($0) || s.tryOwnOutputs[$0] != nil } }
@@ -11,7 +12,12 @@ public enum CompareModel {
         let methods = s.methods.isEmpty ? Array(Set(s.groupRuns.map(\.method))).sorted() : s.methods.map(\.name)
         for method in methods {
             let candidates = s.groupRuns.filter { $0.method == method && withOutputs.contains($0.id) }
-            if let best = candidates.first(where: { $0.prefixLength == 10 }) ?? candidates.first { picked.append(best.id) }
+            let ranked = candidates.enumerated().sorted { a, b in
+                let ka = (a.element.prefixLength == 10 ? 0 : 1, a.element.bestValidLoss ?? .infinity, a.offset)
+                let kb = (b.element.prefixLength == 10 ? 0 : 1, b.element.bestValidLoss ?? .infinity, b.offset)
+                return ka < kb
+            }
+            if let best = ranked.first?.element { picked.append(best.id) }
         }
         if picked.isEmpty { picked = Array(s.runs.map(\.id).filter(withOutputs.contains).prefix(3)) }
         return picked

@@ -131,7 +131,7 @@ final class WorkbenchTmuxTests: XCTestCase {
         let t = try TmuxSession(command: "cd '\(TestPaths.root)' && '\(prefixlab)' --workspace '\(ws)'", width: 130, height: 36)
         XCTAssertNotNil(t.waitFor(20) { $0.contains("[2 Runs]") && $0.contains("prefix-10") }, t.capture())
         t.send("3")
-        let screen = t.waitFor { s in ["├ finetune ", "┬ prefix-10 ", "┬ embedding-10 ", "┬ adapter-0.1 ", "┬ lora-8 "].allSatisfy { s.contains($0) } }
+        let screen = t.waitFor { s in ["├ finetune ", "┬ prefix-10 ", "┬ embedding-10 ", "┬ adapter-3 ", "┬ lora-8 "].allSatisfy { s.contains($0) } }
         XCTAssertNotNil(screen, t.capture())
         XCTAssertTrue(screen?.contains("BLEU") ?? false)
         t.send("4")
