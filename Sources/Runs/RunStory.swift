@@ -6,8 +6,8 @@ import Tuning
 
 /// Everything a run folder tells about its run, for the workbench's detail view: the command
 /// line that reproduces it, its spec, what happened to it (status changes, checkpoints,
-/// evaluations), the checkpoints on disk with their sizes, its metrics (BLEU on 0–100, as the
-/// workbench prints it) and the end of its output log.
+/// evaluations), the checkpoints on disk with their sizes, its metrics and the end of its
+/// output log.
 public struct RunStory: Sendable {
     public var folder: String
     public var status: String
@@ -16,7 +16,7 @@ public struct RunStory: Sendable {
     public var spec: [(String, String)] = []
     public var history: [(String, String)] = []
     public var checkpoints: [(name: String, bytes: Int, best: Bool)] = []
-    public var metrics: [(String, String)] = []
+    public var metrics: [(String, Double)] = []
     public var logTail: [String] = []
     public var logPath: String?
 
@@ -49,11 +49,7 @@ public struct RunStory: Sendable {
             let name = (c.path as NSString).lastPathComponent
             return (name, bytes, name == best)
         }
-        // BLEU on the 0-100 scale of every human-readable output (metrics.json keeps 0-1).
-        d.metrics = o.metrics.keys.sorted().map { k in
-            let v = o.metrics[k]!
-            return (k, k == "BLEU" ? String(format: "%.2f", v * 100) : v == v.rounded() && abs(v) < 1e9 ? String(Int(v)) : String(format: "%.4f", v))
-        }
+        d.metrics = o.metrics.keys.sorted().map { ($0, o.metrics[$0]!) }
         let log = dir + "/output.log"
         if let text = FileRead.tail(log, maxBytes: 64 << 10) {
             d.logPath = log

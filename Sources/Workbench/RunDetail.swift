@@ -15,8 +15,8 @@ public struct RunDetail: Equatable, Sendable {
     public var history: [Pair]
     /// Checkpoint folders with their size in bytes; "best" marks the best one.
     public var checkpoints: [Checkpoint]
-    /// metrics.json, as its keys and values are written.
-    public var metrics: [Pair]
+    /// metrics.json's numbers, in key order; shown as every screen shows a metric.
+    public var metrics: [Metric]
     /// The last lines of the run's output log (the training process's output).
     public var logTail: [String]
     public var logPath: String?
@@ -25,13 +25,17 @@ public struct RunDetail: Equatable, Sendable {
         public var key: String, value: String
         public init(_ key: String, _ value: String) { self.key = key; self.value = value }
     }
+    public struct Metric: Equatable, Sendable {
+        public var key: String, value: Double
+        public init(_ key: String, _ value: Double) { self.key = key; self.value = value }
+    }
     public struct Checkpoint: Equatable, Sendable {
         public var name: String, bytes: Int, best: Bool
         public init(name: String, bytes: Int, best: Bool) { self.name = name; self.bytes = bytes; self.best = best }
     }
 
     public init(id: String, folder: String, status: String, error: String? = nil, commandLine: String = "", spec: [Pair] = [], history: [Pair] = [],
-                checkpoints: [Checkpoint] = [], metrics: [Pair] = [], logTail: [String] = [], logPath: String? = nil) {
+                checkpoints: [Checkpoint] = [], metrics: [Metric] = [], logTail: [String] = [], logPath: String? = nil) {
         self.id = id; self.folder = folder; self.status = status; self.error = error; self.commandLine = commandLine; self.spec = spec
         self.history = history; self.checkpoints = checkpoints; self.metrics = metrics; self.logTail = logTail; self.logPath = logPath
     }
@@ -49,17 +53,6 @@ enum RunDetailPane {
         return "\(bytes) B"
     }
 
-    /// Words of `text` wrapped to `width` columns.
-    static func wrap(_ text: String, _ width: Int) -> [String] {
-        var lines: [String] = [], line = ""
-        for w in text.split(separator: " ").map(String.init) {
-            if !line.isEmpty, DisplayWidth.of(line) + 1 + DisplayWidth.of(w) > width { lines.append(line); line = "" }
-            line += (line.isEmpty ? "" : " ") + w
-        }
-        if !line.isEmpty { lines.append(line) }
-        return lines
-    }
-
     static func render(_ s: AppState, run: String, scroll: Int, in r: Rect, into buf: inout ScreenBuffer, glyphs g: Glyphs) {
         guard let d = s.detail, d.id == run else {
             let inner = Box.draw(r, title: run, into: &buf, glyphs: g)
@@ -69,13 +62,13 @@ enum RunDetailPane {
         let inner = Box.draw(r, title: "\(d.id) · \(d.status) · \(d.folder)", into: &buf, glyphs: g)
         var y = inner.y
         if let e = d.error {
-            for l in wrap("✗ " + e, inner.width - 2).prefix(3) { buf.put(l, x: inner.x + 1, y: y, role: .bad, clip: inner); y += 1 }
+            for l in DisplayWidth.wrap("✗ " + e, inner.width - 2).prefix(3) { buf.put(l, x: inner.x + 1, y: y, role: .bad, clip: inner); y += 1 }
         }
         let topHeight = max(6, (inner.maxY - y) * 11 / 20)
         let top = Rect(x: inner.x, y: y, width: inner.width, height: min(topHeight, inner.maxY - y))
         let (left, right) = top.splitLeft(top.width / 2)
         // Left: the spec, then the command line that reproduces the run.
-        var leftLines: [(String, Role)] = [("Command line", .header)] + wrap(d.commandLine, left.width - 3).map { ($0, .dim) }
+        var leftLines: [(String, Role)] = [("Command line", .header)] + DisplayWidth.wrap(d.commandLine, left.width - 3).map { ($0, .dim) }
         let kw = min(22, max(8, d.spec.map { DisplayWidth.of($0.key) }.max() ?? 8))
         leftLines += [("", .normal), ("Spec", .header)] + d.spec.map { (DisplayWidth.fit($0.key, kw) + " " + $0.value, .normal) }
         for (i, l) in leftLines.prefix(left.height).enumerated() {
@@ -90,7 +83,7 @@ enum RunDetailPane {
         rightLines += d.checkpoints.isEmpty ? [("none yet", .dim)] : d.checkpoints.map { (DisplayWidth.fit($0.name + ($0.best ? " (best)" : ""), 24) + " " + size($0.bytes), $0.best ? .good : .normal) }
         rightLines += [("", .normal), ("Metrics", .header)]
         let mw = min(20, d.metrics.map { DisplayWidth.of($0.key) }.max() ?? 8)
-        rightLines += d.metrics.isEmpty ? [("none yet", .dim)] : d.metrics.map { (DisplayWidth.fit($0.key, mw) + " " + $0.value, .normal) }
+        rightLines += d.metrics.isEmpty ? [("none yet", .dim)] : d.metrics.map { (DisplayWidth.fit($0.key, mw) + " " + metricText($0.key, $0.value), .normal) }
         for (i, l) in rightLines.prefix(right.height).enumerated() {
             buf.put(DisplayWidth.fit(l.0, right.width - 2), x: right.x + 1, y: right.y + i, role: l.1)
         }

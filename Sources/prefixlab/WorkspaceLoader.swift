@@ -89,6 +89,6 @@ struct WorkspaceLoader {
         return RunDetail(id: id, folder: r.folder, status: r.status, error: r.error, commandLine: r.commandLine,
                          spec: r.spec.map { .init($0.0, $0.1) }, history: r.history.map { .init($0.0, $0.1) },
                          checkpoints: r.checkpoints.map { .init(name: $0.name, bytes: $0.bytes, best: $0.best) },
-                         metrics: r.metrics.map { .init($0.0, $0.1) }, logTail: r.logTail, logPath: r.logPath)
+                         metrics: r.metrics.map { RunDetail.Metric($0.0, $0.1) }, logTail: r.logTail, logPath: r.logPath)
     }
 }

@@ -20,11 +20,6 @@ final class WorkbenchStoryTmuxTests: XCTestCase {
         try TmuxSession(command: "cd '\(TestPaths.root)' && '\(prefixlab)' --workspace '\(ws)' --samples /nonexistent", width: width, height: height)
     }
 
-    func status(_ runDir: String) -> String {
-        guard let d = FileManager.default.contents(atPath: runDir + "/run.json"), let j = try? JSONParser.parse(bytes: [UInt8](d)) else { return "" }
-        return j["status"]?.string ?? ""
-    }
-
     func waitUntil(_ timeout: Double, _ condition: () -> Bool) -> Bool {
         let end = Date().addingTimeInterval(timeout)
         while Date() < end { if condition() { return true }; Thread.sleep(forTimeInterval: 0.1) }
@@ -100,7 +95,7 @@ final class WorkbenchStoryTmuxTests: XCTestCase {
         XCTAssertTrue(waitUntil(60) { (try? String(contentsOfFile: run + "/events.jsonl", encoding: .utf8))?.contains("\"checkpoint\"") ?? false })
         kill(first.processIdentifier, SIGINT)
         first.waitUntilExit()
-        XCTAssertEqual(status(run), "paused")
+        XCTAssertEqual(runStatus(run), "paused")
         let t = try open(ws)
         XCTAssertNotNil(t.waitFor { $0.contains("Resume?") && $0.contains("ext-1") }, t.capture())
         t.send("n")
@@ -130,7 +125,7 @@ final class WorkbenchStoryTmuxTests: XCTestCase {
         XCTAssertTrue(third.isRunning, "a stale cancel is cleared when the run takes its lock")
         kill(third.processIdentifier, SIGINT)
         third.waitUntilExit()
-        XCTAssertEqual(status(run), "paused")
+        XCTAssertEqual(runStatus(run), "paused")
     }
 
     /// The first frame is drawn before the workspace is read: on the bundled sample's fresh

@@ -99,16 +99,11 @@ final class WorkbenchTmuxTests: XCTestCase {
         let t2 = try open(ws, width: 120, height: 34)
         let offer = t2.waitFor { $0.contains("Resume?") && $0.contains("run-1, run-2") }
         XCTAssertNotNil(offer, t2.capture())
-        XCTAssertEqual(self.status(ws + "/runs/run-2"), "queued")
+        XCTAssertEqual(runStatus(ws + "/runs/run-2"), "queued")
         t2.send("n"); t2.send("q")
         XCTAssertNotNil(t2.waitFor { $0.contains("Quit?") && $0.contains("Queued, not started: run-2") }, t2.capture())
         t2.send("y")
         XCTAssertNotNil(t2.waitFor { $0.contains("EXITED 0") }, t2.capture())
-    }
-
-    func status(_ runDir: String) -> String {
-        guard let d = FileManager.default.contents(atPath: runDir + "/run.json"), let j = try? JSONParser.parse(bytes: [UInt8](d)) else { return "" }
-        return j["status"]?.string ?? ""
     }
 
     func testResizeRedrawsAndTooSmallSaysSo() throws {

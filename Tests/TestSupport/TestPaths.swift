@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// Where tests find the repository's fixtures and the shared data beside the clone.
 public enum TestPaths {
@@ -79,4 +80,10 @@ final class TempDirs: @unchecked Sendable {
         lock.lock(); let ps = paths; paths = []; lock.unlock()
         for p in ps { try? FileManager.default.removeItem(atPath: p) }
     }
+}
+
+/// The `status` of a run folder's run.json ("" when it cannot be read).
+public func runStatus(_ runDir: String) -> String {
+    guard let d = FileManager.default.contents(atPath: runDir + "/run.json"), let j = try? JSONParser.parse(bytes: [UInt8](d)) else { return "" }
+    return j["status"]?.string ?? ""
 }

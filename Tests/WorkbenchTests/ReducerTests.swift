@@ -199,7 +199,7 @@ final class ReducerTests: XCTestCase {
         XCTAssertEqual(s.mode, .detail(run: "ft-1", scroll: 0))
         let d = RunDetail(id: "ft-1", folder: "/ws/runs/ft-1", status: "done", commandLine: "prefixlab train --model m",
                           spec: [.init("lr", "0.0003")], history: [.init("2026-12-01 10:00:00", "started: finetune, 10 steps, 1000 trainable")],
-                          checkpoints: [.init(name: "step-000010", bytes: 4096, best: true)], metrics: [.init("BLEU", "50.00")],
+                          checkpoints: [.init(name: "step-000010", bytes: 4096, best: true)], metrics: [.init("BLEU", 0.5)],
                           logTail: (1...50).map { "line \($0)" }, logPath: "/ws/runs/ft-1/output.log")
         _ = reduce(&s, .detail(d))
         let screen = render(s, glyphs: .unicode).lines.joined(separator: "\n")
