@@ -28,23 +28,31 @@ public struct BeamSearchDecoder {
     struct Beam { var tokens: [Int32]; var score: Float }
 
     public func generate(prompts: [[Int32]]) -> [[Int32]] {
-        conditioning.mergingLoRA(into: model) { c in c.withBlockParameters { run(prompts, conditioning: c, blocks: $0) } }
+        conditioning.mergingLoRA(into: model) { c in c.withBlockParameters { run(prompts, conditioning: BatchConditioning(c), blocks: $0) } }
+    }
+
+    /// A mixed batch: prompt i decoded with rows[i] (a prefix or virtual embeddings; this
+    /// decoder's own conditioning is not used), each output as its own conditioning gives it.
+    public func generate(prompts: [[Int32]], rows: [Conditioning]) -> [[Int32]] {
+        precondition(prompts.count == rows.count)
+        return run(prompts, conditioning: BatchConditioning(rows: rows), blocks: nil)
     }
 
     /// `conditioning` without LoRA (merged into the weights), its adapters in `blocks`.
-    func run(_ prompts: [[Int32]], conditioning: Conditioning, blocks: BlockParameters?) -> [[Int32]] {
+    func run(_ prompts: [[Int32]], conditioning: BatchConditioning, blocks: BlockParameters?) -> [[Int32]] {
         let cfg = model.shape, V = cfg.vocabSize, C = cfg.width, eos = Int32(cfg.eosTokenId)
         let K = settings.beams, B = prompts.count, R = B * K
         guard B > 0 else { return [] }
-        let Pkv = conditioning.kvRows, Pi = conditioning.infixRows
+        let Pkv = conditioning.maxKVRows, Pi = conditioning.infixRows
         let batch = PromptBatch(prompts, conditioning: conditioning, eos: eos)
         let T = batch.T
         let maxLength = T + settings.maxNewTokens
         let cache = model.makeCache(batch: R, capacity: Pkv + T + Pi + settings.maxNewTokens)
 
-        // Every beam row starts as its prompt, left-padded with eos (what transformers feeds);
+        // Every beam row starts as its prompt, left-padded with eos (what transformers feeds;
+        // after virtual embeddings, fed as inputs_embeds, its sequences hold only new tokens);
         // the prompt runs once per prompt and its cache rows are copied to the other beams.
-        var rowTokens = (0..<R).map { batch.row($0 / K) }
+        var rowTokens = (0..<R).map { conditioning.virtualTokens($0 / K) > 0 ? [] : batch.row($0 / K) }
         let promptCache = model.makeCache(batch: B, capacity: Pkv + T)
         let promptHidden = batch.run(model: model, conditioning: conditioning, blocks: blocks, cache: promptCache)
         cache.copyRows(from: promptCache, rows: (0..<R).map { $0 / K })

@@ -16,18 +16,24 @@ public struct GreedyDecoder {
 
     /// New token ids of each prompt, eos excluded.
     public func generate(prompts: [[Int32]]) -> [[Int32]] {
-        conditioning.mergingLoRA(into: model) { c in c.withBlockParameters { run(prompts, conditioning: c, blocks: $0) } }
+        conditioning.mergingLoRA(into: model) { c in c.withBlockParameters { run(prompts, conditioning: BatchConditioning(c), blocks: $0) } }
+    }
+
+    /// A mixed batch: prompt i decoded with rows[i] (a prefix or virtual embeddings; this
+    /// decoder's own conditioning is not used), each output as its own conditioning gives it.
+    public func generate(prompts: [[Int32]], rows: [Conditioning]) -> [[Int32]] {
+        precondition(prompts.count == rows.count)
+        return run(prompts, conditioning: BatchConditioning(rows: rows), blocks: nil)
     }
 
     /// `conditioning` without LoRA (merged into the weights), its adapters in `blocks`.
-    func run(_ prompts: [[Int32]], conditioning: Conditioning, blocks: BlockParameters?) -> [[Int32]] {
+    func run(_ prompts: [[Int32]], conditioning: BatchConditioning, blocks: BlockParameters?) -> [[Int32]] {
         let cfg = model.shape, V = cfg.vocabSize, eos = Int32(cfg.eosTokenId)
         let B = prompts.count
         guard B > 0 else { return [] }
-        let Pe = conditioning.virtualTokens
         let batch = PromptBatch(prompts, conditioning: conditioning, eos: eos)
         let T = batch.T, lens = batch.lens
-        let cache = model.makeCache(batch: B, capacity: conditioning.kvRows + T + conditioning.infixRows + settings.maxNewTokens)
+        let cache = model.makeCache(batch: B, capacity: conditioning.maxKVRows + T + conditioning.infixRows + settings.maxNewTokens)
         let logits = UnsafeMutablePointer<Float>.allocate(capacity: B * V)
         let last = UnsafeMutablePointer<Float>.allocate(capacity: B * cfg.width)
         defer { logits.deallocate(); last.deallocate() }
@@ -49,7 +55,7 @@ public struct GreedyDecoder {
                 if step < settings.minNewTokens { row[Int(eos)] = -.infinity }
                 if settings.noRepeatNgram > 0 {
                     // transformers sees the padded row (and, after inputs_embeds, only new tokens).
-                    let seen = Pe > 0 ? out[b] : [Int32](repeating: eos, count: T - lens[b]) + prompts[b] + out[b]
+                    let seen = conditioning.virtualTokens(b) > 0 ? out[b] : [Int32](repeating: eos, count: T - lens[b]) + prompts[b] + out[b]
                     banRepeats(row, sequence: seen, n: settings.noRepeatNgram)
                 }
                 var best = 0

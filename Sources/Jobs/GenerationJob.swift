@@ -47,6 +47,74 @@ public enum GenerationJob {
     }
 }
 
+/// `prefixlab generate --runs`: the test set of several prefix and embedding runs decoded by
+/// one frozen model in mixed batches, each run's outputs as its own `generate --run` gives them.
+public enum MixedGenerationJob {
+    public struct Run: Sendable {
+        public let id: String
+        public let setup: DecodingSetup
+        public init(id: String, setup: DecodingSetup) { self.id = id; self.setup = setup }
+    }
+
+    /// Reads each run's conditioning and refuses what one batch cannot serve: a method that
+    /// changes the weights every row reads (fine-tuning, LoRA, adapters) or puts rows after the
+    /// prompt (infix), a second run of one id, or a run made for another architecture.
+    public static func runs(_ dirs: [(id: String, dir: String)]) throws -> [Run] {
+        var seen = Set<String>()
+        return try dirs.map { id, dir in
+            guard seen.insert(id).inserted else { throw JobError("\(dir): a second run with id \(id); its outputs would overwrite the first's") }
+            let record = try RunRecord.read(dir)
+            let setup = try RunDecoding.setup(runDir: dir)
+            let c = setup.conditioning
+            guard c.lora == nil, c.adapters == nil, c.infix == nil, setup.modelFolder == record.spec.model else {
+                throw JobError("\(dir): a \(record.spec.method.name) run \(c.infix != nil ? "puts its rows after the prompt" : "changes the model's weights"); one batch serves prefix and embedding runs of one frozen model (generate this one with --run)")
+            }
+            return Run(id: id, setup: setup)
+        }
+    }
+
+    /// Decodes `data` once per run with the model at `model` (default: the runs' own, which
+    /// must then be one folder); writes `outDir`/<id>.txt and <id>.txt.jsonl. Returns the
+    /// outputs and new tokens written.
+    @discardableResult
+    public static func run(_ runs: [Run], model: String?, data: String, settings: GenerationSettings, batchSize: Int,
+                           precision: DecodingPrecision, outDir: String, progress: @escaping (Int, Int) -> Void) throws -> (outputs: Int, newTokens: Int) {
+        guard !runs.isEmpty else { throw JobError("--runs names no run") }
+        let folders = Set(runs.map(\.setup.modelFolder))
+        guard let folder = model ?? (folders.count == 1 ? folders.first : nil) else {
+            throw JobError("the runs are tuned on \(folders.count) model folders (\(folders.sorted().joined(separator: ", "))); one batch needs one frozen model: give --model")
+        }
+        let names = Set(runs.flatMap { [$0.id + ".txt", $0.id + ".txt.jsonl"] })
+        try OutputFolder.check(outDir, mayHold: names, what: "these runs' outputs")
+        let lm = try LoadedModel.load(folder)
+        lm.model.decodingPrecision = precision
+        let s = lm.model.shape
+        for r in runs {
+            let c = r.setup.conditioning
+            let expected = c.prefix != nil ? c.prefixRows * 2 * s.layers * s.width : c.embeddingRows * s.width
+            let got = c.prefix?.count ?? c.embeddings?.count ?? expected
+            guard got == expected else {
+                throw JobError("\(r.id): its \(c.prefix != nil ? "prefix" : "virtual tokens") hold \(got) values; \(folder) (\(s.layers) layers of width \(s.width)) needs \(expected)")
+            }
+        }
+        let dataset = try DatasetSpec.load(data)
+        let prompts = dataset.examples.map { lm.prompt($0.source) }
+        let extra = runs.map(\.setup.conditioning.extraPositions).max() ?? 0
+        if let (k, p) = prompts.enumerated().first(where: { $0.1.count + extra + settings.maxNewTokens > s.positions }) {
+            throw JobError("\(data): source of example \(dataset.examples[k].id) has \(p.count) tokens; with \(extra) virtual and \(settings.maxNewTokens) new tokens that passes n_positions \(s.positions)")
+        }
+        let total = prompts.count * runs.count
+        try Outputs.checkMemory(model: lm.model, rows: min(batchSize, total) * settings.beams,
+                                positions: (prompts.map(\.count).max() ?? 0) + extra + settings.maxNewTokens)
+        let outputs = Outputs.decodeMixed(model: lm.model, conditionings: runs.map(\.setup.conditioning), settings: settings,
+                                          prompts: prompts, batchSize: batchSize) { progress($0, total) }
+        for (r, o) in zip(runs, outputs) {
+            try Outputs.write(examples: dataset.examples, outputs: o, tokenizer: lm.tokenizer, to: outDir + "/" + r.id + ".txt")
+        }
+        return (total, outputs.joined().reduce(0) { $0 + $1.count })
+    }
+}
+
 /// `prefixlab lm-score`: the NLL of each target given its source, under a model alone or
 /// through a PEFT adapter.
 public enum ScoringJob {

@@ -30,6 +30,14 @@ public enum Outputs {
         return outputs
     }
 
+    /// Decodes every prompt under each of `conditionings` (prefix or embedding runs of one
+    /// frozen model) in mixed batches (Decoding/MixedDecoding); `outputs[r][i]` is prompt i
+    /// under conditioning r, as `decode` gives it for that run alone.
+    public static func decodeMixed(model: any CausalLM, conditionings: [Conditioning], settings: GenerationSettings, prompts: [[Int32]],
+                                   batchSize: Int, progress: ((Int) -> Void)? = nil) -> [[[Int32]]] {
+        MixedDecoding.decodeAll(model: model, conditionings: conditionings, prompts: prompts, settings: settings, batchSize: batchSize, progress: progress)
+    }
+
     /// The KV caches and logits of decoding `rows` sequences (prompts × beams) of up to
     /// `positions` must fit this machine; refused before anything is allocated.
     public static func checkMemory(model: any CausalLM, rows: Int, positions: Int) throws {

@@ -51,8 +51,20 @@ public struct Conditioning: Sendable {
 
     /// Writes the prefix into an empty cache (every batch row), as KVCache.prefill takes it.
     public func prefill(_ cache: KVCache) {
-        guard let v = prefix else { return }
-        let L = cache.nLayer, C = cache.C, P = prefixRows
+        guard let rows = prefixInCacheLayout(layers: cache.nLayer, width: cache.C) else { return }
+        rows.withUnsafeBufferPointer { cache.prefill(prefix: $0.baseAddress!, P: prefixRows) }
+    }
+
+    /// Writes the prefix into row b of an empty cache (a mixed batch: each row its own).
+    public func prefill(_ cache: KVCache, row b: Int) {
+        guard let rows = prefixInCacheLayout(layers: cache.nLayer, width: cache.C) else { return }
+        rows.withUnsafeBufferPointer { cache.prefill(row: b, prefix: $0.baseAddress!, P: prefixRows) }
+    }
+
+    /// The prefix from PEFT's (P, 2·L·C) layout into the cache's (L, 2, P, C).
+    private func prefixInCacheLayout(layers L: Int, width C: Int) -> [Float]? {
+        guard let v = prefix else { return nil }
+        let P = prefixRows
         var out = [Float](repeating: 0, count: L * 2 * P * C)
         for l in 0..<L {
             for kv in 0..<2 {
@@ -61,7 +73,7 @@ public struct Conditioning: Sendable {
                 }
             }
         }
-        out.withUnsafeBufferPointer { cache.prefill(prefix: $0.baseAddress!, P: P) }
+        return out
     }
 }
 

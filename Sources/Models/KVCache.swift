@@ -47,6 +47,33 @@ public final class KVCache: @unchecked Sendable {
         length = P
     }
 
+    /// Writes P prefix positions of row b alone (a batch whose rows have prefixes of their own,
+    /// of different lengths); `startPrompts(at:)` then sets where the prompts begin.
+    public func prefill(row b: Int, prefix: UnsafePointer<Float>, P: Int) {
+        precondition(length == 0 && P <= capacity && b < B)
+        for l in 0..<nLayer {
+            (keys(layer: l) + b * capacity * C).update(from: prefix + (l * 2) * P * C, count: P * C)
+            (values(layer: l) + b * capacity * C).update(from: prefix + (l * 2 + 1) * P * C, count: P * C)
+        }
+        for r in 0..<P { mask[b * capacity + r] = 1 }
+    }
+
+    /// Ends per-row prefilling: the prompts start at position n. A row's slots past its own
+    /// prefix stay masked, and are zeroed so that no stale value of an earlier batch (a NaN)
+    /// can reach a product with its zero weight.
+    public func startPrompts(at n: Int) {
+        precondition(length == 0 && n <= capacity)
+        for b in 0..<B {
+            for r in 0..<n where mask[b * capacity + r] == 0 {
+                for l in 0..<nLayer {
+                    (keys(layer: l) + (b * capacity + r) * C).update(repeating: 0, count: C)
+                    (values(layer: l) + (b * capacity + r) * C).update(repeating: 0, count: C)
+                }
+            }
+        }
+        length = n
+    }
+
     /// Appends P positions shared by every batch row, given in PEFT's (P, 2·L·C) layout (layer
     /// l's key at columns 2l·C, its value at (2l+1)·C): an infix after the prompt.
     public func appendShared(rows v: UnsafePointer<Float>, P: Int) {

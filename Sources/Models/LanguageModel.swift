@@ -138,13 +138,22 @@ public protocol CausalLM: LanguageModel {
     /// the final hidden states (B·T, C), valid until the next call.
     /// `blocks`: a method's adapters inside the blocks (LoRA is merged into the weights for
     /// decoding, see `Conditioning.mergingLoRA`).
+    /// `probe`: the instruments' view of attention, called after each layer's block with
+    /// (layer, its softmax probabilities (B, heads, T, cache length + T)), valid during the call.
     func forward(tokens: [Int32], positions: [Int32], keyMask: [UInt8]?, B: Int, T: Int, cache: KVCache,
-                 virtualEmbeds: UnsafePointer<Float>?, blocks: BlockParameters?) -> UnsafePointer<Float>
+                 virtualEmbeds: UnsafePointer<Float>?, blocks: BlockParameters?, probe: AttentionProbe?) -> UnsafePointer<Float>
     /// logits (N, V) from hidden states (N, C).
     func logits(hidden: UnsafePointer<Float>, N: Int, into out: UnsafeMutablePointer<Float>)
 }
 
+/// What `CausalLM.forward` reports of attention, layer by layer (`inspect attention`).
+public typealias AttentionProbe = (_ layer: Int, _ probabilities: UnsafePointer<Float>) -> Void
+
 extension CausalLM {
+    public func forward(tokens: [Int32], positions: [Int32], keyMask: [UInt8]?, B: Int, T: Int, cache: KVCache,
+                        virtualEmbeds: UnsafePointer<Float>?, blocks: BlockParameters?) -> UnsafePointer<Float> {
+        forward(tokens: tokens, positions: positions, keyMask: keyMask, B: B, T: T, cache: cache, virtualEmbeds: virtualEmbeds, blocks: blocks, probe: nil)
+    }
     public func forward(tokens: [Int32], positions: [Int32], keyMask: [UInt8]? = nil, B: Int, T: Int, cache: KVCache,
                         blocks: BlockParameters? = nil) -> UnsafePointer<Float> {
         forward(tokens: tokens, positions: positions, keyMask: keyMask, B: B, T: T, cache: cache, virtualEmbeds: nil, blocks: blocks)

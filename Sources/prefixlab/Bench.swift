@@ -4,7 +4,7 @@ import Benchmarks
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure the engine's speed (random weights; nothing is read or written).",
-        subcommands: [BenchForward.self, BenchTrain.self, BenchGenerate.self, BenchBus.self, BenchSgemm.self, BenchFewRows.self, BenchTokenize.self]
+        subcommands: [BenchForward.self, BenchTrain.self, BenchGenerate.self, BenchMixed.self, BenchBus.self, BenchSgemm.self, BenchFewRows.self, BenchTokenize.self]
     )
 }
 
@@ -71,6 +71,30 @@ struct BenchGenerate: ParsableCommand {
         var b = GenerateBench()
         b.config = config; b.beam = beam; b.batch = batch; b.promptLength = promptLength; b.newTokens = newTokens
         b.prefixLength = prefixLength; b.repeats = repeats; b.weights = weights; b.json = json
+        try runBench(engine, b.run)
+    }
+}
+
+struct BenchMixed: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "mixed", abstract: "Many prefixes on one frozen model: requests of several prefix runs decoded one run after another vs in mixed batches (random weights).")
+    @Option(help: "gpt2, gpt2-medium, ... or LAYERS:WIDTH:HEADS.") var config = "gpt2"
+    @Option(help: "Prefix runs.") var runs = 8
+    @Option(help: "Requests (prompts) per run.") var requests = 2
+    @Option(help: "Rows decoded together.") var batch = 16
+    @Option(name: .customLong("prompt-length")) var promptLength = 40
+    @Option(name: .customLong("new-tokens")) var newTokens = 32
+    @Option(name: .customLong("prefix-lengths"), help: "Prefix lengths, comma-separated, cycled over the runs.") var prefixLengths = "5,10,20"
+    @Option(help: "Timed repetitions after one warm-up.") var repeats = 3
+    @Flag(help: "Print one JSON object as the last line.") var json = false
+    @OptionGroup var engine: EngineOptions
+    func run() throws {
+        var b = MixedBatchBench()
+        b.config = config; b.runs = runs; b.requests = requests; b.batch = batch; b.promptLength = promptLength; b.newTokens = newTokens
+        let lengths = prefixLengths.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !lengths.isEmpty, lengths.allSatisfy({ ($0 ?? 0) >= 1 && ($0 ?? 0) <= 4096 }) else {
+            throw ValidationError("--prefix-lengths \(prefixLengths): expected lengths from 1 to 4096, comma-separated")
+        }
+        b.prefixLengths = lengths.map { $0! }; b.repeats = repeats; b.json = json
         try runBench(engine, b.run)
     }
 }

@@ -15,11 +15,17 @@ struct Generate: ParsableCommand {
         The prompt is encode(source) + [eos], as in lm-score. FILE gets one output per line (newlines inside \
         an output become spaces), one line per unique source in first-appearance order (the E2E evaluation \
         format); FILE.jsonl beside it holds source, references, output and output_ids (eos excluded).
+
+        With --runs A,B,C (prefix and embedding runs of one base model), one frozen model decodes \
+        every run's outputs in mixed batches, rows of different runs (prefixes of different lengths \
+        padded and masked) in one batch; --out is then a folder that gets <run-id>.txt and \
+        <run-id>.txt.jsonl per run, each as `generate --run` writes it.
         """
     )
     @Option(help: "Hugging Face model folder (for --run: defaults to the run's model).") var model: String?
     @Option(help: "A PEFT adapter (prefix or prompt tuning).") var adapter: String?
     @Option(name: .customLong("run"), help: "A run folder (a path with a slash), or a run id in --workspace: its best checkpoint, else its last.") var runRef: String?
+    @Option(name: .customLong("runs"), help: "Prefix and embedding runs, comma-separated (ids in --workspace or folders), decoded together in mixed batches.") var runRefs: String?
     @Option(help: "Workspace that holds runs/ (for a run id).") var workspace: String = ".prefixlab"
     @Option(help: "Dataset spec (file or folder[:split]).") var data: String
     @Option(help: "Beam size, 1 to 64 (1 = greedy).") var beam: Int = 5
@@ -33,7 +39,7 @@ struct Generate: ParsableCommand {
     @Option(name: .customLong("top-p"), help: "Sample from the smallest set of probability ≥ p, in (0, 1].") var topP: Double = 1.0
     @Option(help: "Sampling seed.") var seed: UInt64 = 0
     @Option(name: .customLong("batch-size"), help: "Sources decoded together, 1 to 1024.") var batchSize: Int = 16
-    @Option(help: "Output file.") var out: String
+    @Option(help: "Output file (with --runs: an output folder).") var out: String
     @Option(help: "f32, or f16: decode batches of ≤ 8 rows (--batch-size × --beam) with float16 copies of the weights; half the bytes per step, sums in float32, outputs may differ from f32 where two tokens nearly tie.") var weights: String = "f32"
     @OptionGroup var engine: EngineOptions
 
@@ -48,13 +54,15 @@ struct Generate: ParsableCommand {
         guard temperature > 0, temperature <= 100, topK >= 0, topP > 0, topP <= 1 else {
             throw ValidationError("--temperature must be in (0, 100], --top-k ≥ 0, --top-p in (0, 1]")
         }
-        guard adapter == nil || runRef == nil else { throw ValidationError("give --adapter or --run, not both") }
+        guard [adapter, runRef, runRefs].compactMap({ $0 }).count <= 1 else { throw ValidationError("give one of --adapter, --run and --runs") }
+        if let runRefs, runRefs.split(separator: ",", omittingEmptySubsequences: false).contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+            throw ValidationError("--runs \(runRefs): expected run ids or folders separated by commas")
+        }
         guard DecodingPrecision(rawValue: weights) != nil else { throw ValidationError("--weights \(weights): expected f32 or f16") }
     }
 
     func run() throws {
         try engine.apply()
-        let setup = try GenerationJob.source(model: model, adapter: adapter, runDir: try runRef.map { try Workspace.resolveRun($0, workspace: workspace) })
         var settings = GenerationSettings()
         settings.maxNewTokens = maxNewTokens
         settings.minNewTokens = minNewTokens
@@ -68,8 +76,24 @@ struct Generate: ParsableCommand {
         settings.seed = seed
         let t0 = Date()
         let tty = isatty(2) != 0
-        let r = try GenerationJob.run(setup, data: data, settings: settings, batchSize: batchSize, precision: DecodingPrecision(rawValue: weights)!, out: out) {
-            FileHandle.standardError.write(Data((tty ? "\rgenerated \($0)/\($1)" : "generated \($0)/\($1)\n").utf8))
+        let report = { (done: Int, total: Int) in
+            FileHandle.standardError.write(Data((tty ? "\rgenerated \(done)/\(total)" : "generated \(done)/\(total)\n").utf8))
+        }
+        let precision = DecodingPrecision(rawValue: weights)!
+        let r: (outputs: Int, newTokens: Int)
+        if let runRefs {
+            let dirs = try runRefs.split(separator: ",").map { ref -> (id: String, dir: String) in
+                let name = ref.trimmingCharacters(in: .whitespaces)
+                let dir = try Workspace.resolveRun(name, workspace: workspace)
+                let id = (dir as NSString).lastPathComponent
+                guard Workspace.isSafeRunID(id) else { throw JobError("\(dir): its folder name is not a run id (letters, digits, - _ .), so it cannot name an output file") }
+                return (id, dir)
+            }
+            r = try MixedGenerationJob.run(try MixedGenerationJob.runs(dirs), model: model, data: data, settings: settings, batchSize: batchSize,
+                                           precision: precision, outDir: out, progress: report)
+        } else {
+            let setup = try GenerationJob.source(model: model, adapter: adapter, runDir: try runRef.map { try Workspace.resolveRun($0, workspace: workspace) })
+            r = try GenerationJob.run(setup, data: data, settings: settings, batchSize: batchSize, precision: precision, out: out, progress: report)
         }
         let secs = Date().timeIntervalSince(t0)
         FileHandle.standardError.write(Data(String(format: "\r%d outputs, %d new tokens in %.1fs (%.0f tokens/s)\n",

@@ -122,7 +122,7 @@ public final class GPT2Model: CausalLM, @unchecked Sendable {
     /// The blocks run on one set of scratch slots (nothing kept); a step of at most
     /// `fewRowLimit` rows reads the packed copy of the matrices.
     public func forward(tokens: [Int32], positions: [Int32], keyMask: [UInt8]?, B: Int, T: Int, cache: KVCache,
-                        virtualEmbeds: UnsafePointer<Float>?, blocks: BlockParameters?) -> UnsafePointer<Float> {
+                        virtualEmbeds: UnsafePointer<Float>?, blocks: BlockParameters?, probe: AttentionProbe?) -> UnsafePointer<Float> {
         precondition(blocks?.lora == nil, "decoding reads LoRA merged into the weights (Conditioning.mergingLoRA)")
         precondition(tokens.count == B * T && positions.count == B * T && cache.B == B)
         precondition(tokens.allSatisfy { ($0 >= 0 || virtualEmbeds != nil) && Int($0) < config.vocabSize }, "token id out of range")
@@ -158,6 +158,7 @@ public final class GPT2Model: CausalLM, @unchecked Sendable {
             let weights = GPT2BlockWeights(p: p, w: layout.layers[l], packed: few.map { ($0, l) })
             gpt2BlockForward(x: buf.residual, s: slots, store: store, weights: weights, dropout: .none,
                              additions: adapters.map { $1.block(l, params: $0, N: N, drawDropout: false) }, dim)
+            probe?(l, buf.att)
         }
         cache.advance(by: T)
         layernormForward(out: buf.ln, mean: nil, rstd: nil, inp: buf.residual,
