@@ -15,6 +15,7 @@ public enum Action: Sendable {
     /// A run's folder as the detail view shows it.
     case detail(RunDetail)
     case tryOwnOutput(run: String, output: String)
+    case attention(AttentionMap)
     case message(String)
     case offerResume([String])
     /// What the shell's check of a launch form's files found, by field key (empty: queue it).

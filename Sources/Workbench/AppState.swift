@@ -14,6 +14,8 @@ public enum Mode: Equatable, Sendable {
     case diff(String, String)
     /// The run detail view of a run; `scroll` counts log lines up from its end (0: following).
     case detail(run: String, scroll: Int)
+    /// The attention view of Compare's example (A): scrolled, showing one share.
+    case attention(scroll: Int, part: AttentionPart)
 }
 
 /// A line of the Events screen.
@@ -84,6 +86,11 @@ public struct AppState: Sendable {
     public var compareColumns: [String] = []
     public var tryOwnSource = ""
     public var tryOwnOutputs: [String: String] = [:]
+    /// The attention view: its source, the runs it shows (Compare's first two columns), and
+    /// what the shell computed for each.
+    public var attentionSource = ""
+    public var attentionRuns: [String] = []
+    public var attention: [AttentionMap] = []
 
     // Ablation
     public var ablationSort = 0
@@ -141,6 +148,8 @@ public enum Effect: Equatable, Sendable {
     case cancel(run: String)
     case generateMissing(runs: [String])
     case decode(source: String, runs: [String])
+    /// Decode `source` greedily with each run, recording where its attention goes.
+    case inspectAttention(source: String, runs: [String])
     case export
     /// Queue every run of the experiment `group` that the workspace does not have yet.
     case runGroup(String)

@@ -152,6 +152,19 @@ func perform(_ s: inout AppState, _ c: Command) -> [Effect] {
         s.message = "generating outputs for " + missing.joined(separator: ", ")
         return [.generateMissing(runs: missing)]
     case .tryOwn: s.mode = .tryOwn(TextInput())
+    case .attention:
+        let order = CompareModel.order(s)
+        guard order.indices.contains(s.compareIndex) else { s.message = "no example to inspect"; break }
+        // Two runs with virtual rows first (what the view is about), then any others shown.
+        let cols = CompareModel.columns(s)
+        let virtual = cols.filter { id in s.runs.first { $0.id == id }?.prefixLength != nil }
+        let runs = Array((virtual + cols.filter { !virtual.contains($0) }).prefix(2))
+        guard !runs.isEmpty else { s.message = "no runs shown: mark runs and press c"; break }
+        s.attentionSource = s.compare[order[s.compareIndex]].source
+        s.attentionRuns = runs
+        s.attention = []
+        s.mode = .attention(scroll: 0, part: .virtual)
+        return [.inspectAttention(source: s.attentionSource, runs: runs)]
     case .metric:
         let all = AblationModel.metrics
         s.ablationMetric = all[((all.firstIndex(of: s.ablationMetric) ?? -1) + 1) % all.count]

@@ -6,7 +6,7 @@ public enum Command: Hashable, Sendable {
     case up, down, pageUp, pageDown, top, bottom, left, right, open, back
     case search, nextMatch, previousMatch, filter, nextDataset
     case newRun, start, pause, resume, cancel, overlay, mark
-    case sort, chooseRuns, generateMissing, tryOwn
+    case sort, chooseRuns, generateMissing, tryOwn, attention
     case metric, export, diff, nextGroup, runGroup, smoothing, logScale, zoom
 }
 
@@ -68,6 +68,7 @@ public enum KeyMap {
         b([.char("c")], .chooseRuns, "columns = marked runs", [.compare]),
         b([.char("a")], .generateMissing, "generate missing outputs", [.compare]),
         b([.char("i")], .tryOwn, "try your own source", [.compare]),
+        b([.char("A")], .attention, "attention to the prefix", [.compare]),
         b([.char("m")], .metric, "chart metric", [.ablation]),
         b([.char("v")], .nextGroup, "next ablation group", [.ablation, .compare]),
         b([.char("v")], .nextGroup, "show one group's runs", [.runs]),
@@ -123,6 +124,7 @@ public enum KeyMap {
         case .resumeOffer: return [("y/Enter", "resume them"), ("any other key", "not now")]
         case .diff: return [("any key", "close")]
         case .detail: return detailBindings.map { ($0.keys.map(\.label).joined(separator: "/"), $0.help) }
+        case .attention: return [("j/k", "scroll"), ("m", "prefix / source / generated"), ("Esc/q", "back to Compare")]
         }
     }
 

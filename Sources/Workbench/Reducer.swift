@@ -48,6 +48,11 @@ public func reduce(_ s: inout AppState, _ action: Action) -> [Effect] {
     case .detail(let d):
         if case .detail(let run, _) = s.mode, run == d.id { s.detail = d }
         return []
+    case .attention(let m):
+        guard m.source == s.attentionSource, s.attentionRuns.contains(m.run) else { return [] }
+        s.attention.removeAll { $0.run == m.run }
+        s.attention.append(m)
+        return []
     case .tryOwnOutput(let run, let out):
         s.tryOwnOutputs[run] = out
         return []
@@ -169,6 +174,19 @@ func reduceKey(_ s: inout AppState, _ k: Key) -> [Effect] {
         return []
     case .search(let q):
         return editSearch(&s, q, k)
+    case .attention(let scroll, let part):
+        switch k {
+        case .escape, .char("q"), .backspace: s.mode = .normal
+        case .down, .char("j"): s.mode = .attention(scroll: min(scroll + 1, s.attention.map(\.tokens.count).max() ?? 0), part: part)
+        case .up, .char("k"): s.mode = .attention(scroll: max(0, scroll - 1), part: part)
+        case .pageDown, .ctrl("d"): s.mode = .attention(scroll: min(scroll + 10, s.attention.map(\.tokens.count).max() ?? 0), part: part)
+        case .pageUp, .ctrl("u"): s.mode = .attention(scroll: max(0, scroll - 10), part: part)
+        case .char("m"):
+            let all = AttentionPart.allCases
+            s.mode = .attention(scroll: scroll, part: all[(all.firstIndex(of: part)! + 1) % all.count])
+        default: break
+        }
+        return []
     case .tryOwn(var input):
         switch k {
         case .escape: s.mode = .normal

@@ -163,6 +163,7 @@ final class WorkbenchSession: @unchecked Sendable {
                 _ = reduce(&state, .message(m)); dirty = true
             }
             for (run, text) in decoder.take() { _ = reduce(&state, .tryOwnOutput(run: run, output: text)); dirty = true }
+            for map in decoder.takeAttention() { _ = reduce(&state, .attention(map)); dirty = true }
             for e in effects { handle(e, terminal: terminal) }
             if case .detail(let id, _) = state.mode, Date().timeIntervalSinceReferenceDate - lastDetail >= 1 {
                 lastDetail = Date().timeIntervalSinceReferenceDate
@@ -216,6 +217,8 @@ final class WorkbenchSession: @unchecked Sendable {
             }
         case .decode(let source, let runs):
             decoder.submit(source: source, runDirs: runs.map { ($0, workspace.runsPath + "/" + $0) })
+        case .inspectAttention(let source, let runs):
+            decoder.submitAttention(source: source, runDirs: runs.map { ($0, workspace.runsPath + "/" + $0) })
         case .export:
             let rows = AblationModel.sorted(AblationModel.rows(state.groupRuns), by: state.ablationSort)
             let base = workspace.path + "/exports/" + (state.groupName.isEmpty ? "ablation" : state.groupName)

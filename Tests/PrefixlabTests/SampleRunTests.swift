@@ -36,4 +36,62 @@ final class SampleRunTests: XCTestCase {
             XCTAssertEqual(scores[k]!.number!, metrics[k]!.number!, accuracy: 1e-9, k)
         }
     }
+
+    /// `generate --runs`: three shipped runs (prefixes of lengths 10 and 1, an embedding run)
+    /// decoded in mixed batches write each run's files exactly as its own `generate --run`; a
+    /// LoRA run, which changes the weights every row reads, is refused before anything is written.
+    func testSeveralRunsInMixedBatchesWriteWhatEachRunAlone() throws {
+        FileManager.default.changeCurrentDirectoryPath(TestPaths.root)
+        let dir = TestPaths.tempDir("mixed"), ids = ["prefix-10", "embedding-10", "prefix-1"]
+        let common = ["--data", "samples/data/e2e/test.jsonl", "--beam", "1", "--max-new-tokens", "40"]
+        let g = try runProcess(prefixlab, ["generate", "--runs", ids.map { "samples/runs/" + $0 }.joined(separator: ","), "--out", dir + "/mixed"] + common)
+        XCTAssertEqual(g.status, 0, g.err)
+        XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: dir + "/mixed")), Set(ids.flatMap { [$0 + ".txt", $0 + ".txt.jsonl"] }))
+        for id in ids {
+            let one = try runProcess(prefixlab, ["generate", "--run", "samples/runs/" + id, "--out", dir + "/" + id + ".txt"] + common)
+            XCTAssertEqual(one.status, 0, one.err)
+            for ext in [".txt", ".txt.jsonl"] {
+                XCTAssertEqual(FileManager.default.contents(atPath: dir + "/mixed/" + id + ext), FileManager.default.contents(atPath: dir + "/" + id + ext), id + ext)
+            }
+        }
+        let lora = try runProcess(prefixlab, ["generate", "--runs", "samples/runs/prefix-10,samples/runs/lora-8", "--out", dir + "/refused"] + common)
+        XCTAssertNotEqual(lora.status, 0)
+        XCTAssertTrue(lora.err.contains("samples/runs/lora-8: a lora run changes the model's weights"), lora.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/refused"), "nothing written")
+    }
+
+    /// `inspect attention --json` on a shipped prefix run: its output is the run's greedy
+    /// output for that source (`generate --run --beam 1`), and every token has each layer's
+    /// shares, heads' mean and per head, summing to 1; the table names the prefix.
+    func testInspectAttentionOfAShippedPrefixRun() throws {
+        FileManager.default.changeCurrentDirectoryPath(TestPaths.root)
+        let dir = TestPaths.tempDir("attention")
+        let source = "name : The Vaults | Type : pub | price : more than £ 30 | area : riverside"
+        try Data((JSONValue.object([("source", .string(source)), ("target", .string("x"))]).serialized + "\n").utf8).write(to: URL(fileURLWithPath: dir + "/one.jsonl"))
+        let g = try runProcess(prefixlab, ["generate", "--run", "samples/runs/prefix-10", "--data", dir + "/one.jsonl", "--beam", "1", "--max-new-tokens", "64", "--out", dir + "/one.txt"])
+        XCTAssertEqual(g.status, 0, g.err)
+        let a = try runProcess(prefixlab, ["inspect", "attention", "--run", "samples/runs/prefix-10", "--source", source, "--json"])
+        XCTAssertEqual(a.status, 0, a.err)
+        let j = try JSONParser.parse(a.out)
+        XCTAssertEqual(j["output"]?.string, try String(contentsOfFile: dir + "/one.txt", encoding: .utf8).trimmingCharacters(in: .newlines))
+        XCTAssertEqual(j["virtual_kind"]?.string, "prefix")
+        XCTAssertEqual(j["virtual_rows"]?.int, 10)
+        let layers = j["layers"]!.int!, heads = j["heads"]!.int!
+        let tokens = j["tokens"]!.array!
+        XCTAssertFalse(tokens.isEmpty)
+        for t in tokens {
+            XCTAssertEqual(t["layers"]!.array!.count, layers)
+            for l in t["layers"]!.array! {
+                XCTAssertEqual(l["heads"]!.array!.count, heads)
+                XCTAssertEqual(l["virtual"]!.number! + l["source"]!.number! + l["generated"]!.number!, 1, accuracy: 1e-4)
+            }
+        }
+        XCTAssertGreaterThan(tokens[0]["layers"]!.array!.map { $0["virtual"]!.number! }.max()!, 0, "the prefix draws attention")
+        let table = try runProcess(prefixlab, ["inspect", "attention", "--run", "samples/runs/prefix-10", "--source", source])
+        XCTAssertEqual(table.status, 0, table.err)
+        XCTAssertTrue(table.out.contains("prefix (10 rows)") && table.out.contains("L0"), table.out)
+        let bad = try runProcess(prefixlab, ["inspect", "attention", "--run", "samples/runs/finetune", "--source", source])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.err.contains("no checkpoint"), bad.err)
+    }
 }

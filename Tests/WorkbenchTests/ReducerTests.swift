@@ -262,6 +262,37 @@ final class ReducerTests: XCTestCase {
         XCTAssertEqual(s.tryOwnOutputs["ft-1"], "Zizzi is a pub.")
     }
 
+    func testAOnCompareShowsWhereTwoRunsAttendAsHeatmaps() {
+        var s = Fixtures.group()
+        s.width = 140; s.height = 36
+        _ = reduce(&s, .key(.char("3")))
+        let source = s.compare[CompareModel.order(s)[0]].source
+        XCTAssertEqual(reduce(&s, .key(.char("A"))), [.inspectAttention(source: source, runs: ["prefix-10", "emb-10"])],
+                       "the two shown runs with virtual rows, before fine-tuning")
+        XCTAssertEqual(s.mode, .attention(scroll: 0, part: .virtual))
+        XCTAssertTrue(render(s, glyphs: .unicode).lines.joined(separator: "\n").contains("decoding…"))
+        let share = { (v: Double) in AttentionShare(virtual: v, source: 1 - v, generated: 0) }
+        _ = reduce(&s, .attention(AttentionMap(run: "prefix-10", source: source, kind: "prefix", rows: 10, output: "Zizzi is a pub .",
+                                               tokens: [" Zizzi", " is"], shares: [[share(1), share(0)], [share(0.5), share(0.25)]])))
+        _ = reduce(&s, .attention(AttentionMap(run: "emb-10", source: source, error: "no checkpoint")))
+        _ = reduce(&s, .attention(AttentionMap(run: "emb-10", source: "another source", kind: "virtual tokens")))
+        var lines = render(s, glyphs: .unicode).lines
+        let row = lines.first { $0.contains("·Zizzi") }!
+        XCTAssertTrue(row.contains("██") && row.contains(" 50"), "full share at layer 0, none at layer 1, mean 50%: \(row)")
+        XCTAssertTrue(lines.contains { $0.contains("·is") && $0.contains("▄▄ ▂▂") && $0.contains(" 38") })
+        XCTAssertTrue(lines.contains { $0.contains("✗ no checkpoint") }, "a stale map for another source is ignored; the error shows")
+        _ = reduce(&s, .key(.char("m")))
+        XCTAssertEqual(s.mode, .attention(scroll: 0, part: .source))
+        lines = render(s, glyphs: .unicode).lines
+        XCTAssertTrue(lines.contains { $0.contains("·Zizzi") && $0.contains(" 50") && $0.contains("██") })
+        XCTAssertTrue(lines.contains { $0.contains("share on the source") })
+        _ = reduce(&s, .key(.char("j"))); _ = reduce(&s, .key(.char("j"))); _ = reduce(&s, .key(.char("j")))
+        XCTAssertEqual(s.mode, .attention(scroll: 2, part: .source), "scrolling stops at the longest map")
+        _ = reduce(&s, .key(.escape))
+        XCTAssertEqual(s.mode, .normal)
+        XCTAssertEqual(s.screen, .compare)
+    }
+
     func testAblationGroupsSeedsWithMeanAndSD() {
         var runs: [RunView] = []
         for (i, bleu) in [0.40, 0.44].enumerated() {
