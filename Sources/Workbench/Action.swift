@@ -16,6 +16,7 @@ public enum Action: Sendable {
     case detail(RunDetail)
     case tryOwnOutput(run: String, output: String)
     case attention(AttentionMap)
+    case prefixMeaning(PrefixMeaning)
     case message(String)
     case offerResume([String])
     /// What the shell's check of a launch form's files found, by field key (empty: queue it).

@@ -16,6 +16,8 @@ public enum Mode: Equatable, Sendable {
     case detail(run: String, scroll: Int)
     /// The attention view of Compare's example (A): scrolled, showing one share.
     case attention(scroll: Int, part: AttentionPart)
+    /// What the selected run's prefix means (P on Runs): a layer, scrolled.
+    case prefixMeaning(run: String, layer: Int, scroll: Int)
 }
 
 /// A line of the Events screen.
@@ -91,6 +93,8 @@ public struct AppState: Sendable {
     public var attentionSource = ""
     public var attentionRuns: [String] = []
     public var attention: [AttentionMap] = []
+    /// What the shell last computed for the prefix view.
+    public var prefixMeaning: PrefixMeaning? = nil
 
     // Ablation
     public var ablationSort = 0
@@ -150,6 +154,8 @@ public enum Effect: Equatable, Sendable {
     case decode(source: String, runs: [String])
     /// Decode `source` greedily with each run, recording where its attention goes.
     case inspectAttention(source: String, runs: [String])
+    /// Read the vocabulary against a run's virtual rows (nearest tokens, movement).
+    case inspectPrefix(run: String)
     case export
     /// Queue every run of the experiment `group` that the workspace does not have yet.
     case runGroup(String)

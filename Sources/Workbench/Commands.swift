@@ -152,6 +152,12 @@ func perform(_ s: inout AppState, _ c: Command) -> [Effect] {
         s.message = "generating outputs for " + missing.joined(separator: ", ")
         return [.generateMissing(runs: missing)]
     case .tryOwn: s.mode = .tryOwn(TextInput())
+    case .prefixMeaning:
+        guard let run = s.selectedRunView else { s.message = "no run selected"; break }
+        guard run.prefixLength != nil else { s.message = "\(run.id): a \(run.method) run has no virtual rows (P reads prefix, infix and embedding runs)"; break }
+        if s.prefixMeaning?.run != run.id { s.prefixMeaning = nil }
+        s.mode = .prefixMeaning(run: run.id, layer: 0, scroll: 0)
+        return [.inspectPrefix(run: run.id)]
     case .attention:
         let order = CompareModel.order(s)
         guard order.indices.contains(s.compareIndex) else { s.message = "no example to inspect"; break }

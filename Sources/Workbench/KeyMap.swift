@@ -6,7 +6,7 @@ public enum Command: Hashable, Sendable {
     case up, down, pageUp, pageDown, top, bottom, left, right, open, back
     case search, nextMatch, previousMatch, filter, nextDataset
     case newRun, start, pause, resume, cancel, overlay, mark
-    case sort, chooseRuns, generateMissing, tryOwn, attention
+    case sort, chooseRuns, generateMissing, tryOwn, attention, prefixMeaning
     case metric, export, diff, nextGroup, runGroup, smoothing, logScale, zoom
 }
 
@@ -62,6 +62,7 @@ public enum KeyMap {
         b([.char("R")], .runGroup, "queue the group's missing runs", [.runs]),
         b([.char(" ")], .mark, "mark run", [.runs, .ablation, .compare]),
         b([.enter], .open, "run detail: spec, log, checkpoints", [.runs]),
+        b([.char("P")], .prefixMeaning, "what the prefix means", [.runs]),
         b([.enter], .open, "compare this example's outputs", [.datasets], footer: false),
         b([.escape], .back, "clear the overlay", [.runs], footer: false),
         b([.char("s")], .sort, "sort", [.compare, .ablation]),
@@ -125,6 +126,7 @@ public enum KeyMap {
         case .diff: return [("any key", "close")]
         case .detail: return detailBindings.map { ($0.keys.map(\.label).joined(separator: "/"), $0.help) }
         case .attention: return [("j/k", "scroll"), ("m", "prefix / source / generated"), ("Esc/q", "back to Compare")]
+        case .prefixMeaning: return [("←/→", "layer"), ("j/k", "scroll"), ("Esc/q", "back to Runs")]
         }
     }
 

@@ -48,6 +48,9 @@ public func reduce(_ s: inout AppState, _ action: Action) -> [Effect] {
     case .detail(let d):
         if case .detail(let run, _) = s.mode, run == d.id { s.detail = d }
         return []
+    case .prefixMeaning(let m):
+        s.prefixMeaning = m
+        return []
     case .attention(let m):
         guard m.source == s.attentionSource, s.attentionRuns.contains(m.run) else { return [] }
         s.attention.removeAll { $0.run == m.run }
@@ -174,6 +177,17 @@ func reduceKey(_ s: inout AppState, _ k: Key) -> [Effect] {
         return []
     case .search(let q):
         return editSearch(&s, q, k)
+    case .prefixMeaning(let run, let layer, let scroll):
+        let layers = s.prefixMeaning?.nearest.count ?? 1, rows = s.prefixMeaning?.nearest.first?.count ?? 0
+        switch k {
+        case .escape, .char("q"), .backspace: s.mode = .normal
+        case .right, .char("l"): s.mode = .prefixMeaning(run: run, layer: min(layer + 1, max(0, layers - 1)), scroll: scroll)
+        case .left, .char("h"): s.mode = .prefixMeaning(run: run, layer: max(0, layer - 1), scroll: scroll)
+        case .down, .char("j"): s.mode = .prefixMeaning(run: run, layer: layer, scroll: min(scroll + 1, rows))
+        case .up, .char("k"): s.mode = .prefixMeaning(run: run, layer: layer, scroll: max(0, scroll - 1))
+        default: break
+        }
+        return []
     case .attention(let scroll, let part):
         switch k {
         case .escape, .char("q"), .backspace: s.mode = .normal

@@ -18,6 +18,8 @@ func renderScreen(_ s: AppState, glyphs g: Glyphs) -> ScreenBuffer {
     let body = Layout.body(s)
     if case .detail(let run, let scroll) = s.mode {
         RunDetailPane.render(s, run: run, scroll: scroll, in: body, into: &buf, glyphs: g)
+    } else if case .prefixMeaning(let run, let layer, let scroll) = s.mode {
+        PrefixMeaningPane.render(s, run: run, layer: layer, scroll: scroll, in: body, into: &buf, glyphs: g)
     } else if case .attention(let scroll, let part) = s.mode {
         AttentionPane.render(s, scroll: scroll, part: part, in: body, into: &buf, glyphs: g)
     } else {

@@ -13,6 +13,7 @@ final class TryOwnDecoder: @unchecked Sendable {
     private let lock = NSLock()
     private var results: [(String, String)] = []
     private var maps: [AttentionMap] = []
+    private var prefixViews: [PrefixMeaning] = []
     private var models: [String: LoadedModel] = [:]
     private let queue = DispatchQueue(label: "prefixlab.try-own")
     static let maxNewTokens = 64
@@ -62,6 +63,25 @@ final class TryOwnDecoder: @unchecked Sendable {
                 lock.lock(); maps.append(map); lock.unlock()
             }
         }
+    }
+
+    /// The prefix view: the run's rows against the vocabulary.
+    func submitPrefix(run id: String, dir: String) {
+        queue.async { [self] in
+            var view = PrefixMeaning(run: id)
+            do {
+                let p = try PrefixInspection.inspect(runDir: dir, top: 6)
+                view.kind = p.kind; view.initialization = p.initialization
+                view.nearest = (0..<p.layers).map { l in (0..<p.rows).map { q in p.neighbours(layer: l, position: q).map { .init(token: $0.token, cosine: Double($0.cosine)) } } }
+                view.moved = p.moved?.map { .init(word: $0.word, cosine: Double($0.cosine), relative: Double($0.relative)) }
+            } catch { view.error = "\(error)" }
+            lock.lock(); prefixViews.append(view); lock.unlock()
+        }
+    }
+
+    func takePrefixViews() -> [PrefixMeaning] {
+        lock.lock(); defer { prefixViews = []; lock.unlock() }
+        return prefixViews
     }
 
     func takeAttention() -> [AttentionMap] {

@@ -164,6 +164,7 @@ final class WorkbenchSession: @unchecked Sendable {
             }
             for (run, text) in decoder.take() { _ = reduce(&state, .tryOwnOutput(run: run, output: text)); dirty = true }
             for map in decoder.takeAttention() { _ = reduce(&state, .attention(map)); dirty = true }
+            for view in decoder.takePrefixViews() { _ = reduce(&state, .prefixMeaning(view)); dirty = true }
             for e in effects { handle(e, terminal: terminal) }
             if case .detail(let id, _) = state.mode, Date().timeIntervalSinceReferenceDate - lastDetail >= 1 {
                 lastDetail = Date().timeIntervalSinceReferenceDate
@@ -217,6 +218,8 @@ final class WorkbenchSession: @unchecked Sendable {
             }
         case .decode(let source, let runs):
             decoder.submit(source: source, runDirs: runs.map { ($0, workspace.runsPath + "/" + $0) })
+        case .inspectPrefix(let run):
+            decoder.submitPrefix(run: run, dir: workspace.runsPath + "/" + run)
         case .inspectAttention(let source, let runs):
             decoder.submitAttention(source: source, runDirs: runs.map { ($0, workspace.runsPath + "/" + $0) })
         case .export:

@@ -73,6 +73,40 @@ final class WorkbenchStoryTmuxTests: XCTestCase {
         XCTAssertNotNil(t2.waitFor { $0.contains("EXITED 0") }, t2.capture())
     }
 
+    /// The instruments of issue #19 on the bundled sample: A on Compare decodes the example with
+    /// the two shown runs that have virtual rows and draws where their attention went (rows
+    /// tokens, columns layers); P on Runs shows what the selected prefix means, layer by layer.
+    func testAttentionHeatmapsAndPrefixMeaningOnTheSample() throws {
+        let ws = TestPaths.tempDir("wb-instruments") + "/.prefixlab"
+        let t = try TmuxSession(command: "cd '\(TestPaths.root)' && '\(prefixlab)' --workspace '\(ws)'", width: 150, height: 40)
+        XCTAssertNotNil(t.waitFor(30) { $0.contains("[2 Runs]") && $0.contains("prefix-10") && !$0.contains("loading") }, t.capture())
+        t.send("3")
+        XCTAssertNotNil(t.waitFor { $0.contains("[3 Compare]") && $0.contains("test 1/") }, t.capture())
+        t.send("A")
+        let heat = t.waitFor(30) { s in
+            s.contains("attention · share on the prefix") && s.contains("prefix (10 rows) · output:") && s.contains("virtual tokens (10 rows)")
+                && s.split(separator: "\n").contains { $0.contains("·") && ($0.contains("▁") || $0.contains("▂") || $0.contains("▃") || $0.contains("▄")) }
+        }
+        XCTAssertNotNil(heat, "two heatmaps, prefix and virtual tokens: \(t.capture())")
+        t.send("m")
+        XCTAssertNotNil(t.waitFor { $0.contains("share on the source") }, t.capture())
+        t.send("Escape")
+        XCTAssertNotNil(t.waitFor { $0.contains("[3 Compare]") && !$0.contains("attention ·") }, t.capture())
+        t.send("2"); t.send("g")
+        for _ in 0..<30 {
+            if t.capture().split(separator: "\n").contains(where: { $0.contains("▶") && $0.contains("prefix-10 ") }) { break }
+            t.send("j"); Thread.sleep(forTimeInterval: 0.05)
+        }
+        t.send("P")
+        XCTAssertNotNil(t.waitFor(30) { $0.contains("prefix-10 · prefix · init random · layer 0 of") && $0.contains("p9 ") }, t.capture())
+        t.send("Right")
+        XCTAssertNotNil(t.waitFor { $0.contains("layer 1 of") }, t.capture())
+        t.send("q")
+        XCTAssertNotNil(t.waitFor { $0.contains("[2 Runs]") && !$0.contains("layer 1 of") }, t.capture())
+        t.send("q")
+        XCTAssertNotNil(t.waitFor { $0.contains("EXITED 0") }, t.capture())
+    }
+
     /// A run another terminal trains is marked external (`*`) from the lock its process holds,
     /// also when that terminal resumes a run this workbench shows as paused; `p` and `x` leave
     /// it alone and write no control file.

@@ -293,6 +293,33 @@ final class ReducerTests: XCTestCase {
         XCTAssertEqual(s.screen, .compare)
     }
 
+    func testPOnRunsShowsWhatTheSelectedPrefixMeansLayerByLayer() {
+        var s = Fixtures.group()
+        s.width = 120; s.height = 30
+        _ = reduce(&s, .key(.char("2")))
+        XCTAssertEqual(s.selectedRunView?.id, "ft-1")
+        XCTAssertEqual(reduce(&s, .key(.char("P"))), [])
+        XCTAssertEqual(s.message, "ft-1: a finetune run has no virtual rows (P reads prefix, infix and embedding runs)")
+        _ = reduce(&s, .key(.char("j")))
+        XCTAssertEqual(reduce(&s, .key(.char("P"))), [.inspectPrefix(run: "prefix-10")])
+        XCTAssertEqual(s.mode, .prefixMeaning(run: "prefix-10", layer: 0, scroll: 0))
+        XCTAssertTrue(render(s, glyphs: .unicode).lines.joined().contains("reading the vocabulary"))
+        let n = { (t: String, c: Double) in PrefixMeaning.Neighbour(token: t, cosine: c) }
+        _ = reduce(&s, .prefixMeaning(PrefixMeaning(run: "prefix-10", kind: "prefix", initialization: "words:name area",
+                                                    nearest: [[[n(" name", 0.91), n(" area", 0.4)], [n(" area", 0.8)]], [[n(" food", 0.3)], [n(" pub", 0.2)]]],
+                                                    moved: [.init(word: "name", cosine: 0.97, relative: 0.12), .init(word: " area", cosine: 0.9, relative: 0.3)])))
+        var screen = render(s, glyphs: .unicode).lines.joined(separator: "\n")
+        for want in ["layer 0 of 2", "p0   \" name\" 0.91  \" area\" 0.40", "p1   \" area\" 0.80", "moved from the initial words", "p0 \"name\" 0.97·0.12"] {
+            XCTAssertTrue(screen.contains(want), want)
+        }
+        _ = reduce(&s, .key(.right)); _ = reduce(&s, .key(.right))
+        XCTAssertEqual(s.mode, .prefixMeaning(run: "prefix-10", layer: 1, scroll: 0), "the last layer is the end")
+        screen = render(s, glyphs: .unicode).lines.joined(separator: "\n")
+        XCTAssertTrue(screen.contains("layer 1 of 2") && screen.contains("\" pub\" 0.20"))
+        _ = reduce(&s, .key(.escape))
+        XCTAssertEqual(s.mode, .normal)
+    }
+
     func testAblationGroupsSeedsWithMeanAndSD() {
         var runs: [RunView] = []
         for (i, bleu) in [0.40, 0.44].enumerated() {
