@@ -10,6 +10,9 @@ from reading the name off the table.
   samples/data/e2e/train-N.jsonl  N random pairs of train.jsonl (N = 50, 100, 200, 500)
   samples/data/webnlg/dev.xml   WebNLG 2017 dev, the first 6 entries of each category (1-3 triples)
   samples/data/webnlg/test.xml  WebNLG 2017 test, the first 4 entries (1-3 triples) of each of its 15 categories
+  samples/data/webnlg/train.xml WebNLG 2017 train, 40 random entries (1-3 triples, ≤ 300 characters) of each of its 10 (seen) categories
+  samples/data/webnlg/test-150.xml  WebNLG 2017 test, 10 random entries (1-3 triples, ≤ 300 characters) of each of its 15 categories
+                                (100 seen, 50 unseen): the extrapolation study's test split
 Sources are linearised as the prefix-tuning paper's code does (the rule of prefixlab's E2E reader).
     python3 tools/make_sample_data.py --shared ../shared --out samples/data
 """
@@ -79,3 +82,36 @@ for e in ET.parse(f"{a.shared}/data/webnlg2017/test/testdata_with_lex.xml").getr
         entries.append(e)
 ET.ElementTree(root).write(f"{a.out}/webnlg/test.xml", encoding="utf-8", xml_declaration=True)
 print({k: v for k, v in sorted(per_cat.items())})
+
+# The extrapolation study (the paper's Table 1 S / U / A columns): tuning data from the seen
+# categories only (train has no other), a test split with both kinds.
+# The sample model has 256 positions and a vocabulary pruned on E2E text, so WebNLG text takes
+# many tokens: lexicalisations whose triples and text pass 300 characters (the pretraining
+# corpus's limit) are left out, and entries with none left.
+def short_enough(e):
+    triples = sum(len(t.text or "") for t in e.iter("mtriple"))
+    lexes = [l for l in e.findall("lex")]
+    for l in lexes:
+        if triples + len(l.text or "") > 300:
+            e.remove(l)
+    return len(e.findall("lex")) > 0
+
+def sample_entries(paths, per_cat, seed):
+    by_cat = {}
+    for f in paths:
+        for e in ET.parse(f).getroot().iter("entry"):
+            if int(e.get("size")) <= 3 and short_enough(e):
+                by_cat.setdefault(e.get("category"), []).append(e)
+    rng = random.Random(seed)
+    root = ET.Element("benchmark"); entries = ET.SubElement(root, "entries")
+    for c in sorted(by_cat):
+        for i in sorted(rng.sample(range(len(by_cat[c])), min(per_cat, len(by_cat[c])))):
+            entries.append(by_cat[c][i])
+    return root, {c: min(per_cat, len(v)) for c, v in sorted(by_cat.items())}
+
+root, counts = sample_entries(sorted(glob.glob(f"{a.shared}/data/webnlg2017/train/[123]triples/*.xml")), 40, 2028)
+ET.ElementTree(root).write(f"{a.out}/webnlg/train.xml", encoding="utf-8", xml_declaration=True)
+print("train", counts)
+root, counts = sample_entries([f"{a.shared}/data/webnlg2017/test/testdata_with_lex.xml"], 10, 2029)
+ET.ElementTree(root).write(f"{a.out}/webnlg/test-150.xml", encoding="utf-8", xml_declaration=True)
+print("test-150", counts)

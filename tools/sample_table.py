@@ -2,6 +2,9 @@
 """The results table of samples/README.md from a workspace's finished runs (metrics.json,
 run.json, events.jsonl) and, optionally, the untuned model's `prefixlab score --json` output.
     python3 tools/sample_table.py samples [--untuned untuned.json --untuned-outputs untuned.txt.jsonl] [--runs finetune prefix-10 ...]
+    python3 tools/sample_table.py samples --webnlg [--untuned untuned.json] --runs webnlg-finetune ...
+With --webnlg: the paper's Table 1 columns for WebNLG, BLEU on the test entries of categories
+seen in training (S), unseen (U) and all (A), from metrics.json's BLEU_seen / BLEU_unseen / BLEU.
 "name right" is split by whether the restaurant's name occurs in the run's training data
 (seen: it may have been memorised) or not (unseen: only reading it off the table gets it right);
 slot accuracy likewise, by whether a value occurs in the training MRs (the E2E development set,
@@ -15,6 +18,7 @@ ap.add_argument("workspace")
 ap.add_argument("--untuned")
 ap.add_argument("--untuned-outputs", help="the untuned model's FILE.jsonl from prefixlab generate")
 ap.add_argument("--runs", nargs="*")
+ap.add_argument("--webnlg", action="store_true", help="WebNLG's seen / unseen / all BLEU columns")
 ap.add_argument("--train", default="samples/data/e2e/train.jsonl", help="training data for the untuned row's seen/unseen split")
 a = ap.parse_args()
 
@@ -67,6 +71,29 @@ def slot_split(outputs_jsonl, train_path):
     f = lambda h: f"{h[0] / h[1]:.2f}" if h[1] else "–"
     return f"{f(hits[True])} / {f(hits[False])}"
 
+def label_of(spec):
+    method = spec.get("name") or spec.get("method")  # run.json's spec layout, or the one before it
+    return {"finetune": lambda: "finetune" if spec.get("train_layers", "all") == "all" else "FT-" + spec["train_layers"].replace(":", ""),
+            "adapter": lambda: f"adapter ({spec.get('adapter_design', 'lin')}, b={spec.get('adapter_bottleneck')})",
+            "lora": lambda: f"LoRA (r={spec.get('lora_r')}, {spec.get('lora_targets')})"}.get(method, lambda: f"{method} (P={spec.get('prefix_length')})")()
+
+if a.webnlg:
+    print("| method | run | trainable params | training time | BLEU S | BLEU U | BLEU A | METEOR~ | ROUGE-L | distinct outputs |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    def wrow(method, name, params, secs, m):
+        print(f"| {method} | {name} | {params} | {secs} | {100 * m['BLEU_seen']:.1f} | {100 * m['BLEU_unseen']:.1f} | {100 * m['BLEU']:.1f} | "
+              f"{m['METEOR']:.3f} | {m['ROUGE_L']:.3f} | {int(m['distinct_outputs'])} / {int(m.get('n', 0))} |")
+    if a.untuned:
+        wrow("untuned", "–", "0", "–", json.load(open(a.untuned)))
+    for rid in a.runs:
+        d = os.path.join(a.workspace, "runs", rid)
+        info = json.load(open(os.path.join(d, "run.json")))
+        events = [json.loads(l) for l in open(os.path.join(d, "events.jsonl")) if l.strip()]
+        started = next(e for e in events if e["type"] == "started")
+        wrow(label_of(info["config"]["method"]), rid, f"{started['trainable_params']:,}", f"{seconds(events):.0f} s",
+             json.load(open(os.path.join(d, "metrics.json")))["test"])
+    raise SystemExit(0)
+
 print("| method | run | trainable params | training time | BLEU | NIST | METEOR~ | ROUGE-L | CIDEr | slot acc. | seen / unseen values | name right | seen / unseen names | distinct outputs |")
 print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 def row(method, name, params, secs, m, split, values):
@@ -82,11 +109,7 @@ for rid in a.runs or sorted(os.listdir(root)):
     events = [json.loads(l) for l in open(os.path.join(d, "events.jsonl")) if l.strip()]
     started = next(e for e in events if e["type"] == "started")
     m = json.load(open(os.path.join(d, "metrics.json")))["test"]
-    spec = info["config"]["method"]
-    method = spec.get("name") or spec.get("method")  # run.json's spec layout, or the one before it
-    label = {"finetune": lambda: "finetune" if spec.get("train_layers", "all") == "all" else "FT-" + spec["train_layers"].replace(":", ""),
-             "adapter": lambda: f"adapter ({spec.get('adapter_design', 'lin')}, b={spec.get('adapter_bottleneck')})",
-             "lora": lambda: f"LoRA (r={spec.get('lora_r')}, {spec.get('lora_targets')})"}.get(method, lambda: f"{method} (P={spec.get('prefix_length')})")()
+    label = label_of(info["config"]["method"])
     train = info["config"].get("train") or info["data"]["train"]["path"]
     if not os.path.exists(train):  # recorded absolute; the same file relative to the checkout
         train = train[train.index("samples/"):] if "samples/" in train else train

@@ -35,7 +35,7 @@ public enum EvaluationJob {
         let slots = SlotCoverage.compute(sources: examples.map(\.source), outputs: lines)
         let scores: [(String, Double)] = [("BLEU", m.bleu), ("NIST", m.nist), ("METEOR", m.meteor), ("ROUGE_L", m.rougeL), ("CIDEr", m.cider),
                                           ("sacreBLEU", m.sacreBLEU), ("slot_accuracy", slots.slotAccuracy), ("name_accuracy", slots.nameAccuracy),
-                                          ("distinct_outputs", Double(slots.distinctOutputs))]
+                                          ("distinct_outputs", Double(slots.distinctOutputs))] + SplitScores.bleu(examples: examples, outputs: lines)
         let test: [(String, JSONValue)] = scores.map { ($0.0, .number($0.1)) } + [
             ("n", .number(Double(lines.count))), ("checkpoint", .string(from)), ("beam", .number(Double(settings.beam))),
             ("max_new_tokens", .number(Double(settings.maxNewTokens))), ("METEOR_note", .string(MeteorApprox.label)),
@@ -43,7 +43,8 @@ public enum EvaluationJob {
         try AtomicFile.write(Data((JSONValue.object([("test", .object(test))]).serialized + "\n").utf8), to: folder.path + "/metrics.json")
         let byName = Dictionary(scores, uniquingKeysWith: { a, _ in a })
         folder.append(.evaluation(split: "test", metrics: byName))
-        log(String(format: "test: BLEU %.2f  NIST %.4f  METEOR~ %.4f  ROUGE_L %.4f  CIDEr %.4f", m.bleu * 100, m.nist, m.meteor, m.rougeL, m.cider))
+        log(String(format: "test: BLEU %.2f  NIST %.4f  METEOR~ %.4f  ROUGE_L %.4f  CIDEr %.4f", m.bleu * 100, m.nist, m.meteor, m.rougeL, m.cider)
+            + (byName["BLEU_seen"].map { String(format: "  BLEU seen %.2f unseen %.2f", $0 * 100, (byName["BLEU_unseen"] ?? 0) * 100) } ?? ""))
         return byName
     }
 
@@ -68,5 +69,19 @@ public enum EvaluationJob {
         let from = (try? FileManager.default.destinationOfSymbolicLink(atPath: runDir + "/checkpoints/best")) ?? (checkpoint as NSString).lastPathComponent
         try run(folder: folder, model: lm.model, tokenizer: lm.tokenizer, conditioning: setup.conditioning, from: from,
                 examples: examples, settings: settings, log: log)
+    }
+}
+
+/// The paper's WebNLG columns (Table 1: S, U, A): BLEU over the test entries of categories seen
+/// in training and over those of unseen ones, each scored as its own corpus; with the counts.
+/// Empty for data without categories (E2E), or with only one kind.
+public enum SplitScores {
+    public static func bleu(examples: [DataExample], outputs: [String]) -> [(String, Double)] {
+        let seen = examples.indices.filter { examples[$0].seen == true }, unseen = examples.indices.filter { examples[$0].seen == false }
+        guard !seen.isEmpty, !unseen.isEmpty else { return [] }
+        func score(_ idx: [Int]) -> Double {
+            E2EMetrics.compute(hypotheses: idx.map { outputs[$0] }, references: idx.map { examples[$0].references }).bleu
+        }
+        return [("BLEU_seen", score(seen)), ("BLEU_unseen", score(unseen)), ("n_seen", Double(seen.count)), ("n_unseen", Double(unseen.count))]
     }
 }

@@ -23,7 +23,8 @@ public enum ScoreReport {
         let m = E2EMetrics.compute(hypotheses: lines, references: refsList)
         let rs = RougeScore.corpus(hypotheses: lines, references: refsList, stem: rougeStem)
         let slots = SlotCoverage.compute(sources: data.examples.map(\.source), outputs: lines)
-        let json = JSONValue.object([
+        let split = SplitScores.bleu(examples: data.examples, outputs: lines)
+        let json = JSONValue.object(split.map { ($0.0, .number($0.1)) } + [
             ("BLEU", .number(m.bleu)), ("NIST", .number(m.nist)), ("METEOR", .number(m.meteor)),
             ("ROUGE_L", .number(m.rougeL)), ("CIDEr", .number(m.cider)), ("sacreBLEU", .number(m.sacreBLEU)),
             ("rouge1", .number(rs.rouge1)), ("rouge2", .number(rs.rouge2)), ("rougeL", .number(rs.rougeL)),
@@ -39,6 +40,8 @@ public enum ScoreReport {
                           m.bleu * 100, m.nist, m.meteor, MeteorApprox.note, m.rougeL, m.cider, m.sacreBLEU)
             + String(format: "rouge-score%@: ROUGE-1 %.4f  ROUGE-2 %.4f  ROUGE-L %.4f\n", rougeStem ? " (stemmed)" : "", rs.rouge1, rs.rouge2, rs.rougeL)
             + String(format: "slot accuracy %.3f  name right %.3f  distinct outputs %d of %d", slots.slotAccuracy, slots.nameAccuracy, slots.distinctOutputs, lines.count)
-        return Result(json: json, text: text)
+        let splitText = split.isEmpty ? "" : String(format: "\nWebNLG: BLEU seen %.2f (%d sources)  unseen %.2f (%d)  all %.2f",
+                                                    split[0].1 * 100, Int(split[2].1), split[1].1 * 100, Int(split[3].1), m.bleu * 100)
+        return Result(json: json, text: text + splitText)
     }
 }

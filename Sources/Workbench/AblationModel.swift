@@ -5,7 +5,9 @@ import Foundation
 /// design and bottleneck, LoRA's rank) and prefix length, metrics as mean ± standard deviation
 /// over the seeds of a group; and its Markdown and CSV exports.
 public enum AblationModel {
-    public static let metrics = ["BLEU", "NIST", "METEOR", "ROUGE_L", "CIDEr"]
+    /// BLEU_seen and BLEU_unseen: WebNLG's columns (the paper's S and U; BLEU is A), shown only
+    /// for a group whose runs have them.
+    public static let metrics = ["BLEU", "BLEU_seen", "BLEU_unseen", "NIST", "METEOR", "ROUGE_L", "CIDEr"]
 
     public struct Row: Equatable, Sendable {
         public var method: String
@@ -51,7 +53,18 @@ public enum AblationModel {
         }
     }
 
-    public static let columnTitles = ["method", "P", "seeds", "trained", "stored", "%", "BLEU", "NIST", "METEOR", "ROUGE-L", "CIDEr", "time"]
+    public static let columnTitles = ["method", "P", "seeds", "trained", "stored", "%", "BLEU", "BLEU-S", "BLEU-U", "NIST", "METEOR", "ROUGE-L", "CIDEr", "time"]
+    static let firstMetricColumn = 6
+    static let timeColumn = firstMetricColumn + metrics.count
+
+    /// The columns worth showing for these rows: a metric no row has (seen / unseen BLEU outside
+    /// WebNLG) is left out.
+    public static func visibleColumns(_ rows: [Row]) -> [Int] {
+        columnTitles.indices.filter { i in
+            guard (firstMetricColumn..<timeColumn).contains(i), metrics[i - firstMetricColumn].hasPrefix("BLEU_") else { return true }
+            return rows.contains { $0.mean[metrics[i - firstMetricColumn]] != nil }
+        }
+    }
 
     /// Sorts by a column index of `columnTitles` (metrics descending, others ascending).
     public static func sorted(_ rows: [Row], by column: Int) -> [Row] {
@@ -62,8 +75,8 @@ public enum AblationModel {
             case 3: return Double(r.trainableParams ?? 0)
             case 4: return Double(r.storedParams ?? 0)
             case 5: return r.share ?? 0
-            case 6...10: return -(r.mean[metrics[column - 6]] ?? -.infinity)
-            case 11: return r.trainSeconds ?? 0
+            case firstMetricColumn..<timeColumn: return -(r.mean[metrics[column - firstMetricColumn]] ?? -.infinity)
+            case timeColumn: return r.trainSeconds ?? 0
             default: return 0
             }
         }
@@ -87,12 +100,12 @@ public enum AblationModel {
 
     /// BLEU is stored as a fraction (as the E2E scripts print it) and shown ×100, as the
     /// paper's tables; the other metrics as stored.
-    public static func display(_ m: String, _ v: Double) -> Double { m == "BLEU" ? v * 100 : v }
+    public static func display(_ m: String, _ v: Double) -> Double { m.hasPrefix("BLEU") ? v * 100 : v }
 
     static func metric(_ r: Row, _ m: String) -> String {
         guard let raw = r.mean[m] else { return "–" }
         let v = display(m, raw)
-        let digits = m == "BLEU" ? 1 : m == "NIST" || m == "CIDEr" ? 2 : 3
+        let digits = m.hasPrefix("BLEU") ? 1 : m == "NIST" || m == "CIDEr" ? 2 : 3
         let base = String(format: "%.\(digits)f", v)
         return r.sd[m].map { base + "±" + String(format: "%.\(digits)f", display(m, $0)) } ?? base
     }
@@ -108,8 +121,9 @@ public enum AblationModel {
     }
 
     public static func markdown(_ rows: [Row]) -> String {
-        var s = "| " + columnTitles.joined(separator: " | ") + " |\n|" + columnTitles.map { _ in "---" }.joined(separator: "|") + "|\n"
-        for r in rows { s += "| " + cells(r).joined(separator: " | ") + " |\n" }
+        let cols = visibleColumns(rows)
+        var s = "| " + cols.map { columnTitles[$0] }.joined(separator: " | ") + " |\n|" + cols.map { _ in "---" }.joined(separator: "|") + "|\n"
+        for r in rows { let c = cells(r); s += "| " + cols.map { c[$0] }.joined(separator: " | ") + " |\n" }
         return s
     }
 

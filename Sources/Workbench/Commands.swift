@@ -135,7 +135,8 @@ func perform(_ s: inout AppState, _ c: Command) -> [Effect] {
             s.compareSort = all[(all.firstIndex(of: s.compareSort)! + 1) % all.count]
             s.compareIndex = 0
         } else if s.screen == .ablation {
-            s.ablationSort = (s.ablationSort + 1) % AblationModel.columnTitles.count
+            let visible = AblationModel.visibleColumns(AblationModel.rows(s.groupRuns))
+            s.ablationSort = visible.first { $0 > s.ablationSort } ?? 0
             s.message = "sorted by \(AblationModel.columnTitles[s.ablationSort])"
         }
     case .chooseRuns:

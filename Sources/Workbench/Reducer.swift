@@ -122,7 +122,7 @@ func applyEvent(_ s: inout AppState, _ e: RunEvent) {
 
 /// A metric as every screen prints it: BLEU on 0–100 (as the paper), the others as scored.
 func metricText(_ key: String, _ v: Double) -> String {
-    key == "BLEU" ? fmt(v * 100, 2) : v == v.rounded() && abs(v) < 1e9 ? String(Int(v)) : fmt(v, 3)
+    key.hasPrefix("BLEU") ? fmt(v * 100, 2) : v == v.rounded() && abs(v) < 1e9 ? String(Int(v)) : fmt(v, 3)
 }
 
 func fmt(_ x: Double, _ digits: Int) -> String {

@@ -12,6 +12,10 @@ final class SampleRunTests: XCTestCase {
     func testShippedPrefixRunRegeneratesItsOutputsAndMetrics() throws { try regenerate("prefix-10") }
     func testShippedLoRARunRegeneratesItsOutputsAndMetrics() throws { try regenerate("lora-8") }
     func testShippedAdapterRunRegeneratesItsOutputsAndMetrics() throws { try regenerate("adapter-3") }
+    /// The extrapolation study's prefix run (issue #19 item 5): its WebNLG test outputs, and
+    /// BLEU on the seen and the unseen categories' entries as metrics.json and the Ablation
+    /// screen have them.
+    func testShippedWebNLGPrefixRunRegeneratesItsSeenAndUnseenBLEU() throws { try regenerate("webnlg-prefix-10") }
 
     func regenerate(_ id: String) throws {
         let run = TestPaths.root + "/samples/runs/" + id
@@ -24,15 +28,18 @@ final class SampleRunTests: XCTestCase {
         // The evaluation's settings, as metrics.json records them.
         let maxNew = String(metrics["max_new_tokens"]!.int!)
         XCTAssertEqual(info["command_line"]?.array?.prefix(2).compactMap(\.string), ["prefixlab", "train"])
-        let g = try runProcess(prefixlab, ["generate", "--run", run, "--data", "samples/data/e2e/test.jsonl", "--beam", String(metrics["beam"]!.int!),
+        let test = info["config"]?["test"]?.string ?? "samples/data/e2e/test.jsonl"
+        let g = try runProcess(prefixlab, ["generate", "--run", run, "--data", test, "--beam", String(metrics["beam"]!.int!),
                                            "--max-new-tokens", maxNew, "--out", out])
         XCTAssertEqual(g.status, 0, g.err)
         let shipped = try String(contentsOfFile: run + "/outputs/test.txt", encoding: .utf8)
         XCTAssertEqual(try String(contentsOfFile: out, encoding: .utf8), shipped, "the same outputs, token for token")
-        let s = try runProcess(prefixlab, ["score", "--hyp", out, "--refs", "samples/data/e2e/test.jsonl", "--json"])
+        let s = try runProcess(prefixlab, ["score", "--hyp", out, "--refs", test, "--json"])
         XCTAssertEqual(s.status, 0, s.err)
         let scores = try JSONParser.parse(s.out)
-        for k in ["BLEU", "NIST", "METEOR", "ROUGE_L", "CIDEr", "slot_accuracy", "name_accuracy", "distinct_outputs"] {
+        let split = test.hasSuffix(".xml") ? ["BLEU_seen", "BLEU_unseen", "n_seen", "n_unseen"] : []
+        XCTAssertEqual(split.isEmpty, metrics["BLEU_seen"] == nil, "seen / unseen BLEU exactly for WebNLG")
+        for k in ["BLEU", "NIST", "METEOR", "ROUGE_L", "CIDEr", "slot_accuracy", "name_accuracy", "distinct_outputs"] + split {
             XCTAssertEqual(scores[k]!.number!, metrics[k]!.number!, accuracy: 1e-9, k)
         }
     }

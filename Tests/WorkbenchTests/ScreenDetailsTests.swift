@@ -125,4 +125,31 @@ final class ScreenDetailsTests: XCTestCase {
         XCTAssertFalse(header.contains("…"), header)
         XCTAssertFalse(header.contains("time"), "time goes first: \(header)")
     }
+
+    /// WebNLG groups get the paper's seen / unseen BLEU columns (BLEU is "all"); E2E groups,
+    /// whose runs have none, do not, and sorting skips them.
+    func testAblationShowsSeenAndUnseenBLEUOnlyForWebNLGGroups() {
+        var s = Fixtures.group()
+        _ = reduce(&s, .resize(width: 140, height: 30))
+        _ = reduce(&s, .key(.char("4")))
+        var header = render(s, glyphs: .unicode).lines.first { $0.contains("method") && $0.contains("BLEU") }!
+        XCTAssertFalse(header.contains("BLEU-S"), header)
+        for _ in 0..<7 { _ = reduce(&s, .key(.char("s"))) }
+        XCTAssertEqual(AblationModel.columnTitles[s.ablationSort], "NIST", "BLEU, then NIST: the empty columns are skipped")
+        XCTAssertFalse(AblationModel.markdown(AblationModel.rows(s.groupRuns)).contains("BLEU-S"))
+
+        var w = Fixtures.state(width: 140, height: 30)
+        for (id, method, seen, unseen) in [("w-ft", "finetune", 0.45, 0.20), ("w-prefix", "prefix", 0.40, 0.25)] {
+            var v = RunView(id: id, method: method, status: .done)
+            v.prefixLength = method == "prefix" ? 10 : nil
+            v.metrics = ["BLEU": (seen * 2 + unseen) / 3, "BLEU_seen": seen, "BLEU_unseen": unseen]
+            _ = reduce(&w, .runInfo(v))
+        }
+        _ = reduce(&w, .key(.char("4")))
+        let lines = render(w, glyphs: .unicode).lines
+        header = lines.first { $0.contains("method") && $0.contains("BLEU") }!
+        XCTAssertTrue(header.contains("BLEU-S") && header.contains("BLEU-U"), header)
+        XCTAssertTrue(lines.contains { $0.contains("prefix") && $0.contains("40.0") && $0.contains("25.0") }, lines.joined(separator: "\n"))
+        XCTAssertTrue(AblationModel.markdown(AblationModel.rows(w.groupRuns)).contains("| BLEU | BLEU-S | BLEU-U |"))
+    }
 }
