@@ -3,7 +3,7 @@
 SWIFT ?= swift
 PREFIXLAB := .build/release/prefixlab
 
-.PHONY: deps build run test bench fuzz soak clean
+.PHONY: deps build run test bench fuzz soak clean torch-engine
 
 deps:
 	@tools/install-deps.sh
@@ -33,6 +33,15 @@ fuzz: build
 soak: build
 	$(SWIFT) build -c release --build-tests
 	PREFIXLAB_SOAK_SECONDS=300 $(SWIFT) test -c release --skip-build --filter WorkbenchSoakTests
+
+# The PyTorch + PEFT engine (engines/torch): a git-ignored virtual environment with the runner
+# and its pinned torch, transformers and peft from PyPI; `prefixlab train --engine torch` finds
+# it there (or through $$PREFIXLAB_TORCH_PYTHON). pip's cache makes a second install quick.
+TORCH_VENV := engines/torch/.venv
+torch-engine:
+	@test -x $(TORCH_VENV)/bin/python || python3 -m venv $(TORCH_VENV)
+	$(TORCH_VENV)/bin/pip install -q --disable-pip-version-check -e engines/torch
+	@$(TORCH_VENV)/bin/python -c "import prefixlab_torch, torch, transformers, peft; print('torch engine:', torch.__version__, 'transformers', transformers.__version__, 'peft', peft.__version__)"
 
 clean:
 	rm -rf .build

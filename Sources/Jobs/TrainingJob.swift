@@ -47,11 +47,13 @@ public enum TrainingJob {
 
     /// A queued run: its folder with run.json (status `queued`, the spec) and nothing else;
     /// `resume` starts it. What the run manager does when a run is launched.
-    public static func queue(_ spec: RunSpec, at dir: String, group: String?, commandLine: [String]) throws {
+    /// `engine`: another engine that trains it (run.json's `engine` and `launcher`).
+    public static func queue(_ spec: RunSpec, at dir: String, group: String?, commandLine: [String], engine: (name: String, launcher: String?)? = nil) throws {
         if FileManager.default.fileExists(atPath: dir) { throw JobError("\(dir): run folder exists") }
         _ = try MethodRegistry.method(spec.method)
-        _ = try RunFolder.create(path: dir, info: try runInfo(spec.withAbsolutePaths(), id: (dir as NSString).lastPathComponent,
-                                                             status: .queued, group: group, commandLine: commandLine))
+        var info = try runInfo(spec.withAbsolutePaths(), id: (dir as NSString).lastPathComponent, status: .queued, group: group, commandLine: commandLine)
+        if let engine { info += [("engine", .string(engine.name)), ("launcher", engine.launcher.map { .string($0) } ?? .null)] }
+        _ = try RunFolder.create(path: dir, info: info)
     }
 
     /// Continues the run in `dir` from its last checkpoint, exactly; a run that never reached a

@@ -39,7 +39,14 @@ public enum RunStore {
     /// Is the process that wrote a run still alive?
     static func alive(_ pid: Int) -> Bool {
         guard pid > 0 else { return false }
-        return kill(pid_t(pid), 0) == 0 || errno == EPERM
+        guard kill(pid_t(pid), 0) == 0 || errno == EPERM else { return false }
+        // A zombie is dead: its parent was killed and nobody has reaped it yet (a container's
+        // init that does not reap, an orphaned runner).
+        if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+           let close = stat.lastIndex(of: ")"), stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z") {
+            return false
+        }
+        return true
     }
 
     public static func summary(runDir: String) -> RunSummary {

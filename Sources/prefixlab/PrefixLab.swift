@@ -8,7 +8,7 @@ struct PrefixLab: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prefixlab",
         abstract: "A terminal workbench for prefix-tuning research on a native CPU engine.",
-        subcommands: [WorkbenchCommand.self, RunExperiment.self, DataCommand.self, Train.self, Pretrain.self, Generate.self, Evaluate.self, LMScore.self, Score.self, Export.self, SpecCommand.self, RunsCommand.self, Probe.self, TokenizerCommand.self, Bench.self, Inspect.self, FuzzCommand.self],
+        subcommands: [WorkbenchCommand.self, RunExperiment.self, DataCommand.self, Train.self, Pretrain.self, Generate.self, Evaluate.self, LMScore.self, Score.self, Export.self, SpecCommand.self, RunsCommand.self, Probe.self, TokenizerCommand.self, Bench.self, Inspect.self, EngineCommand.self, FuzzCommand.self],
         defaultSubcommand: WorkbenchCommand.self
     )
 

@@ -72,6 +72,8 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("copy-share"), parsing: .unconditional, help: ArgumentHelp(visibility: .hidden)) var copyShare: String?
     @Option(name: .customLong("copy-span"), help: ArgumentHelp(visibility: .hidden)) var copySpan: String?
     @Argument(parsing: .allUnrecognized, help: "Method options as --KEY VALUE (listed below).") var methodOptions: [String] = []
+    @Option(name: .customLong("engine"), help: "native (this program), or torch: the PyTorch + PEFT runner (engines/torch; `make torch-engine` installs it) on CPU or CUDA.") var engineName: String = "native"
+    @Option(help: "With --engine torch: a command the runner starts under, e.g. \"torchrun --nproc-per-node 8\" (DistributedDataParallel), \"srun\", \"ssh host\".") var launcher: String?
     @OptionGroup var engine: EngineOptions
 
     /// The spec keys given as flags, with their flag for messages.
@@ -97,9 +99,17 @@ struct Train: ParsableCommand {
             }
             var b = RunSpecBuilder(methods: MethodRegistry.descriptors)
             if let maxSteps { try b.set("max_steps", raw: maxSteps, context: "--max-steps") }
+            if let (name, recordedLauncher) = TorchEngine.recorded(runDir: resume), name == "torch" {
+                if b.value("max_steps") != nil { throw CLIError("--max-steps on a torch run: not yet (the torch engine reads the cap from the run's spec)") }
+                let status = try TorchEngine.run(runDir: resume, launcher: launcher ?? recordedLauncher)
+                if status != 0 { throw ExitCode(status) }
+                return
+            }
             try TrainingJob.resume(resume, maxSteps: b.value("max_steps")?.int, reporter: reporter)
             return
         }
+        guard ["native", "torch"].contains(engineName) else { throw CLIError("--engine \(engineName): expected native or torch") }
+        guard launcher == nil || engineName == "torch" else { throw CLIError("--launcher needs --engine torch") }
         guard model != nil, train != nil, let out else { throw CLIError("train needs --model, --train and --out (or --resume RUN_DIR)") }
         guard method != nil || preset != nil else {
             throw CLIError("train needs --method (\(MethodRegistry.names.joined(separator: ", "))) or --preset")
@@ -111,6 +121,14 @@ struct Train: ParsableCommand {
         }
         let spec = try b.build()
         for flag in b.ignored { reporter.line("note: \(flag) does not apply to --method \(spec.method.name); ignored") }
+        if engineName == "torch" {
+            _ = try TorchEngine.python()  // a missing runner is refused before a folder exists
+            try TrainingJob.queue(spec, at: out, group: group, commandLine: ["prefixlab"] + CommandLine.arguments.dropFirst(),
+                                  engine: ("torch", launcher))
+            let status = try TorchEngine.run(runDir: out, launcher: launcher)
+            if status != 0 { throw ExitCode(status) }
+            return
+        }
         try TrainingJob.start(spec, out: out, group: group, commandLine: ["prefixlab"] + CommandLine.arguments.dropFirst(),
                               reporter: reporter)
     }

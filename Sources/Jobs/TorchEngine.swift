@@ -1,0 +1,77 @@
+import Foundation
+import JSON
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The PyTorch + PEFT engine (engines/torch, `make torch-engine`): where its Python is, the
+/// command that trains a run with it (optionally under a launcher: torchrun, srun, ssh), and
+/// the run.json keys that say a run is its (`engine`, `launcher`), which `train --resume` and
+/// the run manager follow.
+public enum TorchEngine {
+    public static let installHint = "the torch engine is not installed: run `make torch-engine` (a virtual environment in engines/torch/.venv with its pinned torch, transformers and peft), or set PREFIXLAB_TORCH_PYTHON to a Python that has prefixlab_torch installed"
+
+    /// The runner's Python: $PREFIXLAB_TORCH_PYTHON, else engines/torch/.venv/bin/python of the
+    /// checkout this executable was built in.
+    public static func python() throws -> String {
+        if let p = ProcessInfo.processInfo.environment["PREFIXLAB_TORCH_PYTHON"], !p.isEmpty {
+            guard FileManager.default.isExecutableFile(atPath: p) else { throw JobError("PREFIXLAB_TORCH_PYTHON=\(p): not an executable") }
+            return p
+        }
+        var dir = URL(fileURLWithPath: executablePath()).deletingLastPathComponent()
+        for _ in 0..<6 {
+            let candidate = dir.appendingPathComponent("engines/torch/.venv/bin/python").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            dir.deleteLastPathComponent()
+        }
+        throw JobError(installHint)
+    }
+
+    /// This program's own path (the runner calls it back for the plan and the evaluation).
+    public static func executablePath() -> String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+
+    /// The command that trains `runDir`: `launcher` words first when given. A torchrun launcher
+    /// is given the module (`-m prefixlab_torch`) and runs it with its own interpreter; any other
+    /// launcher (srun, `sbatch --wait`, `ssh host`) is given the runner's Python.
+    public static func command(runDir: String, launcher: String?) throws -> [String] {
+        let py = try python()
+        let args = ["-m", "prefixlab_torch", "train", "--run", runDir, "--prefixlab", executablePath()]
+        guard let launcher, !launcher.trimmingCharacters(in: .whitespaces).isEmpty else { return [py] + args }
+        var words = launcher.split(separator: " ").map(String.init)
+        if (words[0] as NSString).lastPathComponent == "torchrun" {
+            if !words[0].contains("/") {
+                let beside = ((py as NSString).deletingLastPathComponent as NSString).appendingPathComponent("torchrun")
+                if FileManager.default.isExecutableFile(atPath: beside) { words[0] = beside }
+            }
+            // Positional, and the executable through $PREFIXLAB: torchrun's parser would take a
+            // `--run` after the module for an abbreviation of its own --run-path.
+            return words + ["-m", "prefixlab_torch", "train", runDir]
+        }
+        return words + [py] + args
+    }
+
+    /// Runs the runner in this terminal (its output passes through) and returns its exit status.
+    public static func run(runDir: String, launcher: String?) throws -> Int32 {
+        let cmd = try command(runDir: runDir, launcher: launcher)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: cmd[0].contains("/") ? cmd[0] : "/usr/bin/env")
+        p.arguments = cmd[0].contains("/") ? Array(cmd.dropFirst()) : cmd
+        var env = ProcessInfo.processInfo.environment
+        env["PREFIXLAB"] = executablePath()
+        // Local folders only; no progress bars in the run's log.
+        for (k, v) in [("HF_HUB_OFFLINE", "1"), ("HF_HUB_DISABLE_PROGRESS_BARS", "1"), ("TRANSFORMERS_VERBOSITY", "error")] where env[k] == nil { env[k] = v }
+        p.environment = env
+        try p.run()
+        p.waitUntilExit()
+        return p.terminationStatus
+    }
+
+    /// The engine and launcher run.json records for a run (nil: native).
+    public static func recorded(runDir: String) -> (engine: String, launcher: String?)? {
+        guard let data = FileManager.default.contents(atPath: runDir + "/run.json"), let v = try? JSONParser.parse(bytes: [UInt8](data)),
+              let engine = v["engine"]?.string, engine != "native" else { return nil }
+        return (engine, v["launcher"]?.string)
+    }
+}

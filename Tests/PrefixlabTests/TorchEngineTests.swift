@@ -1,0 +1,156 @@
+import Foundation
+import JSON
+import TestSupport
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The PyTorch + PEFT engine (issue #18) against the native one on the bundled sample model,
+/// dropout off, same seed and data order (both take them from `prefixlab engine prepare`):
+/// per-step losses, greedy outputs of the final checkpoints, DistributedDataParallel under
+/// torchrun, pause and resume, a killed launcher. Runs where the engine is installed
+/// (`make torch-engine`; .ci/run installs it); elsewhere each test says why it is skipped.
+final class TorchEngineTests: XCTestCase {
+    var prefixlab: URL { TestPaths.products.appendingPathComponent("prefixlab") }
+
+    func runnerPython() throws -> String {
+        if let p = ProcessInfo.processInfo.environment["PREFIXLAB_TORCH_PYTHON"], FileManager.default.isExecutableFile(atPath: p) { return p }
+        let venv = TestPaths.root + "/engines/torch/.venv/bin/python"
+        guard FileManager.default.isExecutableFile(atPath: venv) else {
+            throw XCTSkip("the torch engine is not installed here: make torch-engine (.ci/run installs it)")
+        }
+        return venv
+    }
+
+    static let common = ["--model", "samples/models/gpt2-e2e-mini", "--train", "samples/data/e2e/train-100.jsonl", "--valid", "samples/data/e2e/valid.jsonl",
+                         "--batch-size", "5", "--max-steps", "20", "--epochs", "1", "--seed", "3", "--checkpoint-every", "10", "--warmup-steps", "5"]
+
+    func train(_ out: String, _ args: [String], engine: [String] = []) throws {
+        let r = try runProcess(prefixlab, ["train"] + TorchEngineTests.common + args + engine + ["--out", out], cwd: TestPaths.root)
+        XCTAssertEqual(r.status, 0, r.err)
+    }
+
+    func events(_ dir: String, _ type: String) throws -> [JSONValue] {
+        try String(contentsOfFile: dir + "/events.jsonl", encoding: .utf8).split(separator: "\n").compactMap { try? JSONParser.parse(String($0)) }
+            .filter { $0["type"]?.string == type }
+    }
+
+    func losses(_ dir: String) throws -> [Double] { try events(dir, "step").map { $0["loss"]!.number! } }
+
+    func maxDifference(_ a: [Double], _ b: [Double]) -> Double {
+        XCTAssertEqual(a.count, b.count)
+        return zip(a, b).map { abs($0 - $1) }.max() ?? .infinity
+    }
+
+    func testPrefixAndFineTuningTrainAsTheNativeEngineDoes() throws {
+        setenv("PREFIXLAB_TORCH_PYTHON", try runnerPython(), 1)
+        let tmp = TestPaths.tempDir("torch-parity")
+        for (name, method) in [("prefix", ["--method", "prefix", "--lr", "1e-3"]), ("finetune", ["--method", "finetune", "--dropout", "0", "--lr", "3e-4"])] {
+            try train(tmp + "/native-" + name, method)
+            try train(tmp + "/torch-" + name, method, engine: ["--engine", "torch"])
+            let d = maxDifference(try losses(tmp + "/native-" + name), try losses(tmp + "/torch-" + name))
+            XCTAssertLessThan(d, 1e-4, "\(name): the first 20 steps' losses")
+            XCTAssertEqual(try losses(tmp + "/torch-" + name).count, 20)
+            let info = try JSONParser.parse(String(contentsOfFile: tmp + "/torch-" + name + "/run.json", encoding: .utf8))
+            XCTAssertEqual(info["status"]?.string, "done")
+            XCTAssertEqual(info["engine"]?.string, "torch")
+            // The torch run's checkpoint generates natively, and as the native run's does.
+            var outputs: [String] = []
+            for engine in ["native", "torch"] {
+                let out = tmp + "/\(engine)-\(name).txt"
+                let g = try runProcess(prefixlab, ["generate", "--run", tmp + "/\(engine)-" + name, "--data", "samples/data/e2e/test.jsonl",
+                                                   "--beam", "1", "--max-new-tokens", "40", "--out", out], cwd: TestPaths.root)
+                XCTAssertEqual(g.status, 0, g.err)
+                outputs.append(try String(contentsOfFile: out, encoding: .utf8))
+            }
+            XCTAssertEqual(outputs[0], outputs[1], "\(name): greedy test outputs of the final checkpoints")
+        }
+        // Listed as any run is.
+        let list = try runProcess(prefixlab, ["runs", "list", "--workspace", tmp, "--json"])
+        XCTAssertEqual(list.status, 0, list.err)
+    }
+
+    func testTwoProcessesUnderTorchrunReportTheSameLossesAsOne() throws {
+        setenv("PREFIXLAB_TORCH_PYTHON", try runnerPython(), 1)
+        let tmp = TestPaths.tempDir("torch-ddp")
+        let method = ["--method", "prefix", "--lr", "1e-3"]
+        try train(tmp + "/one", method, engine: ["--engine", "torch"])
+        try train(tmp + "/two", method, engine: ["--engine", "torch", "--launcher", "torchrun --nproc-per-node 2"])
+        XCTAssertLessThan(maxDifference(try losses(tmp + "/one"), try losses(tmp + "/two")), 1e-5)
+        XCTAssertEqual(try events(tmp + "/two", "step").map { $0["step"]!.int! }, Array(1...20), "rank 0 alone writes: one event per step")
+        XCTAssertEqual(try events(tmp + "/two", "started").count, 1)
+        let info = try JSONParser.parse(String(contentsOfFile: tmp + "/two/run.json", encoding: .utf8))
+        XCTAssertEqual(info["launcher"]?.string, "torchrun --nproc-per-node 2")
+    }
+
+    /// A pause asked through RUN/control between steps checkpoints and stops (status paused);
+    /// `train --resume` continues on torch (run.json says so) to the same losses as a run never
+    /// stopped. A killed launcher takes the runner with it: the run reads interrupted and
+    /// resumes from its last checkpoint.
+    func testPauseResumeAndAKilledLauncher() throws {
+        setenv("PREFIXLAB_TORCH_PYTHON", try runnerPython(), 1)
+        let tmp = TestPaths.tempDir("torch-pause")
+        let method = ["--method", "prefix", "--lr", "1e-3"]
+        try train(tmp + "/whole", method, engine: ["--engine", "torch"])
+        for stop in ["pause", "kill"] {
+            let dir = tmp + "/runs/" + stop
+            let p = Process()
+            p.executableURL = prefixlab
+            p.arguments = ["train"] + TorchEngineTests.common + method + ["--engine", "torch", "--out", dir]
+            p.currentDirectoryURL = URL(fileURLWithPath: TestPaths.root)
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            let deadline = Date().addingTimeInterval(120)
+            while Date() < deadline, ((try? events(dir, "step").count) ?? 0) < 12 { Thread.sleep(forTimeInterval: 0.05) }
+            if stop == "pause" {
+                try Data("pause\n".utf8).write(to: URL(fileURLWithPath: dir + "/control"))
+                p.waitUntilExit()
+                XCTAssertEqual(p.terminationStatus, 0)
+                XCTAssertEqual(runStatus(dir), "paused")
+            } else {
+                kill(p.processIdentifier, SIGKILL)
+                p.waitUntilExit()
+                let gone = Date().addingTimeInterval(10)
+                while Date() < gone, FileManager.default.fileExists(atPath: dir + "/.lock"), runLocked(dir) { Thread.sleep(forTimeInterval: 0.05) }
+                let list = try runProcess(prefixlab, ["runs", "list", "--workspace", tmp, "--json"])
+                let kill = try JSONParser.parse(list.out)["runs"]?.array?.first { $0["id"]?.string == "kill" }
+                XCTAssertEqual(kill?["status"]?.string, "interrupted", "a killed run reads as interrupted: \(list.out)")
+            }
+            let r = try runProcess(prefixlab, ["train", "--resume", dir], cwd: TestPaths.root)
+            XCTAssertEqual(r.status, 0, r.err)
+            XCTAssertEqual(runStatus(dir), "done")
+            // The steps after the resume (the events after the `resumed` line) are the unbroken run's.
+            let all = try String(contentsOfFile: dir + "/events.jsonl", encoding: .utf8).split(separator: "\n").compactMap { try? JSONParser.parse(String($0)) }
+            guard let r0 = all.firstIndex(where: { $0["type"]?.string == "resumed" }), let resumedAt = all[r0]["step"]?.int else {
+                XCTFail("\(stop): no resumed event"); continue
+            }
+            XCTAssertEqual(all.filter { $0["type"]?.string == "resumed" }.count, 1)
+            let after = all[r0...].filter { $0["type"]?.string == "step" }.map { $0["loss"]!.number! }
+            let whole = Array(try losses(tmp + "/whole").suffix(after.count))
+            XCTAssertEqual(after.count, 20 - resumedAt)
+            XCTAssertLessThan(maxDifference(after, whole), 1e-5, "\(stop): resumed exactly")
+        }
+    }
+
+    func runLocked(_ dir: String) -> Bool {
+        let fd = open(dir + "/.lock", O_RDONLY)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        if flock(fd, LOCK_SH | LOCK_NB) == 0 { flock(fd, LOCK_UN); return false }
+        return true
+    }
+
+    /// Without the runner: one line saying how to install it, a non-zero exit, no run folder.
+    func testAMissingRunnerIsOneClearLine() throws {
+        let tmp = TestPaths.tempDir("torch-missing")
+        let before = ProcessInfo.processInfo.environment["PREFIXLAB_TORCH_PYTHON"]
+        setenv("PREFIXLAB_TORCH_PYTHON", "/nonexistent/python", 1)
+        defer { if let before { setenv("PREFIXLAB_TORCH_PYTHON", before, 1) } else { unsetenv("PREFIXLAB_TORCH_PYTHON") } }
+        let r = try runProcess(prefixlab, ["train"] + TorchEngineTests.common + ["--method", "prefix", "--engine", "torch", "--out", tmp + "/run"], cwd: TestPaths.root)
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.err.contains("PREFIXLAB_TORCH_PYTHON=/nonexistent/python: not an executable"), r.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: tmp + "/run"))
+    }
+}
