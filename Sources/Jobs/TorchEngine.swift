@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import Specs
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -73,5 +74,28 @@ public enum TorchEngine {
         guard let data = FileManager.default.contents(atPath: runDir + "/run.json"), let v = try? JSONParser.parse(bytes: [UInt8](data)),
               let engine = v["engine"]?.string, engine != "native" else { return nil }
         return (engine, v["launcher"]?.string)
+    }
+}
+
+/// Continues a run with the engine its run.json names: this program, or the torch runner.
+public enum EngineDispatch {
+    public static func resume(_ dir: String, maxSteps: Int?, launcher: String? = nil, reporter: TrainingReporter) throws {
+        if let (name, recorded) = TorchEngine.recorded(runDir: dir), name == "torch" {
+            guard maxSteps == nil else { throw JobError("--max-steps on a torch run: the torch engine follows the cap in the run's spec") }
+            let status = try TorchEngine.run(runDir: dir, launcher: launcher ?? recorded)
+            if status != 0 { throw JobError("\((dir as NSString).lastPathComponent): the torch engine exited with status \(status) (its error is above and in the run's events)") }
+            return
+        }
+        try TrainingJob.resume(dir, maxSteps: maxSteps, reporter: reporter)
+    }
+
+    /// A new run in `out` trained by `engine` (nil: this program).
+    public static func start(_ spec: RunSpec, out: String, group: String?, commandLine: [String], engine: (name: String, launcher: String?)?,
+                             reporter: TrainingReporter) throws {
+        guard let engine else { return try TrainingJob.start(spec, out: out, group: group, commandLine: commandLine, reporter: reporter) }
+        _ = try TorchEngine.python()  // a missing runner is refused before a folder exists
+        try TrainingJob.queue(spec, at: out, group: group, commandLine: commandLine, engine: engine)
+        let status = try TorchEngine.run(runDir: out, launcher: engine.launcher)
+        if status != 0 { throw JobError("\((out as NSString).lastPathComponent): the torch engine exited with status \(status) (its error is above and in the run's events)") }
     }
 }

@@ -38,6 +38,9 @@ public final class RunManager: @unchecked Sendable {
     private let lock = NSLock()
     private var queue: [Job] = []
     private var running: [(job: Job, process: Process)] = []
+    /// Runs asked to pause or cancel whose process has not ended yet: a resume asked meanwhile
+    /// (r right after p) waits in the queue for it instead of being taken for a duplicate.
+    private var stopping: Set<String> = []
     private var finishedMessages: [String] = []
 
     public init(executable: String, workspace: Workspace, maxTraining: Int = 1) {
@@ -47,9 +50,13 @@ public final class RunManager: @unchecked Sendable {
     func runDir(_ id: String) -> String { workspace.runsPath + "/" + id }
 
     /// Creates run `id` from its spec (status `queued`) and queues its training.
-    public func enqueueTraining(id: String, spec: RunSpec, group: String?) throws {
+    /// `engine`: the PyTorch runner (and its launcher) instead of this program; `train --resume`
+    /// follows run.json's `engine`.
+    public func enqueueTraining(id: String, spec: RunSpec, group: String?, engine: (name: String, launcher: String?)? = nil) throws {
         let dir = try workspace.runFolder(id)
-        try TrainingJob.queue(spec, at: dir, group: group, commandLine: ["prefixlab", "train"] + spec.commandLine + (group.map { ["--group", $0] } ?? []) + ["--out", dir])
+        let engineArgs = engine.map { ["--engine", $0.name] + ($0.launcher.map { ["--launcher", $0] } ?? []) } ?? []
+        try TrainingJob.queue(spec, at: dir, group: group, commandLine: ["prefixlab", "train"] + spec.commandLine + engineArgs + (group.map { ["--group", $0] } ?? []) + ["--out", dir],
+                              engine: engine)
         try RunFolder.open(path: dir).append(.queued)
         enqueue(.train(run: id))
     }
@@ -59,7 +66,7 @@ public final class RunManager: @unchecked Sendable {
     public func enqueueMissing(_ exp: Experiment, present: Set<String>) -> (queued: [String], failures: [String]) {
         var queued: [String] = [], failures: [String] = []
         for r in exp.runs where !present.contains(r.name) {
-            do { try enqueueTraining(id: r.name, spec: r.spec, group: exp.name); queued.append(r.name) } catch { failures.append("\(r.name): \(error)") }
+            do { try enqueueTraining(id: r.name, spec: r.spec, group: exp.name, engine: exp.engine); queued.append(r.name) } catch { failures.append("\(r.name): \(error)") }
         }
         return (queued, failures)
     }
@@ -80,7 +87,7 @@ public final class RunManager: @unchecked Sendable {
     /// A job already queued or running is not queued twice.
     private func enqueue(_ job: Job) {
         lock.lock()
-        if !queue.contains(job) && !running.contains(where: { $0.job == job }) { queue.append(job) }
+        if !queue.contains(job) && !running.contains(where: { $0.job == job && !stopping.contains(job.run) }) { queue.append(job) }
         lock.unlock()
     }
 
@@ -101,6 +108,7 @@ public final class RunManager: @unchecked Sendable {
             unqueued(id, cancelled: command == "cancel")
             return
         }
+        if running.contains(where: { $0.job.run == id && $0.job.isTraining }) { stopping.insert(id) }
         lock.unlock()
         guard let dir = try? workspace.runFolder(id) else { return }
         try? Data((command + "\n").utf8).write(to: URL(fileURLWithPath: dir + "/control"), options: .atomic)
@@ -120,7 +128,7 @@ public final class RunManager: @unchecked Sendable {
     public func owns(_ id: String) -> Bool {
         let holder = RunFolder.lockHolder(runDir(id))
         lock.lock(); defer { lock.unlock() }
-        if let holder { return running.contains { $0.process.processIdentifier == holder } }
+        if let holder { return ProcessTree.descends(holder, from: Set(running.map { $0.process.processIdentifier })) }
         return queue.contains { $0.run == id } || running.contains { $0.job.run == id }
     }
 
@@ -151,6 +159,7 @@ public final class RunManager: @unchecked Sendable {
         defer { lock.unlock() }
         running.removeAll { r in
             guard !r.process.isRunning else { return false }
+            stopping.remove(r.job.run)
             let status = r.process.terminationStatus
             if status != 0 {
                 // What the user needs is the reason, the process's last error line, not its status.

@@ -37,9 +37,11 @@ public struct LaunchForm: Equatable, Sendable {
 
     static let head = ["name", "group", "model", "train", "valid", "test", "method"]
     static let settings = ["lr", "epochs", "max_steps", "warmup_steps", "batch_size", "eval_every", "seed"]
+    /// Which engine trains it (native, or the PyTorch runner) and under what launcher.
+    static let tail = ["engine", "launcher"]
     static let labels = ["lr": "learning rate", "warmup_steps": "warm-up steps"]
-    /// Not spec keys: where the run goes in the workspace.
-    static let runKeys: Set<String> = ["name", "group"]
+    /// Not spec keys: where the run goes in the workspace, and which engine trains it.
+    static let runKeys: Set<String> = ["name", "group", "engine", "launcher"]
 
     public init(methods: [MethodDescriptor], defaults: [String: String] = [:], methodDefaults: [String: [String: String]] = [:]) {
         self.methods = methods
@@ -47,6 +49,7 @@ public struct LaunchForm: Equatable, Sendable {
         var v: [String: String] = [:]
         for d in RunSpecBuilder.settings where LaunchForm.settings.contains(d.key) { if let x = d.defaultValue { v[d.key] = x.description } }
         v["method"] = methods.first { $0.name == "prefix" }?.name ?? methods.first?.name ?? ""
+        v["engine"] = "native"
         for m in methods { for o in m.options { if let d = o.defaultValue { v[o.key] = v[o.key] ?? d.description } } }
         for (k, x) in defaults { v[k] = x }
         values = v
@@ -62,10 +65,11 @@ public struct LaunchForm: Equatable, Sendable {
         func field(_ key: String) -> Field {
             let label = LaunchForm.labels[key] ?? key.replacingOccurrences(of: "_", with: " ")
             if key == "method" { return Field(key: key, label: label, choices: methods.map(\.name)) }
+            if key == "engine" { return Field(key: key, label: label, choices: ["native", "torch"]) }
             if case .choice(let cs)? = m?.option(key)?.kind { return Field(key: key, label: label, choices: cs) }
             return Field(key: key, label: label, choices: nil)
         }
-        let keys = LaunchForm.head + (m?.formOptions ?? []) + LaunchForm.settings + (m?.formTrailingOptions ?? [])
+        let keys = LaunchForm.head + (m?.formOptions ?? []) + LaunchForm.settings + (m?.formTrailingOptions ?? []) + LaunchForm.tail
         return keys.map(field)
     }
 
@@ -127,6 +131,7 @@ public struct LaunchForm: Equatable, Sendable {
         if !group.isEmpty, !group.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) || group.hasPrefix(".") {
             p["group"] = "letters, digits, - _ . only"
         }
+        if !self["launcher"].isEmpty && self["engine"] != "torch" { p["launcher"] = "a launcher starts the torch engine: choose engine torch" }
         var b = RunSpecBuilder(methods: methods)
         for f in fields where !LaunchForm.runKeys.contains(f.key) {
             let v = values[f.key] ?? ""
@@ -163,4 +168,9 @@ public struct LaunchForm: Equatable, Sendable {
 
     /// The `prefixlab train` arguments of the spec (the run's command line, --out left out).
     public var trainArguments: [String] { (try? spec())?.commandLine ?? [] }
+
+    /// The engine that trains the run when it is not the native one, with its launcher.
+    public var engine: (name: String, launcher: String?)? {
+        self["engine"] == "torch" ? ("torch", self["launcher"].isEmpty ? nil : self["launcher"]) : nil
+    }
 }

@@ -51,13 +51,13 @@ struct RunExperiment: ParsableCommand {
                 case .running: print("\(r.name): running in another process, skipped"); continue
                 case .paused, .interrupted, .cancelled, .failed, .queued:
                     print("\(r.name): \(status.rawValue), resuming")
-                    try TrainingJob.resume(dir, maxSteps: nil, reporter: progress)
+                    try EngineDispatch.resume(dir, maxSteps: nil, reporter: progress)
                 case .unreadable: throw CLIError("\(dir): run.json is unreadable; remove it (prefixlab runs rm) to start over")
                 }
             } else {
                 let args = exp.trainArguments(r, outDir: dir)
                 print("\(r.name): prefixlab train " + args.joined(separator: " "))
-                try TrainingJob.start(r.spec, out: dir, group: exp.name, commandLine: ["prefixlab", "train"] + args, reporter: progress)
+                try EngineDispatch.start(r.spec, out: dir, group: exp.name, commandLine: ["prefixlab", "train"] + args, engine: exp.engine, reporter: progress)
             }
             if stopSignalled != 0 { print("stopped: \(r.name) paused; run the same command again to continue"); return }
         }

@@ -99,13 +99,7 @@ struct Train: ParsableCommand {
             }
             var b = RunSpecBuilder(methods: MethodRegistry.descriptors)
             if let maxSteps { try b.set("max_steps", raw: maxSteps, context: "--max-steps") }
-            if let (name, recordedLauncher) = TorchEngine.recorded(runDir: resume), name == "torch" {
-                if b.value("max_steps") != nil { throw CLIError("--max-steps on a torch run: not yet (the torch engine reads the cap from the run's spec)") }
-                let status = try TorchEngine.run(runDir: resume, launcher: launcher ?? recordedLauncher)
-                if status != 0 { throw ExitCode(status) }
-                return
-            }
-            try TrainingJob.resume(resume, maxSteps: b.value("max_steps")?.int, reporter: reporter)
+            try EngineDispatch.resume(resume, maxSteps: b.value("max_steps")?.int, launcher: launcher, reporter: reporter)
             return
         }
         guard ["native", "torch"].contains(engineName) else { throw CLIError("--engine \(engineName): expected native or torch") }
@@ -121,16 +115,8 @@ struct Train: ParsableCommand {
         }
         let spec = try b.build()
         for flag in b.ignored { reporter.line("note: \(flag) does not apply to --method \(spec.method.name); ignored") }
-        if engineName == "torch" {
-            _ = try TorchEngine.python()  // a missing runner is refused before a folder exists
-            try TrainingJob.queue(spec, at: out, group: group, commandLine: ["prefixlab"] + CommandLine.arguments.dropFirst(),
-                                  engine: ("torch", launcher))
-            let status = try TorchEngine.run(runDir: out, launcher: launcher)
-            if status != 0 { throw ExitCode(status) }
-            return
-        }
-        try TrainingJob.start(spec, out: out, group: group, commandLine: ["prefixlab"] + CommandLine.arguments.dropFirst(),
-                              reporter: reporter)
+        try EngineDispatch.start(spec, out: out, group: group, commandLine: ["prefixlab"] + CommandLine.arguments.dropFirst(),
+                                 engine: engineName == "torch" ? ("torch", launcher) : nil, reporter: reporter)
     }
 }
 

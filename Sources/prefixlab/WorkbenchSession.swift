@@ -190,13 +190,19 @@ final class WorkbenchSession: @unchecked Sendable {
         case .launch(let form):
             let id = form["name"]
             do {
-                try manager.enqueueTraining(id: id, spec: form.spec(), group: form["group"].isEmpty ? nil : form["group"])
+                try manager.enqueueTraining(id: id, spec: form.spec(), group: form["group"].isEmpty ? nil : form["group"], engine: form.engine)
                 _ = reduce(&state, .runInfo(loader.runInfo(workspace.runsPath + "/" + id)))
             } catch { _ = reduce(&state, .message("\(id): \(error)")) }
         case .checkLaunch(let form):
             let inbox = self.inbox
             guard let spec = try? form.spec().withAbsolutePaths() else { inbox.post(.launchChecked(["method": "the form's values do not make a run"])); return }
-            Thread { inbox.post(.launchChecked(LaunchCheck.problems(spec))) }.start()
+            let torch = form.engine != nil
+            Thread {
+                var problems = LaunchCheck.problems(spec)
+                // The torch engine must be installed; the form says how to install it.
+                if torch { do { _ = try TorchEngine.python() } catch { problems["engine"] = "\(error)" } }
+                inbox.post(.launchChecked(problems))
+            }.start()
         case .openDetail(let id): readDetail(id)
         case .start(let id): manager.startNext(id: id)
         case .pause(let id): manager.request("pause", id: id); _ = reduce(&state, .message("pausing \(id) after its current step"))

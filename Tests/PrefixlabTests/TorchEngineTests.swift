@@ -134,6 +134,44 @@ final class TorchEngineTests: XCTestCase {
         }
     }
 
+    /// A torch run launched from the workbench (`R` on an experiment with `"engine": "torch"`) is
+    /// the workbench's own although a grandchild trains it: followed live, paused, resumed and
+    /// cancelled from it.
+    func testTheWorkbenchFollowsPausesResumesAndCancelsATorchRun() throws {
+        let python = try runnerPython()
+        guard TmuxSession.available else { throw XCTSkip("tmux is not installed") }
+        let ws = TestPaths.tempDir("torch-wb")
+        try FileManager.default.createDirectory(atPath: ws + "/experiments", withIntermediateDirectories: true)
+        let r = TestPaths.root + "/samples"
+        let exp = #"{"name": "torch", "model": "\#(r)/models/gpt2-e2e-mini", "train": "\#(r)/data/e2e/train-100.jsonl", "valid": "\#(r)/data/e2e/valid.jsonl", "engine": "torch", "defaults": {"batch_size": 5, "epochs": 100, "max_steps": 2000, "checkpoint_every": 50, "seed": 3}, "runs": [{"name": "tr", "method": "prefix", "lr": 1e-3}]}"#
+        try Data(exp.utf8).write(to: URL(fileURLWithPath: ws + "/experiments/torch.json"))
+        let t = try TmuxSession(command: "cd '\(TestPaths.root)' && PREFIXLAB_TORCH_PYTHON='\(python)' '\(prefixlab.path)' --workspace '\(ws)' --samples /nonexistent", width: 130, height: 36)
+        XCTAssertNotNil(t.waitFor { $0.contains("[2 Runs]") && $0.contains("torch") }, t.capture())
+        t.send("R")
+        func row(_ s: String) -> String? { s.split(separator: "\n").first { $0.hasPrefix("│") && $0.contains(" tr ") && $0.contains("/2000") }.map(String.init) }
+        func step(_ s: String) -> Int? {
+            guard let r = row(s), let m = r.range(of: #"\d+/2000"#, options: .regularExpression) else { return nil }
+            return Int(r[m].split(separator: "/")[0])
+        }
+        let first = t.waitFor(120) { s in (step(s) ?? 0) >= 3 && row(s)?.contains("running") == true }
+        XCTAssertNotNil(first, "the torch run trains, followed live: \(t.capture())")
+        let s1 = step(t.capture()) ?? 0
+        XCTAssertNotNil(t.waitFor(30) { (step($0) ?? 0) > s1 + 2 }, "its steps advance on the screen: \(t.capture())")
+        XCTAssertFalse(row(t.capture())?.contains("*") ?? true, "the workbench's own run, not external")
+        t.send("p")
+        XCTAssertNotNil(t.waitFor(60) { row($0)?.contains("paused") == true }, t.capture())
+        XCTAssertEqual(runStatus(ws + "/runs/tr"), "paused")
+        t.send("r")
+        XCTAssertNotNil(t.waitFor(120) { row($0)?.contains("running") == true }, t.capture())
+        t.send("x")
+        XCTAssertNotNil(t.waitFor(60) { row($0)?.contains("cancelled") == true }, t.capture())
+        XCTAssertEqual(runStatus(ws + "/runs/tr"), "cancelled")
+        XCTAssertEqual(try events(ws + "/runs/tr", "resumed").count, 1)
+        t.send("q")
+        XCTAssertNotNil(t.waitFor(30) { $0.contains("EXITED 0") || $0.contains("Quit") }, t.capture())
+        if t.capture().contains("Quit") { t.send("y") }
+    }
+
     func runLocked(_ dir: String) -> Bool {
         let fd = open(dir + "/.lock", O_RDONLY)
         guard fd >= 0 else { return false }
