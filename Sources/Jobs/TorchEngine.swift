@@ -33,18 +33,19 @@ public enum TorchEngine {
         (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
 
-    /// The command that trains `runDir`: `launcher` words first when given. A torchrun launcher
-    /// is given the module (`-m prefixlab_torch`) and runs it with its own interpreter; any other
-    /// launcher (srun, `sbatch --wait`, `ssh host`) is given the runner's Python.
+    /// The command that trains `runDir`: `launcher` words first when given. A launcher with a
+    /// torchrun in it (`torchrun --nproc-per-node 8`, `srun torchrun ...`) is given the module
+    /// (`-m prefixlab_torch`), which torchrun runs with its own interpreter (a bare `torchrun` is
+    /// the runner's environment's); any other launcher (`srun`, `ssh host`) the runner's Python.
     public static func command(runDir: String, launcher: String?) throws -> [String] {
         let py = try python()
         let args = ["-m", "prefixlab_torch", "train", "--run", runDir, "--prefixlab", executablePath()]
         guard let launcher, !launcher.trimmingCharacters(in: .whitespaces).isEmpty else { return [py] + args }
         var words = launcher.split(separator: " ").map(String.init)
-        if (words[0] as NSString).lastPathComponent == "torchrun" {
-            if !words[0].contains("/") {
+        if let t = words.firstIndex(where: { ($0 as NSString).lastPathComponent == "torchrun" }) {
+            if !words[t].contains("/") {
                 let beside = ((py as NSString).deletingLastPathComponent as NSString).appendingPathComponent("torchrun")
-                if FileManager.default.isExecutableFile(atPath: beside) { words[0] = beside }
+                if FileManager.default.isExecutableFile(atPath: beside) { words[t] = beside }
             }
             // Positional, and the executable through $PREFIXLAB: torchrun's parser would take a
             // `--run` after the module for an abbreviation of its own --run-path.
