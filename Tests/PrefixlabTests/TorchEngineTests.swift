@@ -43,10 +43,11 @@ final class TorchEngineTests: XCTestCase {
         return zip(a, b).map { abs($0 - $1) }.max() ?? .infinity
     }
 
-    func testPrefixAndFineTuningTrainAsTheNativeEngineDoes() throws {
+    func testPrefixFineTuningAndLoRATrainAsTheNativeEngineDoes() throws {
         setenv("PREFIXLAB_TORCH_PYTHON", try runnerPython(), 1)
         let tmp = TestPaths.tempDir("torch-parity")
-        for (name, method) in [("prefix", ["--method", "prefix", "--lr", "1e-3"]), ("finetune", ["--method", "finetune", "--dropout", "0", "--lr", "3e-4"])] {
+        for (name, method) in [("prefix", ["--method", "prefix", "--lr", "1e-3"]), ("finetune", ["--method", "finetune", "--dropout", "0", "--lr", "3e-4"]),
+                               ("lora", ["--method", "lora", "--dropout", "0", "--lr", "3e-3"])] {
             try train(tmp + "/native-" + name, method)
             try train(tmp + "/torch-" + name, method, engine: ["--engine", "torch"])
             let d = maxDifference(try losses(tmp + "/native-" + name), try losses(tmp + "/torch-" + name))

@@ -77,8 +77,31 @@ class Method:
             with torch.no_grad():
                 for n, p in enc.named_parameters():
                     p.copy_(init[n])
+        elif self.name == "lora":
+            from peft import get_peft_model, LoraConfig
+            for p in base.parameters():
+                p.requires_grad_(False)
+            sites = {"c_attn": "attn.c_attn", "attn.c_proj": "attn.c_proj", "c_fc": "mlp.c_fc", "mlp.c_proj": "mlp.c_proj"}
+            targets = [sites[t] for t in spec.get("lora_targets", "c_attn").split(",")]
+            # GPT-2's Conv1D stores (in, out): fan_in_fan_out, as the native update's layout.
+            cfg = LoraConfig(task_type="CAUSAL_LM", r=spec["lora_r"], lora_alpha=spec["lora_alpha"], lora_dropout=spec.get("lora_dropout", 0),
+                             target_modules=targets, fan_in_fan_out=True, bias="none")
+            self.model = get_peft_model(base, cfg)
+            init = load_file(os.path.join(prep_dir, "init.safetensors"))
+            norm = lambda n: n.removeprefix("base_model.model.").replace(".default", "").removeprefix("transformer.")
+            by_norm = {norm(n): p for n, p in self.model.named_parameters() if "lora_" in n}
+            self.lora_names = {}
+            with torch.no_grad():
+                for n in init:
+                    if n.startswith(("m.", "v.")):
+                        continue
+                    p = by_norm.get(n.removeprefix("transformer."))
+                    if p is None:
+                        raise SystemExit(f"LoRA tensor {n}: PEFT made no such parameter")
+                    p.copy_(init[n])
+                    self.lora_names[n] = p
         else:
-            raise SystemExit(f"the torch engine trains finetune, prefix and embedding runs; a {self.name} run trains natively (--engine native)")
+            raise SystemExit(f"the torch engine trains finetune, prefix, embedding and LoRA runs; a {self.name} run trains natively (--engine native)")
         self.model.to(device)
         self.params = [p for p in self.model.parameters() if p.requires_grad]
 
@@ -100,6 +123,8 @@ class Method:
         """Trainable tensors under the names the native checkpoint gives them."""
         if self.name == "finetune":
             return {n: p for n, p in self.model.named_parameters() if p.requires_grad}
+        if self.name == "lora":
+            return self.lora_names
         return dict(self.encoder().named_parameters())
 
     def folded(self):
@@ -360,7 +385,8 @@ def save_checkpoint(run_dir, method, opt, step, state, is_best, plan):
         store.save_safetensors(os.path.join(tmp, "optimizer.safetensors"), moments)
     else:
         store.save_safetensors(os.path.join(tmp, "trainable.safetensors"), {**named, **moments})
-        store.save_safetensors(os.path.join(tmp, "prefix.safetensors"), {"prompt_embeddings": method.folded()})
+        if method.name != "lora":
+            store.save_safetensors(os.path.join(tmp, "prefix.safetensors"), {"prompt_embeddings": method.folded()})
     optimizer_step = max((int(s["step"]) for s in opt.state.values() if "step" in s), default=0)
     with open(os.path.join(tmp, "state.json"), "w") as f:
         json.dump({"step": step, "optimizer_step": optimizer_step, "method": method.name, "valid_loss": state["valid_loss"],
