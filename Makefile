@@ -15,8 +15,9 @@ build: deps
 run: build
 	$(PREFIXLAB)
 
-# Release build: the numerical tests run tens of times slower in debug.
-test: deps
+# Release build: the numerical tests run tens of times slower in debug. The PyTorch engine's
+# tests need it installed: torch-engine first (from PyPI; pip's cache makes it quick again).
+test: deps torch-engine
 	$(SWIFT) build -c release
 	$(SWIFT) test -c release
 

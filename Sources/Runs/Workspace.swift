@@ -92,6 +92,17 @@ public final class Workspace: @unchecked Sendable {
         return dir
     }
 
+    /// Comma-separated runs (ids or folders) with the id each one's outputs are named by (its
+    /// folder's name, which must itself be a safe id).
+    public static func resolveRuns(_ list: String, workspace: String) throws -> [(id: String, dir: String)] {
+        try list.split(separator: ",").map { ref in
+            let dir = try resolveRun(ref.trimmingCharacters(in: .whitespaces), workspace: workspace)
+            let id = (dir as NSString).lastPathComponent
+            guard isSafeRunID(id) else { throw WorkspaceError("\(dir): its folder name is not a run id (letters, digits, - _ .), so it cannot name an output file") }
+            return (id, dir)
+        }
+    }
+
     /// Run ids must be safe folder names: no path traversal from user-given names.
     public static func isSafeRunID(_ id: String) -> Bool {
         !id.isEmpty && id.count <= 100 && !id.hasPrefix(".") && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }

@@ -82,13 +82,7 @@ struct Generate: ParsableCommand {
         let precision = DecodingPrecision(rawValue: weights)!
         let r: (outputs: Int, newTokens: Int)
         if let runRefs {
-            let dirs = try runRefs.split(separator: ",").map { ref -> (id: String, dir: String) in
-                let name = ref.trimmingCharacters(in: .whitespaces)
-                let dir = try Workspace.resolveRun(name, workspace: workspace)
-                let id = (dir as NSString).lastPathComponent
-                guard Workspace.isSafeRunID(id) else { throw JobError("\(dir): its folder name is not a run id (letters, digits, - _ .), so it cannot name an output file") }
-                return (id, dir)
-            }
+            let dirs = try Workspace.resolveRuns(runRefs, workspace: workspace)
             r = try MixedGenerationJob.run(try MixedGenerationJob.runs(dirs), model: model, data: data, settings: settings, batchSize: batchSize,
                                            precision: precision, outDir: out, progress: report)
         } else {

@@ -9,8 +9,8 @@ import Glibc
 /// The PyTorch + PEFT engine (issue #18) against the native one on the bundled sample model,
 /// dropout off, same seed and data order (both take them from `prefixlab engine prepare`):
 /// per-step losses, greedy outputs of the final checkpoints, DistributedDataParallel under
-/// torchrun, pause and resume, a killed launcher. Runs where the engine is installed
-/// (`make torch-engine`; .ci/run installs it); elsewhere each test says why it is skipped.
+/// torchrun, pause and resume, a killed launcher. `make test` installs the engine first
+/// (`make torch-engine`); without it these tests fail, saying so.
 final class TorchEngineTests: XCTestCase {
     var prefixlab: URL { TestPaths.products.appendingPathComponent("prefixlab") }
 
@@ -18,7 +18,7 @@ final class TorchEngineTests: XCTestCase {
         if let p = ProcessInfo.processInfo.environment["PREFIXLAB_TORCH_PYTHON"], FileManager.default.isExecutableFile(atPath: p) { return p }
         let venv = TestPaths.root + "/engines/torch/.venv/bin/python"
         guard FileManager.default.isExecutableFile(atPath: venv) else {
-            throw XCTSkip("the torch engine is not installed here: make torch-engine (.ci/run installs it)")
+            throw TorchEngineMissing(description: "the torch engine is not installed: make test installs it (make torch-engine); or set PREFIXLAB_TORCH_PYTHON")
         }
         return venv
     }
@@ -140,7 +140,7 @@ final class TorchEngineTests: XCTestCase {
     /// cancelled from it.
     func testTheWorkbenchFollowsPausesResumesAndCancelsATorchRun() throws {
         let python = try runnerPython()
-        guard TmuxSession.available else { throw XCTSkip("tmux is not installed") }
+        guard TmuxSession.available else { throw TmuxError("tmux is not installed: tools/install-deps.sh (run by make test and .ci/run) installs it") }
         let ws = TestPaths.tempDir("torch-wb")
         try FileManager.default.createDirectory(atPath: ws + "/experiments", withIntermediateDirectories: true)
         let r = TestPaths.root + "/samples"
@@ -193,3 +193,5 @@ final class TorchEngineTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: tmp + "/run"))
     }
 }
+
+struct TorchEngineMissing: Error, CustomStringConvertible { let description: String }
