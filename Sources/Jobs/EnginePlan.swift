@@ -61,6 +61,7 @@ public enum EnginePlan {
         fields.append(("keep_checkpoints", n(t.keepCheckpoints)))
         fields.append(("early_stop", t.earlyStop.map(n) ?? .null))
         fields.append(("eval_test", .bool(spec.evaluation.test)))
+        fields.append(("eval_bleu", n(spec.valid == nil ? 0 : spec.evaluation.bleuSources)))
         fields.append(("model_dropout", .number(Double(state.modelDropoutRate))))
         fields.append(("trainable_params", n(state.params.trainableCount)))
         fields.append(("own_tensors", .bool(ownTensors)))

@@ -70,28 +70,41 @@ public enum TorchEngine {
         return p.terminationStatus
     }
 
-    /// The engine and launcher run.json records for a run (nil: native).
-    public static func recorded(runDir: String) -> (engine: String, launcher: String?)? {
+    /// The engine run.json records for a run (nil: native). The runner reads `device` and
+    /// `precision` there itself.
+    public static func recorded(runDir: String) -> EngineChoice? {
         guard let data = FileManager.default.contents(atPath: runDir + "/run.json"), let v = try? JSONParser.parse(bytes: [UInt8](data)),
               let engine = v["engine"]?.string, engine != "native" else { return nil }
-        return (engine, v["launcher"]?.string)
+        return EngineChoice(name: engine, launcher: v["launcher"]?.string, device: v["device"]?.string,
+                            precision: v["precision"]?.string.flatMap(EngineChoice.Precision.init) ?? .float32)
     }
 }
 
 /// Continues a run with the engine its run.json names: this program, or the torch runner.
 public enum EngineDispatch {
     public static func resume(_ dir: String, maxSteps: Int?, launcher: String? = nil, reporter: TrainingReporter) throws {
-        if let (name, recorded) = TorchEngine.recorded(runDir: dir), name == "torch" {
-            guard maxSteps == nil else { throw JobError("--max-steps on a torch run: the torch engine follows the cap in the run's spec") }
-            let status = try TorchEngine.run(runDir: dir, launcher: launcher ?? recorded)
+        if let recorded = TorchEngine.recorded(runDir: dir), recorded.name == "torch" {
+            if let maxSteps { try recordCap(maxSteps, runDir: dir) }
+            let status = try TorchEngine.run(runDir: dir, launcher: launcher ?? recorded.launcher)
             if status != 0 { throw JobError("\((dir as NSString).lastPathComponent): the torch engine exited with status \(status) (its error is above and in the run's events)") }
             return
         }
         try TrainingJob.resume(dir, maxSteps: maxSteps, reporter: reporter)
     }
 
+    /// `train --resume RUN --max-steps N` on a run another engine trains: the new cap goes into
+    /// run.json's spec (under the run's lock, as a native resume records it), which that engine's
+    /// plan then follows.
+    static func recordCap(_ maxSteps: Int, runDir dir: String) throws {
+        let folder = try RunFolder.open(path: dir)
+        try folder.lock(for: "recording --max-steps")
+        var spec = try RunRecord.read(dir).spec
+        spec.training.maxSteps = maxSteps
+        try folder.update([("config", try TrainingJob.specJSON(spec))])
+    }
+
     /// A new run in `out` trained by `engine` (nil: this program).
-    public static func start(_ spec: RunSpec, out: String, group: String?, commandLine: [String], engine: (name: String, launcher: String?)?,
+    public static func start(_ spec: RunSpec, out: String, group: String?, commandLine: [String], engine: EngineChoice?,
                              reporter: TrainingReporter) throws {
         guard let engine else { return try TrainingJob.start(spec, out: out, group: group, commandLine: commandLine, reporter: reporter) }
         _ = try TorchEngine.python()  // a missing runner is refused before a folder exists

@@ -47,12 +47,15 @@ public enum TrainingJob {
 
     /// A queued run: its folder with run.json (status `queued`, the spec) and nothing else;
     /// `resume` starts it. What the run manager does when a run is launched.
-    /// `engine`: another engine that trains it (run.json's `engine` and `launcher`).
-    public static func queue(_ spec: RunSpec, at dir: String, group: String?, commandLine: [String], engine: (name: String, launcher: String?)? = nil) throws {
+    /// `engine`: another engine that trains it (run.json's `engine`, `launcher`, `device`, `precision`).
+    public static func queue(_ spec: RunSpec, at dir: String, group: String?, commandLine: [String], engine: EngineChoice? = nil) throws {
         if FileManager.default.fileExists(atPath: dir) { throw JobError("\(dir): run folder exists") }
         _ = try MethodRegistry.method(spec.method)
         var info = try runInfo(spec.withAbsolutePaths(), id: (dir as NSString).lastPathComponent, status: .queued, group: group, commandLine: commandLine)
-        if let engine { info += [("engine", .string(engine.name)), ("launcher", engine.launcher.map { .string($0) } ?? .null)] }
+        if let engine {
+            info += [("engine", .string(engine.name)), ("launcher", engine.launcher.map { .string($0) } ?? .null),
+                     ("device", engine.device.map { .string($0) } ?? .null), ("precision", .string(engine.precision.rawValue))]
+        }
         _ = try RunFolder.create(path: dir, info: info)
     }
 
@@ -119,13 +122,9 @@ public enum TrainingJob {
         let spec = run.spec, lm = run.lm
         if !run.data.validExamples.isEmpty {
             let sample = run.data.validExamples
-            let prompts = sample.map { lm.prompt($0.source) }
             trainer.validationScore = { t in
-                var s = GenerationSettings()
-                s.maxNewTokens = spec.evaluation.maxNewTokens
-                s.beams = 1
-                let outs = Outputs.decode(model: lm.model, conditioning: t.tm.state.currentConditioning(), settings: s, prompts: prompts, batchSize: 16)
-                return MTEval.score(hypotheses: outs.map { Outputs.text($0, tokenizer: lm.tokenizer) }, references: sample.map(\.references)).bleu
+                ValidationBLEU.score(model: lm.model, tokenizer: lm.tokenizer, eos: lm.eos, conditioning: t.tm.state.currentConditioning(),
+                                     examples: sample, maxNewTokens: spec.evaluation.maxNewTokens)
             }
         }
         let control = StopRequests(runDir: folder.path)

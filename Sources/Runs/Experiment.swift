@@ -31,10 +31,11 @@ public struct Experiment: Sendable {
     public var valid: String?
     public var test: String?
     public var runs: [Run]
-    /// `"engine": "torch"` (and a `"launcher"`): the PyTorch runner trains every run.
-    public var engine: (name: String, launcher: String?)? = nil
+    /// `"engine": "torch"` (and a `"launcher"`, `"device"`, `"precision"`): the PyTorch runner
+    /// trains every run.
+    public var engine: EngineChoice? = nil
 
-    static let topLevelKeys: Set<String> = ["name", "description", "model", "train", "valid", "test", "defaults", "runs", "sweep", "engine", "launcher"]
+    static let topLevelKeys: Set<String> = ["name", "description", "model", "train", "valid", "test", "defaults", "runs", "sweep", "engine", "launcher", "device", "precision"]
     static let sweepKeys: Set<String> = ["base", "method", "prefix_length", "seed"]
 
     public static func load(path: String, methods: [MethodDescriptor] = MethodRegistry.descriptors) throws -> Experiment {
@@ -120,19 +121,20 @@ public struct Experiment: Sendable {
         }
         guard !runs.isEmpty else { throw ExperimentError("\(file): no runs (\"runs\" or \"sweep\")") }
         var exp = Experiment(name: name, model: try str("model"), train: try str("train"), valid: j["valid"]?.string, test: j["test"]?.string, runs: runs)
-        let engine = j["engine"].map { $0.string ?? "" } ?? "native", launcher = j["launcher"]?.string
-        guard ["native", "torch"].contains(engine) else { throw ExperimentError("\(file): engine \"\(Escaped(engine))\": expected \"native\" or \"torch\"") }
-        if j["launcher"] != nil && (launcher == nil || engine != "torch") {
-            throw ExperimentError("\(file): launcher: a string, with \"engine\": \"torch\" (a launcher starts the PyTorch runner)")
+        for key in ["engine", "launcher", "device", "precision"] where j[key] != nil && j[key]?.string == nil {
+            throw ExperimentError("\(file): \(key): expected a string")
         }
-        if engine == "torch" { exp.engine = ("torch", launcher) }
+        do {
+            exp.engine = try EngineChoice.build(engine: j["engine"]?.string, launcher: j["launcher"]?.string, device: j["device"]?.string,
+                                                precision: j["precision"]?.string, spelled: { $0 })
+        } catch { throw ExperimentError("\(file): \(error)") }
         return exp
     }
 
     /// The `prefixlab train` arguments of a run (without the executable): what `--dry-run`
     /// prints and run.json records as the run's command line.
     public func trainArguments(_ run: Run, outDir: String) -> [String] {
-        run.spec.commandLine + (engine.map { ["--engine", $0.name] + ($0.launcher.map { ["--launcher", $0] } ?? []) } ?? []) + ["--group", name, "--out", outDir]
+        run.spec.commandLine + (engine?.arguments ?? []) + ["--group", name, "--out", outDir]
     }
 }
 

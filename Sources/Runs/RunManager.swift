@@ -52,9 +52,9 @@ public final class RunManager: @unchecked Sendable {
     /// Creates run `id` from its spec (status `queued`) and queues its training.
     /// `engine`: the PyTorch runner (and its launcher) instead of this program; `train --resume`
     /// follows run.json's `engine`.
-    public func enqueueTraining(id: String, spec: RunSpec, group: String?, engine: (name: String, launcher: String?)? = nil) throws {
+    public func enqueueTraining(id: String, spec: RunSpec, group: String?, engine: EngineChoice? = nil) throws {
         let dir = try workspace.runFolder(id)
-        let engineArgs = engine.map { ["--engine", $0.name] + ($0.launcher.map { ["--launcher", $0] } ?? []) } ?? []
+        let engineArgs = engine?.arguments ?? []
         try TrainingJob.queue(spec, at: dir, group: group, commandLine: ["prefixlab", "train"] + spec.commandLine + engineArgs + (group.map { ["--group", $0] } ?? []) + ["--out", dir],
                               engine: engine)
         try RunFolder.open(path: dir).append(.queued)

@@ -169,8 +169,9 @@ public struct LaunchForm: Equatable, Sendable {
     /// The `prefixlab train` arguments of the spec (the run's command line, --out left out).
     public var trainArguments: [String] { (try? spec())?.commandLine ?? [] }
 
-    /// The engine that trains the run when it is not the native one, with its launcher.
-    public var engine: (name: String, launcher: String?)? {
-        self["engine"] == "torch" ? ("torch", self["launcher"].isEmpty ? nil : self["launcher"]) : nil
+    /// The engine that trains the run when it is not the native one, with its launcher (the
+    /// form's check refuses a launcher without it).
+    public var engine: EngineChoice? {
+        self["engine"] == "torch" ? EngineChoice(launcher: self["launcher"].isEmpty ? nil : self["launcher"]) : nil
     }
 }

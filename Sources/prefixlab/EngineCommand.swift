@@ -1,21 +1,31 @@
 import ArgumentParser
 import Foundation
+import JSON
 import Jobs
-import Runs
 
 /// `prefixlab engine`: what other engines ask of this program (the PyTorch runner calls it).
 struct EngineCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "engine", abstract: "For other engines: a run's exact plan (data, order, schedule, initial tensors).",
-                                                    shouldDisplay: false, subcommands: [EnginePrepare.self])
+    static let configuration = CommandConfiguration(commandName: "engine", abstract: "For other engines: a run's exact plan (data, order, schedule, initial tensors), and its validation score.",
+                                                    shouldDisplay: false, subcommands: [EnginePrepare.self, EngineValidate.self])
 }
 
 struct EnginePrepare: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "prepare", abstract: "Write RUN's plan.json (and init.safetensors) into --out.")
-    @Option(name: .customLong("run"), help: "A run folder (a path with a slash), or a run id in --workspace.") var runRef: String
-    @Option(help: "Workspace that holds runs/ (for a run id).") var workspace: String = ".prefixlab"
+    @OptionGroup var reference: RunReference
     @Option(help: "Folder to write plan.json and init.safetensors into.") var out: String
 
     func run() throws {
-        try EnginePlan.write(runDir: try Workspace.resolveRun(runRef, workspace: workspace), to: out)
+        try EnginePlan.write(runDir: try reference.folder(), to: out)
+    }
+}
+
+struct EngineValidate: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "validate", abstract: "Print {\"BLEU\": x} of a checkpoint of RUN on its eval_bleu validation sources, as the native trainer scores them.")
+    @OptionGroup var reference: RunReference
+    @Option(help: "A checkpoint folder of the run, in the native layout.") var checkpoint: String
+
+    func run() throws {
+        let bleu = try ValidationBLEU.score(runDir: try reference.folder(), checkpoint: checkpoint)
+        print(JSONValue.object([("BLEU", .number(bleu))]).serialized)
     }
 }

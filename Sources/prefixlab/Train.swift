@@ -74,6 +74,8 @@ struct Train: ParsableCommand {
     @Argument(parsing: .allUnrecognized, help: "Method options as --KEY VALUE (listed below).") var methodOptions: [String] = []
     @Option(name: .customLong("engine"), help: "native (this program), or torch: the PyTorch + PEFT runner (engines/torch; `make torch-engine` installs it) on CPU or CUDA.") var engineName: String = "native"
     @Option(help: "With --engine torch: a command the runner starts under, e.g. \"torchrun --nproc-per-node 8\" (DistributedDataParallel), \"srun\", \"ssh host\".") var launcher: String?
+    @Option(help: "With --engine torch: cpu, cuda or cuda:N (default: cuda when the machine has it; under torchrun each rank its local GPU).") var device: String?
+    @Option(help: "With --engine torch: float32 (default), or bf16 (autocast for the forward; weights and AdamW stay float32).") var precision: String?
     @OptionGroup var engine: EngineOptions
 
     /// The spec keys given as flags, with their flag for messages.
@@ -94,16 +96,19 @@ struct Train: ParsableCommand {
         let reporter = ConsoleReporter()
         if let resume {
             let others = settingFlags.filter { $0.key != "max_steps" }.map(\.key) + (methodOptions.isEmpty ? [] : ["method options"])
-            guard others.isEmpty, out == nil, group == nil else {
-                throw CLIError("--resume continues a run as its spec says; only --max-steps may change (got \(others.joined(separator: ", ")))")
+                + [("out", out), ("group", group), ("device", device), ("precision", precision)].compactMap { $0.1 == nil ? nil : $0.0 }
+            guard others.isEmpty else {
+                throw CLIError("--resume continues a run as its spec says; only --max-steps (and a torch run's --launcher) may change (got \(others.joined(separator: ", ")))")
             }
             var b = RunSpecBuilder(methods: MethodRegistry.descriptors)
             if let maxSteps { try b.set("max_steps", raw: maxSteps, context: "--max-steps") }
             try EngineDispatch.resume(resume, maxSteps: b.value("max_steps")?.int, launcher: launcher, reporter: reporter)
             return
         }
-        guard ["native", "torch"].contains(engineName) else { throw CLIError("--engine \(engineName): expected native or torch") }
-        guard launcher == nil || engineName == "torch" else { throw CLIError("--launcher needs --engine torch") }
+        let choice: EngineChoice?
+        do { choice = try EngineChoice.build(engine: engineName, launcher: launcher, device: device, precision: precision, spelled: { "--" + $0 }) } catch {
+            throw CLIError("\(error)")
+        }
         guard model != nil, train != nil, let out else { throw CLIError("train needs --model, --train and --out (or --resume RUN_DIR)") }
         guard method != nil || preset != nil else {
             throw CLIError("train needs --method (\(MethodRegistry.names.joined(separator: ", "))) or --preset")
@@ -116,7 +121,7 @@ struct Train: ParsableCommand {
         let spec = try b.build()
         for flag in b.ignored { reporter.line("note: \(flag) does not apply to --method \(spec.method.name); ignored") }
         try EngineDispatch.start(spec, out: out, group: group, commandLine: ["prefixlab"] + CommandLine.arguments.dropFirst(),
-                                 engine: engineName == "torch" ? ("torch", launcher) : nil, reporter: reporter)
+                                 engine: choice, reporter: reporter)
     }
 }
 

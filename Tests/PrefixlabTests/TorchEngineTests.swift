@@ -43,11 +43,11 @@ final class TorchEngineTests: XCTestCase {
         return zip(a, b).map { abs($0 - $1) }.max() ?? .infinity
     }
 
-    func testPrefixFineTuningAndLoRATrainAsTheNativeEngineDoes() throws {
-        setenv("PREFIXLAB_TORCH_PYTHON", try runnerPython(), 1)
-        let tmp = TestPaths.tempDir("torch-parity")
-        for (name, method) in [("prefix", ["--method", "prefix", "--lr", "1e-3"]), ("finetune", ["--method", "finetune", "--dropout", "0", "--lr", "3e-4"]),
-                               ("lora", ["--method", "lora", "--dropout", "0", "--lr", "3e-3"])] {
+    /// Trains each method on both engines: the first 20 steps' losses agree within 1e-4, run.json
+    /// says torch, and the torch run's final checkpoint generates natively the greedy test
+    /// outputs of the native run's.
+    func checkParity(_ methods: [(String, [String])], in tmp: String) throws {
+        for (name, method) in methods {
             try train(tmp + "/native-" + name, method)
             try train(tmp + "/torch-" + name, method, engine: ["--engine", "torch"])
             let d = maxDifference(try losses(tmp + "/native-" + name), try losses(tmp + "/torch-" + name))
@@ -56,7 +56,6 @@ final class TorchEngineTests: XCTestCase {
             let info = try JSONParser.parse(String(contentsOfFile: tmp + "/torch-" + name + "/run.json", encoding: .utf8))
             XCTAssertEqual(info["status"]?.string, "done")
             XCTAssertEqual(info["engine"]?.string, "torch")
-            // The torch run's checkpoint generates natively, and as the native run's does.
             var outputs: [String] = []
             for engine in ["native", "torch"] {
                 let out = tmp + "/\(engine)-\(name).txt"
@@ -67,9 +66,83 @@ final class TorchEngineTests: XCTestCase {
             }
             XCTAssertEqual(outputs[0], outputs[1], "\(name): greedy test outputs of the final checkpoints")
         }
-        // Listed as any run is.
+    }
+
+    func nllSums(adapter: String) throws -> [Double] {
+        let r = try runProcess(prefixlab, ["lm-score", "--model", "samples/models/gpt2-e2e-mini", "--adapter", adapter, "--pairs", "samples/data/e2e/valid.jsonl", "--json"],
+                               cwd: TestPaths.root)
+        XCTAssertEqual(r.status, 0, r.err)
+        return try JSONParser.parse(r.out)["examples"]?.array?.map { $0["nll_sum"]!.number! } ?? []
+    }
+
+    /// The methods PEFT has (prefix with its MLP, embedding-only, LoRA) and fine-tuning. Their
+    /// torch checkpoints also hold PEFT's own adapter folder (`peft/`), which scores as the
+    /// run's `export` does.
+    func testPrefixEmbeddingLoRAAndFineTuningTrainAsTheNativeEngineDoes() throws {
+        setenv("PREFIXLAB_TORCH_PYTHON", try runnerPython(), 1)
+        let tmp = TestPaths.tempDir("torch-parity")
+        try checkParity([("prefix", ["--method", "prefix", "--lr", "1e-3"]), ("finetune", ["--method", "finetune", "--dropout", "0", "--lr", "3e-4"]),
+                         ("lora", ["--method", "lora", "--dropout", "0", "--lr", "3e-3"]), ("embedding", ["--method", "embedding", "--lr", "3e-3"])], in: tmp)
+        for name in ["prefix", "lora", "embedding"] {
+            let peft = tmp + "/torch-\(name)/checkpoints/best/peft"
+            XCTAssertTrue(FileManager.default.fileExists(atPath: peft + "/adapter_config.json"), "\(name): PEFT's adapter folder in the checkpoint")
+            let e = try runProcess(prefixlab, ["export", "--run", tmp + "/torch-" + name, "--out", tmp + "/export-" + name], cwd: TestPaths.root)
+            XCTAssertEqual(e.status, 0, e.err)
+            let a = try nllSums(adapter: peft), b = try nllSums(adapter: tmp + "/export-" + name)
+            XCTAssertFalse(a.isEmpty)
+            XCTAssertLessThan(maxDifference(a, b), 1e-4, "\(name): PEFT's folder scores as the exported checkpoint")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: tmp + "/torch-finetune/checkpoints/best/peft"))
         let list = try runProcess(prefixlab, ["runs", "list", "--workspace", tmp, "--json"])
         XCTAssertEqual(list.status, 0, list.err)
+    }
+
+    /// The methods PEFT has no form of: the paper's infix (rows after the source) and the
+    /// bottleneck adapters of its adapter baseline, lin and houlsby; torch twins of the native
+    /// definitions.
+    func testInfixAndBothAdapterDesignsTrainAsTheNativeEngineDoes() throws {
+        setenv("PREFIXLAB_TORCH_PYTHON", try runnerPython(), 1)
+        let tmp = TestPaths.tempDir("torch-parity-own")
+        try checkParity([("infix", ["--method", "infix", "--lr", "1e-3"]), ("lin", ["--method", "adapter", "--dropout", "0", "--lr", "1e-3"]),
+                         ("houlsby", ["--method", "adapter", "--adapter-design", "houlsby", "--dropout", "0", "--lr", "1e-3"])], in: tmp)
+    }
+
+    /// `--eval-bleu`: the torch runner asks `prefixlab engine validate` for the BLEU of each
+    /// validation checkpoint, so its validation events, best checkpoint and early stopping are
+    /// the native run's. `--max-steps` on resume extends a torch run as a native one.
+    /// `--device` and `--precision` are recorded and followed (bf16 autocast changes the losses).
+    func testValidationBLEUMaxStepsOnResumeDeviceAndPrecision() throws {
+        setenv("PREFIXLAB_TORCH_PYTHON", try runnerPython(), 1)
+        let tmp = TestPaths.tempDir("torch-bleu")
+        let method = ["--method", "prefix", "--lr", "3e-3", "--eval-every", "5", "--eval-bleu", "8", "--max-steps", "15"]
+        try train(tmp + "/native", method)
+        try train(tmp + "/torch", method, engine: ["--engine", "torch", "--device", "cpu"])
+        let scores = { (d: String) in try self.events(d, "validation").map { $0["metrics"]?["BLEU"]?.number ?? -1 } }
+        XCTAssertEqual(try scores(tmp + "/native").count, 3)
+        XCTAssertLessThan(maxDifference(try scores(tmp + "/native"), try scores(tmp + "/torch")), 1e-9, "validation BLEU of the same outputs")
+        let best = { (d: String) in try FileManager.default.destinationOfSymbolicLink(atPath: d + "/checkpoints/best") }
+        XCTAssertEqual(try best(tmp + "/torch"), try best(tmp + "/native"))
+        for engine in ["native", "torch"] {
+            let r = try runProcess(prefixlab, ["train", "--resume", tmp + "/" + engine, "--max-steps", "20"], cwd: TestPaths.root)
+            XCTAssertEqual(r.status, 0, r.err)
+        }
+        XCTAssertEqual(try losses(tmp + "/torch").count, 20)
+        XCTAssertLessThan(maxDifference(try losses(tmp + "/native"), try losses(tmp + "/torch")), 1e-4)
+        let info = try JSONParser.parse(String(contentsOfFile: tmp + "/torch/run.json", encoding: .utf8))
+        XCTAssertEqual(info["config"]?["max_steps"]?.int, 20)
+        XCTAssertEqual(info["device"]?.string, "cpu")
+        XCTAssertEqual(info["precision"]?.string, "float32")
+
+        try train(tmp + "/bf16", ["--method", "prefix", "--lr", "1e-3", "--max-steps", "5"], engine: ["--engine", "torch", "--precision", "bf16"])
+        let bf = try JSONParser.parse(String(contentsOfFile: tmp + "/bf16/run.json", encoding: .utf8))
+        XCTAssertEqual(bf["precision"]?.string, "bf16")
+        let first = try losses(tmp + "/bf16").first ?? 0, exact = try losses(tmp + "/torch").first ?? 0
+        XCTAssertNotEqual(first, exact, "bf16 autocast is on")
+        XCTAssertLessThan(abs(first - exact), 0.05, "and close to float32")
+        let bad = try runProcess(prefixlab, ["train"] + TorchEngineTests.common + ["--method", "prefix", "--precision", "bf16", "--out", tmp + "/refused"], cwd: TestPaths.root)
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.err.contains("--precision needs --engine torch"), bad.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: tmp + "/refused"))
     }
 
     func testTwoProcessesUnderTorchrunReportTheSameLossesAsOne() throws {

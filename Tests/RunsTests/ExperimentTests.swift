@@ -49,12 +49,27 @@ final class ExperimentTests: XCTestCase {
             (#"{"name": "x", "model": "m", "train": "t"}"#, "no runs"),
             (#"{"name": "x", "model": "m", "train": "t", "runs": [{"method": "prefix"}]}"#, "needs a \"name\""),
             (#"{"name": "x", "model": "m", "train": "t", "runs": [{"name": "a"}]}"#, "needs a \"method\""),
+            (#"{"name": "x", "model": "m", "train": "t", "engine": "jax", "runs": [{"name": "a", "method": "prefix"}]}"#, "engine jax: expected native or torch"),
+            (#"{"name": "x", "model": "m", "train": "t", "device": "cuda", "runs": [{"name": "a", "method": "prefix"}]}"#, "device needs engine torch"),
+            (#"{"name": "x", "model": "m", "train": "t", "engine": "torch", "device": "gpu0", "runs": [{"name": "a", "method": "prefix"}]}"#, "device gpu0: expected cpu, cuda or cuda:N"),
+            (#"{"name": "x", "model": "m", "train": "t", "engine": "torch", "precision": "fp16", "runs": [{"name": "a", "method": "prefix"}]}"#, "precision fp16: expected float32 or bf16"),
+            (#"{"name": "x", "model": "m", "train": "t", "engine": "torch", "launcher": 3, "runs": [{"name": "a", "method": "prefix"}]}"#, "launcher: expected a string"),
         ] {
             XCTAssertThrowsError(try Experiment.parse(try JSONParser.parse(json), file: "bad.json")) { e in
                 XCTAssertTrue("\(e)".hasPrefix("bad.json: "), "\(e)")
                 XCTAssertTrue("\(e)".contains(message), "\(e) should say \(message)")
             }
         }
+    }
+
+    /// The engine keys become one EngineChoice, and the run's command line chooses it again.
+    func testTheTorchEngineKeysAreTheTrainFlags() throws {
+        let j = try JSONParser.parse(#"{"name": "g", "model": "m", "train": "t", "engine": "torch", "launcher": "torchrun --nproc-per-node 2", "device": "cuda:1", "precision": "bf16", "runs": [{"name": "a", "method": "prefix"}]}"#)
+        let e = try Experiment.parse(j, file: "g.json")
+        XCTAssertEqual(e.engine, EngineChoice(launcher: "torchrun --nproc-per-node 2", device: "cuda:1", precision: .bf16))
+        let args = e.trainArguments(e.runs[0], outDir: "runs/a")
+        XCTAssertTrue(args.joined(separator: " ").contains("--engine torch --launcher torchrun --nproc-per-node 2 --device cuda:1 --precision bf16"), "\(args)")
+        XCTAssertNil(try Experiment.parse(try JSONParser.parse(#"{"name": "n", "model": "m", "train": "t", "runs": [{"name": "a", "method": "prefix"}]}"#), file: "n.json").engine)
     }
 
     func testRunIDsCannotEscapeTheWorkspace() {

@@ -1,4 +1,4 @@
-"""python -m prefixlab_torch train --run RUN_DIR [--prefixlab PATH] [--device cpu|cuda] [--bf16]
+"""python -m prefixlab_torch train --run RUN_DIR [--prefixlab PATH] [--device cpu|cuda|cuda:N] [--bf16]
 (also `train RUN_DIR`: torchrun's own parser reads a `--run` after the module as its --run-path)"""
 import argparse
 import sys
@@ -11,8 +11,8 @@ def main(argv=None):
     t.add_argument("run_dir", nargs="?", help="the run folder, as --run")
     t.add_argument("--run", help="the run folder (run.json holds its spec)")
     t.add_argument("--prefixlab", default=None, help="the prefixlab executable (default: $PREFIXLAB, else prefixlab on PATH)")
-    t.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available; under torchrun each rank its local GPU)")
-    t.add_argument("--bf16", action="store_true", help="bf16 autocast for the forward (float32 weights and optimizer)")
+    t.add_argument("--device", default=None, help="cpu, cuda or cuda:N (default: run.json's device, else cuda when available; under torchrun each rank its local GPU)")
+    t.add_argument("--bf16", action="store_true", default=None, help="bf16 autocast for the forward, float32 weights and optimizer (default: run.json's precision)")
     a = ap.parse_args(argv)
     run = a.run or a.run_dir
     if not run:

@@ -15,10 +15,10 @@ import traceback
 import warnings
 
 import torch
-import torch.nn.functional as F
 from safetensors.torch import load_file
 
 from . import store
+from .methods import Method
 
 STOP = {"signal": False}
 # PEFT 0.21 feeds GPT-2 its prefix as past_key_values, which transformers 5.24 calls deprecated.
@@ -35,137 +35,6 @@ def schedule(plan, s):
     if s < warm:
         return float(peak * torch.tensor(float(s), dtype=torch.float32) / torch.tensor(float(max(1, warm)), dtype=torch.float32))
     return float(peak * max(0.0, float(torch.tensor(float(total - s), dtype=torch.float32) / torch.tensor(float(max(1, total - warm)), dtype=torch.float32))))
-
-
-class Method:
-    """The model as a method trains it: which parameters, how a batch is fed, what a
-    checkpoint holds."""
-
-    def __init__(self, plan, device, prep_dir):
-        from transformers import GPT2LMHeadModel
-        spec = plan["method"]
-        self.name = spec["name"]
-        self.plan = plan
-        base = GPT2LMHeadModel.from_pretrained(plan["model"], torch_dtype=torch.float32)
-        rate = plan["model_dropout"]
-        for k in ("resid_pdrop", "embd_pdrop", "attn_pdrop"):
-            setattr(base.config, k, rate)
-        for m in base.modules():
-            if isinstance(m, torch.nn.Dropout):
-                m.p = rate
-        self.virtual = 0       # leading logits positions to drop (prompt tuning)
-        if self.name == "finetune":
-            w = plan["trainable_weights"]
-            for n, p in base.named_parameters():
-                p.requires_grad_(self._trains(n, w))
-            self.model = base
-        elif self.name in ("prefix", "embedding"):
-            from peft import get_peft_model, PrefixTuningConfig, PromptTuningConfig
-            for p in base.parameters():
-                p.requires_grad_(False)
-            P = spec["prefix_length"]
-            if self.name == "prefix":
-                mlp = spec.get("reparam", "mlp") == "mlp"
-                cfg = PrefixTuningConfig(task_type="CAUSAL_LM", num_virtual_tokens=P, prefix_projection=mlp,
-                                         encoder_hidden_size=spec.get("mid_dim", 512))
-            else:
-                cfg = PromptTuningConfig(task_type="CAUSAL_LM", num_virtual_tokens=P)
-                self.virtual = P
-            self.model = get_peft_model(base, cfg)
-            init = load_file(os.path.join(prep_dir, "init.safetensors"))
-            enc = self.encoder()
-            with torch.no_grad():
-                for n, p in enc.named_parameters():
-                    p.copy_(init[n])
-        elif self.name == "lora":
-            from peft import get_peft_model, LoraConfig
-            for p in base.parameters():
-                p.requires_grad_(False)
-            sites = {"c_attn": "attn.c_attn", "attn.c_proj": "attn.c_proj", "c_fc": "mlp.c_fc", "mlp.c_proj": "mlp.c_proj"}
-            targets = [sites[t] for t in spec.get("lora_targets", "c_attn").split(",")]
-            # GPT-2's Conv1D stores (in, out): fan_in_fan_out, as the native update's layout.
-            cfg = LoraConfig(task_type="CAUSAL_LM", r=spec["lora_r"], lora_alpha=spec["lora_alpha"], lora_dropout=spec.get("lora_dropout", 0),
-                             target_modules=targets, fan_in_fan_out=True, bias="none")
-            self.model = get_peft_model(base, cfg)
-            init = load_file(os.path.join(prep_dir, "init.safetensors"))
-            norm = lambda n: n.removeprefix("base_model.model.").replace(".default", "").removeprefix("transformer.")
-            by_norm = {norm(n): p for n, p in self.model.named_parameters() if "lora_" in n}
-            self.lora_names = {}
-            with torch.no_grad():
-                for n in init:
-                    if n.startswith(("m.", "v.")):
-                        continue
-                    p = by_norm.get(n.removeprefix("transformer."))
-                    if p is None:
-                        raise SystemExit(f"LoRA tensor {n}: PEFT made no such parameter")
-                    p.copy_(init[n])
-                    self.lora_names[n] = p
-        else:
-            raise SystemExit(f"the torch engine trains finetune, prefix, embedding and LoRA runs; a {self.name} run trains natively (--engine native)")
-        self.model.to(device)
-        self.params = [p for p in self.model.parameters() if p.requires_grad]
-
-    @staticmethod
-    def _trains(name, w):
-        n = name.removeprefix("transformer.")
-        if n.startswith("wte.") or n.startswith("wpe.") or name.startswith("lm_head."):
-            return w["embeddings"]
-        if n.startswith("ln_f."):
-            return w["final_norm"]
-        if n.startswith("h."):
-            return w["layers"][int(n.split(".")[1])]
-        return True
-
-    def encoder(self):
-        return self.model.prompt_encoder["default"]
-
-    def named_trainable(self):
-        """Trainable tensors under the names the native checkpoint gives them."""
-        if self.name == "finetune":
-            return {n: p for n, p in self.model.named_parameters() if p.requires_grad}
-        if self.name == "lora":
-            return self.lora_names
-        return dict(self.encoder().named_parameters())
-
-    def folded(self):
-        """What decoding reads: the prefix's (P, 2·L·C) rows, or the virtual embeddings."""
-        enc = self.encoder()
-        idx = torch.arange(self.plan["method"]["prefix_length"], device=next(enc.parameters()).device)
-        with torch.no_grad():
-            return enc(idx).float()
-
-
-def batch_tensors(examples, eos, device):
-    """Right-padded sequences source + eos + target + eos; per position the index of the
-    token it predicts (or -1)."""
-    seqs = [src + [eos] + tgt + [eos] for src, tgt in examples]
-    T = max(len(s) for s in seqs)
-    ids = torch.full((len(seqs), T), eos, dtype=torch.long)
-    mask = torch.zeros((len(seqs), T), dtype=torch.long)
-    for b, s in enumerate(seqs):
-        ids[b, :len(s)] = torch.tensor(s)
-        mask[b, :len(s)] = 1
-    return ids.to(device), mask.to(device), seqs
-
-
-def weighted_nll(logits, seqs, examples, weights, device):
-    """Σ weight · NLL over each example's target tokens and final eos (float32 log-softmax)."""
-    lp = torch.log_softmax(logits.float(), -1)
-    total = torch.zeros((), device=device)
-    for b, ((src, _), s) in enumerate(zip(examples, seqs)):
-        start = len(src) + 1
-        tgt = torch.tensor(s[start:], device=device)
-        total = total + weights[b] * -lp[b, start - 1:len(s) - 1].gather(-1, tgt[:, None]).sum()
-    return total
-
-
-def forward_loss(method, model, examples, weights, eos, device, bf16):
-    ids, mask, seqs = batch_tensors(examples, eos, device)
-    with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=bf16):
-        logits = model(input_ids=ids, attention_mask=mask).logits
-    if method.virtual:
-        logits = logits[:, method.virtual:]
-    return weighted_nll(logits, seqs, examples, weights, device)
 
 
 def loss_weights(groups, reduction):
@@ -187,14 +56,25 @@ def die_with_parent():
         pass
 
 
-def train(run_dir, prefixlab=None, device=None, bf16=False):
+def train(run_dir, prefixlab=None, device=None, bf16=None):
+    """Trains (or resumes) RUN_DIR. `device` and `bf16` default to run.json's `device` and
+    `precision` (what `prefixlab train --device --precision` recorded)."""
     die_with_parent()
     rank, world = int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1"))
+    try:
+        with open(os.path.join(run_dir, "run.json"), encoding="utf-8") as f:
+            recorded = json.load(f)
+    except (OSError, ValueError):
+        recorded = {}
+    device = device or recorded.get("device")
+    bf16 = (recorded.get("precision") == "bf16") if bf16 is None else bf16
     prefixlab = prefixlab or os.environ.get("PREFIXLAB") or shutil.which("prefixlab") or "prefixlab"
     if world > 1:
         import torch.distributed as dist
         backend = "nccl" if torch.cuda.is_available() and device != "cpu" else "gloo"
         dist.init_process_group(backend)
+        if device == "cuda":
+            device = None  # each rank its local GPU
     if device is None:
         device = f"cuda:{int(os.environ.get('LOCAL_RANK', '0'))}" if torch.cuda.is_available() else "cpu"
     device = torch.device(device)
@@ -221,7 +101,7 @@ def train(run_dir, prefixlab=None, device=None, bf16=False):
             from torch.nn.parallel import DistributedDataParallel as DDP
             model = DDP(model, device_ids=[device.index] if device.type == "cuda" else None)
         opt = torch.optim.AdamW(method.params, lr=plan["lr"], betas=(0.9, 0.999), eps=1e-8, weight_decay=plan["weight_decay"])
-        state = {"best_valid_loss": None, "evals_without_improvement": 0, "valid_loss": None}
+        state = {"best_valid_loss": None, "best_valid_score": None, "evals_without_improvement": 0, "valid_loss": None}
         resumed = load_latest(run_dir, method, opt, state)
         step = resumed or 0
         total = plan["total_steps"]
@@ -231,7 +111,7 @@ def train(run_dir, prefixlab=None, device=None, bf16=False):
                 folder.append("resumed", step=step)
             else:
                 folder.append("started", total_steps=total, method=method.name, trainable_params=plan["trainable_params"])
-            print(f"{folder.id}: {method.name} on torch ({device}{f', {world} processes' if world > 1 else ''}), "
+            print(f"{folder.id}: {method.name} on torch ({device}{', bf16 autocast' if bf16 else ''}{f', {world} processes' if world > 1 else ''}), "
                   f"{plan['trainable_params']} trainable parameters, {total} steps", flush=True)
         train_ex, valid_ex, eos = plan["train"], plan["valid"], plan["eos"]
         outcome = "completed"
@@ -253,7 +133,7 @@ def train(run_dir, prefixlab=None, device=None, bf16=False):
                 sync = k == len(mine) - 1 or world == 1
                 ctx = model.no_sync() if (world > 1 and not sync) else _null()
                 with ctx:
-                    part = forward_loss(method, model, [e for e, _ in g], [w for _, w in g], eos, device, bf16)
+                    part = method.loss(model, [e for e, _ in g], [w for _, w in g], eos, device, bf16)
                     # DDP averages gradients over ranks; the step's loss is their sum.
                     (part * world).backward()
                 loss += float(part.detach())
@@ -286,24 +166,46 @@ def train(run_dir, prefixlab=None, device=None, bf16=False):
                 torch.distributed.broadcast(flag, 0)
                 request = [None, "pause", "cancel"][int(flag[0])]
             go_on = request is None
+            pending = None  # a checkpoint written for its validation score, not yet in place
             if valid_ex and (step % plan["eval_every"] == 0 or step == total):
                 v = validation_loss(method, valid_ex, plan, eos, device, bf16)
                 state["valid_loss"] = v
-                is_best = state["best_valid_loss"] is None or v < state["best_valid_loss"]
-                if is_best:
-                    state["best_valid_loss"] = v
-                    state["evals_without_improvement"] = 0
+                score = None
+                if plan.get("eval_bleu", 0) > 0:
+                    # BLEU of greedy outputs, by the native program on the checkpoint as written
+                    # (the same decoding and scoring as a native run's); rank 0 decides.
+                    if folder:
+                        pending = write_checkpoint(run_dir, method, opt, step, state, plan)
+                        score = validation_bleu(prefixlab, run_dir, pending)
+                    if world > 1:
+                        t = torch.tensor([score if score is not None else 0.0], dtype=torch.float64)
+                        torch.distributed.broadcast(t, 0)
+                        score = float(t[0])
+                if score is not None:
+                    is_best = state["best_valid_score"] is None or score > state["best_valid_score"]
+                    if is_best:
+                        state["best_valid_score"] = score
+                    state["best_valid_loss"] = v if state["best_valid_loss"] is None else min(state["best_valid_loss"], v)
                 else:
-                    state["evals_without_improvement"] += 1
+                    is_best = state["best_valid_loss"] is None or v < state["best_valid_loss"]
+                    if is_best:
+                        state["best_valid_loss"] = v
+                state["evals_without_improvement"] = 0 if is_best else state["evals_without_improvement"] + 1
                 if folder:
-                    folder.append("validation", step=step, loss=v, metrics={})
-                    print(f"step {step}: validation loss {v:.4f}{' (best)' if is_best else ''}", flush=True)
+                    folder.append("validation", step=step, loss=v, metrics={} if score is None else {"BLEU": score})
+                    print(f"step {step}: validation loss {v:.4f}" + (f", BLEU {score * 100:.2f} on {plan['eval_bleu']} sources" if score is not None else "")
+                          + (" (best)" if is_best else ""), flush=True)
                 if plan["early_stop"] and state["evals_without_improvement"] >= plan["early_stop"]:
                     stop_early = True
             if step % plan["checkpoint_every"] == 0 or step == total or stop_early or not go_on or is_best:
                 if folder:
-                    path = save_checkpoint(run_dir, method, opt, step, state, is_best, plan)
+                    tmp = pending or write_checkpoint(run_dir, method, opt, step, state, plan)
+                    finish_checkpoint(tmp, state, is_best)
+                    path = store.commit_checkpoint(run_dir, tmp, step, is_best, plan["keep_checkpoints"])
                     folder.append("checkpoint", step=step, path=path)
+            elif pending:
+                shutil.rmtree(pending, ignore_errors=True)
+                state.pop("_pending", None)
             if stop_early:
                 outcome = "early_stop"
                 break
@@ -327,7 +229,9 @@ def train(run_dir, prefixlab=None, device=None, bf16=False):
                     raise RuntimeError("the test evaluation (prefixlab evaluate) failed")
             folder.update(status="done", steps_done=step)
             folder.append("finished", step=step, outcome=outcome)
-            print(f"{folder.id}: done at step {step}" + (f", best validation loss {state['best_valid_loss']:.4f}" if state["best_valid_loss"] is not None else ""), flush=True)
+            best = (f", best validation BLEU {state['best_valid_score'] * 100:.2f}" if state["best_valid_score"] is not None
+                    else f", best validation loss {state['best_valid_loss']:.4f}" if state["best_valid_loss"] is not None else "")
+            print(f"{folder.id}: done at step {step}{best}", flush=True)
         return 0
     except (Exception, SystemExit) as e:
         message = str(e) if str(e) else type(e).__name__
@@ -361,11 +265,13 @@ def validation_loss(method, valid, plan, eos, device, bf16):
         B = plan["batch_size"]
         for k in range(0, len(valid), B):
             g = valid[k:k + B]
-            out += float(forward_loss(method, model, g, [1.0 / total] * len(g), eos, device, bf16))
+            out += float(method.loss(model, g, [1.0 / total] * len(g), eos, device, bf16))
     return out
 
 
-def save_checkpoint(run_dir, method, opt, step, state, is_best, plan):
+def write_checkpoint(run_dir, method, opt, step, state, plan):
+    """A checkpoint of this step in a temporary folder beside the others, in the native layout;
+    `finish_checkpoint` then `store.commit_checkpoint` put it in place."""
     root = os.path.join(run_dir, "checkpoints")
     os.makedirs(root, exist_ok=True)
     tmp = os.path.join(root, ".tmp-" + store.checkpoint_dir(step))
@@ -385,14 +291,34 @@ def save_checkpoint(run_dir, method, opt, step, state, is_best, plan):
         store.save_safetensors(os.path.join(tmp, "optimizer.safetensors"), moments)
     else:
         store.save_safetensors(os.path.join(tmp, "trainable.safetensors"), {**named, **moments})
-        if method.name != "lora":
+        if method.has_rows:
             store.save_safetensors(os.path.join(tmp, "prefix.safetensors"), {"prompt_embeddings": method.folded()})
+        # PEFT's own adapter folder too, where PEFT has the method (its prefix file holds the
+        # folded rows; the MLP, which PEFT's save drops, is in trainable.safetensors).
+        if method.save_peft(os.path.join(tmp, "peft")):
+            card = os.path.join(tmp, "peft", "README.md")  # PEFT's model-card template
+            if os.path.exists(card):
+                os.remove(card)
     optimizer_step = max((int(s["step"]) for s in opt.state.values() if "step" in s), default=0)
+    state["_pending"] = {"step": step, "optimizer_step": optimizer_step, "method": method.name, "engine": "torch"}
+    return tmp
+
+
+def finish_checkpoint(tmp, state, is_best):
+    """state.json, written last: the counters as of this step's validation."""
+    st = dict(state.pop("_pending"))
+    st.update({"valid_loss": state["valid_loss"], "best_valid_loss": state["best_valid_loss"],
+               "evals_without_improvement": state["evals_without_improvement"], "best_valid_score": state["best_valid_score"],
+               "is_best": is_best})
     with open(os.path.join(tmp, "state.json"), "w") as f:
-        json.dump({"step": step, "optimizer_step": optimizer_step, "method": method.name, "valid_loss": state["valid_loss"],
-                   "best_valid_loss": state["best_valid_loss"], "evals_without_improvement": state["evals_without_improvement"],
-                   "best_valid_score": None, "is_best": is_best, "engine": "torch"}, f)
-    return store.commit_checkpoint(run_dir, tmp, step, is_best, plan["keep_checkpoints"])
+        json.dump(st, f)
+
+
+def validation_bleu(prefixlab, run_dir, checkpoint):
+    r = subprocess.run([prefixlab, "engine", "validate", "--run", run_dir, "--checkpoint", checkpoint], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError((r.stderr.strip().splitlines() or ["prefixlab engine validate failed"])[-1].removeprefix("Error: "))
+    return float(json.loads(r.stdout)["BLEU"])
 
 
 def load_latest(run_dir, method, opt, state):
@@ -425,6 +351,7 @@ def load_latest(run_dir, method, opt, state):
                 opt.state[p] = {"step": torch.tensor(float(opt_step)), "exp_avg": moments["m." + n].to(p.device).clone(),
                                 "exp_avg_sq": moments["v." + n].to(p.device).clone()}
             state["best_valid_loss"] = st.get("best_valid_loss")
+            state["best_valid_score"] = st.get("best_valid_score")
             state["evals_without_improvement"] = st.get("evals_without_improvement", 0)
             state["valid_loss"] = st.get("valid_loss")
             return int(st["step"])
