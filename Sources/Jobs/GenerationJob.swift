@@ -119,6 +119,11 @@ public enum MixedGenerationJob {
 /// through a PEFT adapter.
 public enum ScoringJob {
     public static func score(model dir: String, adapter: String?, pairs: [SourceTargetPair], pairsPath: String) throws -> [SequenceScore] {
+        if try HFModelFolder.isEncoderDecoder(dir) {
+            guard adapter == nil else { throw JobError("--adapter on an encoder-decoder (\(dir)): PEFT's seq2seq adapters do not load here yet") }
+            guard let s2s = try LoadedSeq2Seq.load(dir) else { throw JobError("\(dir): not an encoder-decoder") }
+            return try Seq2SeqScoring.score(s2s, pairs: pairs, pairsPath: pairsPath)
+        }
         let lm = try LoadedModel.load(dir)
         let peft = try adapter.map { a -> PEFTAdapter in
             let p = try PEFTAdapter.read(a)

@@ -77,12 +77,11 @@ public protocol TrainingGraph: AnyObject {
     var memoryBytes: Int { get }
 }
 
-/// What every model family gives the tuning methods, the training loop and the run store:
-/// its sizes, its weights as named tensors in one arena, a training graph, its batch layout,
-/// and Hugging Face folder output. A family is one folder under Models/ (Models/GPT2) and one
-/// line in `ModelFamilies.all`.
-public protocol LanguageModel: AnyObject, Sendable {
-    /// config.json's `model_type` ("gpt2").
+/// What every model read from a Hugging Face folder is: its family, sizes and named weights in
+/// one arena, and how to write it back. `LanguageModel` (what the tuning methods train) and
+/// `Seq2SeqLM` (an encoder-decoder's inference) refine it.
+public protocol PretrainedModel: AnyObject, Sendable {
+    /// config.json's `model_type` ("gpt2", "bart").
     var modelType: String { get }
     var shape: ModelShape { get }
     /// Sizes, named tensors and the blocks' linear layers.
@@ -90,11 +89,18 @@ public protocol LanguageModel: AnyObject, Sendable {
     /// Every weight, in one arena; `tensors` names its slices.
     var parameters: FloatArena { get }
     var tensors: [ParameterEntry] { get }
+    /// Writes config.json and model.safetensors, as transformers' save_pretrained does.
+    func save(to dir: String, dtype: DType) throws
+}
+
+/// What every model family gives the tuning methods, the training loop and the run store:
+/// its sizes, its weights as named tensors in one arena, a training graph, its batch layout,
+/// and Hugging Face folder output. A family is one folder under Models/ (Models/GPT2) and one
+/// line in `ModelFamilies.all`.
+public protocol LanguageModel: PretrainedModel {
     /// Must be called after the weights change (training, loading), so that copies made from
     /// them (few-row decoding's packed weights) are rebuilt.
     func weightsDidChange()
-    /// Writes config.json and model.safetensors, as transformers' save_pretrained does.
-    func save(to dir: String, dtype: DType) throws
     /// Whether `other` is the same family and size, so its weights can replace these.
     func hasSameArchitecture(as other: any LanguageModel) -> Bool
     /// A training graph for batches of up to maxBatch × maxT, `maxVirtual` virtual key/value

@@ -7,16 +7,18 @@ import Support
 public protocol ModelFamily {
     /// config.json's `model_type` values this family reads.
     static var modelTypes: [String] { get }
+    /// An encoder and a decoder (its models are `Seq2SeqLM`s), or a decoder alone (`CausalLM`s).
+    static var isEncoderDecoder: Bool { get }
     /// Builds the model from its parsed config.json and its weights file, checking every
     /// size against the file before allocating anything.
-    static func load(config: JSONValue, configPath: String, weights: SafeTensorsFile) throws -> any LanguageModel
+    static func load(config: JSONValue, configPath: String, weights: SafeTensorsFile) throws -> any PretrainedModel
     /// Sizes and tensor names from config.json alone.
     static func summary(config: JSONValue, configPath: String) throws -> ModelSummary
 }
 
 /// The model families this program reads: the one place a family is registered.
 public enum ModelFamilies {
-    public static let all: [any ModelFamily.Type] = [GPT2Family.self]
+    public static let all: [any ModelFamily.Type] = [GPT2Family.self, BARTFamily.self]
 
     public static var supportedTypes: [String] { all.flatMap { $0.modelTypes } }
 
@@ -28,13 +30,19 @@ public enum ModelFamilies {
 /// A Hugging Face model folder: config.json + model.safetensors (+ the tokenizer files, read
 /// by Text). `load` dispatches on config.json's `model_type`.
 public enum HFModelFolder {
-    public static func load(_ dir: String) throws -> any LanguageModel {
+    public static func load(_ dir: String) throws -> any PretrainedModel {
         let (config, configPath) = try readConfig(dir)
         let type = try modelType(config, path: configPath)
         guard let family = ModelFamilies.family(for: type) else {
             throw ModelError(path: configPath, message: "model_type '\(type)' is not supported (supported: \(ModelFamilies.supportedTypes.joined(separator: ", ")))")
         }
         return try family.load(config: config, configPath: configPath, weights: try weightsFile(dir))
+    }
+
+    /// Whether a folder's config.json names an encoder-decoder family (BART), without reading the weights.
+    public static func isEncoderDecoder(_ dir: String) throws -> Bool {
+        let (config, configPath) = try readConfig(dir)
+        return ModelFamilies.family(for: try modelType(config, path: configPath))?.isEncoderDecoder ?? false
     }
 
     /// A model folder's sizes and tensors from its config.json, without reading the weights.

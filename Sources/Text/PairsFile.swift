@@ -16,16 +16,16 @@ public struct DataFileError: Error, CustomStringConvertible, Sendable {
     }
 }
 
-/// JSONL of `{"source": ..., "target": ...}` objects, one per line (other keys ignored,
-/// blank lines skipped).
+/// JSONL of `{"source": ..., "target": ...}` objects, one per line, or XSUM's
+/// `{"document": ..., "summary": ...}` (other keys ignored, blank lines skipped).
 public enum PairsFile {
     public static func read(path: String) throws -> [SourceTargetPair] {
         let pairs = try JSONLFile.objects(path: path).map { lineNo, value -> SourceTargetPair in
-            guard let source = value["source"]?.string else {
-                throw DataFileError(path: path, line: lineNo, "missing string field \"source\"")
+            guard let source = (value["source"] ?? value["document"])?.string else {
+                throw DataFileError(path: path, line: lineNo, "missing string field \"source\" (or \"document\")")
             }
-            guard let target = value["target"]?.string else {
-                throw DataFileError(path: path, line: lineNo, "missing string field \"target\"")
+            guard let target = (value["target"] ?? value["summary"])?.string else {
+                throw DataFileError(path: path, line: lineNo, "missing string field \"target\" (or \"summary\")")
             }
             return SourceTargetPair(source: source, target: target)
         }

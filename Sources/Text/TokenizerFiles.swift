@@ -6,11 +6,14 @@ import Support
 public enum TokenizerFiles {
     /// From a folder: `tokenizer.json`, else `vocab.json` + `merges.txt`, else OpenAI's
     /// original names `encoder.json` + `vocab.bpe`.
-    public static func load(folder: String) throws -> BPETokenizer {
+    /// `specials`: the special tokens a vocab.json holds by their strings (GPT-2:
+    /// `<|endoftext|>`; BART's RobertaTokenizer: `<s>`, `<pad>`, `</s>`, `<unk>`, `<mask>`);
+    /// tokenizer.json lists its own.
+    public static func load(folder: String, specials: [String] = ["<|endoftext|>"]) throws -> BPETokenizer {
         func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
         let fm = FileManager.default
         if fm.fileExists(atPath: path("vocab.json")), fm.fileExists(atPath: path("merges.txt")) {
-            return try load(vocabJSON: path("vocab.json"), merges: path("merges.txt"))
+            return try load(vocabJSON: path("vocab.json"), merges: path("merges.txt"), specials: specials)
         }
         if fm.fileExists(atPath: path("tokenizer.json")) { return try load(tokenizerJSON: path("tokenizer.json")) }
         if fm.fileExists(atPath: path("encoder.json")), fm.fileExists(atPath: path("vocab.bpe")) {
@@ -19,7 +22,7 @@ public enum TokenizerFiles {
         throw TokenizerError("\(folder): no tokenizer found (expected vocab.json + merges.txt, or tokenizer.json)")
     }
 
-    public static func load(vocabJSON: String, merges mergesPath: String) throws -> BPETokenizer {
+    public static func load(vocabJSON: String, merges mergesPath: String, specials: [String] = ["<|endoftext|>"]) throws -> BPETokenizer {
         let vocab = try readVocab(try parseJSON(vocabJSON), path: vocabJSON)
         let text: String
         do { text = try TextFile.read(mergesPath, maxBytes: 256 << 20) } catch { throw TokenizerError("\(error)") }
@@ -32,7 +35,8 @@ public enum TokenizerFiles {
             }
             merges.append((String(parts[0]), String(parts[1])))
         }
-        do { return try BPETokenizer(vocab: vocab, merges: merges) } catch let e as TokenizerError {
+        let present = specials.filter { vocab[$0] != nil }
+        do { return try BPETokenizer(vocab: vocab, merges: merges, specialTokens: present.isEmpty ? ["<|endoftext|>"] : present) } catch let e as TokenizerError {
             throw TokenizerError("\(vocabJSON): \(e.description)")
         }
     }

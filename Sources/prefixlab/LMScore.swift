@@ -10,13 +10,15 @@ struct LMScore: ParsableCommand {
         commandName: "lm-score",
         abstract: "Negative log-likelihood of each target given its source.",
         discussion: """
-        Each line of the pairs file is {"source": ..., "target": ...}. The sequence is \
-        encode(source) + [eos] + encode(" " + target) + [eos]; the target tokens and the final \
-        eos are scored.
+        Each line of the pairs file is {"source": ..., "target": ...} (or XSUM's {"document", \
+        "summary"}). GPT-2: the sequence is encode(source) + [eos] + encode(" " + target) + \
+        [eos]; the target tokens and the final eos are scored. BART: the encoder reads [<s>] + \
+        encode(source) + [</s>], the labels are [<s>] + encode(target) + [</s>], the decoder \
+        reads [</s>] + labels[:-1], and every label token is scored.
         """
     )
 
-    @Option(help: "Hugging Face GPT-2 folder (config.json, model.safetensors, vocab.json, merges.txt).")
+    @Option(help: "Hugging Face GPT-2 or BART folder (config.json, model.safetensors, vocab.json + merges.txt or tokenizer.json).")
     var model: String
     @Option(help: "A PEFT adapter folder (prefix or prompt tuning).")
     var adapter: String?

@@ -125,7 +125,7 @@ final class HostileInputTests: XCTestCase {
                                ({ c in c["layer_norm_epsilon"] = "1e-5" }, "layer_norm_epsilon must be a number"),
                                ({ c in c["activation_function"] = 3 }, "activation_function must be a string"),
                                ({ c in c["bos_token_id"] = 99_999_999 }, "bos_token_id 99999999 is outside the vocabulary"),
-                               ({ c in c["model_type"] = "bart" }, "model_type 'bart' is not supported (supported: gpt2)")] as [((inout [String: Any]) -> Void, String)] {
+                               ({ c in c["model_type"] = "t5" }, "model_type 't5' is not supported (supported: gpt2, bart)")] as [((inout [String: Any]) -> Void, String)] {
             let model = try TestPaths.modelFolder("tiny-f32")
             try HostileFiles.editConfig(model, edit)
             try refused(["lm-score", "--model", model, "--pairs", pairs], "config.json", needle)

@@ -26,6 +26,33 @@ final class LMScoreCommandTests: XCTestCase {
         }
     }
 
+    /// BART's sequence contract (issue #17): [<s>] source [</s>] into the encoder, labels
+    /// [<s>] target [</s>], the decoder fed [</s>] + labels[:-1], every label scored; the same
+    /// JSON as for GPT-2; XSUM's {"document", "summary"} lines read as pairs.
+    func testBARTScoresAsTransformersDoes() throws {
+        let dir = TestPaths.fixtures + "/bart/tiny"
+        let want = try JSONParser.parse(String(contentsOfFile: dir + "/reference.json", encoding: .utf8))["lm_score"]!
+        let tmp = TestPaths.tempDir("bart-lm")
+        let lines = try String(contentsOfFile: TestPaths.fixtures + "/bart/pairs.jsonl", encoding: .utf8).split(separator: "\n").map { line -> String in
+            let v = try JSONParser.parse(String(line))
+            return JSONValue.object([("document", v["source"]!), ("summary", v["target"]!), ("id", .string("x"))]).serialized
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: tmp + "/xsum.jsonl", atomically: true, encoding: .utf8)
+        for file in [TestPaths.fixtures + "/bart/pairs.jsonl", tmp + "/xsum.jsonl"] {
+            let r = try runProcess(prefixlab, ["lm-score", "--model", dir, "--pairs", file, "--json"])
+            XCTAssertEqual(r.status, 0, r.err)
+            let got = try JSONParser.parse(r.out.trimmingCharacters(in: .whitespacesAndNewlines))
+            let g = got["examples"]!.array!, w = want["examples"]!.array!
+            XCTAssertEqual(g.count, w.count)
+            for (a, b) in zip(g, w) {
+                XCTAssertEqual(a["n_tokens"]!.int, b["n_tokens"]!.int)
+                XCTAssertEqual(a["nll_sum"]!.number!, b["nll_sum"]!.number!, accuracy: 1e-4)
+            }
+            XCTAssertEqual(got["mean_nll"]!.number!, want["mean_nll"]!.number!, accuracy: 1e-4)
+        }
+        try expectFailure(["lm-score", "--model", dir, "--adapter", tmp, "--pairs", TestPaths.fixtures + "/bart/pairs.jsonl"], "--adapter on an encoder-decoder")
+    }
+
     /// One clear line on stderr naming what is wrong, and a non-zero exit.
     func expectFailure(_ args: [String], _ needle: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let r = try runProcess(prefixlab, args)

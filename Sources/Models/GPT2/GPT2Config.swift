@@ -45,33 +45,23 @@ public struct GPT2Config: Sendable, Equatable {
     }
 
     public init(json root: JSONValue, path: String) throws {
-        guard root.object != nil else { throw ModelError(path: path, message: "expected a JSON object") }
-        func int(_ key: String, default value: Int? = nil, minimum: Int = 1) throws -> Int {
-            guard let v = root[key], v != .null else {
-                if let value { return value }
-                throw ModelError(path: path, message: "missing \(key)")
-            }
-            guard let n = v.int, n >= minimum else {
-                throw ModelError(path: path, message: "\(key) must be \(minimum == 1 ? "a positive" : "a non-negative") integer, got \(v.serialized.prefix(40))")
-            }
-            return n
-        }
+        let fields = try ConfigFields(root, path: path)
         if let mt = root["model_type"]?.string, mt != "gpt2" {
             throw ModelError(path: path, message: "model_type is '\(mt)'; only GPT-2 models are supported")
         }
-        self.init(nLayer: try int("n_layer"), nHead: try int("n_head"), nEmbd: try int("n_embd"),
-                  nPositions: try int("n_positions", default: 1024), vocabSize: try int("vocab_size"))
+        self.init(nLayer: try fields.int("n_layer"), nHead: try fields.int("n_head"), nEmbd: try fields.int("n_embd"),
+                  nPositions: try fields.int("n_positions", default: 1024), vocabSize: try fields.int("vocab_size"))
         if let v = root["layer_norm_epsilon"], v != .null {
             guard let eps = v.number else { throw ModelError(path: path, message: "layer_norm_epsilon must be a number, got \(v.serialized.prefix(40))") }
             layerNormEpsilon = Float(eps)
         }
-        if let v = root["n_inner"], v != .null { nInner = try int("n_inner") }
+        if let v = root["n_inner"], v != .null { nInner = try fields.int("n_inner") }
         if let v = root["activation_function"], v != .null {
             guard let a = v.string else { throw ModelError(path: path, message: "activation_function must be a string, got \(v.serialized.prefix(40))") }
             activationFunction = a
         }
-        bosTokenId = try int("bos_token_id", default: 50256, minimum: 0)
-        eosTokenId = try int("eos_token_id", default: 50256, minimum: 0)
+        bosTokenId = try fields.int("bos_token_id", default: 50256, minimum: 0)
+        eosTokenId = try fields.int("eos_token_id", default: 50256, minimum: 0)
         guard ["gelu_new", "gelu_pytorch_tanh"].contains(activationFunction) else {
             throw ModelError(path: path, message: "activation_function '\(activationFunction)' is not supported (expected gelu_new)")
         }

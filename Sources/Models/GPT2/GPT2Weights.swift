@@ -47,8 +47,9 @@ public enum GPT2Weights {
 /// GPT-2 as a model family: reads and writes Hugging Face GPT-2 folders.
 public enum GPT2Family: ModelFamily {
     public static let modelTypes = ["gpt2"]
+    public static let isEncoderDecoder = false
 
-    public static func load(config: JSONValue, configPath: String, weights: SafeTensorsFile) throws -> any LanguageModel {
+    public static func load(config: JSONValue, configPath: String, weights: SafeTensorsFile) throws -> any PretrainedModel {
         try load(GPT2Config(json: config, path: configPath), weights: weights)
     }
 

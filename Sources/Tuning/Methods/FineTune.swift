@@ -105,8 +105,7 @@ final class FineTuneState: MethodState {
     }
 
     func load(from dir: String) throws {
-        let saved = try HFModelFolder.load(dir + "/model")
-        guard saved.hasSameArchitecture(as: model) else { throw MethodError("\(dir)/model: config differs from the run's model") }
+        guard let saved = try HFModelFolder.load(dir + "/model") as? any LanguageModel, saved.hasSameArchitecture(as: model) else { throw MethodError("\(dir)/model: config differs from the run's model") }
         model.parameters.base.update(from: saved.parameters.base, count: model.parameters.count)
         model.weightsDidChange()
         let f = try SafeTensorsFile(path: dir + "/optimizer.safetensors")

@@ -1,0 +1,78 @@
+import Foundation
+import Models
+import Text
+
+/// An encoder-decoder model folder loaded for a job (BART), with its tokenizer, checked against
+/// each other once: BART's RobertaTokenizer is GPT-2's byte-level BPE with `<s>`, `<pad>`,
+/// `</s>`, `<unk>`, `<mask>` found by their strings.
+public struct LoadedSeq2Seq {
+    public static let specialTokens = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
+    public let folder: String
+    public let model: any Seq2SeqLM
+    public let tokenizer: BPETokenizer
+
+    /// nil when the folder's model is not an encoder-decoder.
+    public static func load(_ dir: String) throws -> LoadedSeq2Seq? {
+        guard let m = try HFModelFolder.load(dir) as? any Seq2SeqLM else { return nil }
+        let tokenizer = try TokenizerFiles.load(folder: dir, specials: specialTokens)
+        guard tokenizer.vocabSize <= m.shape.vocabSize else {
+            throw JobError("\(dir): the tokenizer has ids up to \(tokenizer.vocabSize - 1) but config.json's vocab_size is \(m.shape.vocabSize)")
+        }
+        return LoadedSeq2Seq(folder: dir, model: m, tokenizer: tokenizer)
+    }
+
+    /// The sequence contract: encoder input [<s>] + encode(source) + [</s>]; labels
+    /// [<s>] + encode(target) + [</s>]; decoder input [decoder_start] + labels[:-1], as
+    /// transformers shifts labels. No prefix space: BART's tokenizer adds none.
+    public func example(source: String, target: String) -> (encoder: [Int32], decoder: [Int32], labels: [Int32]) {
+        let bos = Int32(model.shape.bosTokenId), eos = model.eosTokenId
+        let labels = [bos] + tokenizer.encode(target) + [eos]
+        return ([bos] + tokenizer.encode(source) + [eos], [model.decoderStartTokenId] + labels.dropLast(), labels)
+    }
+}
+
+/// `lm-score` for encoder-decoders: every label token scored, as transformers' loss counts them.
+public enum Seq2SeqScoring {
+    /// Pairs are scored in batches of `batch` documents, right-padded; the encoder runs once per batch.
+    public static func score(_ lm: LoadedSeq2Seq, pairs: [SourceTargetPair], pairsPath: String, batch: Int = 8) throws -> [SequenceScore] {
+        let limit = lm.model.shape.positions
+        let examples = try pairs.enumerated().map { n, p in
+            let e = lm.example(source: p.source, target: p.target)
+            for (what, count) in [("source", e.encoder.count), ("target", e.labels.count)] where count > limit {
+                throw JobError("\(pairsPath): pair \(n + 1): its \(what) takes \(count) positions, more than the model's max_position_embeddings \(limit)")
+            }
+            return e
+        }
+        let V = lm.model.shape.vocabSize
+        var out: [SequenceScore] = []
+        for start in stride(from: 0, to: examples.count, by: batch) {
+            let group = Array(examples[start..<min(examples.count, start + batch)])
+            let B = group.count, S = group.map(\.encoder.count).max()!, T = group.map(\.decoder.count).max()!
+            let pad = lm.model.padTokenId
+            var enc = [Int32](repeating: pad, count: B * S), mask = [UInt8](repeating: 0, count: B * S)
+            var dec = [Int32](repeating: pad, count: B * T)
+            for (b, e) in group.enumerated() {
+                for (i, t) in e.encoder.enumerated() { enc[b * S + i] = t; mask[b * S + i] = 1 }
+                for (i, t) in e.decoder.enumerated() { dec[b * T + i] = t }
+            }
+            let memory = lm.model.encode(tokens: enc, mask: mask, B: B, S: S)
+            let cache = lm.model.makeDecoderCache(batch: B, capacity: T)
+            let hidden = lm.model.decode(tokens: dec, B: B, T: T, cache: cache, memory: memory)
+            var logits = [Float](repeating: 0, count: B * T * V)
+            logits.withUnsafeMutableBufferPointer { lm.model.logits(hidden: hidden, N: B * T, into: $0.baseAddress!) }
+            for (b, e) in group.enumerated() {
+                var nll = 0.0
+                for (i, y) in e.labels.enumerated() {
+                    let row = (b * T + i) * V
+                    var m = -Float.infinity
+                    for v in 0..<V where logits[row + v] > m { m = logits[row + v] }
+                    var sum = 0.0
+                    for v in 0..<V { sum += exp(Double(logits[row + v] - m)) }
+                    nll += Double(m) + log(sum) - Double(logits[row + Int(y)])
+                }
+                out.append(SequenceScore(nllSum: nll, nTokens: e.labels.count))
+            }
+        }
+        return out
+    }
+}

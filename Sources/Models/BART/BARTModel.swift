@@ -1,0 +1,225 @@
+import JSON
+import Kernels
+
+/// What the encoder leaves for the decoder: for each of B documents (right-padded to S rows)
+/// the encoder's output and, per decoder layer, the cross-attention's keys and values of it,
+/// computed once per document and read by every decoding step.
+public final class EncoderMemory: @unchecked Sendable {
+    public let B: Int
+    public let S: Int
+    public let C: Int
+    /// (B, S, C): the encoder's last hidden states.
+    public let hidden: FloatArena
+    /// Per decoder layer: keys, values (B, S, C).
+    public let keys: [FloatArena]
+    public let values: [FloatArena]
+    /// (B, S): 1 for a document's tokens, 0 for padding.
+    public let mask: [UInt8]
+
+    init(B: Int, S: Int, C: Int, layers: Int, mask: [UInt8]) {
+        self.B = B; self.S = S; self.C = C; self.mask = mask
+        hidden = FloatArena(count: B * S * C)
+        keys = (0..<layers).map { _ in FloatArena(count: B * S * C) }
+        values = (0..<layers).map { _ in FloatArena(count: B * S * C) }
+    }
+}
+
+/// An encoder-decoder's inference: the encoder once per batch of documents, then the decoder
+/// step by step on its own KV cache and the encoder's memory. What the seq2seq scorer and the
+/// decoders run on.
+public protocol Seq2SeqLM: PretrainedModel {
+    var decoderStartTokenId: Int32 { get }
+    var padTokenId: Int32 { get }
+    var eosTokenId: Int32 { get }
+    /// Rows of the decoder's self-attention cache per layer, and its layers.
+    func makeDecoderCache(batch: Int, capacity: Int) -> KVCache
+    /// tokens (B, S) right-padded, mask (B, S): 1 for tokens.
+    func encode(tokens: [Int32], mask: [UInt8], B: Int, S: Int) -> EncoderMemory
+    /// Runs T new decoder positions of B sequences (positions cache.length ..< +T), appending
+    /// them to `cache`; returns the last layer's hidden states (B·T, C), valid until the next call.
+    func decode(tokens: [Int32], B: Int, T: Int, cache: KVCache, memory: EncoderMemory) -> UnsafePointer<Float>
+    /// logits (N, V) from decoder hidden states (N, C).
+    func logits(hidden: UnsafePointer<Float>, N: Int, into out: UnsafeMutablePointer<Float>)
+}
+
+/// BART (Lewis et al. 2020) on the shared kernels: a bidirectional encoder and a causal
+/// decoder with cross-attention, post-LayerNorm, learned positions (offset 2), the head tied to
+/// the shared embeddings plus `final_logits_bias`. Float32.
+public final class BARTModel: Seq2SeqLM, @unchecked Sendable {
+    public let config: BARTConfig
+    public let layout: BARTLayout
+    public let params: FloatArena
+    /// config.json as read (written back unchanged by `save`).
+    public let configJSON: JSONValue
+    private let buffers: BARTBuffers
+
+    public init(config: BARTConfig, configJSON: JSONValue? = nil) {
+        self.config = config
+        self.configJSON = configJSON ?? config.json
+        layout = BARTLayout(config)
+        params = FloatArena(count: layout.total)
+        buffers = BARTBuffers(config)
+    }
+
+    public var modelType: String { "bart" }
+    public var decoderStartTokenId: Int32 { Int32(config.decoderStartTokenId) }
+    public var padTokenId: Int32 { Int32(config.padTokenId) }
+    public var eosTokenId: Int32 { Int32(config.eosTokenId) }
+    public var parameters: FloatArena { params }
+    public var tensors: [ParameterEntry] { layout.parameterEntries }
+    public var shape: ModelShape { BARTModel.shape(config, parameterCount: layout.parameterCount) }
+    public var summary: ModelSummary { BARTModel.summary(config, layout: layout) }
+    public func save(to dir: String, dtype: DType) throws { try BARTFamily.save(self, to: dir, dtype: dtype) }
+
+    /// A prefix's rows go to the decoder's layers (the shape methods see); the encoder's own
+    /// sizes are in `config`.
+    static func shape(_ c: BARTConfig, parameterCount: Int) -> ModelShape {
+        ModelShape(layers: c.decoderLayers, heads: c.decoderHeads, width: c.dModel, vocabSize: c.vocabSize, positions: c.maxPositions,
+                   eosTokenId: c.eosTokenId, bosTokenId: c.bosTokenId, parameterCount: parameterCount)
+    }
+
+    static func summary(_ c: BARTConfig, layout: BARTLayout) -> ModelSummary {
+        ModelSummary(shape: shape(c, parameterCount: layout.parameterCount), tensors: layout.parameterEntries, linearSites: [],
+                     layerNormEpsilon: c.layerNormEpsilon, basePrefix: "", blockPath: { "model.decoder.layers.\($0)" })
+    }
+
+    public func makeDecoderCache(batch: Int, capacity: Int) -> KVCache {
+        KVCache(layers: config.decoderLayers, width: config.dModel, batch: batch, capacity: capacity)
+    }
+
+    /// x (N, C) = LN(embed_scale · shared[token] + positions[p + 2]).
+    private func embed(_ out: Buf, tokens: [Int32], positions: (Int) -> Int, table: Int, lnW: Int, lnB: Int, N: Int) {
+        let C = config.dModel, p = params.base, scale = config.embedScale
+        for i in 0..<N {
+            let tok = Int(tokens[i]), pos = positions(i) + BARTConfig.positionOffset
+            precondition(tok >= 0 && tok < config.vocabSize && pos < config.maxPositions + BARTConfig.positionOffset, "token or position out of range")
+            let e = p + layout.shared + tok * C, w = p + table + pos * C, o = out + i * C
+            for c in 0..<C { o[c] = scale * e[c] + w[c] }
+        }
+        layernormForward(out: out, mean: nil, rstd: nil, inp: out, weight: p + lnW, bias: p + lnB, N: N, C: C, eps: config.layerNormEpsilon)
+    }
+
+    /// x (N, C) = LN(x + f), the post-LayerNorm residual of every BART sub-layer.
+    private func addNorm(_ x: Buf, _ f: CBuf, w: Int, b: Int, N: Int) {
+        let p = params.base
+        residualForward(out: x, a: x, b: f, N: N * config.dModel)
+        layernormForward(out: x, mean: nil, rstd: nil, inp: x, weight: p + w, bias: p + b, N: N, C: config.dModel, eps: config.layerNormEpsilon)
+    }
+
+    /// out (N, C) = fc2(act(fc1(x))); hidden (N, F) scratch.
+    private func feedForward(_ out: Buf, _ x: CBuf, hidden: Buf, fc1W: Int, fc1B: Int, fc2W: Int, fc2B: Int, F: Int, N: Int) {
+        let p = params.base, C = config.dModel
+        linearForward(out: hidden, inp: x, weight: p + fc1W, bias: p + fc1B, N: N, C: C, OC: F)
+        switch config.activation {
+        case .gelu: geluExactForward(out: hidden, inp: hidden, N: N * F)
+        case .geluNew: geluForward(out: hidden, inp: hidden, N: N * F)
+        case .relu: reluForward(out: hidden, inp: hidden, N: N * F)
+        }
+        linearForward(out: out, inp: hidden, weight: p + fc2W, bias: p + fc2B, N: N, C: F, OC: C)
+    }
+
+    public func encode(tokens: [Int32], mask: [UInt8], B: Int, S: Int) -> EncoderMemory {
+        precondition(tokens.count == B * S && mask.count == B * S)
+        let C = config.dModel, N = B * S, p = params.base, NH = config.encoderHeads
+        let buf = buffers
+        buf.ensure(rows: N, ffn: max(config.encoderFFN, config.decoderFFN), attention: B * NH * S * S)
+        let memory = EncoderMemory(B: B, S: S, C: C, layers: config.decoderLayers, mask: mask)
+        let x = memory.hidden.base
+        embed(x, tokens: tokens, positions: { $0 % S }, table: layout.encPositions, lnW: layout.encLnW, lnB: layout.encLnB, N: N)
+        mask.withUnsafeBufferPointer { m in
+            for l in layout.encoder {
+                let a = l.attn
+                linearForward(out: buf.q, inp: x, weight: p + a.qW, bias: p + a.qB, N: N, C: C, OC: C)
+                linearForward(out: buf.k, inp: x, weight: p + a.kW, bias: p + a.kB, N: N, C: C, OC: C)
+                linearForward(out: buf.v, inp: x, weight: p + a.vW, bias: p + a.vB, N: N, C: C, OC: C)
+                attentionForward(out: buf.atty, att: buf.att, q: buf.q, qStride: C, keys: buf.k, values: buf.v, kvBatchStride: S * C,
+                                 mask: m.baseAddress, maskStride: S, mode: .bidirectional, B: B, T: S, past: 0, Tk: S, C: C, NH: NH)
+                linearForward(out: buf.branch, inp: buf.atty, weight: p + a.oW, bias: p + a.oB, N: N, C: C, OC: C)
+                addNorm(x, buf.branch, w: l.ln1W, b: l.ln1B, N: N)
+                feedForward(buf.branch, x, hidden: buf.hidden, fc1W: l.fc1W, fc1B: l.fc1B, fc2W: l.fc2W, fc2B: l.fc2B, F: config.encoderFFN, N: N)
+                addNorm(x, buf.branch, w: l.ln2W, b: l.ln2B, N: N)
+            }
+        }
+        for (l, d) in layout.decoder.enumerated() {
+            linearForward(out: memory.keys[l].base, inp: x, weight: p + d.cross.kW, bias: p + d.cross.kB, N: N, C: C, OC: C)
+            linearForward(out: memory.values[l].base, inp: x, weight: p + d.cross.vW, bias: p + d.cross.vB, N: N, C: C, OC: C)
+        }
+        return memory
+    }
+
+    public func decode(tokens: [Int32], B: Int, T: Int, cache: KVCache, memory: EncoderMemory) -> UnsafePointer<Float> {
+        precondition(tokens.count == B * T && cache.B == B && memory.B == B && cache.length + T <= cache.capacity)
+        let C = config.dModel, N = B * T, p = params.base, NH = config.decoderHeads, S = memory.S
+        let past = cache.length
+        let buf = buffers
+        buf.ensure(rows: N, ffn: max(config.encoderFFN, config.decoderFFN), attention: B * NH * T * max(past + T, S))
+        let x = buf.x
+        embed(x, tokens: tokens, positions: { past + $0 % T }, table: layout.decPositions, lnW: layout.decLnW, lnB: layout.decLnB, N: N)
+        cache.append(T: T, keyMask: nil)
+        for (l, d) in layout.decoder.enumerated() {
+            let s = d.selfAttn
+            linearForward(out: buf.q, inp: x, weight: p + s.qW, bias: p + s.qB, N: N, C: C, OC: C)
+            // This step's keys and values go straight into the cache rows past ..< past + T.
+            linearForward(out: buf.k, inp: x, weight: p + s.kW, bias: p + s.kB, N: N, C: C, OC: C)
+            linearForward(out: buf.v, inp: x, weight: p + s.vW, bias: p + s.vB, N: N, C: C, OC: C)
+            let ck = cache.keys(layer: l), cv = cache.values(layer: l)
+            for b in 0..<B {
+                (ck + (b * cache.capacity + past) * C).update(from: buf.k + b * T * C, count: T * C)
+                (cv + (b * cache.capacity + past) * C).update(from: buf.v + b * T * C, count: T * C)
+            }
+            attentionForward(out: buf.atty, att: buf.att, q: buf.q, qStride: C, keys: ck, values: cv, kvBatchStride: cache.capacity * C,
+                             mask: cache.mask, maskStride: cache.capacity, mode: .causal, B: B, T: T, past: past, Tk: past + T, C: C, NH: NH)
+            linearForward(out: buf.branch, inp: buf.atty, weight: p + s.oW, bias: p + s.oB, N: N, C: C, OC: C)
+            addNorm(x, buf.branch, w: d.ln1W, b: d.ln1B, N: N)
+            let a = d.cross
+            linearForward(out: buf.q, inp: x, weight: p + a.qW, bias: p + a.qB, N: N, C: C, OC: C)
+            memory.mask.withUnsafeBufferPointer { m in
+                attentionForward(out: buf.atty, att: buf.att, q: buf.q, qStride: C, keys: memory.keys[l].base, values: memory.values[l].base,
+                                 kvBatchStride: S * C, mask: m.baseAddress, maskStride: S, mode: .cross, B: B, T: T, past: 0, Tk: S, C: C, NH: NH)
+            }
+            linearForward(out: buf.branch, inp: buf.atty, weight: p + a.oW, bias: p + a.oB, N: N, C: C, OC: C)
+            addNorm(x, buf.branch, w: d.ln2W, b: d.ln2B, N: N)
+            feedForward(buf.branch, x, hidden: buf.hidden, fc1W: d.fc1W, fc1B: d.fc1B, fc2W: d.fc2W, fc2B: d.fc2B, F: config.decoderFFN, N: N)
+            addNorm(x, buf.branch, w: d.ln3W, b: d.ln3B, N: N)
+        }
+        cache.advance(by: T)
+        return UnsafePointer(x)
+    }
+
+    /// logits (N, V) = hidden (N, C) · sharedᵀ + final_logits_bias.
+    public func logits(hidden: UnsafePointer<Float>, N: Int, into out: UnsafeMutablePointer<Float>) {
+        let C = config.dModel, V = config.vocabSize, p = params.base
+        for r in 0..<N { (out + r * V).update(from: p + layout.logitsBias, count: V) }
+        BLAS.sgemm(transA: false, transB: true, M: N, N: V, K: C, A: hidden, lda: C, B: p + layout.shared, ldb: C, beta: 1, C: out, ldc: V)
+    }
+}
+
+/// Activation scratch of BART's inference passes, grown on demand and reused.
+final class BARTBuffers {
+    let C: Int
+    private(set) var rows = 0, ffn = 0, attCount = 0
+    var x: Buf = .allocate(capacity: 1)
+    var q: Buf = .allocate(capacity: 1)
+    var k: Buf = .allocate(capacity: 1)
+    var v: Buf = .allocate(capacity: 1)
+    var atty: Buf = .allocate(capacity: 1)
+    var branch: Buf = .allocate(capacity: 1)
+    var hidden: Buf = .allocate(capacity: 1)
+    var att: Buf = .allocate(capacity: 1)
+
+    init(_ c: BARTConfig) { C = c.dModel }
+
+    func ensure(rows n: Int, ffn f: Int, attention a: Int) {
+        if n > rows || f > ffn {
+            for p in [x, q, k, v, atty, branch, hidden] { p.deallocate() }
+            rows = max(n, rows); ffn = max(f, ffn)
+            x = .allocate(capacity: rows * C); q = .allocate(capacity: rows * C)
+            k = .allocate(capacity: rows * C); v = .allocate(capacity: rows * C)
+            atty = .allocate(capacity: rows * C); branch = .allocate(capacity: rows * C)
+            hidden = .allocate(capacity: rows * ffn)
+        }
+        if a > attCount { att.deallocate(); att = .allocate(capacity: a); attCount = a }
+    }
+
+    deinit { for p in [x, q, k, v, atty, branch, hidden, att] { p.deallocate() } }
+}
