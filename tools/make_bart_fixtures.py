@@ -49,6 +49,9 @@ def bart_vocab(dir_):
     return RobertaTokenizer(os.path.join(dir_, "vocab.json"), os.path.join(dir_, "merges.txt"))
 
 
+EOS_BIAS = 0.0
+
+
 def randomize(model, seed):
     g = torch.Generator().manual_seed(seed)
     with torch.no_grad():
@@ -60,14 +63,20 @@ def randomize(model, seed):
             else:
                 v = 0.15 * torch.randn(p.shape, generator=g)
             p.copy_(v.half().float())
-        model.final_logits_bias.copy_((0.3 * torch.randn(model.final_logits_bias.shape, generator=g)).half().float())
+        bias = 0.3 * torch.randn(model.final_logits_bias.shape, generator=g)
+        # </s> about as likely as the likeliest tokens, so generations end at different lengths
+        # (and beam search's finished lists and early stopping are exercised).
+        bias[0, 2] = EOS_BIAS
+        model.final_logits_bias.copy_(bias.half().float())
 
 
 def sampled(logits):
     return logits[..., SAMPLE_IDS].contiguous(), torch.logsumexp(logits, dim=-1).contiguous()
 
 
-def make(name, seed, **cfg):
+def make(name, seed, eos_bias=0.0, **cfg):
+    global EOS_BIAS
+    EOS_BIAS = eos_bias
     d = os.path.join(args.out, name)
     os.makedirs(d, exist_ok=True)
     tok = bart_vocab(d)
@@ -116,6 +125,24 @@ def make(name, seed, **cfg):
             nll = -sum(lp[i, l[i]].item() for i in range(len(l)))
             scores.append({"nll_sum": nll, "nll_mean": nll / len(l), "n_tokens": len(l)})
         info["lm_score"] = {"examples": scores, "mean_nll": sum(s["nll_sum"] for s in scores) / sum(s["n_tokens"] for s in scores)}
+        # generate(): greedy, beam search with defaults, and BART-XSUM's settings, batched over the documents.
+        settings = {
+            "greedy": dict(num_beams=1, do_sample=False, max_length=21),
+            "beam4": dict(num_beams=4, do_sample=False, max_length=21, length_penalty=1.0, early_stopping=False),
+            "xsum": dict(num_beams=6, do_sample=False, min_length=11, max_length=62, no_repeat_ngram_size=3, length_penalty=1.0,
+                         early_stopping=True),
+        }
+        gen = {}
+        for key, kw in settings.items():
+            out = model.generate(input_ids=ids, attention_mask=mask, decoder_start_token_id=2, forced_eos_token_id=2, pad_token_id=1,
+                                 eos_token_id=2, bos_token_id=0, **kw)
+            rows = []
+            for r in out.tolist():
+                r = r[1:]  # the start token
+                cut = r.index(2) if 2 in r else len(r)
+                rows.append(r[:cut])
+            gen[key] = {"settings": kw, "output_ids": rows}
+        info["generate"] = gen
     save_file(ref, os.path.join(d, "reference.safetensors"))
     with open(os.path.join(d, "reference.json"), "w") as f:
         json.dump(info, f, indent=1)
@@ -126,9 +153,9 @@ os.makedirs(args.out, exist_ok=True)
 with open(os.path.join(args.out, "pairs.jsonl"), "w", encoding="utf-8") as f:
     for p in PAIRS:
         f.write(json.dumps(p) + "\n")
-make("tiny", 11, d_model=16, encoder_layers=2, decoder_layers=2, encoder_attention_heads=4, decoder_attention_heads=4,
+make("tiny", 11, eos_bias=float(os.environ.get("TINY_EOS", "2")), d_model=16, encoder_layers=2, decoder_layers=2, encoder_attention_heads=4, decoder_attention_heads=4,
      encoder_ffn_dim=32, decoder_ffn_dim=32)
-make("deep", 12, d_model=16, encoder_layers=3, decoder_layers=2, encoder_attention_heads=2, decoder_attention_heads=4,
+make("deep", 12, eos_bias=float(os.environ.get("DEEP_EOS", "2.5")), d_model=16, encoder_layers=3, decoder_layers=2, encoder_attention_heads=2, decoder_attention_heads=4,
      encoder_ffn_dim=24, decoder_ffn_dim=40, activation_function="gelu")
 
 # The official sizes' tensors (names and shapes as save_pretrained writes them: the tied copies

@@ -7,15 +7,8 @@ import Kernels
 import Models
 import Support
 
-/// Beam search as transformers (5.x) does it, for many prompts at once on the KV cache.
-///
-/// Per prompt, K running beams (all but the first start at -1e9); each step scores every
-/// beam's log-softmax (float32, as torch) plus its running score, keeps the best 2K
-/// candidates, continues the best K that did not stop (eos, or the length limit), and offers
-/// the stopped ones among the first K to the finished list at score / generated_length ^
-/// length_penalty, keeping its best K. A prompt stops when its best running beam, at the
-/// current length, can no longer beat the worst finished one (early_stopping=False), or
-/// every candidate stops. The answer is the best finished sequence.
+/// Beam search as transformers (5.x) does it, for many prompts at once on the KV cache of a
+/// decoder-only model (the bookkeeping is `BeamSearchState`'s).
 public struct BeamSearchDecoder {
     public let model: any CausalLM
     public let conditioning: Conditioning
@@ -24,8 +17,6 @@ public struct BeamSearchDecoder {
     public init(model: any CausalLM, conditioning: Conditioning = .none, settings: GenerationSettings) {
         self.model = model; self.conditioning = conditioning; self.settings = settings
     }
-
-    struct Beam { var tokens: [Int32]; var score: Float }
 
     public func generate(prompts: [[Int32]]) -> [[Int32]] {
         conditioning.mergingLoRA(into: model) { c in c.withBlockParameters { run(prompts, conditioning: BatchConditioning(c), blocks: $0) } }
@@ -65,67 +56,23 @@ public struct BeamSearchDecoder {
         var lastRow = Array(0..<R)
         var nextPos = batch.nextPositions(conditioning)
 
-        var running = (0..<B).map { _ in (0..<K).map { Beam(tokens: [], score: $0 == 0 ? 0 : -1e9) } }
-        var finished = (0..<B).map { _ in [Beam](repeating: Beam(tokens: [], score: -1e9), count: K) }
-        var finishedFlag = [[Bool]](repeating: [Bool](repeating: false, count: K), count: B)
-        var open = [Bool](repeating: true, count: B)   // transformers' is_early_stop_heuristic_unsatisfied
-        var active = [Bool](repeating: true, count: B)
+        var state = BeamSearchState(B: B, K: K, eos: eos, lengthPenalty: settings.lengthPenalty, earlyStopping: false)
         let logits = UnsafeMutablePointer<Float>.allocate(capacity: R * V)
         let last = UnsafeMutablePointer<Float>.allocate(capacity: R * C)
         defer { logits.deallocate(); last.deallocate() }
-        let lp = Float(settings.lengthPenalty)
 
         var curLen = T
-        while curLen < maxLength && active.contains(true) {
+        while curLen < maxLength && !state.isDone {
             for r in 0..<R { (last + r * C).update(from: hidden + lastRow[r] * C, count: C) }
             model.logits(hidden: last, N: R, into: logits)
-            var reorder = Array(0..<R)
-            var nextTokens = [Int32](repeating: eos, count: R)
-            for b in 0..<B where active[b] {
-                // 2K best (beam, token) continuations over all K·V.
-                var cands: [(score: Float, beam: Int, token: Int32, flat: Int)] = []
-                for k in 0..<K {
-                    let row = logits + (b * K + k) * V
-                    logSoftmaxInPlace(row, V)
-                    applyProcessors(row, V: V, sequence: rowTokens[b * K + k], generated: curLen - T, eos: eos)
-                    let base = running[b][k].score
-                    for (v, s) in topK(row, V, 2 * K) { cands.append((s + base, k, Int32(v), k * V + v)) }
-                }
-                cands.sort { $0.score > $1.score || ($0.score == $1.score && $0.flat < $1.flat) }
-                cands = Array(cands.prefix(2 * K))
-                let hits = cands.map { $0.token == eos || curLen + 1 >= maxLength }
-                // Next running beams: the best K that did not stop.
-                let runScores = cands.indices.map { cands[$0].score + (hits[$0] ? -1e9 : 0) }
-                let order = cands.indices.sorted { runScores[$0] > runScores[$1] || (runScores[$0] == runScores[$1] && $0 < $1) }
-                var newRunning: [Beam] = []
-                for (j, i) in order.prefix(K).enumerated() {
-                    let src = running[b][cands[i].beam]
-                    newRunning.append(Beam(tokens: src.tokens + [cands[i].token], score: runScores[i]))
-                    reorder[b * K + j] = b * K + cands[i].beam
-                    nextTokens[b * K + j] = cands[i].token
-                }
-                // Finished: stopped candidates among the first K, length-normalised.
-                let genLen = Float(curLen + 1 - T)
-                var merged = finished[b].enumerated().map { ($0.element, finishedFlag[b][$0.offset]) }
-                for i in 0..<(2 * K) {
-                    let justFinished = hits[i] && i < K
-                    var s = cands[i].score / powf(genLen, lp)
-                    if !open[b] { s += -1e9 }
-                    if !justFinished { s += -1e9 }
-                    merged.append((Beam(tokens: running[b][cands[i].beam].tokens + [cands[i].token], score: s), justFinished))
-                }
-                let keep = merged.indices.sorted { merged[$0].0.score > merged[$1].0.score || (merged[$0].0.score == merged[$1].0.score && $0 < $1) }.prefix(K)
-                finished[b] = keep.map { merged[$0].0 }
-                finishedFlag[b] = keep.map { merged[$0].1 }
-                running[b] = newRunning
-                // Can the best running beam still beat the worst finished one?
-                let best = newRunning[0].score / powf(Float(curLen + 1 - T), lp)
-                let worstFinished = finished[b].map(\.score).min()!
-                open[b] = open[b] && (0..<K).contains { best > (finishedFlag[b][$0] ? worstFinished : -1e9) }
-                if !open[b] || hits.allSatisfy({ $0 }) { active[b] = false }
+            for r in 0..<R where state.active[r / K] {
+                let row = logits + r * V
+                logSoftmaxInPlace(row, V)
+                applyProcessors(row, V: V, sequence: rowTokens[r], generated: curLen - T, eos: eos)
             }
+            let (reorder, nextTokens) = state.step(logprobs: logits, V: V, generatedAfter: curLen + 1 - T, atLimit: curLen + 1 >= maxLength)
             curLen += 1
-            guard curLen < maxLength && active.contains(true) else { break }
+            guard curLen < maxLength && !state.isDone else { break }
             cache.reorder(rows: reorder, fromPosition: Pkv + T + Pi)
             let before = rowTokens
             for r in 0..<R { rowTokens[r] = before[reorder[r]] + [nextTokens[r]] }
@@ -134,10 +81,7 @@ public struct BeamSearchDecoder {
             hidden = model.forward(tokens: nextTokens, positions: pos, B: R, T: 1, cache: cache, blocks: blocks)
             lastRow = Array(0..<R)
         }
-        return finished.map { f in
-            let t = f[0].tokens
-            return Array(t.prefix { $0 != eos })
-        }
+        return state.best
     }
 
     /// min_new_tokens and no_repeat_ngram, as transformers' logits processors.

@@ -8,6 +8,9 @@ public struct GenerationSettings: Sendable, Equatable {
     public var lengthPenalty = 1.0
     /// No n-gram of this size may occur twice in a sequence (0: off).
     public var noRepeatNgram = 0
+    /// Beam search stops an input once it has `beams` finished hypotheses (transformers'
+    /// early_stopping=True; bart-large-xsum sets it), instead of when none can improve.
+    public var earlyStopping = false
     /// Sampling instead of search (beams must be 1): temperature, then top-k, then top-p, as
     /// transformers applies them (its defaults: top-k 50, top-p 1).
     public var sample = false

@@ -79,7 +79,7 @@ public struct GreedyDecoder {
 /// Sets to −∞ every token that would complete an n-gram already in `sequence`
 /// (transformers' no_repeat_ngram_size).
 func banRepeats(_ row: UnsafeMutablePointer<Float>, sequence: [Int32], n: Int) {
-    guard n > 0, sequence.count + 1 >= n else { return }
+    guard n > 0, sequence.count >= n else { return }  // no whole n-gram yet: nothing to repeat
     let tail = Array(sequence.suffix(n - 1))
     for i in 0...(sequence.count - n) where Array(sequence[i..<(i + n - 1)]) == tail {
         row[Int(sequence[i + n - 1])] = -.infinity

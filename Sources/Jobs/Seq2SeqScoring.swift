@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import Decoding
 import Text
 
 /// An encoder-decoder model folder loaded for a job (BART), with its tokenizer, checked against
@@ -57,7 +58,7 @@ public enum Seq2SeqScoring {
             }
             let memory = lm.model.encode(tokens: enc, mask: mask, B: B, S: S)
             let cache = lm.model.makeDecoderCache(batch: B, capacity: T)
-            let hidden = lm.model.decode(tokens: dec, B: B, T: T, cache: cache, memory: memory)
+            let hidden = lm.model.decode(tokens: dec, B: B, T: T, cache: cache, memory: memory, beams: 1)
             var logits = [Float](repeating: 0, count: B * T * V)
             logits.withUnsafeMutableBufferPointer { lm.model.logits(hidden: hidden, N: B * T, into: $0.baseAddress!) }
             for (b, e) in group.enumerated() {
@@ -74,5 +75,34 @@ public enum Seq2SeqScoring {
             }
         }
         return out
+    }
+}
+
+/// `generate --model BART_DIR`: one output per source, greedy or beam search as transformers'
+/// `generate`; `--max-new-tokens N --min-new-tokens M` are max_length N + 1 and min_length
+/// M + 1 (both count the decoder's start token).
+public enum Seq2SeqGeneration {
+    public static func run(model dir: String, data: String, settings: GenerationSettings, batchSize: Int, out: String,
+                           progress: @escaping (Int, Int) -> Void) throws -> (outputs: Int, newTokens: Int) {
+        guard !settings.sample else { throw JobError("--sample on an encoder-decoder: not built yet (greedy and beam search are)") }
+        guard let lm = try LoadedSeq2Seq.load(dir) else { throw JobError("\(dir): not an encoder-decoder") }
+        let limit = lm.model.shape.positions
+        guard settings.maxNewTokens + 1 <= limit else {
+            throw JobError("--max-new-tokens \(settings.maxNewTokens): with the start token that passes max_position_embeddings \(limit)")
+        }
+        let dataset = try DatasetSpec.load(data)
+        let documents = try dataset.examples.map { e -> [Int32] in
+            let d = lm.example(source: e.source, target: "").encoder
+            guard d.count <= limit else { throw JobError("\(data): source of example \(e.id) has \(d.count) tokens, more than max_position_embeddings \(limit)") }
+            return d
+        }
+        let decoder = Seq2SeqDecoder(model: lm.model, settings: settings)
+        var outputs: [[Int32]] = []
+        for start in stride(from: 0, to: documents.count, by: batchSize) {
+            outputs += decoder.generate(documents: Array(documents[start..<min(documents.count, start + batchSize)]))
+            progress(outputs.count, documents.count)
+        }
+        try Outputs.write(examples: dataset.examples, outputs: outputs, tokenizer: lm.tokenizer, to: out)
+        return (outputs.count, outputs.reduce(0) { $0 + $1.count })
     }
 }

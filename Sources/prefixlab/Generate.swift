@@ -33,6 +33,7 @@ struct Generate: ParsableCommand {
     @Option(name: .customLong("min-new-tokens"), help: "New tokens before eos may end an output, 0 to --max-new-tokens.") var minNewTokens: Int = 0
     @Option(name: .customLong("length-penalty"), help: "Beam search's length penalty, -10 to 10.") var lengthPenalty: Double = 1.0
     @Option(name: .customLong("no-repeat-ngram"), help: "No n-gram of this size twice in an output, 0 (off) to 16.") var noRepeatNgram: Int = 0
+    @Flag(name: .customLong("early-stopping"), help: "Beam search ends a source once it has --beam finished outputs (transformers' early_stopping=True, as bart-large-xsum sets it).") var earlyStopping = false
     @Flag(help: "Sample instead of searching (needs --beam 1).") var sample = false
     @Option(help: "Sampling temperature, above 0 and at most 100.") var temperature: Double = 1.0
     @Option(name: .customLong("top-k"), help: "Sample from the k most likely tokens (0: all).") var topK: Int = 50
@@ -69,6 +70,7 @@ struct Generate: ParsableCommand {
         settings.lengthPenalty = lengthPenalty
         settings.beams = beam
         settings.noRepeatNgram = noRepeatNgram
+        settings.earlyStopping = earlyStopping
         settings.sample = sample
         settings.temperature = temperature
         settings.topK = topK

@@ -31,13 +31,16 @@ public protocol Seq2SeqLM: PretrainedModel {
     var decoderStartTokenId: Int32 { get }
     var padTokenId: Int32 { get }
     var eosTokenId: Int32 { get }
+    /// The token forced at the last position of a generation (config.json's forced_eos_token_id).
+    var forcedEOSTokenId: Int32? { get }
     /// Rows of the decoder's self-attention cache per layer, and its layers.
     func makeDecoderCache(batch: Int, capacity: Int) -> KVCache
     /// tokens (B, S) right-padded, mask (B, S): 1 for tokens.
     func encode(tokens: [Int32], mask: [UInt8], B: Int, S: Int) -> EncoderMemory
     /// Runs T new decoder positions of B sequences (positions cache.length ..< +T), appending
     /// them to `cache`; returns the last layer's hidden states (B·T, C), valid until the next call.
-    func decode(tokens: [Int32], B: Int, T: Int, cache: KVCache, memory: EncoderMemory) -> UnsafePointer<Float>
+    /// Rows b·beams ..< (b+1)·beams attend to document b of `memory` (its keys shared, not copied).
+    func decode(tokens: [Int32], B: Int, T: Int, cache: KVCache, memory: EncoderMemory, beams: Int) -> UnsafePointer<Float>
     /// logits (N, V) from decoder hidden states (N, C).
     func logits(hidden: UnsafePointer<Float>, N: Int, into out: UnsafeMutablePointer<Float>)
 }
@@ -65,6 +68,7 @@ public final class BARTModel: Seq2SeqLM, @unchecked Sendable {
     public var decoderStartTokenId: Int32 { Int32(config.decoderStartTokenId) }
     public var padTokenId: Int32 { Int32(config.padTokenId) }
     public var eosTokenId: Int32 { Int32(config.eosTokenId) }
+    public var forcedEOSTokenId: Int32? { config.forcedEOSTokenId.map(Int32.init) }
     public var parameters: FloatArena { params }
     public var tensors: [ParameterEntry] { layout.parameterEntries }
     public var shape: ModelShape { BARTModel.shape(config, parameterCount: layout.parameterCount) }
@@ -147,8 +151,8 @@ public final class BARTModel: Seq2SeqLM, @unchecked Sendable {
         return memory
     }
 
-    public func decode(tokens: [Int32], B: Int, T: Int, cache: KVCache, memory: EncoderMemory) -> UnsafePointer<Float> {
-        precondition(tokens.count == B * T && cache.B == B && memory.B == B && cache.length + T <= cache.capacity)
+    public func decode(tokens: [Int32], B: Int, T: Int, cache: KVCache, memory: EncoderMemory, beams: Int = 1) -> UnsafePointer<Float> {
+        precondition(tokens.count == B * T && cache.B == B && memory.B * beams == B && cache.length + T <= cache.capacity)
         let C = config.dModel, N = B * T, p = params.base, NH = config.decoderHeads, S = memory.S
         let past = cache.length
         let buf = buffers
@@ -174,8 +178,13 @@ public final class BARTModel: Seq2SeqLM, @unchecked Sendable {
             let a = d.cross
             linearForward(out: buf.q, inp: x, weight: p + a.qW, bias: p + a.qB, N: N, C: C, OC: C)
             memory.mask.withUnsafeBufferPointer { m in
-                attentionForward(out: buf.atty, att: buf.att, q: buf.q, qStride: C, keys: memory.keys[l].base, values: memory.values[l].base,
-                                 kvBatchStride: S * C, mask: m.baseAddress, maskStride: S, mode: .cross, B: B, T: T, past: 0, Tk: S, C: C, NH: NH)
+                // Each document's beams read its keys with a batch stride of 0.
+                for doc in 0..<memory.B {
+                    let r = doc * beams * T
+                    attentionForward(out: buf.atty + r * C, att: buf.att + r * NH * S, q: buf.q + r * C, qStride: C,
+                                     keys: memory.keys[l].base + doc * S * C, values: memory.values[l].base + doc * S * C, kvBatchStride: 0,
+                                     mask: m.baseAddress! + doc * S, maskStride: 0, mode: .cross, B: beams, T: T, past: 0, Tk: S, C: C, NH: NH)
+                }
             }
             linearForward(out: buf.branch, inp: buf.atty, weight: p + a.oW, bias: p + a.oB, N: N, C: C, OC: C)
             addNorm(x, buf.branch, w: d.ln2W, b: d.ln2B, N: N)
