@@ -179,3 +179,33 @@ for name, cfg in {
 with open("Tests/Fixtures/configs/official_bart_tensors.json", "w") as f:
     json.dump(official, f, indent=0)
 print({k: (len(v["tensors"]), v["parameters"]) for k, v in official.items()})
+
+# A PEFT seq2seq PrefixTuning adapter on `tiny` (P 5, random rows larger than PEFT's init) and
+# lm-score as PEFT's forward scores it: the prefix reaches the decoder's self-attention only.
+from peft import PeftModel, PrefixTuningConfig, get_peft_model
+tiny = os.path.join(args.out, "tiny")
+base = BartForConditionalGeneration.from_pretrained(tiny, torch_dtype=torch.float32).eval()
+pm = get_peft_model(base, PrefixTuningConfig(task_type="SEQ_2_SEQ_LM", num_virtual_tokens=5))
+with torch.no_grad():
+    e = pm.prompt_encoder["default"].embedding.weight
+    e.copy_(torch.randn(e.shape, generator=torch.Generator().manual_seed(21)))
+peft_dir = os.path.join(args.out, "peft-prefix")
+pm.save_pretrained(peft_dir)
+for extra in ["README.md"]:
+    if os.path.exists(os.path.join(peft_dir, extra)):
+        os.remove(os.path.join(peft_dir, extra))
+loaded = PeftModel.from_pretrained(BartForConditionalGeneration.from_pretrained(tiny, torch_dtype=torch.float32), peft_dir).eval()
+tok = RobertaTokenizer(os.path.join(tiny, "vocab.json"), os.path.join(tiny, "merges.txt"))
+scores = []
+with torch.no_grad():
+    for p in PAIRS:
+        enc = torch.tensor([[0] + tok.encode(p["source"], add_special_tokens=False) + [2]])
+        labels = [0] + tok.encode(p["target"], add_special_tokens=False) + [2]
+        dec = torch.tensor([[2] + labels[:-1]])
+        lo = loaded(input_ids=enc, attention_mask=torch.ones_like(enc), decoder_input_ids=dec).logits[0].double()
+        lp = torch.log_softmax(lo, -1)
+        nll = -sum(lp[i, labels[i]].item() for i in range(len(labels)))
+        scores.append({"nll_sum": nll, "nll_mean": nll / len(labels), "n_tokens": len(labels)})
+with open(os.path.join(peft_dir, "lm_score.json"), "w") as f:
+    json.dump({"examples": scores, "mean_nll": sum(s["nll_sum"] for s in scores) / sum(s["n_tokens"] for s in scores)}, f, indent=1)
+print("peft", scores)

@@ -125,9 +125,20 @@ public enum MixedGenerationJob {
 public enum ScoringJob {
     public static func score(model dir: String, adapter: String?, pairs: [SourceTargetPair], pairsPath: String) throws -> [SequenceScore] {
         if try HFModelFolder.isEncoderDecoder(dir) {
-            guard adapter == nil else { throw JobError("--adapter on an encoder-decoder (\(dir)): PEFT's seq2seq adapters do not load here yet") }
             guard let s2s = try LoadedSeq2Seq.load(dir) else { throw JobError("\(dir): not an encoder-decoder") }
-            return try Seq2SeqScoring.score(s2s, pairs: pairs, pairsPath: pairsPath)
+            var prefix: (P: Int, rows: [Float])? = nil
+            if let adapter {
+                let a = try PEFTAdapter.read(adapter)
+                guard a.kind == .prefixTuning, a.taskType == "SEQ_2_SEQ_LM" else {
+                    throw JobError("\(adapter): a \(a.kind.rawValue) \(a.taskType) adapter; an encoder-decoder reads PEFT's SEQ_2_SEQ_LM PrefixTuning adapters")
+                }
+                guard a.tokenDim == s2s.model.shape.width else {
+                    throw JobError("\(adapter): token_dim \(a.tokenDim); this model's d_model is \(s2s.model.shape.width)")
+                }
+                do { prefix = (a.virtualTokens, try s2s.model.peftDecoderPrefix(embeddings: a.embeddings, P: a.virtualTokens, adapterLayers: a.numLayers)) }
+                catch let e as ModelError { throw JobError("\(adapter): \(e.message)") }
+            }
+            return try Seq2SeqScoring.score(s2s, pairs: pairs, pairsPath: pairsPath, prefix: prefix)
         }
         let lm = try LoadedModel.load(dir)
         let peft = try adapter.map { a -> PEFTAdapter in

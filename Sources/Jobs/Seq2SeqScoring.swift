@@ -35,8 +35,11 @@ public struct LoadedSeq2Seq {
 /// `lm-score` for encoder-decoders: every label token scored, as transformers' loss counts them.
 public enum Seq2SeqScoring {
     /// Pairs are scored in batches of `batch` documents, right-padded; the encoder runs once per batch.
-    public static func score(_ lm: LoadedSeq2Seq, pairs: [SourceTargetPair], pairsPath: String, batch: Int = 8) throws -> [SequenceScore] {
-        let limit = lm.model.shape.positions
+    /// `prefix`: P decoder self-attention rows per layer (L, 2, P, C) before every target, whose
+    /// decoder positions then start at P (a PEFT seq2seq prefix, `Seq2SeqLM.peftDecoderPrefix`).
+    public static func score(_ lm: LoadedSeq2Seq, pairs: [SourceTargetPair], pairsPath: String, prefix: (P: Int, rows: [Float])? = nil,
+                             batch: Int = 8) throws -> [SequenceScore] {
+        let limit = lm.model.shape.positions - (prefix?.P ?? 0)
         let examples = try pairs.enumerated().map { n, p in
             let e = lm.example(source: p.source, target: p.target)
             for (what, count) in [("source", e.encoder.count), ("target", e.labels.count)] where count > limit {
@@ -57,7 +60,9 @@ public enum Seq2SeqScoring {
                 for (i, t) in e.decoder.enumerated() { dec[b * T + i] = t }
             }
             let memory = lm.model.encode(tokens: enc, mask: mask, B: B, S: S)
-            let cache = lm.model.makeDecoderCache(batch: B, capacity: T)
+            let P = prefix?.P ?? 0
+            let cache = lm.model.makeDecoderCache(batch: B, capacity: P + T)
+            if let prefix { prefix.rows.withUnsafeBufferPointer { cache.prefill(prefix: $0.baseAddress!, P: P) } }
             let hidden = lm.model.decode(tokens: dec, B: B, T: T, cache: cache, memory: memory, beams: 1)
             var logits = [Float](repeating: 0, count: B * T * V)
             logits.withUnsafeMutableBufferPointer { lm.model.logits(hidden: hidden, N: B * T, into: $0.baseAddress!) }

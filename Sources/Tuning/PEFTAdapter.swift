@@ -25,6 +25,8 @@ public struct PEFTAdapter: Sendable, AdapterExport {
     public var baseModel: String
     /// (P, 2·L·C) or (P, C).
     public var embeddings: [Float]
+    /// adapter_config.json's task_type: CAUSAL_LM, or SEQ_2_SEQ_LM (an encoder-decoder's).
+    public var taskType = "CAUSAL_LM"
     /// A LoRA adapter's config and tensors.
     public var lora: PEFTLoRA?
     /// The folder it was read from (for messages).
@@ -84,6 +86,7 @@ public struct PEFTAdapter: Sendable, AdapterExport {
                             encoderHiddenSize: cfg["encoder_hidden_size"]?.int ?? C,
                             baseModel: cfg["base_model_name_or_path"]?.string ?? "", embeddings: try file.floats("prompt_embeddings"))
         a.path = dir
+        if let t = cfg["task_type"]?.string { a.taskType = t }
         return a
     }
 
@@ -91,6 +94,9 @@ public struct PEFTAdapter: Sendable, AdapterExport {
     /// num_attention_heads); a LoRA adapter's tensors are checked as they are mapped.
     public func check(against shape: ModelShape) throws {
         guard kind != .lora else { return }
+        guard taskType != "SEQ_2_SEQ_LM" else {
+            throw Error(description: "\(path): a SEQ_2_SEQ_LM adapter (made for an encoder-decoder such as BART); this model is decoder-only")
+        }
         guard tokenDim == shape.width, numLayers == shape.layers, numHeads == shape.heads else {
             throw Error(description: "\(path): adapter made for a model with token_dim \(tokenDim), num_layers \(numLayers), num_attention_heads \(numHeads); this model has n_embd \(shape.width), n_layer \(shape.layers), n_head \(shape.heads)")
         }

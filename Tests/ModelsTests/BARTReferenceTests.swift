@@ -103,6 +103,23 @@ final class BARTReferenceTests: XCTestCase {
         }
     }
 
+    /// PEFT's seq2seq prefix mapping: decoder layer l's keys are block (4l mod 2L), its values
+    /// block (4l+1 mod 2L), of the adapter's 2L blocks; unequal depths are refused as PEFT cannot run them.
+    func testPEFTDecoderPrefixBlocks() throws {
+        let tiny = try load("tiny").model, deep = try load("deep").model
+        let P = 2, C = tiny.config.dModel, W = 2 * 2 * C
+        let e = (0..<(P * W)).map { Float($0) }
+        let rows = try tiny.peftDecoderPrefix(embeddings: e, P: P, adapterLayers: 2)
+        for l in 0..<2 {
+            for (kv, block) in [(0, (4 * l) % 4), (1, (4 * l + 1) % 4)] {
+                for p in 0..<P { XCTAssertEqual(rows[((l * 2 + kv) * P + p) * C], e[p * W + block * C], "layer \(l) \(kv == 0 ? "keys" : "values")") }
+            }
+        }
+        XCTAssertThrowsError(try deep.peftDecoderPrefix(embeddings: [Float](repeating: 0, count: P * 2 * 3 * C), P: P, adapterLayers: 3)) { e in
+            XCTAssertTrue("\(e)".contains("cannot run on unequal depths"), "\(e)")
+        }
+    }
+
     /// Hostile config.json values name the key.
     func testBadConfigsNameTheKey() {
         let base: [(String, JSONValue)] = [("model_type", .string("bart")), ("d_model", .number(16)), ("encoder_layers", .number(2)),

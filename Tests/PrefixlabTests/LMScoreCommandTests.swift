@@ -50,7 +50,32 @@ final class LMScoreCommandTests: XCTestCase {
             }
             XCTAssertEqual(got["mean_nll"]!.number!, want["mean_nll"]!.number!, accuracy: 1e-4)
         }
-        try expectFailure(["lm-score", "--model", dir, "--adapter", tmp, "--pairs", TestPaths.fixtures + "/bart/pairs.jsonl"], "--adapter on an encoder-decoder")
+    }
+
+    /// A PEFT seq2seq PrefixTuning adapter (tools/make_bart_fixtures.py: PEFT 0.21.2's own
+    /// save) scores as PEFT's forward does: decoder self-attention rows only, blocks
+    /// (4l mod 2L, 4l+1 mod 2L), decoder positions from P. Adapters of the other kind, and
+    /// depths PEFT cannot run, are refused with the reason.
+    func testPEFTSeq2SeqPrefixAdapterScoresAsPEFTDoes() throws {
+        let dir = TestPaths.fixtures + "/bart/tiny", adapter = TestPaths.fixtures + "/bart/peft-prefix", pairs = TestPaths.fixtures + "/bart/pairs.jsonl"
+        let want = try JSONParser.parse(String(contentsOfFile: adapter + "/lm_score.json", encoding: .utf8))
+        let r = try runProcess(prefixlab, ["lm-score", "--model", dir, "--adapter", adapter, "--pairs", pairs, "--json"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let got = try JSONParser.parse(r.out.trimmingCharacters(in: .whitespacesAndNewlines))
+        for (a, b) in zip(got["examples"]!.array!, want["examples"]!.array!) {
+            XCTAssertEqual(a["nll_sum"]!.number!, b["nll_sum"]!.number!, accuracy: 1e-4)
+            XCTAssertEqual(a["n_tokens"]!.int, b["n_tokens"]!.int)
+        }
+        // `deep` (3 encoder, 2 decoder layers) with tiny's tokenizer files beside it.
+        let deep = TestPaths.tempDir("bart-deep") + "/deep"
+        try FileManager.default.copyItem(atPath: TestPaths.fixtures + "/bart/deep", toPath: deep)
+        for f in ["vocab.json", "merges.txt"] { try FileManager.default.copyItem(atPath: dir + "/" + f, toPath: deep + "/" + f) }
+        try expectFailure(["lm-score", "--model", deep, "--adapter", adapter, "--pairs", pairs],
+                          "num_layers 2; this BART's encoder has 3 layers")
+        try expectFailure(["lm-score", "--model", try TestPaths.modelFolder("tiny-f32"), "--adapter", adapter, "--pairs", self.pairs],
+                          "a SEQ_2_SEQ_LM adapter (made for an encoder-decoder such as BART); this model is decoder-only")
+        try expectFailure(["lm-score", "--model", dir, "--adapter", TestPaths.fixtures + "/peft/prefix-none", "--pairs", pairs],
+                          "an encoder-decoder reads PEFT's SEQ_2_SEQ_LM PrefixTuning adapters")
     }
 
     /// One clear line on stderr naming what is wrong, and a non-zero exit.
