@@ -143,6 +143,18 @@ def make(name, seed, eos_bias=0.0, **cfg):
                 rows.append(r[:cut])
             gen[key] = {"settings": kw, "output_ids": rows}
         info["generate"] = gen
+    # Fine-tuning's loss on the padded batch (labels padded with -100: the mean over label
+    # tokens) and the gradient of every parameter; the shared embedding's at the sampled rows.
+    lab = torch.tensor([l + [-100] * (T - len(l)) for l in labels])
+    model.zero_grad()
+    loss = model(input_ids=ids, attention_mask=mask, decoder_input_ids=dids, labels=lab).loss
+    loss.backward()
+    info["train"] = {"loss": loss.item()}
+    grads = {}
+    for n, p_ in model.named_parameters():
+        g_ = p_.grad.detach().clone()
+        grads["grad." + n] = g_[SAMPLE_IDS].contiguous() if n == "model.shared.weight" else g_.contiguous()
+    save_file(grads, os.path.join(d, "gradients.safetensors"))
     save_file(ref, os.path.join(d, "reference.safetensors"))
     with open(os.path.join(d, "reference.json"), "w") as f:
         json.dump(info, f, indent=1)

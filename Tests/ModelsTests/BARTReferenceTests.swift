@@ -120,6 +120,46 @@ final class BARTReferenceTests: XCTestCase {
         }
     }
 
+    /// Fine-tuning's training pass on the padded batch: the loss (the mean over label tokens,
+    /// as transformers' labels with -100 padding give it) and the gradient of every parameter
+    /// (the shared embedding's at the sampled rows; `final_logits_bias` is a buffer and gets none).
+    func testTrainingPassLossAndEveryGradient() throws {
+        for name in ["tiny", "deep"] {
+            let ref = try load(name)
+            let m = ref.model
+            let enc = ref.ids("encoder_ids"), labels = ref.ids("labels")
+            let examples = zip(enc, labels).map { TokenizedExample(source: Array($0.dropFirst().dropLast()), target: Array($1.dropFirst().dropLast())) }
+            let tokens = labels.reduce(0) { $0 + $1.count }
+            let batch = BARTBatching.build(examples, weights: [Float](repeating: 1 / Float(tokens), count: examples.count), config: m.config)
+            XCTAssertEqual(batch.decoderTokens.count, batch.B * batch.T)
+            let graph = BARTGraph(model: m, maxBatch: batch.B, maxS: batch.S, maxT: batch.T)
+            let grads = FloatArena(count: m.layout.total)
+            let loss = graph.run(batch, conditioning: GraphConditioning(), backward: true, weightGrads: grads.base, trainable: nil, dropout: nil)
+            XCTAssertEqual(loss, ref.meta["train"]!["loss"]!.number!, accuracy: 1e-4, name)
+            let file = try SafeTensorsFile(path: TestPaths.fixtures + "/bart/\(name)/gradients.safetensors")
+            var worst: (Float, String) = (0, "")
+            for e in m.layout.entries where e.name != "final_logits_bias" {
+                let want = try file.floats("grad." + e.name)
+                if e.name == "model.shared.weight" {
+                    let C = m.config.dModel
+                    for (k, id) in ref.sampleIds.enumerated() {
+                        for c in 0..<C { let d = abs(grads.base[e.offset + id * C + c] - want[k * C + c]); if d > worst.0 { worst = (d, e.name) } }
+                    }
+                } else {
+                    XCTAssertEqual(want.count, e.count, e.name)
+                    for i in 0..<e.count { let d = abs(grads.base[e.offset + i] - want[i]); if d > worst.0 { worst = (d, e.name) } }
+                }
+            }
+            XCTAssertLessThan(worst.0, 1e-4, "\(name): largest gradient difference \(worst.0) in \(worst.1)")
+            // Frozen weights get no gradient; the loss is the same.
+            let none = FloatArena(count: m.layout.total)
+            let again = graph.run(batch, conditioning: GraphConditioning(), backward: true, weightGrads: none.base,
+                                  trainable: .none(layers: m.config.encoderLayers + m.config.decoderLayers), dropout: nil)
+            XCTAssertEqual(again, loss, accuracy: 1e-9)
+            XCTAssertTrue((0..<m.layout.total).allSatisfy { none.base[$0] == 0 })
+        }
+    }
+
     /// Hostile config.json values name the key.
     func testBadConfigsNameTheKey() {
         let base: [(String, JSONValue)] = [("model_type", .string("bart")), ("d_model", .number(16)), ("encoder_layers", .number(2)),

@@ -1,0 +1,319 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+import Kernels
+
+/// A batch laid out by `BARTBatching` for the training pass: B documents right-padded to S
+/// encoder rows, B decoder inputs right-padded to T rows, and the scored rows (every label
+/// token) with their ids and loss weights.
+public struct BARTBatch: TrainingBatch {
+    public let B: Int, S: Int, T: Int
+    public let encoderTokens: [Int32]   // (B, S), <pad> after each document
+    public let encoderMask: [UInt8]     // (B, S)
+    public let decoderTokens: [Int32]   // (B, T)
+    public let targetRows: [Int32]      // rows b·T + i of the decoder that predict a label
+    public let targetIds: [Int32]
+    public let targetWeights: [Float]
+    public var targetCount: Int { targetRows.count }
+}
+
+/// The sequence contract (the lm-score one): encoder input [<s>] + source + [</s>]; labels
+/// [<s>] + target + [</s>]; decoder input [decoder_start] + labels[:-1]; every label scored.
+public enum BARTBatching {
+    public static func build(_ examples: [TokenizedExample], weights: [Float], config c: BARTConfig) -> BARTBatch {
+        precondition(!examples.isEmpty && weights.count == examples.count)
+        let bos = Int32(c.bosTokenId), eos = Int32(c.eosTokenId), pad = Int32(c.padTokenId)
+        let enc = examples.map { [bos] + $0.source + [eos] }
+        let labels = examples.map { [bos] + $0.target + [eos] }
+        let B = examples.count, S = enc.map(\.count).max()!, T = labels.map(\.count).max()!
+        var et = [Int32](repeating: pad, count: B * S), em = [UInt8](repeating: 0, count: B * S)
+        var dt = [Int32](repeating: pad, count: B * T)
+        var rows: [Int32] = [], ids: [Int32] = [], ws: [Float] = []
+        for b in 0..<B {
+            for (i, t) in enc[b].enumerated() { et[b * S + i] = t; em[b * S + i] = 1 }
+            let dec = [Int32(c.decoderStartTokenId)] + labels[b].dropLast()
+            for (i, t) in dec.enumerated() { dt[b * T + i] = t }
+            for (i, y) in labels[b].enumerated() { rows.append(Int32(b * T + i)); ids.append(y); ws.append(weights[b]) }
+        }
+        return BARTBatch(B: B, S: S, T: T, encoderTokens: et, encoderMask: em, decoderTokens: dt, targetRows: rows, targetIds: ids, targetWeights: ws)
+    }
+}
+
+/// BART's training pass: the encoder and decoder forward with every activation the backward
+/// needs kept (llm.c's shape: each sub-layer's input, its LayerNorm statistics, the attention
+/// probabilities), the tied head with `final_logits_bias` and the cross-entropy on the label
+/// rows, and the backward into the weights' gradients where `TrainableWeights` asks (groups:
+/// embeddings; block(l) for encoder layer l and block(encoderLayers + l) for decoder layer l;
+/// `final_logits_bias` is a buffer in transformers and never trains). The encoder's gradient
+/// collects every decoder layer's cross-attention keys and values. Fine-tuning's pass: no
+/// virtual rows, no dropout (the methods' BART conditioning comes with their issue).
+public final class BARTGraph: TrainingGraph {
+    public let model: BARTModel
+    public let maxB: Int, maxS: Int, maxT: Int
+
+    /// One stack's layer activations; `cross*` only in the decoder's.
+    final class Layer {
+        let q, k, v, att, atty, r1, a1, m1, s1: Buf
+        let q2, ck, cv, att2, atty2, r2, a2, m2, s2: Buf?
+        let fc, g, rf, out, mf, sf: Buf
+        init(rows N: Int, C: Int, F: Int, att A: Int, cross: (encoderRows: Int, att: Int)?) {
+            func a(_ n: Int) -> Buf { let p = Buf.allocate(capacity: max(1, n)); p.initialize(repeating: 0, count: max(1, n)); return p }
+            q = a(N * C); k = a(N * C); v = a(N * C); att = a(A); atty = a(N * C); r1 = a(N * C); a1 = a(N * C); m1 = a(N); s1 = a(N)
+            if let x = cross {
+                q2 = a(N * C); ck = a(x.encoderRows * C); cv = a(x.encoderRows * C); att2 = a(x.att); atty2 = a(N * C)
+                r2 = a(N * C); a2 = a(N * C); m2 = a(N); s2 = a(N)
+            } else { q2 = nil; ck = nil; cv = nil; att2 = nil; atty2 = nil; r2 = nil; a2 = nil; m2 = nil; s2 = nil }
+            fc = a(N * F); g = a(N * F); rf = a(N * C); out = a(N * C); mf = a(N); sf = a(N)
+        }
+        deinit { for p in [q, k, v, att, atty, r1, a1, m1, s1, q2, ck, cv, att2, atty2, r2, a2, m2, s2, fc, g, rf, out, mf, sf] { p?.deallocate() } }
+    }
+
+    let encoder: [Layer], decoder: [Layer]
+    // Embeddings: the sums before their LayerNorm, the normalised outputs, statistics.
+    let encIn, encEmb, encM, encS, decIn, decEmb, decM, decS: Buf
+    // Head: the gathered decoder rows, their logits, losses.
+    let gathered, logits, losses: Buf
+    // Gradient scratch.
+    let dxE, dxD, dEnc, dA, dB, dq, dk, dv, datty, dfc, scratch, dgathered: Buf
+    let maxTargets: Int
+
+    public init(model: BARTModel, maxBatch: Int, maxS: Int, maxT: Int) {
+        self.model = model; maxB = maxBatch; self.maxS = maxS; self.maxT = maxT
+        let c = model.config, C = c.dModel, Ne = maxBatch * maxS, Nd = maxBatch * maxT
+        encoder = (0..<c.encoderLayers).map { _ in Layer(rows: Ne, C: C, F: c.encoderFFN, att: maxBatch * c.encoderHeads * maxS * maxS, cross: nil) }
+        decoder = (0..<c.decoderLayers).map { _ in
+            Layer(rows: Nd, C: C, F: c.decoderFFN, att: maxBatch * c.decoderHeads * maxT * maxT, cross: (Ne, maxBatch * c.decoderHeads * maxT * maxS))
+        }
+        func a(_ n: Int) -> Buf { let p = Buf.allocate(capacity: max(1, n)); p.initialize(repeating: 0, count: max(1, n)); return p }
+        encIn = a(Ne * C); encEmb = a(Ne * C); encM = a(Ne); encS = a(Ne)
+        decIn = a(Nd * C); decEmb = a(Nd * C); decM = a(Nd); decS = a(Nd)
+        maxTargets = Nd
+        gathered = a(Nd * C); logits = a(Nd * c.vocabSize); losses = a(Nd); dgathered = a(Nd * C)
+        let R = max(Ne, Nd), F = max(c.encoderFFN, c.decoderFFN)
+        dxE = a(Ne * C); dxD = a(Nd * C); dEnc = a(Ne * C); dA = a(R * C); dB = a(R * C)
+        dq = a(R * C); dk = a(R * C); dv = a(R * C); datty = a(R * C); dfc = a(R * F)
+        scratch = a(maxBatch * max(c.encoderHeads, c.decoderHeads) * max(maxS, maxT))
+    }
+
+    deinit {
+        for p in [encIn, encEmb, encM, encS, decIn, decEmb, decM, decS, gathered, logits, losses, dgathered,
+                  dxE, dxD, dEnc, dA, dB, dq, dk, dv, datty, dfc, scratch] { p.deallocate() }
+    }
+
+    public var memoryBytes: Int {
+        let c = model.config, C = c.dModel, Ne = maxB * maxS, Nd = maxB * maxT
+        let enc = c.encoderLayers * (Ne * (9 * C + 2 * c.encoderFFN + 4) + maxB * c.encoderHeads * maxS * maxS)
+        let dec = c.decoderLayers * (Nd * (14 * C + 2 * c.decoderFFN + 6) + 2 * Ne * C + maxB * c.decoderHeads * (maxT * maxT + maxT * maxS))
+        return 4 * (enc + dec + Nd * (c.vocabSize + 3 * C) + 8 * max(Ne, Nd) * C)
+    }
+
+    public func lastLosses(count: Int) -> UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: losses, count: count) }
+
+    public func run(_ batch: TrainingBatch, conditioning: GraphConditioning, backward: Bool, weightGrads: UnsafeMutablePointer<Float>?,
+                    trainable: TrainableWeights?, dropout: ModelDropout?) -> Double {
+        guard let b = batch as? BARTBatch else { preconditionFailure("BARTGraph runs BARTBatch layouts") }
+        precondition(dropout == nil || dropout!.rate == 0, "BART's training pass has no dropout yet")
+        precondition(b.B <= maxB && b.S <= maxS && b.T <= maxT)
+        let loss = forward(b)
+        if backward { self.backward(b, grads: weightGrads, trainable: trainable) }
+        return loss
+    }
+
+    // MARK: forward
+
+    func embed(_ out: Buf, sum: Buf, mean: Buf, rstd: Buf, tokens: [Int32], T: Int, table: Int, lnW: Int, lnB: Int, N: Int) {
+        let c = model.config, C = c.dModel, p = model.params.base, scale = c.embedScale, L = model.layout
+        for i in 0..<N {
+            let e = p + L.shared + Int(tokens[i]) * C, w = p + table + (i % T + BARTConfig.positionOffset) * C, o = sum + i * C
+            for j in 0..<C { o[j] = scale * e[j] + w[j] }
+        }
+        layernormForward(out: out, mean: mean, rstd: rstd, inp: sum, weight: p + lnW, bias: p + lnB, N: N, C: C, eps: c.layerNormEpsilon)
+    }
+
+    func feedForward(_ l: Layer, inp: CBuf, w: (fc1W: Int, fc1B: Int, fc2W: Int, fc2B: Int), F: Int, N: Int) {
+        let p = model.params.base, C = model.config.dModel
+        linearForward(out: l.fc, inp: inp, weight: p + w.fc1W, bias: p + w.fc1B, N: N, C: C, OC: F)
+        geluExactForward(out: l.g, inp: l.fc, N: N * F)
+        linearForward(out: l.rf, inp: l.g, weight: p + w.fc2W, bias: p + w.fc2B, N: N, C: F, OC: C)
+        residualForward(out: l.rf, a: l.rf, b: inp, N: N * C)
+    }
+
+    func forward(_ b: BARTBatch) -> Double {
+        let c = model.config, C = c.dModel, p = model.params.base, L = model.layout, eps = c.layerNormEpsilon
+        precondition(c.activation == .gelu, "BART's training pass has the exact GELU (bart-base, bart-large)")
+        let Ne = b.B * b.S, Nd = b.B * b.T
+        embed(encEmb, sum: encIn, mean: encM, rstd: encS, tokens: b.encoderTokens, T: b.S, table: L.encPositions, lnW: L.encLnW, lnB: L.encLnB, N: Ne)
+        var x = UnsafePointer(encEmb)
+        b.encoderMask.withUnsafeBufferPointer { m in
+            for (l, w) in zip(encoder, L.encoder) {
+                let a = w.attn
+                linearForward(out: l.q, inp: x, weight: p + a.qW, bias: p + a.qB, N: Ne, C: C, OC: C)
+                linearForward(out: l.k, inp: x, weight: p + a.kW, bias: p + a.kB, N: Ne, C: C, OC: C)
+                linearForward(out: l.v, inp: x, weight: p + a.vW, bias: p + a.vB, N: Ne, C: C, OC: C)
+                attentionForward(out: l.atty, att: l.att, q: l.q, qStride: C, keys: l.k, values: l.v, kvBatchStride: b.S * C,
+                                 mask: m.baseAddress, maskStride: b.S, mode: .bidirectional, B: b.B, T: b.S, past: 0, Tk: b.S, C: C, NH: c.encoderHeads)
+                linearForward(out: l.r1, inp: l.atty, weight: p + a.oW, bias: p + a.oB, N: Ne, C: C, OC: C)
+                residualForward(out: l.r1, a: l.r1, b: x, N: Ne * C)
+                layernormForward(out: l.a1, mean: l.m1, rstd: l.s1, inp: l.r1, weight: p + w.ln1W, bias: p + w.ln1B, N: Ne, C: C, eps: eps)
+                feedForward(l, inp: l.a1, w: (w.fc1W, w.fc1B, w.fc2W, w.fc2B), F: c.encoderFFN, N: Ne)
+                layernormForward(out: l.out, mean: l.mf, rstd: l.sf, inp: l.rf, weight: p + w.ln2W, bias: p + w.ln2B, N: Ne, C: C, eps: eps)
+                x = UnsafePointer(l.out)
+            }
+        }
+        let memory = x
+        embed(decEmb, sum: decIn, mean: decM, rstd: decS, tokens: b.decoderTokens, T: b.T, table: L.decPositions, lnW: L.decLnW, lnB: L.decLnB, N: Nd)
+        var y = UnsafePointer(decEmb)
+        b.encoderMask.withUnsafeBufferPointer { m in
+            for (l, w) in zip(decoder, L.decoder) {
+                let s = w.selfAttn, a = w.cross
+                linearForward(out: l.q, inp: y, weight: p + s.qW, bias: p + s.qB, N: Nd, C: C, OC: C)
+                linearForward(out: l.k, inp: y, weight: p + s.kW, bias: p + s.kB, N: Nd, C: C, OC: C)
+                linearForward(out: l.v, inp: y, weight: p + s.vW, bias: p + s.vB, N: Nd, C: C, OC: C)
+                attentionForward(out: l.atty, att: l.att, q: l.q, qStride: C, keys: l.k, values: l.v, kvBatchStride: b.T * C,
+                                 mask: nil, maskStride: 0, mode: .causal, B: b.B, T: b.T, past: 0, Tk: b.T, C: C, NH: c.decoderHeads)
+                linearForward(out: l.r1, inp: l.atty, weight: p + s.oW, bias: p + s.oB, N: Nd, C: C, OC: C)
+                residualForward(out: l.r1, a: l.r1, b: y, N: Nd * C)
+                layernormForward(out: l.a1, mean: l.m1, rstd: l.s1, inp: l.r1, weight: p + w.ln1W, bias: p + w.ln1B, N: Nd, C: C, eps: eps)
+                linearForward(out: l.q2!, inp: l.a1, weight: p + a.qW, bias: p + a.qB, N: Nd, C: C, OC: C)
+                linearForward(out: l.ck!, inp: memory, weight: p + a.kW, bias: p + a.kB, N: Ne, C: C, OC: C)
+                linearForward(out: l.cv!, inp: memory, weight: p + a.vW, bias: p + a.vB, N: Ne, C: C, OC: C)
+                attentionForward(out: l.atty2!, att: l.att2!, q: l.q2!, qStride: C, keys: l.ck!, values: l.cv!, kvBatchStride: b.S * C,
+                                 mask: m.baseAddress, maskStride: b.S, mode: .cross, B: b.B, T: b.T, past: 0, Tk: b.S, C: C, NH: c.decoderHeads)
+                linearForward(out: l.r2!, inp: l.atty2!, weight: p + a.oW, bias: p + a.oB, N: Nd, C: C, OC: C)
+                residualForward(out: l.r2!, a: l.r2!, b: l.a1, N: Nd * C)
+                layernormForward(out: l.a2!, mean: l.m2!, rstd: l.s2!, inp: l.r2!, weight: p + w.ln2W, bias: p + w.ln2B, N: Nd, C: C, eps: eps)
+                feedForward(l, inp: l.a2!, w: (w.fc1W, w.fc1B, w.fc2W, w.fc2B), F: c.decoderFFN, N: Nd)
+                layernormForward(out: l.out, mean: l.mf, rstd: l.sf, inp: l.rf, weight: p + w.ln3W, bias: p + w.ln3B, N: Nd, C: C, eps: eps)
+                y = UnsafePointer(l.out)
+            }
+        }
+        // Head on the label rows: logits = h·sharedᵀ + bias; loss Σ w·(lse − logit[y]).
+        let n = b.targetCount, V = c.vocabSize
+        for (i, r) in b.targetRows.enumerated() { (gathered + i * C).update(from: y + Int(r) * C, count: C) }
+        for i in 0..<n { (logits + i * V).update(from: p + L.logitsBias, count: V) }
+        BLAS.sgemm(transA: false, transB: true, M: n, N: V, K: C, A: gathered, lda: C, B: p + L.shared, ldb: C, beta: 1, C: logits, ldc: V)
+        logsumexpRows(lse: losses, logits: logits, N: n, V: V)
+        var total = 0.0
+        for i in 0..<n {
+            losses[i] -= logits[i * V + Int(b.targetIds[i])]
+            total += Double(b.targetWeights[i]) * Double(losses[i])
+        }
+        return total
+    }
+
+    // MARK: backward
+
+    /// d/dx of a post-LayerNorm sub-layer out = LN(x + f(x)) given dout: `dr` (the gradient
+    /// at x + f(x)) is written, from which both x and f get theirs.
+    func layerNormBack(_ dr: Buf, dout: CBuf, inp: CBuf, mean: CBuf, rstd: CBuf, w: Int, b: Int, N: Int, grads: Buf?) {
+        let C = model.config.dModel, p = model.params.base
+        dr.update(repeating: 0, count: N * C)
+        layernormBackward(dinp: dr, dweight: grads.map { $0 + w }, dbias: grads.map { $0 + b }, dout: dout, inp: inp,
+                          weight: p + w, mean: mean, rstd: rstd, N: N, C: C)
+    }
+
+    /// dinp += (dout through the linear layer); its weight and bias gradients when `grads`.
+    func linearBack(dinp: Buf, dout: CBuf, inp: CBuf, w: Int, b: Int, N: Int, C: Int, OC: Int, grads: Buf?) {
+        let p = model.params.base
+        linearBackward(dinp: dA, dweight: grads.map { $0 + w }, dbias: grads.map { $0 + b }, dout: dout, inp: inp, weight: p + w, N: N, C: C, OC: OC)
+        residualForward(out: dinp, a: dinp, b: dA, N: N * C)
+    }
+
+    /// The feed-forward's backward: `dr` the gradient at its residual sum; dinp += through fc1.
+    func feedForwardBack(_ l: Layer, dr: CBuf, inp: CBuf, w: (fc1W: Int, fc1B: Int, fc2W: Int, fc2B: Int), F: Int, N: Int, dinp: Buf, grads: Buf?) {
+        let p = model.params.base, C = model.config.dModel
+        linearBackward(dinp: dfc, dweight: grads.map { $0 + w.fc2W }, dbias: grads.map { $0 + w.fc2B }, dout: dr, inp: l.g, weight: p + w.fc2W, N: N, C: F, OC: C)
+        geluExactBackward(dinp: dfc, inp: l.fc, dout: dfc, N: N * F)
+        linearBack(dinp: dinp, dout: dfc, inp: inp, w: w.fc1W, b: w.fc1B, N: N, C: C, OC: F, grads: grads)
+    }
+
+    /// Self-attention's backward from the gradient `dr` at its residual sum: dinp += through q, k, v.
+    func selfAttentionBack(_ l: Layer, dr: CBuf, inp: CBuf, a: BARTLayout.Attention, mode: AttentionMode, B: Int, T: Int, NH: Int, dinp: Buf, grads: Buf?) {
+        let C = model.config.dModel, N = B * T, p = model.params.base
+        linearBackward(dinp: datty, dweight: grads.map { $0 + a.oW }, dbias: grads.map { $0 + a.oB }, dout: dr, inp: l.atty, weight: p + a.oW, N: N, C: C, OC: C)
+        for d in [dq, dk, dv] { d.update(repeating: 0, count: N * C) }
+        attentionBackward(dq: dq, dkeys: dk, dvalues: dv, dout: datty, scratch: scratch, q: l.q, qStride: C, keys: l.k, values: l.v, att: l.att,
+                          keyRows: nil, mode: mode, B: B, T: T, past: 0, Tk: T, C: C, NH: NH)
+        linearBack(dinp: dinp, dout: dq, inp: inp, w: a.qW, b: a.qB, N: N, C: C, OC: C, grads: grads)
+        linearBack(dinp: dinp, dout: dk, inp: inp, w: a.kW, b: a.kB, N: N, C: C, OC: C, grads: grads)
+        linearBack(dinp: dinp, dout: dv, inp: inp, w: a.vW, b: a.vB, N: N, C: C, OC: C, grads: grads)
+    }
+
+    /// Embeddings' backward from the gradient at their LayerNorm's output.
+    func embedBack(dout: CBuf, sum: CBuf, mean: CBuf, rstd: CBuf, tokens: [Int32], T: Int, table: Int, lnW: Int, lnB: Int, N: Int, grads: Buf?) {
+        guard let g = grads else { return }
+        let C = model.config.dModel, scale = model.config.embedScale, L = model.layout
+        layerNormBack(dA, dout: dout, inp: sum, mean: mean, rstd: rstd, w: lnW, b: lnB, N: N, grads: g)
+        let pad = Int32(model.config.padTokenId)
+        for i in 0..<N {
+            let d = dA + i * C
+            // transformers' embeddings have padding_idx = <pad>: that row gets nothing from lookups.
+            if tokens[i] != pad { axpy(scale, d, g + L.shared + Int(tokens[i]) * C, C) }
+            axpy(1, d, g + table + (i % T + BARTConfig.positionOffset) * C, C)
+        }
+    }
+
+    func backward(_ b: BARTBatch, grads: Buf?, trainable: TrainableWeights?) {
+        let c = model.config, C = c.dModel, V = c.vocabSize, p = model.params.base, L = model.layout
+        let Ne = b.B * b.S, Nd = b.B * b.T, n = b.targetCount
+        let t = trainable ?? .all(layers: c.encoderLayers + c.decoderLayers)
+        func g(_ group: ParameterEntry.Group) -> Buf? { t.contains(group) ? grads : nil }
+        let gEmb = g(.embeddings)
+        // Head: dlogits = w·(softmax − onehot), in place.
+        for i in 0..<n {
+            let row = logits + i * V, lse = losses[i] + row[Int(b.targetIds[i])], w = b.targetWeights[i]
+            for v in 0..<V { row[v] = w * expf(row[v] - lse) }
+            row[Int(b.targetIds[i])] -= w
+        }
+        BLAS.sgemm(transA: false, transB: false, M: n, N: C, K: V, A: logits, lda: V, B: p + L.shared, ldb: C, beta: 0, C: dgathered, ldc: C)
+        if let gEmb {
+            BLAS.sgemm(transA: true, transB: false, M: V, N: C, K: n, A: logits, lda: V, B: gathered, ldb: C, beta: 1, C: gEmb + L.shared, ldc: C)
+        }
+        dxD.update(repeating: 0, count: Nd * C)
+        for (i, r) in b.targetRows.enumerated() { axpy(1, dgathered + i * C, dxD + Int(r) * C, C) }
+        dEnc.update(repeating: 0, count: Ne * C)
+        let memory = UnsafePointer(encoder.last?.out ?? encEmb)
+        // Decoder, top down; dxD holds the gradient at the current layer's output.
+        for (li, (l, w)) in zip(decoder, L.decoder).enumerated().reversed() {
+            let gl = g(.block(c.encoderLayers + li))
+            let inp = UnsafePointer(li == 0 ? decEmb : decoder[li - 1].out)
+            layerNormBack(dB, dout: dxD, inp: l.rf, mean: l.mf, rstd: l.sf, w: w.ln3W, b: w.ln3B, N: Nd, grads: gl)
+            // rf = a2 + ffn(a2): a2's gradient starts as dB and gains the feed-forward's.
+            let da2 = dxD
+            da2.update(from: dB, count: Nd * C)
+            feedForwardBack(l, dr: dB, inp: l.a2!, w: (w.fc1W, w.fc1B, w.fc2W, w.fc2B), F: c.decoderFFN, N: Nd, dinp: da2, grads: gl)
+            layerNormBack(dB, dout: da2, inp: l.r2!, mean: l.m2!, rstd: l.s2!, w: w.ln2W, b: w.ln2B, N: Nd, grads: gl)
+            // r2 = a1 + cross(a1, memory).
+            let a = w.cross
+            linearBackward(dinp: datty, dweight: gl.map { $0 + a.oW }, dbias: gl.map { $0 + a.oB }, dout: dB, inp: l.atty2!, weight: p + a.oW, N: Nd, C: C, OC: C)
+            dq.update(repeating: 0, count: Nd * C); dk.update(repeating: 0, count: Ne * C); dv.update(repeating: 0, count: Ne * C)
+            attentionBackward(dq: dq, dkeys: dk, dvalues: dv, dout: datty, scratch: scratch, q: l.q2!, qStride: C, keys: l.ck!, values: l.cv!, att: l.att2!,
+                              keyRows: nil, mode: .cross, B: b.B, T: b.T, past: 0, Tk: b.S, C: C, NH: c.decoderHeads)
+            linearBack(dinp: dEnc, dout: dk, inp: memory, w: a.kW, b: a.kB, N: Ne, C: C, OC: C, grads: gl)
+            linearBack(dinp: dEnc, dout: dv, inp: memory, w: a.vW, b: a.vB, N: Ne, C: C, OC: C, grads: gl)
+            let da1 = dxD
+            da1.update(from: dB, count: Nd * C)
+            linearBack(dinp: da1, dout: dq, inp: l.a1, w: a.qW, b: a.qB, N: Nd, C: C, OC: C, grads: gl)
+            layerNormBack(dB, dout: da1, inp: l.r1, mean: l.m1, rstd: l.s1, w: w.ln1W, b: w.ln1B, N: Nd, grads: gl)
+            // r1 = x + self(x).
+            dxD.update(from: dB, count: Nd * C)
+            selfAttentionBack(l, dr: dB, inp: inp, a: w.selfAttn, mode: .causal, B: b.B, T: b.T, NH: c.decoderHeads, dinp: dxD, grads: gl)
+        }
+        embedBack(dout: dxD, sum: decIn, mean: decM, rstd: decS, tokens: b.decoderTokens, T: b.T, table: L.decPositions, lnW: L.decLnW, lnB: L.decLnB, N: Nd, grads: gEmb)
+        // Encoder, top down, from every decoder layer's keys and values.
+        dxE.update(from: dEnc, count: Ne * C)
+        for (li, (l, w)) in zip(encoder, L.encoder).enumerated().reversed() {
+            let gl = g(.block(li))
+            let inp = UnsafePointer(li == 0 ? encEmb : encoder[li - 1].out)
+            layerNormBack(dB, dout: dxE, inp: l.rf, mean: l.mf, rstd: l.sf, w: w.ln2W, b: w.ln2B, N: Ne, grads: gl)
+            dxE.update(from: dB, count: Ne * C)
+            feedForwardBack(l, dr: dB, inp: l.a1, w: (w.fc1W, w.fc1B, w.fc2W, w.fc2B), F: c.encoderFFN, N: Ne, dinp: dxE, grads: gl)
+            layerNormBack(dB, dout: dxE, inp: l.r1, mean: l.m1, rstd: l.s1, w: w.ln1W, b: w.ln1B, N: Ne, grads: gl)
+            dxE.update(from: dB, count: Ne * C)
+            selfAttentionBack(l, dr: dB, inp: inp, a: w.attn, mode: .bidirectional, B: b.B, T: b.S, NH: c.encoderHeads, dinp: dxE, grads: gl)
+        }
+        embedBack(dout: dxE, sum: encIn, mean: encM, rstd: encS, tokens: b.encoderTokens, T: b.S, table: L.encPositions, lnW: L.encLnW, lnB: L.encLnB, N: Ne, grads: gEmb)
+    }
+}
