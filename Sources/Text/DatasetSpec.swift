@@ -4,7 +4,9 @@ import Support
 /// Resolves a dataset spec — a file or folder, optionally `:split` — to a dataset, telling
 /// the format from the extension and, failing that, the first character of the content.
 ///
-/// - `.csv`: E2E; `.xml` or a folder of them: WebNLG 2017; `.json`: DART; `.jsonl`: pairs.
+/// - `.csv`: E2E; `.xml` or a folder of them: WebNLG 2017; `.json`: DART (or, starting with
+///   `{`, JSON lines as Hugging Face datasets write them); `.jsonl`: pairs (or XSUM's
+///   document/summary); a folder of `ID.document` + `ID.summary`: XSUM.
 /// - A folder with split subfolders (WebNLG's `train/`, `dev/`, `test/`) or split files
 ///   (E2E's `trainset.csv`, `devset.csv`, `testset_w_refs.csv`; `train.jsonl`, `valid.jsonl`,
 ///   `test.jsonl`) needs `:split` (`train`, `dev`/`valid`, `test`).
@@ -38,6 +40,7 @@ public enum DatasetSpec {
                 d.name = (path as NSString).lastPathComponent + ":" + split
                 return d
             }
+            if XSumReader.holdsPairs(path) { return try XSumReader.read(folder: path) }
             let splits = splitFiles.keys.filter { s in splitFiles[s]!.contains(where: names.contains) }.sorted()
             let hasXML = names.contains { $0.hasSuffix(".xml") }
             if !splits.isEmpty && !hasXML {
@@ -50,7 +53,10 @@ public enum DatasetSpec {
         case "csv": return try E2EReader.read(path: path)
         case "xml": return try WebNLGReader.read(folderOrFile: path)
         case "jsonl": return try JSONLReader.read(path: path)
-        case "json": return try DARTReader.read(path: path)
+        case "json":
+            // DART is one JSON array; Hugging Face datasets write JSON lines into .json files (XSUM's).
+            let head = (FileRead.contents(path)?.prefix(256)).map { [UInt8]($0) } ?? []
+            return head.first(where: { $0 > 0x20 }) == UInt8(ascii: "{") ? try JSONLReader.read(path: path) : try DARTReader.read(path: path)
         default:
             let head = (FileRead.contents(path)?.prefix(256)).map { [UInt8]($0) } ?? []
             switch head.first(where: { $0 > 0x20 }) {

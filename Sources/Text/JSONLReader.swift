@@ -11,7 +11,9 @@ public enum JSONLReader {
                 throw DataFileError(path: path, line: lineNo, "missing string field \"source\" (or \"document\")")
             }
             let target = v["target"]?.string ?? v["summary"]?.string
-            examples.append(DataExample(id: "\(lineNo)", source: source, references: target.map { [$0] } ?? [], raw: source,
+            // Hugging Face's XSUM rows carry their BBC article id.
+            let id = v["id"]?.string ?? "\(lineNo)"
+            examples.append(DataExample(id: id, source: source, references: target.map { [$0] } ?? [], raw: source,
                                         category: v["category"]?.string))
         }
         guard !examples.isEmpty else { throw DataFileError(path: path, "contains no examples") }

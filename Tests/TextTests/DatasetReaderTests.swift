@@ -90,4 +90,34 @@ final class DatasetReaderTests: XCTestCase {
         expectError(data + "/e2e:nosuch", "unknown split 'nosuch'")
         expectError(dir + "/missing.csv", "no such file")
     }
+
+    /// XSUM in its three forms: the ten examples of transformers' tests (JSON lines in a .json
+    /// file, as Hugging Face datasets write them), the same with `id`, and a folder of
+    /// ID.document / ID.summary pairs, side by side or in document/ and summary/.
+    func testXSUMJSONLinesAndDocumentSummaryFolders() throws {
+        let sample = try DatasetSpec.load(TestPaths.root + "/samples/data/xsum/sample.json")
+        XCTAssertEqual(sample.examples.count, 10)
+        XCTAssertTrue(sample.examples[0].source.hasPrefix("The warning begins at 22:00 GMT on Saturday"))
+        XCTAssertEqual(sample.examples[0].references, ["The Met Office has issued a yellow weather warning for ice across most of Wales."])
+        let dir = TestPaths.tempDir("xsum")
+        try #"{"document": "A long text.\nMore.", "summary": "Short.", "id": "38264402"}"# .appending("\n").write(toFile: dir + "/train.json", atomically: true, encoding: .utf8)
+        let hf = try DatasetSpec.load(dir + "/train.json")
+        XCTAssertEqual(hf.examples.map(\.id), ["38264402"])
+        XCTAssertEqual(hf.examples[0].source, "A long text.\nMore.")
+        for layout in ["flat", "split"] {
+            let root = dir + "/" + layout
+            let d = layout == "flat" ? root : root + "/document", s = layout == "flat" ? root : root + "/summary"
+            for p in [d, s] { try FileManager.default.createDirectory(atPath: p, withIntermediateDirectories: true) }
+            try "Document one.\n".write(toFile: d + "/111.document", atomically: true, encoding: .utf8)
+            try "Summary one.\n".write(toFile: s + "/111.summary", atomically: true, encoding: .utf8)
+            try "Document two.".write(toFile: d + "/222.document", atomically: true, encoding: .utf8)
+            try "Summary two.".write(toFile: s + "/222.summary", atomically: true, encoding: .utf8)
+            let x = try DatasetSpec.load(root)
+            XCTAssertEqual(x.examples.map(\.id), ["111", "222"], layout)
+            XCTAssertEqual(x.examples.map(\.references), [["Summary one."], ["Summary two."]], layout)
+            XCTAssertEqual(x.format, "xsum")
+            try FileManager.default.removeItem(atPath: s + "/222.summary")
+            expectError(root, "222.document: has no 222.summary beside it")
+        }
+    }
 }
