@@ -30,6 +30,33 @@ ap.add_argument("--threads", type=int, default=2)
 ap.add_argument("--weights", default="f32", help="accepted so one command line serves both engines; transformers always runs float32 here (float16 matmuls on this CPU are slower, not faster)")
 a = ap.parse_args()
 torch.set_num_threads(a.threads)
+if a.what == "generate" and a.config.startswith("bart"):
+    # BART's generate on --batch random documents of --prompt-length tokens: beam search with
+    # the engine's settings (no processors but the forced </s> at the last position, which
+    # both give; </s> kept out of reach until then), exactly --new-tokens new tokens each.
+    from transformers import BartConfig, BartForConditionalGeneration
+    d, layers, heads, ffn = {"bart-base": (768, 6, 12, 3072), "bart-large": (1024, 12, 16, 4096)}[a.config]
+    model = BartForConditionalGeneration(BartConfig(d_model=d, encoder_layers=layers, decoder_layers=layers, encoder_attention_heads=heads,
+                                                    decoder_attention_heads=heads, encoder_ffn_dim=ffn, decoder_ffn_dim=ffn)).eval()
+    with torch.no_grad():
+        model.final_logits_bias[0, 2] = -100.0
+    ids = torch.randint(4, 50264, (a.batch, a.prompt_length))
+    def once():
+        with torch.inference_mode():
+            return model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), num_beams=a.beam, do_sample=False, max_length=a.new_tokens + 1,
+                                  min_length=0, no_repeat_ngram_size=0, length_penalty=1.0, early_stopping=False, forced_eos_token_id=2)
+    once()
+    times = []
+    for _ in range(a.repeats):
+        t0 = time.perf_counter()
+        once()
+        times.append(time.perf_counter() - t0)
+    t = statistics.median(times)
+    tps = a.batch * a.new_tokens / t
+    print(f"torch {torch.__version__} generate {a.config} beam {a.beam} batch {a.batch}, documents of {a.prompt_length} tokens, "
+          f"{a.new_tokens} new tokens each, {a.threads} threads: {t:.2f} s, {tps:.1f} new tokens/s")
+    print(json.dumps({"tokens_per_s": round(tps, 2), "seconds": round(t, 3)}))
+    raise SystemExit
 L, H, C = SIZES[a.config]
 if a.what == "generate":
     # transformers' generate with a prefix pre-filled as the KV cache (rows = batch × beams), an

@@ -18,6 +18,7 @@ public struct GenerateBench {
     public var json = false
 
     public func run(_ out: (String) -> Void) throws {
+        if let bart = BARTConfig.official[config] { return try runBART(bart, out) }
         let cfg = try benchConfig(config)
         let model = GPT2Model(config: cfg)
         model.randomize(seed: 1)
@@ -70,5 +71,35 @@ public struct GenerateBench {
                                     ("read_gb_per_s", .number((bw / 1e7).rounded() / 100)), ("steps_per_s_bound", .number((bound * 100).rounded() / 100)),
                                     ("steps_per_s", .number((steps * 100).rounded() / 100)), ("prefill_seconds", .number(((t1 - stepTime) * 1000).rounded() / 1000))]).serialized)
         }
+    }
+
+    /// BART: `batch` random documents of `promptLength` tokens, beam search (or greedy) with the
+    /// forced </s> at the last position and </s> kept out of reach before it, so every
+    /// document makes `newTokens` tokens; tools/bench_torch.py does the same with transformers.
+    func runBART(_ cfg: BARTConfig, _ out: (String) -> Void) throws {
+        let model = BARTModel(config: cfg)
+        var rng = SplitMix64(seed: 1)
+        let p = model.params.base
+        for e in model.layout.entries {
+            let norm = e.name.hasSuffix("layer_norm.weight") || e.name.hasSuffix("layernorm_embedding.weight")
+            for i in 0..<e.count { p[e.offset + i] = norm ? 1 : (e.shape.count == 1 ? 0 : 0.02 * rng.nextNormal()) }
+        }
+        p[model.layout.logitsBias + cfg.eosTokenId] = -100
+        let documents = (0..<batch).map { _ in (0..<promptLength).map { _ in Int32(4 + rng.next() % UInt64(cfg.vocabSize - 5)) } }
+        var s = GenerationSettings()
+        s.maxNewTokens = newTokens
+        s.beams = beam
+        let decoder = Seq2SeqDecoder(model: model, settings: s)
+        _ = decoder.generate(documents: documents)
+        var times: [Double] = [], made = 0
+        for _ in 0..<repeats {
+            let t0 = now()
+            made = decoder.generate(documents: documents).reduce(0) { $0 + $1.count + 1 }  // + the forced </s>
+            times.append(now() - t0)
+        }
+        let t = median(times), tps = Double(batch * newTokens) / t
+        out(String(format: "generate %@ beam %d batch %d, documents of %d tokens, %d new tokens each (%d made), %d threads: %.2f s, %.1f new tokens/s",
+                   config, beam, batch, promptLength, newTokens, made, EngineThreads.count, t, tps))
+        if json { out(JSONValue.object([("tokens_per_s", .number((tps * 100).rounded() / 100)), ("seconds", .number((t * 1000).rounded() / 1000))]).serialized) }
     }
 }

@@ -14,7 +14,7 @@ public struct LoadedModel {
     public static func load(_ dir: String) throws -> LoadedModel {
         let m = try HFModelFolder.load(dir)
         guard let causal = m as? any CausalLM else {
-            throw JobError("\(dir): a \(m.modelType) model is an encoder-decoder; `lm-score` scores it, training and generation with it are not built yet")
+            throw JobError("\(dir): a \(m.modelType) model is an encoder-decoder: `lm-score` and `generate --model` take it; training it is not built yet (issue #17)")
         }
         return try LoadedModel(folder: dir, model: causal, tokenizer: TokenizerFiles.load(folder: dir))
     }
