@@ -30,6 +30,20 @@ ap.add_argument("--threads", type=int, default=2)
 ap.add_argument("--weights", default="f32", help="accepted so one command line serves both engines; transformers always runs float32 here (float16 matmuls on this CPU are slower, not faster)")
 a = ap.parse_args()
 torch.set_num_threads(a.threads)
+
+
+def timed_generation(once):
+    """One warm-up, then the median of --repeats runs; new tokens/s over the batch."""
+    once()
+    times = []
+    for _ in range(a.repeats):
+        t0 = time.perf_counter()
+        once()
+        times.append(time.perf_counter() - t0)
+    t = statistics.median(times)
+    return t, a.batch * a.new_tokens / t
+
+
 if a.what == "generate" and a.config.startswith("bart"):
     # BART's generate on --batch random documents of --prompt-length tokens: beam search with
     # the engine's settings (no processors but the forced </s> at the last position, which
@@ -45,14 +59,7 @@ if a.what == "generate" and a.config.startswith("bart"):
         with torch.inference_mode():
             return model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), num_beams=a.beam, do_sample=False, max_length=a.new_tokens + 1,
                                   min_length=0, no_repeat_ngram_size=0, length_penalty=1.0, early_stopping=False, forced_eos_token_id=2)
-    once()
-    times = []
-    for _ in range(a.repeats):
-        t0 = time.perf_counter()
-        once()
-        times.append(time.perf_counter() - t0)
-    t = statistics.median(times)
-    tps = a.batch * a.new_tokens / t
+    t, tps = timed_generation(once)
     print(f"torch {torch.__version__} generate {a.config} beam {a.beam} batch {a.batch}, documents of {a.prompt_length} tokens, "
           f"{a.new_tokens} new tokens each, {a.threads} threads: {t:.2f} s, {tps:.1f} new tokens/s")
     print(json.dumps({"tokens_per_s": round(tps, 2), "seconds": round(t, 3)}))
@@ -80,14 +87,7 @@ if a.what == "generate":
         with torch.inference_mode():
             return model.generate(input_ids=ids, attention_mask=mask, past_key_values=cache(), max_new_tokens=a.new_tokens,
                                   min_new_tokens=a.new_tokens, num_beams=a.beam, do_sample=False, pad_token_id=50256)
-    once()
-    times = []
-    for _ in range(a.repeats):
-        t0 = time.perf_counter()
-        once()
-        times.append(time.perf_counter() - t0)
-    t = statistics.median(times)
-    tps = a.batch * a.new_tokens / t
+    t, tps = timed_generation(once)
     print(f"torch {torch.__version__} generate {a.config} beam {a.beam} batch {a.batch}, prompt {a.prompt_length} + prefix {P}, "
           f"{a.new_tokens} new tokens each, {a.threads} threads: {t:.2f} s, {tps:.1f} new tokens/s")
     print(json.dumps({"tokens_per_s": round(tps, 2), "seconds": round(t, 3)}))
