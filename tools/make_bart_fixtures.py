@@ -2,7 +2,7 @@
 """Reference fixtures for the BART family (issue #17), from Hugging Face transformers 5.24.
 
 Run by hand (never by CI), e.g. with the torch engine's environment:
-    HF_HUB_OFFLINE=1 engines/torch/.venv/bin/python tools/make_bart_fixtures.py --shared ../shared
+    PYTHONPATH=tools HF_HUB_OFFLINE=1 engines/torch/.venv/bin/python tools/make_bart_fixtures.py --shared ../shared
 
 Writes under Tests/Fixtures/bart/:
   tiny/{config.json,model.safetensors,vocab.json,merges.txt}
@@ -20,6 +20,7 @@ import argparse, json, os, shutil
 import torch
 from safetensors.torch import save_file
 from transformers import BartConfig, BartForConditionalGeneration, RobertaTokenizer
+from refcommon import train3
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--shared", default="../shared")
@@ -154,6 +155,13 @@ def make(name, seed, eos_bias=0.0, **cfg):
     for n, p_ in model.named_parameters():
         g_ = p_.grad.detach().clone()
         grads["grad." + n] = g_[SAMPLE_IDS].contiguous() if n == "model.shared.weight" else g_.contiguous()
+    # θ₃ − θ₀ after 3 AdamW steps of fine-tuning on that batch (refcommon.train3: lr 1e-2,
+    # linear decay over 3 steps, clipping at 1.0).
+    before = {n: p_.detach().clone() for n, p_ in model.named_parameters()}
+    train3(list(model.parameters()), lambda: model(input_ids=ids, attention_mask=mask, decoder_input_ids=dids, labels=lab).loss)
+    for n, p_ in model.named_parameters():
+        delta = (p_.detach() - before[n])
+        grads["delta." + n] = delta[SAMPLE_IDS].contiguous() if n == "model.shared.weight" else delta.contiguous()
     save_file(grads, os.path.join(d, "gradients.safetensors"))
     save_file(ref, os.path.join(d, "reference.safetensors"))
     with open(os.path.join(d, "reference.json"), "w") as f:

@@ -3,7 +3,8 @@ import Kernels
 /// One named tensor of a model's weight arena, under Hugging Face's name and in the file's layout.
 public struct ParameterEntry: Sendable, Equatable {
     /// Where a tensor sits in the model, for methods that train a part of it (FT-top2).
-    public enum Group: Sendable, Equatable { case embeddings, block(Int), final }
+    /// `buffer`: not a parameter in transformers (BART's final_logits_bias); never trained.
+    public enum Group: Sendable, Equatable { case embeddings, block(Int), final, buffer }
     public let name: String
     public let shape: [Int]
     public let offset: Int
@@ -44,6 +45,7 @@ public struct TrainableWeights: Sendable, Equatable {
         case .embeddings: return embeddings
         case .block(let l): return layers.indices.contains(l) && layers[l]
         case .final: return finalNorm
+        case .buffer: return false
         }
     }
 }

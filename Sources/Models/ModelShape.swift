@@ -43,6 +43,12 @@ public struct ModelSummary: Sendable, Equatable {
         self.basePrefix = basePrefix; self.blockPath = blockPath
     }
 
+    /// Blocks in the tensors' groups, in order (GPT-2: n_layer; BART: its encoder's then its
+    /// decoder's layers): what `TrainableWeights.layers` counts.
+    public var blockCount: Int {
+        tensors.reduce(0) { n, t in if case .block(let l) = t.group { return max(n, l + 1) } else { return n } }
+    }
+
     public static func == (a: ModelSummary, b: ModelSummary) -> Bool {
         a.shape == b.shape && a.tensors == b.tensors && a.linearSites == b.linearSites && a.layerNormEpsilon == b.layerNormEpsilon
             && a.basePrefix == b.basePrefix && a.blockPath(0) == b.blockPath(0)

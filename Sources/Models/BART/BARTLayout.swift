@@ -95,7 +95,7 @@ public struct BARTLayout: Sendable {
             dec.append(DecoderLayer(selfAttn: s, ln1W: ln1W, ln1B: ln1B, cross: x, ln2W: ln2W, ln2B: ln2B,
                                     fc1W: fc1W, fc1B: fc1B, fc2W: fc2W, fc2B: fc2B, ln3W: ln3W, ln3B: ln3B))
         }
-        logitsBias = add("final_logits_bias", [1, c.vocabSize], .final)
+        logitsBias = add("final_logits_bias", [1, c.vocabSize], .buffer)
         encoder = enc
         decoder = dec
         entries = list

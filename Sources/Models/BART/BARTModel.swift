@@ -50,7 +50,7 @@ public protocol Seq2SeqLM: PretrainedModel {
 /// BART (Lewis et al. 2020) on the shared kernels: a bidirectional encoder and a causal
 /// decoder with cross-attention, post-LayerNorm, learned positions (offset 2), the head tied to
 /// the shared embeddings plus `final_logits_bias`. Float32.
-public final class BARTModel: Seq2SeqLM, @unchecked Sendable {
+public final class BARTModel: Seq2SeqLM, LanguageModel, @unchecked Sendable {
     public let config: BARTConfig
     public let layout: BARTLayout
     public let params: FloatArena
@@ -121,6 +121,41 @@ public final class BARTModel: Seq2SeqLM, @unchecked Sendable {
     public func makeDecoderCache(batch: Int, capacity: Int) -> KVCache {
         KVCache(layers: config.decoderLayers, width: config.dModel, batch: batch, capacity: capacity)
     }
+
+    // MARK: LanguageModel (what the trainer and the methods see)
+
+    public func weightsDidChange() {}
+    public func hasSameArchitecture(as other: any LanguageModel) -> Bool { (other as? BARTModel)?.config == config }
+
+    /// `maxT` bounds both the encoder's and the decoder's rows (each example's source and
+    /// target plus their two special tokens). Fine-tuning's pass: the methods' BART conditioning
+    /// (virtual rows, block additions) is not built yet.
+    public func makeTrainingGraph(maxBatch: Int, maxT: Int, maxVirtual: Int, additions: BlockAdditions) -> TrainingGraph {
+        precondition(maxVirtual == 0 && additions.isEmpty, "BART trains by fine-tuning only so far")
+        return BARTGraph(model: self, maxBatch: maxBatch, maxS: maxT, maxT: maxT)
+    }
+
+    public func trainingGraphBytes(maxBatch: Int, maxT: Int, maxVirtual: Int, additions: BlockAdditions, dropout: Bool) -> Double {
+        let c = config, C = Double(c.dModel), B = Double(maxBatch), T = Double(maxT)
+        let perRow = 14 * C + 2 * Double(max(c.encoderFFN, c.decoderFFN)) + 6
+        let layers = Double(c.encoderLayers + c.decoderLayers)
+        let attention = B * Double(max(c.encoderHeads, c.decoderHeads)) * T * T * (layers + Double(c.decoderLayers))
+        return 4 * (layers * B * T * perRow + attention + B * T * (Double(c.vocabSize) + 3 * C) + 8 * B * T * C)
+    }
+
+    public func linearWeight(layer: Int, site: String) -> (offset: Int, inputMajor: Bool)? { nil }
+
+    public func trainingBatch(_ examples: [TokenizedExample], weights: [Float], layout: VirtualLayout) -> TrainingBatch {
+        precondition(layout == .none, "BART trains by fine-tuning only so far")
+        return BARTBatching.build(examples, weights: weights, config: config)
+    }
+
+    /// The longer of the encoder's [<s>] source [</s>] and the labels' [<s>] target [</s>].
+    public func positionsNeeded(_ e: TokenizedExample, layout: VirtualLayout) -> Int {
+        max(e.source.count, e.target.count) + 2 + layout.extraPositions
+    }
+
+    public func tokenEmbedding(_ id: Int32) -> UnsafePointer<Float> { UnsafePointer(params.base + layout.shared + Int(id) * config.dModel) }
 
     /// x (N, C) = LN(embed_scale · shared[token] + positions[p + 2]).
     private func embed(_ out: Buf, tokens: [Int32], positions: (Int) -> Int, table: Int, lnW: Int, lnB: Int, N: Int) {

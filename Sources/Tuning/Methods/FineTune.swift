@@ -3,7 +3,8 @@ import Models
 import Specs
 
 /// Fine-tuning: every weight trained, or the top N blocks and the final norm (`train_layers
-/// top:N`; the paper's FT-top2 with N = 2), with GPT-2's own dropout. A checkpoint is a whole
+/// top:N`; the paper's FT-top2 with N = 2; for an encoder-decoder the blocks are the
+/// encoder's then the decoder's layers, so the top ones are the decoder's), with the model's own dropout. A checkpoint is a whole
 /// Hugging Face model folder (checkpoints/step-N/model) plus the AdamW moments of the trained
 /// tensors (optimizer.safetensors).
 public struct FineTune: TuningMethod {
@@ -40,15 +41,15 @@ public struct FineTune: TuningMethod {
     public var variant: String? { topLayers.map { "top\($0)" } }
 
     public func check(against model: ModelSummary) throws {
-        if let n = topLayers, n > model.shape.layers {
-            throw MethodError("--train-layers top:\(n): the model has \(model.shape.layers) layers")
+        if let n = topLayers, n > model.blockCount {
+            throw MethodError("--train-layers top:\(n): the model has \(model.blockCount) layers")
         }
     }
 
     func trainable(layers: Int) -> TrainableWeights { topLayers.map { .top($0, of: layers) } ?? .all(layers: layers) }
 
     public func trainedParameters(_ model: ModelSummary) -> Int {
-        let t = trainable(layers: model.shape.layers)
+        let t = trainable(layers: model.blockCount)
         return model.tensors.filter { t.contains($0.group) }.reduce(0) { $0 + $1.count }
     }
 
@@ -75,7 +76,7 @@ final class FineTuneState: MethodState {
 
     init(method: FineTune, model: any LanguageModel) {
         self.model = model
-        let t = method.trainable(layers: model.shape.layers)
+        let t = method.trainable(layers: model.summary.blockCount)
         trainableWeights = t
         params = ParameterSet(model: model) { t.contains($0.group) }
         modelDropoutRate = Float(method.dropout)
