@@ -79,6 +79,9 @@ public struct AppState: Sendable {
     public var exampleIndex = 0
     public var searchQuery = ""
     public var categoryFilter: String? = nil
+    /// Lines the selected example's text is scrolled by, for the example `key` names (dataset
+    /// and example id): another selection starts at the top.
+    public var textScroll = TextScroll()
 
     // Compare
     public var compare: [CompareExample] = []
@@ -161,4 +164,11 @@ public enum Effect: Equatable, Sendable {
     case runGroup(String)
     case setTheme(String)
     case quit(pauseOwnRuns: Bool)
+}
+
+/// How far a long text (an XSUM document in Datasets) is scrolled, and for which example.
+public struct TextScroll: Equatable, Sendable {
+    public var key = ""
+    public var lines = 0
+    public init(key: String = "", lines: Int = 0) { self.key = key; self.lines = lines }
 }

@@ -45,6 +45,10 @@ func perform(_ s: inout AppState, _ c: Command) -> [Effect] {
             s.exampleIndex = 0; s.categoryFilter = nil
         default: break
         }
+    case .scrollTextDown, .scrollTextUp:
+        guard s.screen == .datasets, let key = selectedExampleKey(s) else { break }
+        let now = s.textScroll.key == key ? s.textScroll.lines : 0
+        s.textScroll = TextScroll(key: key, lines: min(1_000_000, max(0, now + (c == .scrollTextDown ? 5 : -5))))
     case .nextDataset:
         if !s.datasets.isEmpty { s.datasetIndex = (s.datasetIndex + 1) % s.datasets.count; s.exampleIndex = 0 }
     case .open:

@@ -39,9 +39,11 @@ enum DatasetsPane {
         let body = Rect(x: inner.x, y: inner.y + 4, width: inner.width, height: inner.height - 4)
         let (left, right) = body.splitLeft(s.width * 2 / 5 - 1)
         let idWidth = min(12, max(4, vis.map { DisplayWidth.of(d.examples[$0].id) }.max() ?? 4))
-        let srcWidth = max(6, left.width - idWidth - 2 - 3 - 3 - 4 - 4)
+        // An XSUM document runs to thousands of tokens: the column is as wide as its largest count.
+        let tokWidth = max(3, String(vis.map { d.examples[$0].sourceTokens }.max() ?? 0).count)
+        let srcWidth = max(6, left.width - idWidth - 2 - 3 - 3 - 4 - tokWidth - 1)
         let table = Table(columns: [.init("id", width: idWidth), .init("source", width: srcWidth), .init("refs", width: 4, alignRight: true),
-                                    .init("tok", width: 3, alignRight: true)],
+                                    .init("tok", width: tokWidth, alignRight: true)],
                           rows: vis.map { i in let e = d.examples[i]; return [e.id, e.source, String(e.references.count), String(e.sourceTokens)] },
                           selected: vis.isEmpty ? nil : s.exampleIndex)
         table.render(in: left, into: &buf, glyphs: g)
@@ -56,14 +58,30 @@ enum DatasetsPane {
         }
         let cat = e.category.map { " · " + $0 + (e.seen.map { $0 ? " (seen)" : " (unseen)" } ?? "") } ?? ""
         section("record \(e.id)\(cat)", e.raw)
-        section("source as the model reads it (\(e.sourceTokens) tokens)", e.source, .accent)
+        if e.source == e.raw {
+            lines.append(("the model reads the record as it is (\(e.sourceTokens) tokens)", .header))
+        } else {
+            section("source as the model reads it (\(e.sourceTokens) tokens)", e.source, .accent)
+        }
         lines.append(("references (\(e.references.count))", .header))
         for (i, ref) in e.references.enumerated() {
             let tok = i < e.targetTokens.count ? " [\(e.targetTokens[i])]" : ""
             lines += DisplayWidth.wrap("\(i + 1). " + ref + tok, pane.width).map { ($0, .normal) }
         }
-        for (i, (text, role)) in lines.prefix(pane.height).enumerated() {
+        // A text longer than the pane scrolls with ] and [ (five lines a press); the last row
+        // says what is above and below.
+        let key = selectedExampleKey(s)
+        let wanted = s.textScroll.key == key ? s.textScroll.lines : 0
+        let overflow = lines.count > pane.height
+        let room = overflow ? pane.height - 1 : pane.height
+        let top = overflow ? min(wanted, lines.count - room) : 0
+        for (i, (text, role)) in lines[top...].prefix(room).enumerated() {
             buf.put(text, x: pane.x, y: pane.y + i, role: role, clip: pane)
+        }
+        if overflow && room > 0 {
+            let below = lines.count - top - room
+            let hint = "lines \(top + 1)–\(top + room) of \(lines.count)" + (below > 0 ? " · ] more" : "") + (top > 0 ? " · [ back" : "")
+            buf.put(DisplayWidth.fit(hint, pane.width), x: pane.x, y: pane.maxY - 1, role: .dim, clip: pane)
         }
     }
 }

@@ -4,7 +4,7 @@ import Screen
 public enum Command: Hashable, Sendable {
     case quit, help, nextScreen, previousScreen, show(ScreenID), cycleTheme
     case up, down, pageUp, pageDown, top, bottom, left, right, open, back
-    case search, nextMatch, previousMatch, filter, nextDataset
+    case search, nextMatch, previousMatch, filter, nextDataset, scrollTextDown, scrollTextUp
     case newRun, start, pause, resume, cancel, overlay, mark
     case sort, chooseRuns, generateMissing, tryOwn, attention, prefixMeaning
     case metric, export, diff, nextGroup, runGroup, smoothing, logScale, zoom
@@ -48,6 +48,8 @@ public enum KeyMap {
         b([.char("n")], .nextMatch, "next match", [.datasets, .events]),
         b([.char("N")], .previousMatch, "previous match", [.datasets, .events]),
         b([.char("f")], .filter, "filter: seen / unseen / a category", [.datasets]),
+        b([.char("]")], .scrollTextDown, "scroll the example's text down (long documents)", [.datasets], footer: false),
+        b([.char("[")], .scrollTextUp, "scroll the example's text up", [.datasets], footer: false),
         b([.char("f")], .filter, "only examples whose outputs differ", [.compare]),
         b([.char("f")], .filter, "only failures", [.events]),
         b([.char("n")], .newRun, "new run", [.runs]),

@@ -278,6 +278,13 @@ func launchChecked(_ s: inout AppState, _ problems: [String: String]) -> [Effect
 }
 
 /// Indices of the current dataset's examples that pass the category filter.
+/// The selected Datasets example as `TextScroll` keys it (dataset and example id), if any.
+func selectedExampleKey(_ s: AppState) -> String? {
+    let vis = visibleExamples(s)
+    guard vis.indices.contains(s.exampleIndex) else { return nil }
+    return "\(s.datasetIndex):\(s.datasets[s.datasetIndex].examples[vis[s.exampleIndex]].id)"
+}
+
 public func visibleExamples(_ s: AppState) -> [Int] {
     guard s.datasets.indices.contains(s.datasetIndex) else { return [] }
     let ex = s.datasets[s.datasetIndex].examples

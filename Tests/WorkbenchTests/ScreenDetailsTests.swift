@@ -49,6 +49,37 @@ final class ScreenDetailsTests: XCTestCase {
         XCTAssertTrue(s.message!.contains("no run has test outputs"))
     }
 
+    /// A long document (XSUM) wraps in the Datasets pane and scrolls with ] and [, five lines
+    /// a press; the last row says where it is; another example starts at its top; a record
+    /// that is its own source is not printed twice; the token column fits four digits.
+    func testALongDocumentScrollsInDatasets() {
+        var s = Fixtures.state()
+        let long = (1...60).map { "Sentence number \($0) of a long article about the river." }.joined(separator: "\n")
+        let examples = [DatasetView.Example(id: "a", source: long, references: ["A river."], raw: long, sourceTokens: 1878),
+                        DatasetView.Example(id: "b", source: "Short.", references: ["S."], raw: "Short.", sourceTokens: 2)]
+        _ = reduce(&s, .datasets([DatasetView(name: "xsum · sample", path: "x", format: "jsonl", examples: examples, summary: [])]))
+        _ = reduce(&s, .key(.char("1")))
+        var text = render(s, glyphs: .unicode).text
+        XCTAssertTrue(text.contains("Sentence number 1 "), text)
+        XCTAssertTrue(text.contains("1878"), "the token count is whole")
+        XCTAssertEqual(text.components(separatedBy: "Sentence number 1 ").count - 1, 1)
+        XCTAssertTrue(text.contains("· ] more"), text)
+        _ = reduce(&s, .key(.char("]")))
+        _ = reduce(&s, .key(.char("]")))
+        text = render(s, glyphs: .unicode).text
+        XCTAssertFalse(text.contains("Sentence number 1 "), "scrolled past the first lines")
+        XCTAssertTrue(text.contains("lines 11–"), text)
+        XCTAssertTrue(text.contains("[ back"))
+        _ = reduce(&s, .key(.char("[")))
+        XCTAssertEqual(s.textScroll.lines, 5)
+        _ = reduce(&s, .key(.char("j")))
+        text = render(s, glyphs: .unicode).text
+        XCTAssertFalse(text.contains("lines "), "a short example has no scroll line")
+        XCTAssertTrue(text.contains("the model reads the record as it is"), "a record that is its own source is not printed twice")
+        _ = reduce(&s, .key(.char("k")))
+        XCTAssertTrue(render(s, glyphs: .unicode).text.contains("lines 6–"), "back on the long one: where it was left")
+    }
+
     func testTheCategoryFilterKeepsTheSelectedExample() {
         var s = Fixtures.state()
         let examples = [("a", "Airport"), ("b", "Artist"), ("c", "Airport")].map {
