@@ -1,6 +1,7 @@
 import Foundation
 import Models
 import Decoding
+import Support
 import Text
 
 /// An encoder-decoder model folder loaded for a job (BART), with its tokenizer, checked against
@@ -100,6 +101,14 @@ public enum Seq2SeqGeneration {
             let d = lm.example(source: e.source, target: "").encoder
             guard d.count <= limit else { throw JobError("\(data): source of example \(e.id) has \(d.count) tokens, more than max_position_embeddings \(limit)") }
             return d
+        }
+        // The decoder's caches, each batch's encoder memory and logits must fit this machine:
+        // a --batch-size × --beam × --max-new-tokens that would not is refused before decoding.
+        let s = lm.model.shape, B = Double(min(batchSize, documents.count)), R = B * Double(settings.beams)
+        let S = Double(documents.map(\.count).max() ?? 0), L = Double(s.layers), C = Double(s.width)
+        let bytes = 4 * (2 * L * R * Double(settings.maxNewTokens + 1) * C + (2 * L + 1) * B * S * C + R * Double(s.vocabSize))
+        guard bytes < 0.85 * MachineMemory.bytes else {
+            throw JobError("decoding \(Int(B)) documents × \(settings.beams) beams × \(settings.maxNewTokens) new tokens needs about \(MachineMemory.text(bytes)); this machine has \(MachineMemory.text(MachineMemory.bytes)): lower --batch-size, --beam or --max-new-tokens")
         }
         let decoder = Seq2SeqDecoder(model: lm.model, settings: settings)
         var outputs: [[Int32]] = []
