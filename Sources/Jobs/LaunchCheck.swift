@@ -18,6 +18,10 @@ public enum LaunchCheck {
         var summary: ModelSummary? = nil, tokenizer: BPETokenizer? = nil
         do {
             summary = try HFModelFolder.summary(spec.model)
+            // The launch would fail at its start: say so beside the field instead.
+            if try HFModelFolder.isEncoderDecoder(spec.model) {
+                throw JobError("\(spec.model): an encoder-decoder (BART); training it is not built yet (issue #17); lm-score and generate take it")
+            }
             if !FileManager.default.fileExists(atPath: spec.model + "/model.safetensors") {
                 throw JobError("\(spec.model)/model.safetensors: missing")
             }
