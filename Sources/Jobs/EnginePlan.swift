@@ -16,7 +16,7 @@ public enum EnginePlan {
         let record = try RunRecord.read(runDir)
         let spec = record.spec.withAbsolutePaths()
         let method = try MethodRegistry.method(spec.method)
-        let lm = try LoadedModel.load(spec.model)
+        let lm = try TrainableModel.load(spec.model)
         let data = try TrainingData.load(spec, model: lm, method: method)
         try method.check(against: lm.model.summary)
         let t = spec.training

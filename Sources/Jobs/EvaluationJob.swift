@@ -15,19 +15,18 @@ import Text
 public enum EvaluationJob {
     /// `from` says which parameters generated (a checkpoint's name), for metrics.json.
     @discardableResult
-    public static func run(folder: RunFolder, model: any CausalLM, tokenizer: BPETokenizer, conditioning: Conditioning, from: String,
+    public static func run(folder: RunFolder, decoder: SourceDecoder, from: String,
                            examples: [DataExample], settings: EvaluationSettings, log: (String) -> Void) throws -> [String: Double] {
         var s = GenerationSettings()
         s.beams = settings.beam
         s.maxNewTokens = settings.maxNewTokens
-        let eos = Int32(model.shape.eosTokenId)
-        let prompts = examples.map { tokenizer.encode($0.source) + [eos] }
-        try Outputs.checkMemory(model: model, rows: min(16, prompts.count) * settings.beam,
-                                positions: (prompts.map(\.count).max() ?? 0) + conditioning.extraPositions + settings.maxNewTokens)
+        let tokenizer = decoder.tokenizer
+        let sources = examples.map(\.source)
+        try decoder.memory(sources, s, 16)
         log("evaluating \(examples.count) test sources with \(from), beam \(settings.beam)")
-        folder.append(.generation(split: "test", done: 0, total: prompts.count))
-        let outs = Outputs.decode(model: model, conditioning: conditioning, settings: s, prompts: prompts, batchSize: 16) { done in
-            folder.append(.generation(split: "test", done: done, total: prompts.count))
+        folder.append(.generation(split: "test", done: 0, total: sources.count))
+        let outs = decoder.decode(sources, s, 16) { done in
+            folder.append(.generation(split: "test", done: done, total: sources.count))
         }
         let lines = try Outputs.write(examples: examples, outputs: outs, tokenizer: tokenizer, to: folder.path + "/outputs/test.txt",
                                       jsonlPath: folder.path + "/outputs/test.jsonl")
@@ -67,7 +66,7 @@ public enum EvaluationJob {
         try folder.lock(for: "evaluating")
         let checkpoint = try RunDecoding.checkpoint(runDir)
         let from = (try? FileManager.default.destinationOfSymbolicLink(atPath: runDir + "/checkpoints/best")) ?? (checkpoint as NSString).lastPathComponent
-        try run(folder: folder, model: lm.model, tokenizer: lm.tokenizer, conditioning: setup.conditioning, from: from,
+        try run(folder: folder, decoder: .decoderOnly(lm.model, tokenizer: lm.tokenizer, conditioning: setup.conditioning), from: from,
                 examples: examples, settings: settings, log: log)
     }
 }

@@ -14,14 +14,14 @@ public struct TrainingData {
     /// The test examples for the final evaluation.
     public var testExamples: [DataExample]
 
-    public static func load(_ spec: RunSpec, model lm: LoadedModel, method: any TuningMethod) throws -> TrainingData {
+    public static func load(_ spec: RunSpec, model lm: TrainableModel, method: any TuningMethod) throws -> TrainingData {
         let shape = lm.model.shape
         func pairs(_ path: String) throws -> [TokenizedExample] {
             // A dataset spec: JSONL pairs, E2E CSV, WebNLG folder:split, DART JSON; one pair per reference.
             let pairs = try DatasetSpec.load(path).pairs
             guard !pairs.isEmpty else { throw JobError("\(path): contains no (source, reference) pairs") }
             return try pairs.enumerated().map { n, p in
-                let e = TokenizedExample(source: lm.tokenizer.encode(p.source), target: lm.tokenizer.encode(" " + p.target))
+                let e = lm.example(source: p.source, target: p.target)
                 let need = lm.model.positionsNeeded(e, layout: method.layout)
                 guard need <= shape.positions else {
                     let extra = method.layout.extraPositions
@@ -57,7 +57,10 @@ public struct TrainingData {
 
     /// Every source, with the method's virtual rows and the new tokens, fits the positions:
     /// checked before training, so an evaluation cannot fail after it.
-    static func checkPrompts(_ examples: [DataExample], spec: String, maxNew: Int, lm: LoadedModel, method: any TuningMethod) throws {
+    static func checkPrompts(_ examples: [DataExample], spec: String, maxNew: Int, lm trainable: TrainableModel, method: any TuningMethod) throws {
+        guard let lm = trainable.decoderOnly else {
+            return try trainable.sourceDecoder(conditioning: .none).checkPositions(examples, maxNew: maxNew, what: spec)
+        }
         let limit = lm.model.shape.positions, extra = method.layout.extraPositions
         for e in examples {
             let n = lm.tokenizer.encode(e.source).count + 1

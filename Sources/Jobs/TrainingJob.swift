@@ -123,8 +123,9 @@ public enum TrainingJob {
         if !run.data.validExamples.isEmpty {
             let sample = run.data.validExamples
             trainer.validationScore = { t in
-                ValidationBLEU.score(model: lm.model, tokenizer: lm.tokenizer, eos: lm.eos, conditioning: t.tm.state.currentConditioning(),
-                                     examples: sample, maxNewTokens: spec.evaluation.maxNewTokens)
+                (try? lm.sourceDecoder(conditioning: t.tm.state.currentConditioning())).map {
+                    ValidationBLEU.score(decoder: $0, examples: sample, maxNewTokens: spec.evaluation.maxNewTokens)
+                } ?? 0
             }
         }
         let control = StopRequests(runDir: folder.path)
@@ -179,19 +180,16 @@ public enum TrainingJob {
     /// The test split from the best checkpoint, else the current parameters.
     static func evaluateTest(_ run: PreparedRun, _ t: Trainer, folder: RunFolder, reporter: TrainingReporter) throws {
         let best = folder.path + "/checkpoints/best"
-        var model = run.lm.model, tokenizer = run.lm.tokenizer
+        var lm = run.lm
         var conditioning = t.tm.state.currentConditioning()
         var from = "current parameters (step \(t.step))"
         if FileManager.default.fileExists(atPath: best) {
             from = (try? FileManager.default.destinationOfSymbolicLink(atPath: best)) ?? "best"
             let setup = try t.tm.method.decoding(checkpoint: best, baseModel: run.spec.model)
             conditioning = setup.conditioning
-            if setup.modelFolder != run.spec.model {
-                let lm = try LoadedModel.load(setup.modelFolder)
-                model = lm.model; tokenizer = lm.tokenizer
-            }
+            if setup.modelFolder != run.spec.model { lm = try TrainableModel.load(setup.modelFolder) }
         }
-        try EvaluationJob.run(folder: folder, model: model, tokenizer: tokenizer, conditioning: conditioning, from: from,
+        try EvaluationJob.run(folder: folder, decoder: try lm.sourceDecoder(conditioning: conditioning), from: from,
                               examples: run.data.testExamples, settings: run.spec.evaluation, log: reporter.line)
     }
 
@@ -223,13 +221,19 @@ struct TrainingFailure: Error, CustomStringConvertible { let description: String
 struct PreparedRun {
     let spec: RunSpec
     let method: any TuningMethod
-    let lm: LoadedModel
+    let lm: TrainableModel
     let data: TrainingData
 
     init(_ spec: RunSpec) throws {
         self.spec = spec
         method = try MethodRegistry.method(spec.method)
-        lm = try LoadedModel.load(spec.model)
+        lm = try TrainableModel.load(spec.model)
+        if lm.encoderDecoder != nil, !(method.layout == .none && method.additions(for: lm.model.summary).isEmpty) {
+            throw JobError("\(spec.model): an encoder-decoder (BART) trains with --method finetune so far; \(spec.method.name) on BART is not built yet (issue #17)")
+        }
+        if lm.encoderDecoder != nil, let f = method as? FineTune, f.dropout > 0 {
+            throw JobError("\(spec.model): BART's training pass has no dropout yet; give --dropout 0")
+        }
         data = try TrainingData.load(spec, model: lm, method: method)
         try method.check(against: lm.model.summary)
         try checkMemory()

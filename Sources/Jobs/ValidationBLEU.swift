@@ -12,14 +12,12 @@ import Tuning
 /// native trainer calls it on its live tensors, the torch runner through
 /// `prefixlab engine validate` on the checkpoint it just wrote.
 public enum ValidationBLEU {
-    public static func score(model: any CausalLM, tokenizer: BPETokenizer, eos: Int32, conditioning: Conditioning,
-                             examples: [DataExample], maxNewTokens: Int) -> Double {
+    public static func score(decoder: SourceDecoder, examples: [DataExample], maxNewTokens: Int) -> Double {
         var s = GenerationSettings()
         s.maxNewTokens = maxNewTokens
         s.beams = 1
-        let prompts = examples.map { tokenizer.encode($0.source) + [eos] }
-        let outs = Outputs.decode(model: model, conditioning: conditioning, settings: s, prompts: prompts, batchSize: 16)
-        return MTEval.score(hypotheses: outs.map { Outputs.text($0, tokenizer: tokenizer) }, references: examples.map(\.references)).bleu
+        let outs = decoder.decode(examples.map(\.source), s, 16, nil)
+        return MTEval.score(hypotheses: outs.map { Outputs.text($0, tokenizer: decoder.tokenizer) }, references: examples.map(\.references)).bleu
     }
 
     /// The score of one checkpoint folder of a run (in the native layout, as either engine
@@ -32,7 +30,7 @@ public enum ValidationBLEU {
         let examples = Array(try DatasetSpec.load(valid).examples.prefix(ev.bleuSources))
         let method = try MethodRegistry.method(spec.method)
         let setup = try method.decoding(checkpoint: checkpoint, baseModel: spec.model)
-        let lm = try LoadedModel.load(setup.modelFolder)
-        return score(model: lm.model, tokenizer: lm.tokenizer, eos: lm.eos, conditioning: setup.conditioning, examples: examples, maxNewTokens: ev.maxNewTokens)
+        let decoder = try TrainableModel.load(setup.modelFolder).sourceDecoder(conditioning: setup.conditioning)
+        return score(decoder: decoder, examples: examples, maxNewTokens: ev.maxNewTokens)
     }
 }

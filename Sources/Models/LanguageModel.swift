@@ -121,9 +121,14 @@ public protocol LanguageModel: PretrainedModel {
     func positionsNeeded(_ e: TokenizedExample, layout: VirtualLayout) -> Int
     /// Row `id` of the input embedding (C floats): initialisation from real words.
     func tokenEmbedding(_ id: Int32) -> UnsafePointer<Float>
+    /// Tokens of an example the loss scores (the token reduction's count).
+    func scoredTokens(_ e: TokenizedExample) -> Int
 }
 
 extension LanguageModel {
+    /// The decoder-only contract: the target and its eos.
+    public func scoredTokens(_ e: TokenizedExample) -> Int { e.scoredTokens }
+
     public func makeTrainingGraph(maxBatch: Int, maxT: Int, maxVirtual: Int) -> TrainingGraph {
         makeTrainingGraph(maxBatch: maxBatch, maxT: maxT, maxVirtual: maxVirtual, additions: .none)
     }

@@ -76,7 +76,7 @@ public final class Trainer {
             let groups = stride(from: 0, to: indices.count, by: config.batchSize).map {
                 Array(indices[$0..<min(indices.count, $0 + config.batchSize)]).map { train[$0] }
             }
-            let weights = LossWeights.weights(for: groups, reduction: config.lossReduction)
+            let weights = LossWeights.weights(for: groups, reduction: config.lossReduction, scored: tm.model.scoredTokens)
             let batches = zip(groups, weights).map { tm.batch($0, weights: $1) }
             let lr = schedule.lr(at: step)
             let rate = tm.state.modelDropoutRate
@@ -124,7 +124,7 @@ public final class Trainer {
 
     /// Token-mean NLL over the validation set.
     public func validationLoss() -> Double {
-        let total = valid.reduce(0) { $0 + $1.scoredTokens }
+        let total = valid.reduce(0) { $0 + tm.model.scoredTokens($1) }
         var loss = 0.0
         for start in stride(from: 0, to: valid.count, by: config.batchSize) {
             let group = Array(valid[start..<min(valid.count, start + config.batchSize)])

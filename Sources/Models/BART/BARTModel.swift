@@ -150,6 +150,9 @@ public final class BARTModel: Seq2SeqLM, LanguageModel, @unchecked Sendable {
         return BARTBatching.build(examples, weights: weights, config: config)
     }
 
+    /// Every label: [<s>], the target, [</s>].
+    public func scoredTokens(_ e: TokenizedExample) -> Int { e.target.count + 2 }
+
     /// The longer of the encoder's [<s>] source [</s>] and the labels' [<s>] target [</s>].
     public func positionsNeeded(_ e: TokenizedExample, layout: VirtualLayout) -> Int {
         max(e.source.count, e.target.count) + 2 + layout.extraPositions
