@@ -1,7 +1,6 @@
 import Foundation
 import Models
 import Decoding
-import Support
 import Text
 
 /// An encoder-decoder model folder loaded for a job (BART), with its tokenizer, checked against
@@ -97,25 +96,10 @@ public enum Seq2SeqGeneration {
             throw JobError("--max-new-tokens \(settings.maxNewTokens): with the start token that passes max_position_embeddings \(limit)")
         }
         let dataset = try DatasetSpec.load(data)
-        let documents = try dataset.examples.map { e -> [Int32] in
-            let d = lm.example(source: e.source, target: "").encoder
-            guard d.count <= limit else { throw JobError("\(data): source of example \(e.id) has \(d.count) tokens, more than max_position_embeddings \(limit)") }
-            return d
-        }
-        // The decoder's caches, each batch's encoder memory and logits must fit this machine:
-        // a --batch-size × --beam × --max-new-tokens that would not is refused before decoding.
-        let s = lm.model.shape, B = Double(min(batchSize, documents.count)), R = B * Double(settings.beams)
-        let S = Double(documents.map(\.count).max() ?? 0), L = Double(s.layers), C = Double(s.width)
-        let bytes = 4 * (2 * L * R * Double(settings.maxNewTokens + 1) * C + (2 * L + 1) * B * S * C + R * Double(s.vocabSize))
-        guard bytes < 0.85 * MachineMemory.bytes else {
-            throw JobError("decoding \(Int(B)) documents × \(settings.beams) beams × \(settings.maxNewTokens) new tokens needs about \(MachineMemory.text(bytes)); this machine has \(MachineMemory.text(MachineMemory.bytes)): lower --batch-size, --beam or --max-new-tokens")
-        }
-        let decoder = Seq2SeqDecoder(model: lm.model, settings: settings)
-        var outputs: [[Int32]] = []
-        for start in stride(from: 0, to: documents.count, by: batchSize) {
-            outputs += decoder.generate(documents: Array(documents[start..<min(documents.count, start + batchSize)]))
-            progress(outputs.count, documents.count)
-        }
+        let decoder = SourceDecoder.encoderDecoder(lm), sources = dataset.examples.map(\.source)
+        try decoder.checkPositions(dataset.examples, maxNew: settings.maxNewTokens, what: data)
+        try decoder.memory(sources, settings, batchSize)
+        let outputs = decoder.decode(sources, settings, batchSize) { progress($0, sources.count) }
         try Outputs.write(examples: dataset.examples, outputs: outputs, tokenizer: lm.tokenizer, to: out)
         return (outputs.count, outputs.reduce(0) { $0 + $1.count })
     }

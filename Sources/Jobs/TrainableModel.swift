@@ -1,6 +1,7 @@
 import Decoding
 import Foundation
 import Models
+import Support
 import Text
 
 /// What decodes a job's sources into output ids, whatever the model family: a decoder-only
@@ -41,7 +42,16 @@ public struct SourceDecoder {
                                  }
                                  return out
                              },
-                             memory: { _, _, _ in })
+                             memory: { sources, s, batch in
+                                 // The decoder's caches, a batch's encoder memory and its logits must fit this
+                                 // machine: a batch × beams × new tokens that would not is refused before decoding.
+                                 let shape = lm.model.shape, B = Double(min(batch, sources.count)), R = B * Double(s.beams)
+                                 let S = Double(sources.map { document($0).count }.max() ?? 0), L = Double(shape.layers), C = Double(shape.width)
+                                 let bytes = 4 * (2 * L * R * Double(s.maxNewTokens + 1) * C + (2 * L + 1) * B * S * C + R * Double(shape.vocabSize))
+                                 guard bytes < 0.85 * MachineMemory.bytes else {
+                                     throw JobError("decoding \(Int(B)) documents × \(s.beams) beams × \(s.maxNewTokens) new tokens needs about \(MachineMemory.text(bytes)); this machine has \(MachineMemory.text(MachineMemory.bytes)): lower --batch-size, --beam or --max-new-tokens")
+                                 }
+                             })
     }
 
     /// Every source, with the method's virtual rows (decoder-only) and the new tokens, fits the
