@@ -30,8 +30,7 @@ public enum GenerationJob {
     public static func run(_ setup: DecodingSetup, data: String, settings: GenerationSettings, batchSize: Int, precision: DecodingPrecision,
                            out: String, progress: @escaping (Int, Int) -> Void) throws -> (outputs: Int, newTokens: Int) {
         if try HFModelFolder.isEncoderDecoder(setup.modelFolder) {
-            let c = setup.conditioning
-            guard c.prefix == nil, c.embeddings == nil, c.infix == nil, c.lora == nil, c.adapters == nil else { throw JobError("\(setup.modelFolder): adapters and runs on an encoder-decoder do not decode here yet; generate with --model alone") }
+            guard setup.conditioning.isNone else { throw JobError("\(setup.modelFolder): adapters and runs on an encoder-decoder do not decode here yet; generate with --model alone") }
             return try Seq2SeqGeneration.run(model: setup.modelFolder, data: data, settings: settings, batchSize: batchSize, out: out, progress: progress)
         }
         let lm = try LoadedModel.load(setup.modelFolder)

@@ -92,8 +92,7 @@ public struct TrainableModel {
     /// The decoder of this model under a method's conditioning (an encoder-decoder takes none yet).
     public func sourceDecoder(conditioning: Conditioning) throws -> SourceDecoder {
         if let lm = decoderOnly { return .decoderOnly(lm.model, tokenizer: lm.tokenizer, conditioning: conditioning) }
-        let c = conditioning
-        guard c.prefix == nil, c.embeddings == nil, c.infix == nil, c.lora == nil, c.adapters == nil, let s = encoderDecoder else {
+        guard conditioning.isNone, let s = encoderDecoder else {
             throw JobError("\(folder): an encoder-decoder decodes fine-tuned weights only so far")
         }
         return .encoderDecoder(s)

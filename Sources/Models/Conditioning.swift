@@ -40,6 +40,8 @@ public struct Conditioning: Sendable {
     public var virtualTokens: Int { embeddings == nil ? 0 : embeddingRows }
     /// Key/value rows after the prompt.
     public var infixRows: Int { infix == nil ? 0 : infixRowCount }
+    /// Nothing a method adds: the model's own weights alone (a base model, a fine-tuned one).
+    public var isNone: Bool { prefix == nil && embeddings == nil && infix == nil && lora == nil && adapters == nil }
     /// Positions the conditioning takes besides the prompt and the new tokens.
     public var extraPositions: Int { kvRows + virtualTokens + infixRows }
 
