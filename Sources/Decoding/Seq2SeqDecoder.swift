@@ -6,12 +6,17 @@ import Models
 /// scores (beam search) or logits (greedy) — min_new_tokens bans eos, no_repeat_ngram counts
 /// the start token, and the model's forced eos takes the last position (log-prob 0); the
 /// length penalty divides by the generated length including the eos. Each batch of documents
-/// is encoded once; its beams share the encoder's memory.
+/// is encoded once; its beams share the encoder's memory. A prefix's encoder rows are used
+/// once per document, its cross rows shared by the document's beams, its decoder rows copied
+/// into every beam's cache.
 public struct Seq2SeqDecoder {
     public let model: any Seq2SeqLM
     public let settings: GenerationSettings
+    public let prefix: Seq2SeqPrefix?
 
-    public init(model: any Seq2SeqLM, settings: GenerationSettings) { self.model = model; self.settings = settings }
+    public init(model: any Seq2SeqLM, settings: GenerationSettings, prefix: Seq2SeqPrefix? = nil) {
+        self.model = model; self.settings = settings; self.prefix = prefix
+    }
 
     /// The generated ids of each document (no start token, no final eos).
     public func generate(documents: [[Int32]]) -> [[Int32]] {
@@ -19,7 +24,7 @@ public struct Seq2SeqDecoder {
         let B = documents.count, S = documents.map(\.count).max()!
         var tokens = [Int32](repeating: model.padTokenId, count: B * S), mask = [UInt8](repeating: 0, count: B * S)
         for (b, d) in documents.enumerated() { for (i, t) in d.enumerated() { tokens[b * S + i] = t; mask[b * S + i] = 1 } }
-        let memory = model.encode(tokens: tokens, mask: mask, B: B, S: S)
+        let memory = model.encode(tokens: tokens, mask: mask, B: B, S: S, prefix: prefix)
         return settings.beams == 1 ? greedy(memory) : beamSearch(memory)
     }
 
@@ -38,7 +43,8 @@ public struct Seq2SeqDecoder {
     func greedy(_ memory: EncoderMemory) -> [[Int32]] {
         let B = memory.B, V = model.shape.vocabSize, eos = model.eosTokenId
         let maxLength = 1 + settings.maxNewTokens
-        let cache = model.makeDecoderCache(batch: B, capacity: maxLength)
+        let cache = model.makeDecoderCache(batch: B, capacity: memory.decoderPrefixRows + maxLength)
+        memory.startDecoding(cache)
         var seqs = [[Int32]](repeating: [model.decoderStartTokenId], count: B)
         var done = [Bool](repeating: false, count: B)
         let logits = UnsafeMutablePointer<Float>.allocate(capacity: B * V)
@@ -65,7 +71,8 @@ public struct Seq2SeqDecoder {
     func beamSearch(_ memory: EncoderMemory) -> [[Int32]] {
         let B = memory.B, K = settings.beams, R = B * K, V = model.shape.vocabSize
         let maxLength = 1 + settings.maxNewTokens
-        let cache = model.makeDecoderCache(batch: R, capacity: maxLength)
+        let cache = model.makeDecoderCache(batch: R, capacity: memory.decoderPrefixRows + maxLength)
+        memory.startDecoding(cache)
         var state = BeamSearchState(B: B, K: K, eos: model.eosTokenId, lengthPenalty: settings.lengthPenalty, earlyStopping: settings.earlyStopping)
         var rows = [[Int32]](repeating: [model.decoderStartTokenId], count: R)
         var input = rows.map { $0[0] }
@@ -83,7 +90,7 @@ public struct Seq2SeqDecoder {
             let (reorder, next) = state.step(logprobs: logits, V: V, generatedAfter: curLen, atLimit: curLen + 1 >= maxLength)
             curLen += 1
             guard curLen < maxLength && !state.isDone else { break }
-            cache.reorder(rows: reorder, fromPosition: 0)
+            cache.reorder(rows: reorder, fromPosition: memory.decoderPrefixRows)
             let before = rows
             for r in 0..<R { rows[r] = before[reorder[r]] + [next[r]] }
             input = next

@@ -9,7 +9,8 @@ import Kernels
 ///   generated token, which is predicted at the eos as in training;
 /// - `lora`: low-rank updates of the blocks' linear layers (`LoRAShape`'s layout), merged into
 ///   the weights while decoding;
-/// - `adapters`: bottleneck adapters in every block (`AdapterShape`'s layout).
+/// - `adapters`: bottleneck adapters in every block (`AdapterShape`'s layout);
+/// - `seq2seqPrefix`: an encoder-decoder's prefixes (encoder, decoder, cross-attention).
 public struct Conditioning: Sendable {
     public var prefix: [Float]? = nil
     public var prefixRows = 0
@@ -19,8 +20,10 @@ public struct Conditioning: Sendable {
     public var infixRowCount = 0
     public var lora: (shape: LoRAShape, values: [Float])? = nil
     public var adapters: (shape: AdapterShape, values: [Float])? = nil
+    public var seq2seqPrefix: Seq2SeqPrefix? = nil
 
     public init() {}
+    public static func seq2seq(_ p: Seq2SeqPrefix) -> Conditioning { var c = Conditioning(); c.seq2seqPrefix = p; return c }
 
     public static let none = Conditioning()
     public static func prefix(P: Int, values: [Float]) -> Conditioning { var c = Conditioning(); c.prefix = values; c.prefixRows = P; return c }
@@ -41,7 +44,7 @@ public struct Conditioning: Sendable {
     /// Key/value rows after the prompt.
     public var infixRows: Int { infix == nil ? 0 : infixRowCount }
     /// Nothing a method adds: the model's own weights alone (a base model, a fine-tuned one).
-    public var isNone: Bool { prefix == nil && embeddings == nil && infix == nil && lora == nil && adapters == nil }
+    public var isNone: Bool { prefix == nil && embeddings == nil && infix == nil && lora == nil && adapters == nil && seq2seqPrefix == nil }
     /// Positions the conditioning takes besides the prompt and the new tokens.
     public var extraPositions: Int { kvRows + virtualTokens + infixRows }
 
@@ -65,17 +68,7 @@ public struct Conditioning: Sendable {
 
     /// The prefix from PEFT's (P, 2·L·C) layout into the cache's (L, 2, P, C).
     private func prefixInCacheLayout(layers L: Int, width C: Int) -> [Float]? {
-        guard let v = prefix else { return nil }
-        let P = prefixRows
-        var out = [Float](repeating: 0, count: L * 2 * P * C)
-        for l in 0..<L {
-            for kv in 0..<2 {
-                for p in 0..<P {
-                    for c in 0..<C { out[((l * 2 + kv) * P + p) * C + c] = v[p * 2 * L * C + (2 * l + kv) * C + c] }
-                }
-            }
-        }
-        return out
+        prefix.map { Seq2SeqPrefix.cacheLayout($0, P: prefixRows, layers: L, width: C) }
     }
 }
 

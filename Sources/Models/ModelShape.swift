@@ -13,14 +13,21 @@ public struct ModelShape: Sendable, Equatable {
     public var bosTokenId: Int
     /// Every weight of the model.
     public var parameterCount: Int
+    /// An encoder-decoder's encoder layers (0: decoder-only); `layers` are then its decoder's.
+    public var encoderLayers: Int
 
-    public init(layers: Int, heads: Int, width: Int, vocabSize: Int, positions: Int, eosTokenId: Int, bosTokenId: Int, parameterCount: Int) {
+    public init(layers: Int, heads: Int, width: Int, vocabSize: Int, positions: Int, eosTokenId: Int, bosTokenId: Int, parameterCount: Int,
+                encoderLayers: Int = 0) {
         self.layers = layers; self.heads = heads; self.width = width; self.vocabSize = vocabSize; self.positions = positions
-        self.eosTokenId = eosTokenId; self.bosTokenId = bosTokenId; self.parameterCount = parameterCount
+        self.eosTokenId = eosTokenId; self.bosTokenId = bosTokenId; self.parameterCount = parameterCount; self.encoderLayers = encoderLayers
     }
 
     /// Columns of one virtual key/value row across every layer: 2·L·C (PEFT's layout).
     public var keyValueWidth: Int { 2 * layers * width }
+    public var isEncoderDecoder: Bool { encoderLayers > 0 }
+
+    /// Columns of one prefix row of an attention kind: 2·L·C over its own stack's layers.
+    public func keyValueWidth(_ kind: PrefixAttentions) -> Int { 2 * (kind == .encoder ? encoderLayers : layers) * width }
 }
 
 /// A model's sizes and named tensors, known from its config alone: what parameter counts and

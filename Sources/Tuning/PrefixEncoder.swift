@@ -46,20 +46,20 @@ public final class PrefixEncoder: MethodState, @unchecked Sendable {
     public let width: Int
     public var usesMLP: Bool { target == .keyValues && options.reparam == .mlp }
 
+    /// Put before each tensor's name: "" alone, "<kind>." for one of an encoder-decoder's prefixes.
+    let namePrefix: String
+
+    /// `width`: the output's columns (nil: the model's 2·L·C or C); `shared`: a parameter set
+    /// holding this encoder's tensors under `namePrefix` among others (`tensorSpec` lists them).
     init(options: VirtualTokenOptions, target: Target, model: any LanguageModel, methodName: String, peftKind: PEFTAdapter.Kind?,
-         decodeAs: @escaping @Sendable (Int, [Float]) -> Conditioning) {
+         decodeAs: @escaping @Sendable (Int, [Float]) -> Conditioning, width: Int? = nil, namePrefix: String = "", shared: ParameterSet? = nil) {
         self.options = options; self.target = target; self.model = model; self.shape = model.shape
-        self.methodName = methodName; self.peftKind = peftKind; self.decodeAs = decodeAs
+        self.methodName = methodName; self.peftKind = peftKind; self.decodeAs = decodeAs; self.namePrefix = namePrefix
         let P = options.length, C = shape.width, mid = options.midDim
-        let W = target == .keyValues ? shape.keyValueWidth : C
-        width = W
+        let W = width ?? (target == .keyValues ? shape.keyValueWidth : shape.width)
+        self.width = W
         let mlp = target == .keyValues && options.reparam == .mlp
-        if mlp {
-            params = ParameterSet([("embedding.weight", [P, C]), ("transform.0.weight", [mid, C]), ("transform.0.bias", [mid]),
-                                   ("transform.2.weight", [W, mid]), ("transform.2.bias", [W])])
-        } else {
-            params = ParameterSet([("embedding.weight", [P, W])])
-        }
+        params = shared ?? ParameterSet(PrefixEncoder.tensorSpec(options: options, target: target, width: W, C: C, namePrefix: namePrefix))
         output = FloatArena(count: P * W)
         doutput = FloatArena(count: P * W)
         hidden = FloatArena(count: mlp ? P * mid : 0)
@@ -67,6 +67,18 @@ public final class PrefixEncoder: MethodState, @unchecked Sendable {
         dembedding = FloatArena(count: mlp ? P * C : 0)
         dropoutMask = options.dropout > 0 ? FloatArena(count: P * W) : nil
     }
+
+    /// The tensors of one encoder: names (under `namePrefix`) and shapes.
+    static func tensorSpec(options: VirtualTokenOptions, target: Target, width W: Int, C: Int, namePrefix n: String) -> [(String, [Int])] {
+        let P = options.length, mid = options.midDim
+        guard target == .keyValues && options.reparam == .mlp else { return [(n + "embedding.weight", [P, W])] }
+        return [(n + "embedding.weight", [P, C]), (n + "transform.0.weight", [mid, C]), (n + "transform.0.bias", [mid]),
+                (n + "transform.2.weight", [W, mid]), (n + "transform.2.bias", [W])]
+    }
+
+    /// A tensor of this encoder in `params`.
+    func value(_ name: String) -> UnsafeMutablePointer<Float> { params.value(namePrefix + name) }
+    func grad(_ name: String) -> UnsafeMutablePointer<Float> { params.grad(namePrefix + name) }
 
     // MARK: The graph's view
 
@@ -107,13 +119,13 @@ public final class PrefixEncoder: MethodState, @unchecked Sendable {
     public func forward() {
         let P = self.P, C = shape.width, mid = options.midDim, W = width
         if usesMLP {
-            linearForward(out: hidden.base, inp: params.value("embedding.weight"), weight: params.value("transform.0.weight"),
-                          bias: params.value("transform.0.bias"), N: P, C: C, OC: mid)
+            linearForward(out: hidden.base, inp: value("embedding.weight"), weight: value("transform.0.weight"),
+                          bias: value("transform.0.bias"), N: P, C: C, OC: mid)
             tanhForward(out: hidden.base, inp: hidden.base, N: P * mid)
-            linearForward(out: output.base, inp: hidden.base, weight: params.value("transform.2.weight"),
-                          bias: params.value("transform.2.bias"), N: P, C: mid, OC: W)
+            linearForward(out: output.base, inp: hidden.base, weight: value("transform.2.weight"),
+                          bias: value("transform.2.bias"), N: P, C: mid, OC: W)
         } else {
-            output.base.update(from: params.value("embedding.weight"), count: P * W)
+            output.base.update(from: value("embedding.weight"), count: P * W)
         }
     }
 
@@ -121,16 +133,16 @@ public final class PrefixEncoder: MethodState, @unchecked Sendable {
     public func backward() {
         let P = self.P, C = shape.width, mid = options.midDim, W = width
         if usesMLP {
-            linearBackward(dinp: dhidden.base, dweight: params.grad("transform.2.weight"), dbias: params.grad("transform.2.bias"),
-                           dout: doutput.base, inp: hidden.base, weight: params.value("transform.2.weight"), N: P, C: mid, OC: W)
+            linearBackward(dinp: dhidden.base, dweight: grad("transform.2.weight"), dbias: grad("transform.2.bias"),
+                           dout: doutput.base, inp: hidden.base, weight: value("transform.2.weight"), N: P, C: mid, OC: W)
             tanhBackward(dinp: dhidden.base, out: hidden.base, dout: dhidden.base, N: P * mid)
             let demb = dembedding.base
-            linearBackward(dinp: demb, dweight: params.grad("transform.0.weight"), dbias: params.grad("transform.0.bias"),
-                           dout: dhidden.base, inp: params.value("embedding.weight"), weight: params.value("transform.0.weight"),
+            linearBackward(dinp: demb, dweight: grad("transform.0.weight"), dbias: grad("transform.0.bias"),
+                           dout: dhidden.base, inp: value("embedding.weight"), weight: value("transform.0.weight"),
                            N: P, C: C, OC: mid)
-            axpy(1, demb, params.grad("embedding.weight"), P * C)
+            axpy(1, demb, grad("embedding.weight"), P * C)
         } else {
-            axpy(1, doutput.base, params.grad("embedding.weight"), P * W)
+            axpy(1, doutput.base, grad("embedding.weight"), P * W)
         }
     }
 
@@ -144,7 +156,7 @@ public final class PrefixEncoder: MethodState, @unchecked Sendable {
                 let need = peftKind.map { "\($0.rawValue) with \(P)" } ?? "no PEFT adapter (PEFT has none for it)"
                 throw MethodError("\(dir): a \(a.kind.rawValue) adapter of \(a.virtualTokens) virtual tokens; --method \(methodName) with --prefix-length \(P) needs \(need)")
             }
-            a.embeddings.withUnsafeBufferPointer { params.value("embedding.weight").update(from: $0.baseAddress!, count: $0.count) }
+            a.embeddings.withUnsafeBufferPointer { value("embedding.weight").update(from: $0.baseAddress!, count: $0.count) }
             return
         }
         randomInit(seed: seed)
@@ -158,12 +170,12 @@ public final class PrefixEncoder: MethodState, @unchecked Sendable {
     /// Initialises like PEFT: embedding N(0, 1); Linear layers U(−1/√in, 1/√in) (torch's default).
     public func randomInit(seed: UInt64) {
         var rng = SplitMix64(seed: seed)
-        for t in params.tensors {
-            let p = params.values[t.offset]
-            if t.name == "embedding.weight" {
+        for t in params.tensors where t.name.hasPrefix(namePrefix) {
+            let p = params.values[t.offset], name = t.name.dropFirst(namePrefix.count)
+            if name == "embedding.weight" {
                 for i in 0..<t.count { p[i] = rng.nextNormal() }
             } else {
-                let fanIn = t.name.hasPrefix("transform.0") ? shape.width : options.midDim
+                let fanIn = name.hasPrefix("transform.0") ? shape.width : options.midDim
                 let bound = 1 / Float(fanIn).squareRoot()
                 for i in 0..<t.count { p[i] = (2 * rng.nextUniform() - 1) * bound }
             }

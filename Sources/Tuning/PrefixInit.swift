@@ -21,7 +21,7 @@ public enum PrefixInit {
 
     static func fill(_ encoder: PrefixEncoder, model: any LanguageModel, ids: [Int32], C: Int, L: Int) throws {
         let P = ids.count
-        let emb = encoder.params.value("embedding.weight")
+        let emb = encoder.value("embedding.weight")
         if encoder.usesMLP || encoder.target == .embeddings {
             for (p, id) in ids.enumerated() { (emb + p * C).update(from: model.tokenEmbedding(id), count: C) }
             return

@@ -6,10 +6,11 @@ import Darwin
 import Kernels
 
 /// A batch laid out by `BARTBatching` for the training pass: B documents right-padded to S
-/// encoder rows, B decoder inputs right-padded to T rows, and the scored rows (every label
-/// token) with their ids and loss weights.
+/// encoder rows, B decoder inputs right-padded to T rows, the scored rows (every label token)
+/// with their ids and loss weights, and the prefix rows of each attention kind (0: none).
 public struct BARTBatch: TrainingBatch {
     public let B: Int, S: Int, T: Int
+    public var encoderPrefix = 0, decoderPrefix = 0, crossPrefix = 0
     public let encoderTokens: [Int32]   // (B, S), <pad> after each document
     public let encoderMask: [UInt8]     // (B, S)
     public let decoderTokens: [Int32]   // (B, T)
@@ -21,8 +22,9 @@ public struct BARTBatch: TrainingBatch {
 
 /// The sequence contract (the lm-score one): encoder input [<s>] + source + [</s>]; labels
 /// [<s>] + target + [</s>]; decoder input [decoder_start] + labels[:-1]; every label scored.
+/// A prefix's rows (the original code's) take no positions: the tokens keep 0, 1, ...
 public enum BARTBatching {
-    public static func build(_ examples: [TokenizedExample], weights: [Float], config c: BARTConfig) -> BARTBatch {
+    public static func build(_ examples: [TokenizedExample], weights: [Float], config c: BARTConfig, layout: VirtualLayout = .none) -> BARTBatch {
         precondition(!examples.isEmpty && weights.count == examples.count)
         let bos = Int32(c.bosTokenId), eos = Int32(c.eosTokenId), pad = Int32(c.padTokenId)
         let enc = examples.map { [bos] + $0.source + [eos] }
@@ -37,7 +39,12 @@ public enum BARTBatching {
             for (i, t) in dec.enumerated() { dt[b * T + i] = t }
             for (i, y) in labels[b].enumerated() { rows.append(Int32(b * T + i)); ids.append(y); ws.append(weights[b]) }
         }
-        return BARTBatch(B: B, S: S, T: T, encoderTokens: et, encoderMask: em, decoderTokens: dt, targetRows: rows, targetIds: ids, targetWeights: ws)
+        var batch = BARTBatch(B: B, S: S, T: T, encoderTokens: et, encoderMask: em, decoderTokens: dt, targetRows: rows, targetIds: ids, targetWeights: ws)
+        let P = layout.keyValueRows
+        if layout.attentions.contains(.encoder) { batch.encoderPrefix = P }
+        if layout.attentions.contains(.decoder) { batch.decoderPrefix = P }
+        if layout.attentions.contains(.cross) { batch.crossPrefix = P }
+        return batch
     }
 }
 
@@ -47,27 +54,46 @@ public enum BARTBatching {
 /// rows, and the backward into the weights' gradients where `TrainableWeights` asks (groups:
 /// embeddings; block(l) for encoder layer l and block(encoderLayers + l) for decoder layer l;
 /// `final_logits_bias` is a buffer in transformers and never trains). The encoder's gradient
-/// collects every decoder layer's cross-attention keys and values. Fine-tuning's pass: no
-/// virtual rows, no dropout (the methods' BART conditioning comes with their issue).
+/// collects every decoder layer's cross-attention keys and values.
+///
+/// Prefixes (the original code's three kinds): each attention's keys and values are a store of
+/// P prefix rows then the tokens' own, per sequence; the prefix rows are never masked and take
+/// no positions, and their gradients (summed over the batch) go to the conditioning's buffers.
+/// Nothing below what needs a gradient is walked back: a decoder-side prefix alone never runs
+/// the encoder's backward. No dropout yet.
 public final class BARTGraph: TrainingGraph {
     public let model: BARTModel
-    public let maxB: Int, maxS: Int, maxT: Int
+    public let maxB: Int, maxS: Int, maxT: Int, maxP: Int
 
-    /// One stack's layer activations; `cross*` only in the decoder's.
+    /// One stack's layer activations; `k`, `v` (and `ck`, `cv`) are stores of P + n rows per
+    /// sequence; `cross*` only in the decoder's.
     final class Layer {
         let q, k, v, att, atty, r1, a1, m1, s1: Buf
         let q2, ck, cv, att2, atty2, r2, a2, m2, s2: Buf?
         let fc, g, rf, out, mf, sf: Buf
-        init(rows N: Int, C: Int, F: Int, att A: Int, cross: (encoderRows: Int, att: Int)?) {
+        init(rows N: Int, store: Int, C: Int, F: Int, att A: Int, cross: (store: Int, att: Int)?) {
             func a(_ n: Int) -> Buf { let p = Buf.allocate(capacity: max(1, n)); p.initialize(repeating: 0, count: max(1, n)); return p }
-            q = a(N * C); k = a(N * C); v = a(N * C); att = a(A); atty = a(N * C); r1 = a(N * C); a1 = a(N * C); m1 = a(N); s1 = a(N)
+            q = a(N * C); k = a(store * C); v = a(store * C); att = a(A); atty = a(N * C); r1 = a(N * C); a1 = a(N * C); m1 = a(N); s1 = a(N)
             if let x = cross {
-                q2 = a(N * C); ck = a(x.encoderRows * C); cv = a(x.encoderRows * C); att2 = a(x.att); atty2 = a(N * C)
+                q2 = a(N * C); ck = a(x.store * C); cv = a(x.store * C); att2 = a(x.att); atty2 = a(N * C)
                 r2 = a(N * C); a2 = a(N * C); m2 = a(N); s2 = a(N)
             } else { q2 = nil; ck = nil; cv = nil; att2 = nil; atty2 = nil; r2 = nil; a2 = nil; m2 = nil; s2 = nil }
             fc = a(N * F); g = a(N * F); rf = a(N * C); out = a(N * C); mf = a(N); sf = a(N)
         }
         deinit { for p in [q, k, v, att, atty, r1, a1, m1, s1, q2, ck, cv, att2, atty2, r2, a2, m2, s2, fc, g, rf, out, mf, sf] { p?.deallocate() } }
+    }
+
+    /// Where one attention kind's prefix rows are: (P, W) with layer l's key at column 2l·C.
+    struct PrefixRows {
+        let P: Int
+        let values: CBuf?
+        let grads: Buf?
+        let width: Int
+        static var none: PrefixRows { PrefixRows(P: 0, values: nil, grads: nil, width: 0) }
+        func key(_ l: Int, C: Int) -> CBuf? { values.map { $0 + 2 * l * C } }
+        func value(_ l: Int, C: Int) -> CBuf? { values.map { $0 + (2 * l + 1) * C } }
+        func keyGrad(_ l: Int, C: Int) -> Buf? { grads.map { $0 + 2 * l * C } }
+        func valueGrad(_ l: Int, C: Int) -> Buf? { grads.map { $0 + (2 * l + 1) * C } }
     }
 
     let encoder: [Layer], decoder: [Layer]
@@ -78,23 +104,29 @@ public final class BARTGraph: TrainingGraph {
     // Gradient scratch.
     let dxE, dxD, dEnc, dA, dB, dq, dk, dv, datty, dfc, scratch, dgathered: Buf
     let maxTargets: Int
+    // Key masks over the encoder's and the cross-attention's stores (prefix rows visible).
+    var encoderMask: [UInt8] = [], crossMask: [UInt8] = []
 
-    public init(model: BARTModel, maxBatch: Int, maxS: Int, maxT: Int) {
-        self.model = model; maxB = maxBatch; self.maxS = maxS; self.maxT = maxT
-        let c = model.config, C = c.dModel, Ne = maxBatch * maxS, Nd = maxBatch * maxT
-        encoder = (0..<c.encoderLayers).map { _ in Layer(rows: Ne, C: C, F: c.encoderFFN, att: maxBatch * c.encoderHeads * maxS * maxS, cross: nil) }
+    public init(model: BARTModel, maxBatch: Int, maxS: Int, maxT: Int, maxPrefix: Int = 0) {
+        self.model = model; maxB = maxBatch; self.maxS = maxS; self.maxT = maxT; maxP = maxPrefix
+        let c = model.config, C = c.dModel, Ne = maxBatch * maxS, Nd = maxBatch * maxT, P = maxPrefix
+        let Se = maxS + P, Td = maxT + P
+        encoder = (0..<c.encoderLayers).map { _ in
+            Layer(rows: Ne, store: maxBatch * Se, C: C, F: c.encoderFFN, att: maxBatch * c.encoderHeads * maxS * Se, cross: nil)
+        }
         decoder = (0..<c.decoderLayers).map { _ in
-            Layer(rows: Nd, C: C, F: c.decoderFFN, att: maxBatch * c.decoderHeads * maxT * maxT, cross: (Ne, maxBatch * c.decoderHeads * maxT * maxS))
+            Layer(rows: Nd, store: maxBatch * Td, C: C, F: c.decoderFFN, att: maxBatch * c.decoderHeads * maxT * Td,
+                  cross: (maxBatch * Se, maxBatch * c.decoderHeads * maxT * Se))
         }
         func a(_ n: Int) -> Buf { let p = Buf.allocate(capacity: max(1, n)); p.initialize(repeating: 0, count: max(1, n)); return p }
         encIn = a(Ne * C); encEmb = a(Ne * C); encM = a(Ne); encS = a(Ne)
         decIn = a(Nd * C); decEmb = a(Nd * C); decM = a(Nd); decS = a(Nd)
         maxTargets = Nd
         gathered = a(Nd * C); logits = a(Nd * c.vocabSize); losses = a(Nd); dgathered = a(Nd * C)
-        let R = max(Ne, Nd), F = max(c.encoderFFN, c.decoderFFN)
+        let R = max(Ne, Nd), F = max(c.encoderFFN, c.decoderFFN), store = maxBatch * max(Se, Td)
         dxE = a(Ne * C); dxD = a(Nd * C); dEnc = a(Ne * C); dA = a(R * C); dB = a(R * C)
-        dq = a(R * C); dk = a(R * C); dv = a(R * C); datty = a(R * C); dfc = a(R * F)
-        scratch = a(maxBatch * max(c.encoderHeads, c.decoderHeads) * max(maxS, maxT))
+        dq = a(R * C); dk = a(store * C); dv = a(store * C); datty = a(R * C); dfc = a(R * F)
+        scratch = a(maxBatch * max(c.encoderHeads, c.decoderHeads) * max(Se, Td))
     }
 
     deinit {
@@ -103,10 +135,10 @@ public final class BARTGraph: TrainingGraph {
     }
 
     public var memoryBytes: Int {
-        let c = model.config, C = c.dModel, Ne = maxB * maxS, Nd = maxB * maxT
-        let enc = c.encoderLayers * (Ne * (9 * C + 2 * c.encoderFFN + 4) + maxB * c.encoderHeads * maxS * maxS)
-        let dec = c.decoderLayers * (Nd * (14 * C + 2 * c.decoderFFN + 6) + 2 * Ne * C + maxB * c.decoderHeads * (maxT * maxT + maxT * maxS))
-        return 4 * (enc + dec + Nd * (c.vocabSize + 3 * C) + 8 * max(Ne, Nd) * C)
+        let c = model.config, C = c.dModel, Ne = maxB * maxS, Nd = maxB * maxT, Se = maxS + maxP, Td = maxT + maxP
+        let enc = c.encoderLayers * (Ne * (7 * C + 2 * c.encoderFFN + 4) + 2 * maxB * Se * C + maxB * c.encoderHeads * maxS * Se)
+        let dec = c.decoderLayers * (Nd * (12 * C + 2 * c.decoderFFN + 6) + 2 * maxB * (Td + Se) * C + maxB * c.decoderHeads * maxT * (Td + Se))
+        return 4 * (enc + dec + Nd * (c.vocabSize + 3 * C) + 6 * max(Ne, Nd) * C + 2 * maxB * max(Se, Td) * C)
     }
 
     public func lastLosses(count: Int) -> UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: losses, count: count) }
@@ -115,10 +147,28 @@ public final class BARTGraph: TrainingGraph {
                     trainable: TrainableWeights?, dropout: ModelDropout?) -> Double {
         guard let b = batch as? BARTBatch else { preconditionFailure("BARTGraph runs BARTBatch layouts") }
         precondition(dropout == nil || dropout!.rate == 0, "BART's training pass has no dropout yet")
-        precondition(b.B <= maxB && b.S <= maxS && b.T <= maxT)
-        let loss = forward(b)
-        if backward { self.backward(b, grads: weightGrads, trainable: trainable) }
+        precondition(b.B <= maxB && b.S <= maxS && b.T <= maxT && max(b.encoderPrefix, b.decoderPrefix, b.crossPrefix) <= maxP)
+        let c = model.config, C = c.dModel
+        func rows(_ P: Int, _ v: UnsafePointer<Float>?, _ g: UnsafeMutablePointer<Float>?, layers: Int, _ what: String) -> PrefixRows {
+            guard P > 0 else { return .none }
+            precondition(v != nil, "a \(what) prefix needs its rows in the conditioning")
+            return PrefixRows(P: P, values: v, grads: g, width: 2 * layers * C)
+        }
+        let prefixes = (encoder: rows(b.encoderPrefix, conditioning.encoderKeyValues, conditioning.encoderKeyValueGrads, layers: c.encoderLayers, "encoder"),
+                        decoder: rows(b.decoderPrefix, conditioning.keyValues, conditioning.keyValueGrads, layers: c.decoderLayers, "decoder"),
+                        cross: rows(b.crossPrefix, conditioning.crossKeyValues, conditioning.crossKeyValueGrads, layers: c.decoderLayers, "cross"))
+        encoderMask = storeMask(b, P: b.encoderPrefix)
+        crossMask = storeMask(b, P: b.crossPrefix)
+        let loss = forward(b, prefixes)
+        if backward { self.backward(b, prefixes, grads: weightGrads, trainable: trainable) }
         return loss
+    }
+
+    /// (B, P + S): the P prefix rows visible, then the document's own mask.
+    func storeMask(_ b: BARTBatch, P: Int) -> [UInt8] {
+        var m = [UInt8](repeating: 1, count: b.B * (P + b.S))
+        for i in 0..<b.B { for j in 0..<b.S { m[i * (P + b.S) + P + j] = b.encoderMask[i * b.S + j] } }
+        return m
     }
 
     // MARK: forward
@@ -132,6 +182,17 @@ public final class BARTGraph: TrainingGraph {
         layernormForward(out: out, mean: mean, rstd: rstd, inp: sum, weight: p + lnW, bias: p + lnB, N: N, C: C, eps: c.layerNormEpsilon)
     }
 
+    /// store (B, P + n, C) = [prefix rows; inp (B·n, C) through the projection], per sequence.
+    func project(into store: Buf, inp: CBuf, w: Int, b: Int, B: Int, n: Int, prefix: CBuf?, P: Int, width W: Int) {
+        let p = model.params.base, C = model.config.dModel
+        guard P > 0, let prefix else { linearForward(out: store, inp: inp, weight: p + w, bias: p + b, N: B * n, C: C, OC: C); return }
+        for s in 0..<B {
+            let dst = store + s * (P + n) * C
+            for r in 0..<P { (dst + r * C).update(from: prefix + r * W, count: C) }
+            linearForward(out: dst + P * C, inp: inp + s * n * C, weight: p + w, bias: p + b, N: n, C: C, OC: C)
+        }
+    }
+
     func feedForward(_ l: Layer, inp: CBuf, w: (fc1W: Int, fc1B: Int, fc2W: Int, fc2B: Int), F: Int, N: Int) {
         let p = model.params.base, C = model.config.dModel
         linearForward(out: l.fc, inp: inp, weight: p + w.fc1W, bias: p + w.fc1B, N: N, C: C, OC: F)
@@ -140,20 +201,20 @@ public final class BARTGraph: TrainingGraph {
         residualForward(out: l.rf, a: l.rf, b: inp, N: N * C)
     }
 
-    func forward(_ b: BARTBatch) -> Double {
+    func forward(_ b: BARTBatch, _ pre: (encoder: PrefixRows, decoder: PrefixRows, cross: PrefixRows)) -> Double {
         let c = model.config, C = c.dModel, p = model.params.base, L = model.layout, eps = c.layerNormEpsilon
         precondition(c.activation == .gelu, "BART's training pass has the exact GELU (bart-base, bart-large)")
-        let Ne = b.B * b.S, Nd = b.B * b.T
+        let Ne = b.B * b.S, Nd = b.B * b.T, Pe = pre.encoder.P, Pd = pre.decoder.P, Pc = pre.cross.P
         embed(encEmb, sum: encIn, mean: encM, rstd: encS, tokens: b.encoderTokens, T: b.S, table: L.encPositions, lnW: L.encLnW, lnB: L.encLnB, N: Ne)
         var x = UnsafePointer(encEmb)
-        b.encoderMask.withUnsafeBufferPointer { m in
-            for (l, w) in zip(encoder, L.encoder) {
+        encoderMask.withUnsafeBufferPointer { m in
+            for (li, (l, w)) in zip(encoder, L.encoder).enumerated() {
                 let a = w.attn
                 linearForward(out: l.q, inp: x, weight: p + a.qW, bias: p + a.qB, N: Ne, C: C, OC: C)
-                linearForward(out: l.k, inp: x, weight: p + a.kW, bias: p + a.kB, N: Ne, C: C, OC: C)
-                linearForward(out: l.v, inp: x, weight: p + a.vW, bias: p + a.vB, N: Ne, C: C, OC: C)
-                attentionForward(out: l.atty, att: l.att, q: l.q, qStride: C, keys: l.k, values: l.v, kvBatchStride: b.S * C,
-                                 mask: m.baseAddress, maskStride: b.S, mode: .bidirectional, B: b.B, T: b.S, past: 0, Tk: b.S, C: C, NH: c.encoderHeads)
+                project(into: l.k, inp: x, w: a.kW, b: a.kB, B: b.B, n: b.S, prefix: pre.encoder.key(li, C: C), P: Pe, width: pre.encoder.width)
+                project(into: l.v, inp: x, w: a.vW, b: a.vB, B: b.B, n: b.S, prefix: pre.encoder.value(li, C: C), P: Pe, width: pre.encoder.width)
+                attentionForward(out: l.atty, att: l.att, q: l.q, qStride: C, keys: l.k, values: l.v, kvBatchStride: (Pe + b.S) * C,
+                                 mask: m.baseAddress, maskStride: Pe + b.S, mode: .bidirectional, B: b.B, T: b.S, past: 0, Tk: Pe + b.S, C: C, NH: c.encoderHeads)
                 linearForward(out: l.r1, inp: l.atty, weight: p + a.oW, bias: p + a.oB, N: Ne, C: C, OC: C)
                 residualForward(out: l.r1, a: l.r1, b: x, N: Ne * C)
                 layernormForward(out: l.a1, mean: l.m1, rstd: l.s1, inp: l.r1, weight: p + w.ln1W, bias: p + w.ln1B, N: Ne, C: C, eps: eps)
@@ -165,22 +226,23 @@ public final class BARTGraph: TrainingGraph {
         let memory = x
         embed(decEmb, sum: decIn, mean: decM, rstd: decS, tokens: b.decoderTokens, T: b.T, table: L.decPositions, lnW: L.decLnW, lnB: L.decLnB, N: Nd)
         var y = UnsafePointer(decEmb)
-        b.encoderMask.withUnsafeBufferPointer { m in
-            for (l, w) in zip(decoder, L.decoder) {
+        crossMask.withUnsafeBufferPointer { m in
+            for (li, (l, w)) in zip(decoder, L.decoder).enumerated() {
                 let s = w.selfAttn, a = w.cross
                 linearForward(out: l.q, inp: y, weight: p + s.qW, bias: p + s.qB, N: Nd, C: C, OC: C)
-                linearForward(out: l.k, inp: y, weight: p + s.kW, bias: p + s.kB, N: Nd, C: C, OC: C)
-                linearForward(out: l.v, inp: y, weight: p + s.vW, bias: p + s.vB, N: Nd, C: C, OC: C)
-                attentionForward(out: l.atty, att: l.att, q: l.q, qStride: C, keys: l.k, values: l.v, kvBatchStride: b.T * C,
-                                 mask: nil, maskStride: 0, mode: .causal, B: b.B, T: b.T, past: 0, Tk: b.T, C: C, NH: c.decoderHeads)
+                project(into: l.k, inp: y, w: s.kW, b: s.kB, B: b.B, n: b.T, prefix: pre.decoder.key(li, C: C), P: Pd, width: pre.decoder.width)
+                project(into: l.v, inp: y, w: s.vW, b: s.vB, B: b.B, n: b.T, prefix: pre.decoder.value(li, C: C), P: Pd, width: pre.decoder.width)
+                // Query t sees the P prefix rows and the targets 0 ... t.
+                attentionForward(out: l.atty, att: l.att, q: l.q, qStride: C, keys: l.k, values: l.v, kvBatchStride: (Pd + b.T) * C,
+                                 mask: nil, maskStride: 0, mode: .causal, B: b.B, T: b.T, past: Pd, Tk: Pd + b.T, C: C, NH: c.decoderHeads)
                 linearForward(out: l.r1, inp: l.atty, weight: p + s.oW, bias: p + s.oB, N: Nd, C: C, OC: C)
                 residualForward(out: l.r1, a: l.r1, b: y, N: Nd * C)
                 layernormForward(out: l.a1, mean: l.m1, rstd: l.s1, inp: l.r1, weight: p + w.ln1W, bias: p + w.ln1B, N: Nd, C: C, eps: eps)
                 linearForward(out: l.q2!, inp: l.a1, weight: p + a.qW, bias: p + a.qB, N: Nd, C: C, OC: C)
-                linearForward(out: l.ck!, inp: memory, weight: p + a.kW, bias: p + a.kB, N: Ne, C: C, OC: C)
-                linearForward(out: l.cv!, inp: memory, weight: p + a.vW, bias: p + a.vB, N: Ne, C: C, OC: C)
-                attentionForward(out: l.atty2!, att: l.att2!, q: l.q2!, qStride: C, keys: l.ck!, values: l.cv!, kvBatchStride: b.S * C,
-                                 mask: m.baseAddress, maskStride: b.S, mode: .cross, B: b.B, T: b.T, past: 0, Tk: b.S, C: C, NH: c.decoderHeads)
+                project(into: l.ck!, inp: memory, w: a.kW, b: a.kB, B: b.B, n: b.S, prefix: pre.cross.key(li, C: C), P: Pc, width: pre.cross.width)
+                project(into: l.cv!, inp: memory, w: a.vW, b: a.vB, B: b.B, n: b.S, prefix: pre.cross.value(li, C: C), P: Pc, width: pre.cross.width)
+                attentionForward(out: l.atty2!, att: l.att2!, q: l.q2!, qStride: C, keys: l.ck!, values: l.cv!, kvBatchStride: (Pc + b.S) * C,
+                                 mask: m.baseAddress, maskStride: Pc + b.S, mode: .cross, B: b.B, T: b.T, past: 0, Tk: Pc + b.S, C: C, NH: c.decoderHeads)
                 linearForward(out: l.r2!, inp: l.atty2!, weight: p + a.oW, bias: p + a.oB, N: Nd, C: C, OC: C)
                 residualForward(out: l.r2!, a: l.r2!, b: l.a1, N: Nd * C)
                 layernormForward(out: l.a2!, mean: l.m2!, rstd: l.s2!, inp: l.r2!, weight: p + w.ln2W, bias: p + w.ln2B, N: Nd, C: C, eps: eps)
@@ -221,6 +283,27 @@ public final class BARTGraph: TrainingGraph {
         residualForward(out: dinp, a: dinp, b: dA, N: N * C)
     }
 
+    /// `project`'s backward from the store's gradient (B, P + n, C): the prefix rows' summed
+    /// over the batch into `prefixGrad`; the tokens' through the projection, dinp += (nil: not
+    /// needed) and the weights' gradients when `grads`.
+    func projectBack(dstore: CBuf, inp: CBuf, dinp: Buf?, w: Int, b: Int, B: Int, n: Int, P: Int, prefixGrad: Buf?, width W: Int, grads: Buf?) {
+        let C = model.config.dModel, p = model.params.base
+        if let prefixGrad {
+            for s in 0..<B { for r in 0..<P { axpy(1, dstore + (s * (P + n) + r) * C, prefixGrad + r * W, C) } }
+        }
+        guard dinp != nil || grads != nil else { return }
+        if P == 0 {
+            linearBackward(dinp: dinp == nil ? nil : dA, dweight: grads.map { $0 + w }, dbias: grads.map { $0 + b }, dout: dstore, inp: inp,
+                           weight: p + w, N: B * n, C: C, OC: C)
+        } else {
+            for s in 0..<B {
+                linearBackward(dinp: dinp == nil ? nil : dA + s * n * C, dweight: grads.map { $0 + w }, dbias: grads.map { $0 + b },
+                               dout: dstore + (s * (P + n) + P) * C, inp: inp + s * n * C, weight: p + w, N: n, C: C, OC: C)
+            }
+        }
+        if let dinp { residualForward(out: dinp, a: dinp, b: dA, N: B * n * C) }
+    }
+
     /// The feed-forward's backward: `dr` the gradient at its residual sum; dinp += through fc1.
     func feedForwardBack(_ l: Layer, dr: CBuf, inp: CBuf, w: (fc1W: Int, fc1B: Int, fc2W: Int, fc2B: Int), F: Int, N: Int, dinp: Buf, grads: Buf?) {
         let p = model.params.base, C = model.config.dModel
@@ -229,16 +312,18 @@ public final class BARTGraph: TrainingGraph {
         linearBack(dinp: dinp, dout: dfc, inp: inp, w: w.fc1W, b: w.fc1B, N: N, C: C, OC: F, grads: grads)
     }
 
-    /// Self-attention's backward from the gradient `dr` at its residual sum: dinp += through q, k, v.
-    func selfAttentionBack(_ l: Layer, dr: CBuf, inp: CBuf, a: BARTLayout.Attention, mode: AttentionMode, B: Int, T: Int, NH: Int, dinp: Buf, grads: Buf?) {
-        let C = model.config.dModel, N = B * T, p = model.params.base
+    /// Self-attention's backward from the gradient `dr` at its residual sum: dinp += through q,
+    /// k, v; the prefix rows' gradients into `prefix`'s buffer.
+    func selfAttentionBack(_ l: Layer, dr: CBuf, inp: CBuf, a: BARTLayout.Attention, mode: AttentionMode, B: Int, T: Int, NH: Int,
+                           prefix: PrefixRows, layer li: Int, dinp: Buf, grads: Buf?) {
+        let C = model.config.dModel, N = B * T, p = model.params.base, P = prefix.P, Tk = P + T
         linearBackward(dinp: datty, dweight: grads.map { $0 + a.oW }, dbias: grads.map { $0 + a.oB }, dout: dr, inp: l.atty, weight: p + a.oW, N: N, C: C, OC: C)
-        for d in [dq, dk, dv] { d.update(repeating: 0, count: N * C) }
+        dq.update(repeating: 0, count: N * C); dk.update(repeating: 0, count: B * Tk * C); dv.update(repeating: 0, count: B * Tk * C)
         attentionBackward(dq: dq, dkeys: dk, dvalues: dv, dout: datty, scratch: scratch, q: l.q, qStride: C, keys: l.k, values: l.v, att: l.att,
-                          keyRows: nil, mode: mode, B: B, T: T, past: 0, Tk: T, C: C, NH: NH)
+                          keyRows: nil, mode: mode, B: B, T: T, past: mode == .causal ? P : 0, Tk: Tk, C: C, NH: NH)
         linearBack(dinp: dinp, dout: dq, inp: inp, w: a.qW, b: a.qB, N: N, C: C, OC: C, grads: grads)
-        linearBack(dinp: dinp, dout: dk, inp: inp, w: a.kW, b: a.kB, N: N, C: C, OC: C, grads: grads)
-        linearBack(dinp: dinp, dout: dv, inp: inp, w: a.vW, b: a.vB, N: N, C: C, OC: C, grads: grads)
+        projectBack(dstore: dk, inp: inp, dinp: dinp, w: a.kW, b: a.kB, B: B, n: T, P: P, prefixGrad: prefix.keyGrad(li, C: C), width: prefix.width, grads: grads)
+        projectBack(dstore: dv, inp: inp, dinp: dinp, w: a.vW, b: a.vB, B: B, n: T, P: P, prefixGrad: prefix.valueGrad(li, C: C), width: prefix.width, grads: grads)
     }
 
     /// Embeddings' backward from the gradient at their LayerNorm's output.
@@ -255,12 +340,14 @@ public final class BARTGraph: TrainingGraph {
         }
     }
 
-    func backward(_ b: BARTBatch, grads: Buf?, trainable: TrainableWeights?) {
+    func backward(_ b: BARTBatch, _ pre: (encoder: PrefixRows, decoder: PrefixRows, cross: PrefixRows), grads: Buf?, trainable: TrainableWeights?) {
         let c = model.config, C = c.dModel, V = c.vocabSize, p = model.params.base, L = model.layout
-        let Ne = b.B * b.S, Nd = b.B * b.T, n = b.targetCount
+        let Ne = b.B * b.S, Nd = b.B * b.T, n = b.targetCount, Pc = pre.cross.P
         let t = trainable ?? .all(layers: c.encoderLayers + c.decoderLayers)
         func g(_ group: ParameterEntry.Group) -> Buf? { t.contains(group) ? grads : nil }
         let gEmb = g(.embeddings)
+        // The encoder's backward runs only for what it trains: its blocks, the embeddings, its prefix.
+        let encoderNeeds = gEmb != nil || pre.encoder.grads != nil || (0..<c.encoderLayers).contains { g(.block($0)) != nil }
         // Head: dlogits = w·(softmax − onehot), in place.
         for i in 0..<n {
             let row = logits + i * V, lse = losses[i] + row[Int(b.targetIds[i])], w = b.targetWeights[i]
@@ -288,20 +375,26 @@ public final class BARTGraph: TrainingGraph {
             // r2 = a1 + cross(a1, memory).
             let a = w.cross
             linearBackward(dinp: datty, dweight: gl.map { $0 + a.oW }, dbias: gl.map { $0 + a.oB }, dout: dB, inp: l.atty2!, weight: p + a.oW, N: Nd, C: C, OC: C)
-            dq.update(repeating: 0, count: Nd * C); dk.update(repeating: 0, count: Ne * C); dv.update(repeating: 0, count: Ne * C)
+            let Tk = Pc + b.S
+            dq.update(repeating: 0, count: Nd * C); dk.update(repeating: 0, count: b.B * Tk * C); dv.update(repeating: 0, count: b.B * Tk * C)
             attentionBackward(dq: dq, dkeys: dk, dvalues: dv, dout: datty, scratch: scratch, q: l.q2!, qStride: C, keys: l.ck!, values: l.cv!, att: l.att2!,
-                              keyRows: nil, mode: .cross, B: b.B, T: b.T, past: 0, Tk: b.S, C: C, NH: c.decoderHeads)
-            linearBack(dinp: dEnc, dout: dk, inp: memory, w: a.kW, b: a.kB, N: Ne, C: C, OC: C, grads: gl)
-            linearBack(dinp: dEnc, dout: dv, inp: memory, w: a.vW, b: a.vB, N: Ne, C: C, OC: C, grads: gl)
+                              keyRows: nil, mode: .cross, B: b.B, T: b.T, past: 0, Tk: Tk, C: C, NH: c.decoderHeads)
+            let dmem = encoderNeeds ? dEnc : nil
+            projectBack(dstore: dk, inp: memory, dinp: dmem, w: a.kW, b: a.kB, B: b.B, n: b.S, P: Pc, prefixGrad: pre.cross.keyGrad(li, C: C),
+                        width: pre.cross.width, grads: gl)
+            projectBack(dstore: dv, inp: memory, dinp: dmem, w: a.vW, b: a.vB, B: b.B, n: b.S, P: Pc, prefixGrad: pre.cross.valueGrad(li, C: C),
+                        width: pre.cross.width, grads: gl)
             let da1 = dxD
             da1.update(from: dB, count: Nd * C)
             linearBack(dinp: da1, dout: dq, inp: l.a1, w: a.qW, b: a.qB, N: Nd, C: C, OC: C, grads: gl)
             layerNormBack(dB, dout: da1, inp: l.r1, mean: l.m1, rstd: l.s1, w: w.ln1W, b: w.ln1B, N: Nd, grads: gl)
             // r1 = x + self(x).
             dxD.update(from: dB, count: Nd * C)
-            selfAttentionBack(l, dr: dB, inp: inp, a: w.selfAttn, mode: .causal, B: b.B, T: b.T, NH: c.decoderHeads, dinp: dxD, grads: gl)
+            selfAttentionBack(l, dr: dB, inp: inp, a: w.selfAttn, mode: .causal, B: b.B, T: b.T, NH: c.decoderHeads, prefix: pre.decoder, layer: li,
+                              dinp: dxD, grads: gl)
         }
         embedBack(dout: dxD, sum: decIn, mean: decM, rstd: decS, tokens: b.decoderTokens, T: b.T, table: L.decPositions, lnW: L.decLnW, lnB: L.decLnB, N: Nd, grads: gEmb)
+        guard encoderNeeds else { return }
         // Encoder, top down, from every decoder layer's keys and values.
         dxE.update(from: dEnc, count: Ne * C)
         for (li, (l, w)) in zip(encoder, L.encoder).enumerated().reversed() {
@@ -312,7 +405,8 @@ public final class BARTGraph: TrainingGraph {
             feedForwardBack(l, dr: dB, inp: l.a1, w: (w.fc1W, w.fc1B, w.fc2W, w.fc2B), F: c.encoderFFN, N: Ne, dinp: dxE, grads: gl)
             layerNormBack(dB, dout: dxE, inp: l.r1, mean: l.m1, rstd: l.s1, w: w.ln1W, b: w.ln1B, N: Ne, grads: gl)
             dxE.update(from: dB, count: Ne * C)
-            selfAttentionBack(l, dr: dB, inp: inp, a: w.attn, mode: .bidirectional, B: b.B, T: b.S, NH: c.encoderHeads, dinp: dxE, grads: gl)
+            selfAttentionBack(l, dr: dB, inp: inp, a: w.attn, mode: .bidirectional, B: b.B, T: b.S, NH: c.encoderHeads, prefix: pre.encoder, layer: li,
+                              dinp: dxE, grads: gl)
         }
         embedBack(dout: dxE, sum: encIn, mean: encM, rstd: encS, tokens: b.encoderTokens, T: b.S, table: L.encPositions, lnW: L.encLnW, lnB: L.encLnB, N: Ne, grads: gEmb)
     }

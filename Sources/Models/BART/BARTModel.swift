@@ -2,25 +2,44 @@ import JSON
 import Kernels
 
 /// What the encoder leaves for the decoder: for each of B documents (right-padded to S rows)
-/// the encoder's output and, per decoder layer, the cross-attention's keys and values of it,
-/// computed once per document and read by every decoding step.
+/// the encoder's output and, per decoder layer, the cross-attention's keys and values of it
+/// (after a cross-attention prefix's rows), computed once per document and read by every
+/// decoding step; and the decoder self-attention prefix every decoding cache starts with.
 public final class EncoderMemory: @unchecked Sendable {
     public let B: Int
     public let S: Int
     public let C: Int
+    /// Rows of each document's cross-attention store: a cross prefix's P, then S.
+    public let keyRows: Int
     /// (B, S, C): the encoder's last hidden states.
     public let hidden: FloatArena
-    /// Per decoder layer: keys, values (B, S, C).
+    /// Per decoder layer: keys, values (B, keyRows, C).
     public let keys: [FloatArena]
     public let values: [FloatArena]
-    /// (B, S): 1 for a document's tokens, 0 for padding.
+    /// (B, keyRows): 1 for a prefix row or a document's token, 0 for padding.
     public let mask: [UInt8]
+    /// The decoder self-attention prefix (L_dec, 2, P, C), `KVCache.prefill`'s layout.
+    public let decoderPrefix: (P: Int, rows: [Float], takesPositions: Bool)?
 
-    init(B: Int, S: Int, C: Int, layers: Int, mask: [UInt8]) {
-        self.B = B; self.S = S; self.C = C; self.mask = mask
+    init(B: Int, S: Int, C: Int, layers: Int, mask: [UInt8], crossRows: Int = 0, decoderPrefix: (P: Int, rows: [Float], takesPositions: Bool)? = nil) {
+        self.B = B; self.S = S; self.C = C; keyRows = crossRows + S; self.decoderPrefix = decoderPrefix
+        var m = [UInt8](repeating: 1, count: B * keyRows)
+        for b in 0..<B { for j in 0..<S { m[b * keyRows + crossRows + j] = mask[b * S + j] } }
+        self.mask = m
         hidden = FloatArena(count: B * S * C)
-        keys = (0..<layers).map { _ in FloatArena(count: B * S * C) }
-        values = (0..<layers).map { _ in FloatArena(count: B * S * C) }
+        keys = (0..<layers).map { _ in FloatArena(count: B * (crossRows + S) * C) }
+        values = (0..<layers).map { _ in FloatArena(count: B * (crossRows + S) * C) }
+    }
+
+    /// Positions the decoder's prefix rows take before its first token (PEFT's: P; the original code's: 0).
+    public var decoderPositionShift: Int { decoderPrefix.map { $0.takesPositions ? 0 : $0.P } ?? 0 }
+    /// Cache rows a decoding needs before its tokens.
+    public var decoderPrefixRows: Int { decoderPrefix?.P ?? 0 }
+
+    /// An empty decoder cache for `batch` rows and `capacity` tokens, holding the prefix.
+    public func startDecoding(_ cache: KVCache) {
+        guard let d = decoderPrefix else { return }
+        d.rows.withUnsafeBufferPointer { cache.prefill(prefix: $0.baseAddress!, P: d.P) }
     }
 }
 
@@ -37,14 +56,20 @@ public protocol Seq2SeqLM: PretrainedModel {
     func peftDecoderPrefix(embeddings: [Float], P: Int, adapterLayers: Int) throws -> [Float]
     /// Rows of the decoder's self-attention cache per layer, and its layers.
     func makeDecoderCache(batch: Int, capacity: Int) -> KVCache
-    /// tokens (B, S) right-padded, mask (B, S): 1 for tokens.
-    func encode(tokens: [Int32], mask: [UInt8], B: Int, S: Int) -> EncoderMemory
-    /// Runs T new decoder positions of B sequences (positions cache.length ..< +T), appending
-    /// them to `cache`; returns the last layer's hidden states (B·T, C), valid until the next call.
+    /// tokens (B, S) right-padded, mask (B, S): 1 for tokens; `prefix` the method's rows (its
+    /// encoder rows used here, its cross and decoder rows kept in the memory for decoding).
+    func encode(tokens: [Int32], mask: [UInt8], B: Int, S: Int, prefix: Seq2SeqPrefix?) -> EncoderMemory
+    /// Runs T new decoder positions of B sequences (positions cache.length − the memory's
+    /// `decoderPositionShift` onwards), appending them to `cache` (started by
+    /// `memory.startDecoding`); returns the last layer's hidden states (B·T, C), valid until the next call.
     /// Rows b·beams ..< (b+1)·beams attend to document b of `memory` (its keys shared, not copied).
     func decode(tokens: [Int32], B: Int, T: Int, cache: KVCache, memory: EncoderMemory, beams: Int) -> UnsafePointer<Float>
     /// logits (N, V) from decoder hidden states (N, C).
     func logits(hidden: UnsafePointer<Float>, N: Int, into out: UnsafeMutablePointer<Float>)
+}
+
+extension Seq2SeqLM {
+    public func encode(tokens: [Int32], mask: [UInt8], B: Int, S: Int) -> EncoderMemory { encode(tokens: tokens, mask: mask, B: B, S: S, prefix: nil) }
 }
 
 /// BART (Lewis et al. 2020) on the shared kernels: a bidirectional encoder and a causal
@@ -81,7 +106,7 @@ public final class BARTModel: Seq2SeqLM, LanguageModel, @unchecked Sendable {
     /// sizes are in `config`.
     static func shape(_ c: BARTConfig, parameterCount: Int) -> ModelShape {
         ModelShape(layers: c.decoderLayers, heads: c.decoderHeads, width: c.dModel, vocabSize: c.vocabSize, positions: c.maxPositions,
-                   eosTokenId: c.eosTokenId, bosTokenId: c.bosTokenId, parameterCount: parameterCount)
+                   eosTokenId: c.eosTokenId, bosTokenId: c.bosTokenId, parameterCount: parameterCount, encoderLayers: c.encoderLayers)
     }
 
     static func summary(_ c: BARTConfig, layout: BARTLayout) -> ModelSummary {
@@ -128,34 +153,39 @@ public final class BARTModel: Seq2SeqLM, LanguageModel, @unchecked Sendable {
     public func hasSameArchitecture(as other: any LanguageModel) -> Bool { (other as? BARTModel)?.config == config }
 
     /// `maxT` bounds both the encoder's and the decoder's rows (each example's source and
-    /// target plus their two special tokens). Fine-tuning's pass: the methods' BART conditioning
-    /// (virtual rows, block additions) is not built yet.
+    /// target plus their two special tokens); `maxVirtual` a prefix's rows in each attention.
+    /// Block additions (LoRA, adapters) on BART are not built yet.
     public func makeTrainingGraph(maxBatch: Int, maxT: Int, maxVirtual: Int, additions: BlockAdditions) -> TrainingGraph {
-        precondition(maxVirtual == 0 && additions.isEmpty, "BART trains by fine-tuning only so far")
-        return BARTGraph(model: self, maxBatch: maxBatch, maxS: maxT, maxT: maxT)
+        precondition(additions.isEmpty, "BART's training pass has no block additions yet")
+        return BARTGraph(model: self, maxBatch: maxBatch, maxS: maxT, maxT: maxT, maxPrefix: maxVirtual)
     }
 
     public func trainingGraphBytes(maxBatch: Int, maxT: Int, maxVirtual: Int, additions: BlockAdditions, dropout: Bool) -> Double {
         let c = config, C = Double(c.dModel), B = Double(maxBatch), T = Double(maxT)
         let perRow = 14 * C + 2 * Double(max(c.encoderFFN, c.decoderFFN)) + 6
         let layers = Double(c.encoderLayers + c.decoderLayers)
-        let attention = B * Double(max(c.encoderHeads, c.decoderHeads)) * T * T * (layers + Double(c.decoderLayers))
-        return 4 * (layers * B * T * perRow + attention + B * T * (Double(c.vocabSize) + 3 * C) + 8 * B * T * C)
+        let Tk = T + Double(maxVirtual)
+        let attention = B * Double(max(c.encoderHeads, c.decoderHeads)) * T * Tk * (layers + Double(c.decoderLayers))
+        let stores = 2 * B * Double(maxVirtual) * C * (layers + Double(c.decoderLayers))
+        return 4 * (layers * B * T * perRow + attention + stores + B * T * (Double(c.vocabSize) + 3 * C) + 8 * B * Tk * C)
     }
 
     public func linearWeight(layer: Int, site: String) -> (offset: Int, inputMajor: Bool)? { nil }
 
+    /// A prefix (`layout.keyValueRows` in each of `layout.attentions`) takes no positions, as
+    /// in the original code; virtual input embeddings are not built for BART yet.
     public func trainingBatch(_ examples: [TokenizedExample], weights: [Float], layout: VirtualLayout) -> TrainingBatch {
-        precondition(layout == .none, "BART trains by fine-tuning only so far")
-        return BARTBatching.build(examples, weights: weights, config: config)
+        precondition(layout.leadingEmbeddings == 0 && layout.placement == .start, "BART's batches take a prefix or nothing")
+        return BARTBatching.build(examples, weights: weights, config: config, layout: layout)
     }
 
     /// Every label: [<s>], the target, [</s>].
     public func scoredTokens(_ e: TokenizedExample) -> Int { e.target.count + 2 }
 
-    /// The longer of the encoder's [<s>] source [</s>] and the labels' [<s>] target [</s>].
+    /// The longer of the encoder's [<s>] source [</s>] and the labels' [<s>] target [</s>]; a
+    /// prefix's rows take none.
     public func positionsNeeded(_ e: TokenizedExample, layout: VirtualLayout) -> Int {
-        max(e.source.count, e.target.count) + 2 + layout.extraPositions
+        max(e.source.count, e.target.count) + 2 + layout.leadingEmbeddings
     }
 
     public func tokenEmbedding(_ id: Int32) -> UnsafePointer<Float> { UnsafePointer(params.base + layout.shared + Int(id) * config.dModel) }
@@ -191,22 +221,28 @@ public final class BARTModel: Seq2SeqLM, LanguageModel, @unchecked Sendable {
         linearForward(out: out, inp: hidden, weight: p + fc2W, bias: p + fc2B, N: N, C: F, OC: C)
     }
 
-    public func encode(tokens: [Int32], mask: [UInt8], B: Int, S: Int) -> EncoderMemory {
+    public func encode(tokens: [Int32], mask: [UInt8], B: Int, S: Int, prefix: Seq2SeqPrefix?) -> EncoderMemory {
         precondition(tokens.count == B * S && mask.count == B * S)
         let C = config.dModel, N = B * S, p = params.base, NH = config.encoderHeads
+        let Pe = prefix?.encoder == nil ? 0 : prefix!.P, Pc = prefix?.cross == nil ? 0 : prefix!.P
         let buf = buffers
-        buf.ensure(rows: N, ffn: max(config.encoderFFN, config.decoderFFN), attention: B * NH * S * S)
-        let memory = EncoderMemory(B: B, S: S, C: C, layers: config.decoderLayers, mask: mask)
+        buf.ensure(rows: B * (S + max(Pe, Pc)), ffn: max(config.encoderFFN, config.decoderFFN), attention: B * NH * S * (Pe + S))
+        let decoderRows = prefix.flatMap { p in
+            p.decoder.map { (P: p.P, rows: Seq2SeqPrefix.cacheLayout($0, P: p.P, layers: config.decoderLayers, width: C), takesPositions: p.decoderTakesPositions) }
+        }
+        let memory = EncoderMemory(B: B, S: S, C: C, layers: config.decoderLayers, mask: mask, crossRows: Pc, decoderPrefix: decoderRows)
         let x = memory.hidden.base
         embed(x, tokens: tokens, positions: { $0 % S }, table: layout.encPositions, lnW: layout.encLnW, lnB: layout.encLnB, N: N)
-        mask.withUnsafeBufferPointer { m in
-            for l in layout.encoder {
+        var storeMask = [UInt8](repeating: 1, count: B * (Pe + S))
+        for b in 0..<B { for j in 0..<S { storeMask[b * (Pe + S) + Pe + j] = mask[b * S + j] } }
+        storeMask.withUnsafeBufferPointer { m in
+            for (li, l) in layout.encoder.enumerated() {
                 let a = l.attn
                 linearForward(out: buf.q, inp: x, weight: p + a.qW, bias: p + a.qB, N: N, C: C, OC: C)
-                linearForward(out: buf.k, inp: x, weight: p + a.kW, bias: p + a.kB, N: N, C: C, OC: C)
-                linearForward(out: buf.v, inp: x, weight: p + a.vW, bias: p + a.vB, N: N, C: C, OC: C)
-                attentionForward(out: buf.atty, att: buf.att, q: buf.q, qStride: C, keys: buf.k, values: buf.v, kvBatchStride: S * C,
-                                 mask: m.baseAddress, maskStride: S, mode: .bidirectional, B: B, T: S, past: 0, Tk: S, C: C, NH: NH)
+                project(into: buf.k, x, w: a.kW, b: a.kB, B: B, n: S, prefix: prefix?.encoder, P: Pe, column: 2 * li * C, layers: config.encoderLayers)
+                project(into: buf.v, x, w: a.vW, b: a.vB, B: B, n: S, prefix: prefix?.encoder, P: Pe, column: (2 * li + 1) * C, layers: config.encoderLayers)
+                attentionForward(out: buf.atty, att: buf.att, q: buf.q, qStride: C, keys: buf.k, values: buf.v, kvBatchStride: (Pe + S) * C,
+                                 mask: m.baseAddress, maskStride: Pe + S, mode: .bidirectional, B: B, T: S, past: 0, Tk: Pe + S, C: C, NH: NH)
                 linearForward(out: buf.branch, inp: buf.atty, weight: p + a.oW, bias: p + a.oB, N: N, C: C, OC: C)
                 addNorm(x, buf.branch, w: l.ln1W, b: l.ln1B, N: N)
                 feedForward(buf.branch, x, hidden: buf.hidden, fc1W: l.fc1W, fc1B: l.fc1B, fc2W: l.fc2W, fc2B: l.fc2B, F: config.encoderFFN, N: N)
@@ -214,20 +250,33 @@ public final class BARTModel: Seq2SeqLM, LanguageModel, @unchecked Sendable {
             }
         }
         for (l, d) in layout.decoder.enumerated() {
-            linearForward(out: memory.keys[l].base, inp: x, weight: p + d.cross.kW, bias: p + d.cross.kB, N: N, C: C, OC: C)
-            linearForward(out: memory.values[l].base, inp: x, weight: p + d.cross.vW, bias: p + d.cross.vB, N: N, C: C, OC: C)
+            project(into: memory.keys[l].base, x, w: d.cross.kW, b: d.cross.kB, B: B, n: S, prefix: prefix?.cross, P: Pc, column: 2 * l * C, layers: config.decoderLayers)
+            project(into: memory.values[l].base, x, w: d.cross.vW, b: d.cross.vB, B: B, n: S, prefix: prefix?.cross, P: Pc, column: (2 * l + 1) * C, layers: config.decoderLayers)
         }
         return memory
     }
 
+    /// store (B, P + n, C) = [the prefix's rows of one layer; inp (B·n, C) through the projection].
+    private func project(into store: Buf, _ inp: CBuf, w: Int, b: Int, B: Int, n: Int, prefix: [Float]?, P: Int, column: Int, layers: Int) {
+        let C = config.dModel, p = params.base, W = 2 * layers * C
+        guard P > 0, let prefix else { linearForward(out: store, inp: inp, weight: p + w, bias: p + b, N: B * n, C: C, OC: C); return }
+        prefix.withUnsafeBufferPointer { rows in
+            for s in 0..<B {
+                let dst = store + s * (P + n) * C
+                for r in 0..<P { (dst + r * C).update(from: rows.baseAddress! + r * W + column, count: C) }
+                linearForward(out: dst + P * C, inp: inp + s * n * C, weight: p + w, bias: p + b, N: n, C: C, OC: C)
+            }
+        }
+    }
+
     public func decode(tokens: [Int32], B: Int, T: Int, cache: KVCache, memory: EncoderMemory, beams: Int = 1) -> UnsafePointer<Float> {
         precondition(tokens.count == B * T && cache.B == B && memory.B * beams == B && cache.length + T <= cache.capacity)
-        let C = config.dModel, N = B * T, p = params.base, NH = config.decoderHeads, S = memory.S
-        let past = cache.length
+        let C = config.dModel, N = B * T, p = params.base, NH = config.decoderHeads, S = memory.keyRows
+        let past = cache.length, first = past - memory.decoderPositionShift
         let buf = buffers
         buf.ensure(rows: N, ffn: max(config.encoderFFN, config.decoderFFN), attention: B * NH * T * max(past + T, S))
         let x = buf.x
-        embed(x, tokens: tokens, positions: { past + $0 % T }, table: layout.decPositions, lnW: layout.decLnW, lnB: layout.decLnB, N: N)
+        embed(x, tokens: tokens, positions: { first + $0 % T }, table: layout.decPositions, lnW: layout.decLnW, lnB: layout.decLnB, N: N)
         cache.append(T: T, keyMask: nil)
         for (l, d) in layout.decoder.enumerated() {
             let s = d.selfAttn

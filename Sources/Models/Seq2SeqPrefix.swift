@@ -1,0 +1,36 @@
+/// An encoder-decoder's prefix for decoding and scoring: P key/value rows for each attention
+/// kind a method trained, each (P, 2·L·C) in PEFT's column layout over its own stack's L layers
+/// (row p, layer l: key at columns 2l·C, value at (2l+1)·C).
+///
+/// - `encoder`: before the document's keys in every encoder layer (computed once per document);
+/// - `decoder`: before the target's keys in every decoder self-attention (one copy per beam);
+/// - `cross`: before the encoder's outputs in every cross-attention (shared by a document's beams).
+///
+/// `decoderTakesPositions`: whether the decoder's tokens start at position P (PEFT's seq2seq
+/// PrefixTuning, as transformers counts the cache) or at 0 (the original code, which derives
+/// positions from the decoder's own tokens).
+public struct Seq2SeqPrefix: Sendable {
+    public var P: Int
+    public var encoder: [Float]?
+    public var decoder: [Float]?
+    public var cross: [Float]?
+    public var decoderTakesPositions: Bool
+
+    public init(P: Int, encoder: [Float]? = nil, decoder: [Float]? = nil, cross: [Float]? = nil, decoderTakesPositions: Bool = false) {
+        self.P = P; self.encoder = encoder; self.decoder = decoder; self.cross = cross; self.decoderTakesPositions = decoderTakesPositions
+    }
+
+    /// One kind's rows from (P, 2·L·C) into `KVCache.prefill`'s (L, 2, P, C).
+    public static func cacheLayout(_ v: [Float], P: Int, layers L: Int, width C: Int) -> [Float] {
+        precondition(v.count == P * 2 * L * C)
+        var out = [Float](repeating: 0, count: v.count)
+        for l in 0..<L {
+            for kv in 0..<2 {
+                for p in 0..<P {
+                    for c in 0..<C { out[((l * 2 + kv) * P + p) * C + c] = v[p * 2 * L * C + (2 * l + kv) * C + c] }
+                }
+            }
+        }
+        return out
+    }
+}

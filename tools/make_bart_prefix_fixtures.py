@@ -1,0 +1,221 @@
+#!/usr/bin/env python3
+"""Reference fixtures for BART prefix-tuning as the paper's code does it (issue #17).
+
+XiangLi1999/PrefixTuning (seq2seq/prefixTuning.py, get_prompt_p5, and its modified
+transformers/src/transformers/modeling_bart.py) trains three prefixes, each its own embedding
+(P, C) and MLP Linear(C, mid) -> tanh -> Linear(mid, 2·L·C): one for the encoder's
+self-attention, one for the decoder's self-attention, one for the decoder's cross-attention.
+Each attention's keys and values are [prefix rows; the tokens' own], the prefix rows never
+masked; positions are the tokens' own (0, 1, ... + BART's offset 2), not shifted by P; the
+decoder's causal mask lets every query see all P rows. That code runs on transformers 3.x, so
+this is a direct torch implementation of it on the weights of a transformers 5.24 BART, checked
+first against transformers itself with empty prefixes.
+
+Run by hand (never by CI), with the torch engine's environment:
+    PYTHONPATH=tools HF_HUB_OFFLINE=1 engines/torch/.venv/bin/python tools/make_bart_prefix_fixtures.py
+
+Reads Tests/Fixtures/bart/{tiny,deep} (tools/make_bart_fixtures.py) and writes there
+prefix.safetensors and prefix.json: for each case (the three kinds together, each alone, and the
+three without the MLP) the initial parameters (init.<kind>.<name>), the loss on the fixture's
+padded batch, the gradient of every prefix parameter and θ₃ − θ₀ after 3 AdamW steps
+(refcommon.train3), the batch's logits at sampled columns, and greedy decoding of the batch's
+documents with the trained prefixes (12 new tokens at most, at least 6; the twin recomputes
+every step, no cache).
+"""
+import json, os
+import torch
+import torch.nn.functional as F
+from safetensors.torch import save_file
+from transformers import BartForConditionalGeneration
+from refcommon import train3
+
+ROOT = "Tests/Fixtures/bart"
+P, MID = 3, 8
+KINDS = ("encoder", "decoder", "cross")
+CASES = {
+    "all": (KINDS, "mlp"),
+    "encoder": (("encoder",), "mlp"),
+    "decoder": (("decoder",), "mlp"),
+    "cross": (("cross",), "mlp"),
+    "all-none": (KINDS, "none"),
+}
+
+
+def ln(x, w, b):
+    return F.layer_norm(x, (x.shape[-1],), w, b, 1e-5)
+
+
+def attention(sd, pre, xq, xkv, heads, key_mask, causal, prefix):
+    """BART's attention with the original code's prefix: prefix (P, 2, C) rows before the keys."""
+    B, T, C = xq.shape
+    hs = C // heads
+    q = (xq @ sd[pre + "q_proj.weight"].T + sd[pre + "q_proj.bias"]) * hs ** -0.5
+    k = xkv @ sd[pre + "k_proj.weight"].T + sd[pre + "k_proj.bias"]
+    v = xkv @ sd[pre + "v_proj.weight"].T + sd[pre + "v_proj.bias"]
+    Pn = 0
+    if prefix is not None:
+        Pn = prefix.shape[0]
+        k = torch.cat([prefix[:, 0].unsqueeze(0).expand(B, Pn, C), k], 1)
+        v = torch.cat([prefix[:, 1].unsqueeze(0).expand(B, Pn, C), v], 1)
+        key_mask = torch.cat([torch.ones(B, Pn, dtype=key_mask.dtype), key_mask], 1)
+    S = k.shape[1]
+    q = q.view(B, T, heads, hs).transpose(1, 2)
+    k = k.view(B, S, heads, hs).transpose(1, 2)
+    v = v.view(B, S, heads, hs).transpose(1, 2)
+    s = q @ k.transpose(-1, -2)
+    allowed = key_mask.bool()[:, None, None, :].expand(B, heads, T, S)
+    if causal:
+        tri = torch.arange(S)[None, :] <= (torch.arange(T)[:, None] + Pn)
+        allowed = allowed & tri[None, None]
+    s = s.masked_fill(~allowed, float("-inf"))
+    o = torch.softmax(s, -1) @ v
+    o = o.transpose(1, 2).reshape(B, T, C)
+    return o @ sd[pre + "out_proj.weight"].T + sd[pre + "out_proj.bias"]
+
+
+def ffn(sd, pre, x):
+    return F.linear(F.gelu(F.linear(x, sd[pre + "fc1.weight"], sd[pre + "fc1.bias"])), sd[pre + "fc2.weight"], sd[pre + "fc2.bias"])
+
+
+def twin_logits(sd, cfg, enc_ids, enc_mask, dec_ids, prefixes):
+    """prefixes: kind -> (L_kind, P, 2, C) or absent."""
+    scale = cfg.d_model ** 0.5 if cfg.scale_embedding else 1.0
+    E = sd["model.shared.weight"]
+    B, S = enc_ids.shape
+    x = E[enc_ids] * scale + sd["model.encoder.embed_positions.weight"][torch.arange(S) + 2]
+    x = ln(x, sd["model.encoder.layernorm_embedding.weight"], sd["model.encoder.layernorm_embedding.bias"])
+    for l in range(cfg.encoder_layers):
+        pre = f"model.encoder.layers.{l}."
+        pe = prefixes["encoder"][l] if "encoder" in prefixes else None
+        x = ln(x + attention(sd, pre + "self_attn.", x, x, cfg.encoder_attention_heads, enc_mask, False, pe),
+               sd[pre + "self_attn_layer_norm.weight"], sd[pre + "self_attn_layer_norm.bias"])
+        x = ln(x + ffn(sd, pre, x), sd[pre + "final_layer_norm.weight"], sd[pre + "final_layer_norm.bias"])
+    T = dec_ids.shape[1]
+    y = E[dec_ids] * scale + sd["model.decoder.embed_positions.weight"][torch.arange(T) + 2]
+    y = ln(y, sd["model.decoder.layernorm_embedding.weight"], sd["model.decoder.layernorm_embedding.bias"])
+    ones = torch.ones(B, T, dtype=enc_mask.dtype)
+    for l in range(cfg.decoder_layers):
+        pre = f"model.decoder.layers.{l}."
+        pd = prefixes["decoder"][l] if "decoder" in prefixes else None
+        pc = prefixes["cross"][l] if "cross" in prefixes else None
+        y = ln(y + attention(sd, pre + "self_attn.", y, y, cfg.decoder_attention_heads, ones, True, pd),
+               sd[pre + "self_attn_layer_norm.weight"], sd[pre + "self_attn_layer_norm.bias"])
+        y = ln(y + attention(sd, pre + "encoder_attn.", y, x, cfg.decoder_attention_heads, enc_mask, False, pc),
+               sd[pre + "encoder_attn_layer_norm.weight"], sd[pre + "encoder_attn_layer_norm.bias"])
+        y = ln(y + ffn(sd, pre, y), sd[pre + "final_layer_norm.weight"], sd[pre + "final_layer_norm.bias"])
+    return y @ E.T + sd["final_logits_bias"]
+
+
+class KindPrefix(torch.nn.Module):
+    """One kind's parameters, named as the engine names them (PEFT's prompt-encoder names)."""
+
+    def __init__(self, layers, C, reparam, g):
+        super().__init__()
+        self.layers, self.C, self.reparam = layers, C, reparam
+        W = 2 * layers * C
+        if reparam == "mlp":
+            self.embedding = torch.nn.Parameter(torch.randn(P, C, generator=g))
+            self.w0 = torch.nn.Parameter(0.4 * torch.randn(MID, C, generator=g))
+            self.b0 = torch.nn.Parameter(0.1 * torch.randn(MID, generator=g))
+            self.w2 = torch.nn.Parameter(0.4 * torch.randn(W, MID, generator=g))
+            self.b2 = torch.nn.Parameter(0.1 * torch.randn(W, generator=g))
+        else:
+            self.embedding = torch.nn.Parameter(0.5 * torch.randn(P, W, generator=g))
+
+    def named(self, kind):
+        if self.reparam == "mlp":
+            return {f"{kind}.embedding.weight": self.embedding, f"{kind}.transform.0.weight": self.w0, f"{kind}.transform.0.bias": self.b0,
+                    f"{kind}.transform.2.weight": self.w2, f"{kind}.transform.2.bias": self.b2}
+        return {f"{kind}.embedding.weight": self.embedding}
+
+    def rows(self):
+        """(L, P, 2, C): the MLP's (P, 2·L·C) output viewed as the original's (P, 2L, heads, hs)."""
+        out = torch.tanh(self.embedding @ self.w0.T + self.b0) @ self.w2.T + self.b2 if self.reparam == "mlp" else self.embedding
+        return out.view(P, self.layers, 2, self.C).permute(1, 0, 2, 3)
+
+
+def greedy(sd, cfg, enc_ids, enc_mask, prefixes, new_tokens, min_new):
+    """`generate --max-new-tokens N --min-new-tokens M` greedy: </s> banned before M new
+    tokens, the N-th forced to </s> (forced_eos_token_id); ids without the start and the </s>."""
+    out = []
+    for b in range(enc_ids.shape[0]):
+        n = int(enc_mask[b].sum())
+        dec = [cfg.decoder_start_token_id]
+        for i in range(new_tokens):
+            lo = twin_logits(sd, cfg, enc_ids[b:b + 1, :n], enc_mask[b:b + 1, :n], torch.tensor([dec]), prefixes)[0, -1]
+            if i < min_new:
+                lo[cfg.eos_token_id] = float("-inf")
+            t = cfg.eos_token_id if i == new_tokens - 1 else int(lo.argmax())
+            if t == cfg.eos_token_id:
+                break
+            dec.append(t)
+        out.append(dec[1:])
+    return out
+
+
+def make(name):
+    d = os.path.join(ROOT, name)
+    model = BartForConditionalGeneration.from_pretrained(d, torch_dtype=torch.float32).eval()
+    cfg = model.config
+    sd = {k: v.detach() for k, v in model.state_dict().items()}
+    with open(os.path.join(d, "reference.json")) as f:
+        meta = json.load(f)
+    enc, labels, dec = meta["batch"]["encoder_ids"], meta["batch"]["labels"], meta["batch"]["decoder_ids"]
+    S, T = max(map(len, enc)), max(map(len, dec))
+    ids = torch.tensor([e + [1] * (S - len(e)) for e in enc])
+    mask = torch.tensor([[1] * len(e) + [0] * (S - len(e)) for e in enc])
+    dids = torch.tensor([x + [1] * (T - len(x)) for x in dec])
+    lab = torch.tensor([l + [-100] * (T - len(l)) for l in labels])
+    # The twin without prefixes is transformers.
+    with torch.no_grad():
+        want = model(input_ids=ids, attention_mask=mask, decoder_input_ids=dids).logits
+        have = twin_logits(sd, cfg, ids, mask, dids, {})
+        err = (want - have).abs().max().item()
+    assert err < 1e-4, f"{name}: twin vs transformers without prefixes: {err}"
+    print(name, "twin = transformers without prefixes, max |Δlogit|", err)
+
+    tensors, info = {}, {"P": P, "mid_dim": MID, "twin_vs_transformers": err, "cases": {}}
+    sample = meta["sample_ids"]
+    for ci, (case, (kinds, reparam)) in enumerate(CASES.items()):
+        g = torch.Generator().manual_seed(31 + ci)
+        layers = {"encoder": cfg.encoder_layers, "decoder": cfg.decoder_layers, "cross": cfg.decoder_layers}
+        mods = {k: KindPrefix(layers[k], cfg.d_model, reparam, g) for k in kinds}
+        params = {}
+        for k, m in mods.items():
+            params.update(m.named(k))
+        for n, p_ in params.items():
+            tensors[f"{case}.init.{n}"] = p_.detach().clone().contiguous()
+
+        def loss_fn():
+            lo = twin_logits(sd, cfg, ids, mask, dids, {k: m.rows() for k, m in mods.items()})
+            return F.cross_entropy(lo.view(-1, lo.shape[-1]), lab.view(-1), ignore_index=-100)
+
+        loss = loss_fn()
+        loss.backward()
+        for n, p_ in params.items():
+            tensors[f"{case}.grad.{n}"] = p_.grad.detach().clone().contiguous()
+            p_.grad = None
+        with torch.no_grad():
+            lo = twin_logits(sd, cfg, ids, mask, dids, {k: m.rows() for k, m in mods.items()})
+            tensors[f"{case}.cols"] = lo[..., sample].contiguous()
+            tensors[f"{case}.lse"] = torch.logsumexp(lo, -1).contiguous()
+        before = {n: p_.detach().clone() for n, p_ in params.items()}
+        train3(list(params.values()), loss_fn)
+        for n, p_ in params.items():
+            tensors[f"{case}.delta.{n}"] = (p_.detach() - before[n]).contiguous()
+        with torch.no_grad():
+            rows = {k: m.rows() for k, m in mods.items()}
+            folded = {k: r.permute(1, 0, 2, 3).reshape(P, -1).contiguous() for k, r in rows.items()}
+            for k, v in folded.items():
+                tensors[f"{case}.trained.{k}"] = v
+            gen = greedy(sd, cfg, ids, mask, rows, 12, 6)
+        info["cases"][case] = {"kinds": list(kinds), "reparam": reparam, "loss": loss.item(), "greedy_after_training": gen}
+        print(name, case, "loss", round(loss.item(), 6), "greedy", gen)
+    save_file(tensors, os.path.join(d, "prefix.safetensors"))
+    with open(os.path.join(d, "prefix.json"), "w") as f:
+        json.dump(info, f, indent=1)
+
+
+torch.manual_seed(0)
+for n in ["tiny", "deep"]:
+    make(n)
