@@ -67,6 +67,6 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Text", "JSON", "TestSupport"]),
         .testTarget(name: "ScreenTests", dependencies: ["Screen"]),
         .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", "Screen", "Events", "Specs", "Tuning"]),
-        .testTarget(name: "PrefixlabTests", dependencies: ["Models", "Text", "JSON", "TestSupport"]),
+        .testTarget(name: "PrefixlabTests", dependencies: ["Models", "Text", "JSON", "Specs", "Tuning", "Decoding", "TestSupport"]),
     ]
 )

@@ -54,20 +54,17 @@ public enum EvaluationJob {
         let examples = try DatasetSpec.load(spec).examples
         guard !examples.isEmpty else { throw JobError("\(spec): contains no examples") }
         let setup = try RunDecoding.setup(runDir: runDir)
-        let lm = try LoadedModel.load(setup.modelFolder)
         var settings = record.spec.evaluation
         if let beam { settings.beam = beam }
         if let maxNewTokens { settings.maxNewTokens = maxNewTokens }
-        let extra = setup.conditioning.extraPositions, limit = lm.model.shape.positions
-        for e in examples where lm.prompt(e.source).count + extra + settings.maxNewTokens > limit {
-            throw JobError("\(spec): source of example \(e.id) with \(extra) virtual and \(settings.maxNewTokens) new tokens passes n_positions \(limit)")
-        }
+        // Either family: the decoder checks every source's positions before anything is locked.
+        let decoder = try TrainableModel.load(setup.modelFolder).sourceDecoder(conditioning: setup.conditioning)
+        try decoder.checkPositions(examples, maxNew: settings.maxNewTokens, what: spec)
         let folder = try RunFolder.open(path: runDir)
         try folder.lock(for: "evaluating")
         let checkpoint = try RunDecoding.checkpoint(runDir)
         let from = (try? FileManager.default.destinationOfSymbolicLink(atPath: runDir + "/checkpoints/best")) ?? (checkpoint as NSString).lastPathComponent
-        try run(folder: folder, decoder: .decoderOnly(lm.model, tokenizer: lm.tokenizer, conditioning: setup.conditioning), from: from,
-                examples: examples, settings: settings, log: log)
+        try run(folder: folder, decoder: decoder, from: from, examples: examples, settings: settings, log: log)
     }
 }
 

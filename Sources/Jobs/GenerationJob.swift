@@ -30,8 +30,13 @@ public enum GenerationJob {
     public static func run(_ setup: DecodingSetup, data: String, settings: GenerationSettings, batchSize: Int, precision: DecodingPrecision,
                            out: String, progress: @escaping (Int, Int) -> Void) throws -> (outputs: Int, newTokens: Int) {
         if try HFModelFolder.isEncoderDecoder(setup.modelFolder) {
-            guard setup.conditioning.isNone else { throw JobError("\(setup.modelFolder): adapters and runs on an encoder-decoder do not decode here yet; generate with --model alone") }
-            return try Seq2SeqGeneration.run(model: setup.modelFolder, data: data, settings: settings, batchSize: batchSize, out: out, progress: progress)
+            var rest = setup.conditioning
+            rest.seq2seqPrefix = nil
+            guard rest.isNone else {
+                throw JobError("\(setup.modelFolder): an encoder-decoder decodes its own weights, a fine-tuned run or a prefix run so far; PEFT adapters on it score with lm-score --adapter (PEFT's own generate drops the prefix)")
+            }
+            return try Seq2SeqGeneration.run(model: setup.modelFolder, prefix: setup.conditioning.seq2seqPrefix, data: data, settings: settings,
+                                             batchSize: batchSize, out: out, progress: progress)
         }
         let lm = try LoadedModel.load(setup.modelFolder)
         lm.model.decodingPrecision = precision

@@ -16,11 +16,16 @@ public enum LaunchCheck {
         let method: (any TuningMethod)?
         do { method = try MethodRegistry.method(spec.method) } catch { note("method", error); method = nil }
         var summary: ModelSummary? = nil, tokenizer: BPETokenizer? = nil
+        var encoderDecoder = false
         do {
             summary = try HFModelFolder.summary(spec.model)
+            encoderDecoder = try HFModelFolder.isEncoderDecoder(spec.model)
             // The launch would fail at its start: say so beside the field instead.
-            if try HFModelFolder.isEncoderDecoder(spec.model) {
-                throw JobError("\(spec.model): an encoder-decoder (BART); training it is not built yet (issue #17); lm-score and generate take it")
+            if encoderDecoder, let method, !(method is FineTune || method is Prefix) {
+                note("method", JobError("\(spec.model): an encoder-decoder (BART) trains with finetune or prefix so far; \(spec.method.name) on BART is not built yet (issue #17)"))
+            }
+            if encoderDecoder, let f = method as? FineTune, f.dropout > 0 {
+                note("dropout", JobError("BART's training pass has no dropout yet; set dropout 0"))
             }
             if !FileManager.default.fileExists(atPath: spec.model + "/model.safetensors") {
                 throw JobError("\(spec.model)/model.safetensors: missing")
@@ -30,7 +35,8 @@ public enum LaunchCheck {
         if let method, let summary {
             do { try method.check(against: summary) } catch { note(type(of: method).descriptor.lengthKey ?? "method", error) }
         }
-        let extra = method?.layout.extraPositions ?? 0
+        // An encoder-decoder's prefix rows take no positions.
+        let extra = encoderDecoder ? 0 : method?.layout.extraPositions ?? 0
         let lengthKey = method.flatMap { type(of: $0).descriptor.lengthKey }
         for (key, path) in [("train", spec.train), ("valid", spec.valid), ("test", spec.test)] {
             guard let path else { continue }
@@ -39,18 +45,20 @@ public enum LaunchCheck {
             guard let tokenizer, let summary else { continue }
             let limit = summary.shape.positions
             if key == "test" {
-                let longest = dataset.examples.map { tokenizer.encode($0.source).count + 1 }.max() ?? 0
-                if longest + extra + spec.evaluation.maxNewTokens > limit {
+                let longest = dataset.examples.map { tokenizer.encode($0.source).count + (encoderDecoder ? 2 : 1) }.max() ?? 0
+                if encoderDecoder ? max(longest, spec.evaluation.maxNewTokens + 1) > limit : longest + extra + spec.evaluation.maxNewTokens > limit {
                     problems[key] = "\(path): a source has \(longest) tokens; with \(extra) virtual and \(spec.evaluation.maxNewTokens) new tokens that passes n_positions \(limit)"
                 }
                 continue
             }
             let pairs = dataset.pairs
             if pairs.isEmpty { problems[key] = "\(path): contains no (source, reference) pairs"; continue }
-            // Decoder-only layout: source + eos + target + eos after the virtual positions.
+            // Decoder-only layout: source + eos + target + eos after the virtual positions; an
+            // encoder-decoder's: the longer of [<s>] source [</s>] and [<s>] target [</s>].
             var longest = (n: 0, tokens: 0)
             for (n, p) in pairs.enumerated() {
-                let t = TokenizedExample(source: tokenizer.encode(p.source), target: tokenizer.encode(" " + p.target)).length
+                let t = encoderDecoder ? max(tokenizer.encode(p.source).count, tokenizer.encode(p.target).count) + 2
+                    : TokenizedExample(source: tokenizer.encode(p.source), target: tokenizer.encode(" " + p.target)).length
                 if t > longest.tokens { longest = (n, t) }
             }
             if longest.tokens + extra > limit {

@@ -14,7 +14,7 @@ public struct LoadedModel {
     public static func load(_ dir: String) throws -> LoadedModel {
         let m = try HFModelFolder.load(dir)
         guard let causal = m as? any CausalLM else {
-            throw JobError("\(dir): a \(m.modelType) model is an encoder-decoder: `lm-score` and `generate --model` take it; training it is not built yet (issue #17)")
+            throw JobError("\(dir): a \(m.modelType) model is an encoder-decoder: `train` (finetune, prefix), `lm-score` and `generate` take it; this command needs a decoder-only model")
         }
         return try LoadedModel(folder: dir, model: causal, tokenizer: TokenizerFiles.load(folder: dir))
     }

@@ -29,12 +29,14 @@ public struct SourceDecoder {
                              })
     }
 
-    public static func encoderDecoder(_ lm: LoadedSeq2Seq) -> SourceDecoder {
+    /// `prefix`: a prefix run's rows (they take no positions, and the decoder's are copied per beam).
+    public static func encoderDecoder(_ lm: LoadedSeq2Seq, prefix: Seq2SeqPrefix? = nil) -> SourceDecoder {
         let document = { (s: String) in lm.example(source: s, target: "").encoder }
+        let shift = prefix.map { $0.decoder != nil && $0.decoderTakesPositions ? $0.P : 0 } ?? 0
         // The encoder reads the document, the decoder its start token and the new tokens.
-        return SourceDecoder(tokenizer: lm.tokenizer, positions: lm.model.shape.positions, needed: { max(document($0).count, $1 + 1) },
+        return SourceDecoder(tokenizer: lm.tokenizer, positions: lm.model.shape.positions, needed: { max(document($0).count, shift + $1 + 1) },
                              decode: { sources, s, batch, progress in
-                                 let decoder = Seq2SeqDecoder(model: lm.model, settings: s)
+                                 let decoder = Seq2SeqDecoder(model: lm.model, settings: s, prefix: prefix)
                                  var out: [[Int32]] = []
                                  for start in stride(from: 0, to: sources.count, by: batch) {
                                      out += decoder.generate(documents: sources[start..<min(sources.count, start + batch)].map(document))
@@ -47,7 +49,8 @@ public struct SourceDecoder {
                                  // machine: a batch × beams × new tokens that would not is refused before decoding.
                                  let shape = lm.model.shape, B = Double(min(batch, sources.count)), R = B * Double(s.beams)
                                  let S = Double(sources.map { document($0).count }.max() ?? 0), L = Double(shape.layers), C = Double(shape.width)
-                                 let bytes = 4 * (2 * L * R * Double(s.maxNewTokens + 1) * C + (2 * L + 1) * B * S * C + R * Double(shape.vocabSize))
+                                 let P = Double(prefix?.P ?? 0)
+                                 let bytes = 4 * (2 * L * R * (Double(s.maxNewTokens + 1) + P) * C + (2 * L + 1) * B * (S + P) * C + R * Double(shape.vocabSize))
                                  guard bytes < 0.85 * MachineMemory.bytes else {
                                      throw JobError("decoding \(Int(B)) documents × \(s.beams) beams × \(s.maxNewTokens) new tokens needs about \(MachineMemory.text(bytes)); this machine has \(MachineMemory.text(MachineMemory.bytes)): lower --batch-size, --beam or --max-new-tokens")
                                  }
@@ -89,12 +92,15 @@ public struct TrainableModel {
         TokenizedExample(source: tokenizer.encode(source), target: tokenizer.encode(encoderDecoder == nil ? " " + target : target))
     }
 
-    /// The decoder of this model under a method's conditioning (an encoder-decoder takes none yet).
+    /// The decoder of this model under a method's conditioning (an encoder-decoder's: its own
+    /// weights, or a prefix run's rows).
     public func sourceDecoder(conditioning: Conditioning) throws -> SourceDecoder {
         if let lm = decoderOnly { return .decoderOnly(lm.model, tokenizer: lm.tokenizer, conditioning: conditioning) }
-        guard conditioning.isNone, let s = encoderDecoder else {
-            throw JobError("\(folder): an encoder-decoder decodes fine-tuned weights only so far")
+        var rest = conditioning
+        rest.seq2seqPrefix = nil
+        guard rest.isNone, let s = encoderDecoder else {
+            throw JobError("\(folder): an encoder-decoder decodes fine-tuned weights or a prefix run's rows so far")
         }
-        return .encoderDecoder(s)
+        return .encoderDecoder(s, prefix: conditioning.seq2seqPrefix)
     }
 }

@@ -4,15 +4,25 @@ import Specs
 import TestSupport
 import XCTest
 
-/// The launch form's check says, beside the model field, what a launch would otherwise only
-/// say when it fails: a BART folder does not train yet.
+/// The launch form's check says, beside the field it belongs to, what a launch would otherwise
+/// only say when it fails: which methods BART trains with so far, and that its pass has no dropout.
 final class LaunchCheckTests: XCTestCase {
-    func testAnEncoderDecoderIsRefusedBesideTheModelField() {
-        let spec = RunSpec(model: TestPaths.fixtures + "/bart/tiny", train: TestPaths.fixtures + "/bart/pairs.jsonl", method: MethodSpec(name: "finetune"))
-        let problems = LaunchCheck.problems(spec)
-        XCTAssertTrue(problems["model"]?.contains("an encoder-decoder (BART); training it is not built yet") == true, "\(problems)")
-        let gpt2 = RunSpec(model: TestPaths.root + "/samples/models/gpt2-e2e-mini", train: TestPaths.root + "/samples/data/e2e/train-50.jsonl",
-                           method: MethodSpec(name: "finetune"))
-        XCTAssertNil(LaunchCheck.problems(gpt2)["model"])
+    func testAnEncoderDecoderTakesFineTuningAndPrefixOnly() {
+        func problems(_ method: MethodSpec) -> [String: String] {
+            LaunchCheck.problems(RunSpec(model: TestPaths.fixtures + "/bart/tiny", train: TestPaths.fixtures + "/bart/pairs.jsonl", method: method))
+        }
+        var noDropout = MethodSpec(name: "finetune")
+        noDropout["dropout"] = .number(0)
+        XCTAssertEqual(problems(noDropout), [:])
+        XCTAssertEqual(problems(MethodSpec(name: "prefix")), [:])
+        XCTAssertTrue(problems(MethodSpec(name: "finetune"))["dropout"]?.contains("no dropout yet") == true, "\(problems(MethodSpec(name: "finetune")))")
+        XCTAssertTrue(problems(MethodSpec(name: "embedding"))["method"]?.contains("finetune or prefix so far") == true, "\(problems(MethodSpec(name: "embedding")))")
+        var cross = MethodSpec(name: "prefix")
+        cross["prefix_kinds"] = .text("cross,encoder")
+        XCTAssertEqual(problems(cross), [:])
+        // GPT-2 has no encoder: an encoder prefix is refused beside the length field.
+        let gpt2 = RunSpec(model: TestPaths.root + "/samples/models/gpt2-e2e-mini", train: TestPaths.root + "/samples/data/e2e/train-50.jsonl", method: cross)
+        XCTAssertTrue(LaunchCheck.problems(gpt2)["prefix_length"]?.contains("decoder-only") == true, "\(LaunchCheck.problems(gpt2))")
+        XCTAssertNil(LaunchCheck.problems(RunSpec(model: gpt2.model, train: gpt2.train, method: MethodSpec(name: "finetune")))["model"])
     }
 }

@@ -1,8 +1,11 @@
 import Foundation
 import XCTest
 import JSON
+import Decoding
 import Models
+import Specs
 import TestSupport
+import Tuning
 
 /// `prefixlab generate --model BART_DIR`, run as a user runs it: with BART-XSUM's flags
 /// (`--beam 6 --max-new-tokens 61 --min-new-tokens 10 --no-repeat-ngram 3 --early-stopping`,
@@ -60,9 +63,67 @@ final class BARTGenerateCommandTests: XCTestCase {
         let g = try runProcess(prefixlab, ["generate", "--run", tmp + "/run", "--data", pairs, "--beam", "2", "--max-new-tokens", "10", "--out", tmp + "/out.txt"])
         XCTAssertEqual(g.status, 0, g.err)
         XCTAssertEqual(try String(contentsOfFile: tmp + "/out.txt.jsonl", encoding: .utf8).split(separator: "\n").count, 3)
-        for (flags, needle) in [(["--method", "prefix"], "trains with --method finetune so far; prefix on BART is not built yet"),
+        for (flags, needle) in [(["--method", "embedding"], "trains with --method finetune or prefix so far; embedding on BART is not built yet"),
                                 (["--method", "finetune"], "BART's training pass has no dropout yet; give --dropout 0")] {
             let bad = try runProcess(prefixlab, ["train", "--model", dir, "--train", pairs, "--out", tmp + "/refused"] + flags)
+            XCTAssertNotEqual(bad.status, 0)
+            XCTAssertTrue(bad.err.contains(needle), bad.err)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: tmp + "/refused"))
+        }
+    }
+
+    /// `train --method prefix` on BART (the original code's three prefixes), run as a user runs
+    /// it: the loss falls over 3 steps on the fixture's batch; the checkpoint holds one folded
+    /// tensor per kind in the documented layout (`<kind>.prompt_embeddings`, (P, 2·L·C)); `generate
+    /// --run` decodes with those rows as the decoder in-process does (and not as the base model);
+    /// `export` refuses the run, saying why, and writes nothing; a kind list that is not one, or
+    /// an encoder prefix on GPT-2, is refused before a folder exists.
+    func testPrefixTuningBARTEndToEnd() throws {
+        // `deep` (3 encoder, 2 decoder layers) with `tiny`'s tokenizer files.
+        let tmp = TestPaths.tempDir("bart-prefix"), dir = tmp + "/deep", pairs = TestPaths.fixtures + "/bart/pairs.jsonl"
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        for (from, name) in [("deep", "config.json"), ("deep", "model.safetensors"), ("deep", "reference.json"), ("tiny", "vocab.json"), ("tiny", "merges.txt")] {
+            try fm.createSymbolicLink(atPath: dir + "/" + name, withDestinationPath: TestPaths.fixtures + "/bart/\(from)/" + name)
+        }
+        let r = try runProcess(prefixlab, ["train", "--model", dir, "--train", pairs, "--method", "prefix", "--prefix-length", "3", "--mid-dim", "8",
+                                           "--prefix-kinds", "encoder,decoder,cross", "--batch-size", "3", "--lr", "1e-2", "--warmup-steps", "0",
+                                           "--epochs", "3", "--checkpoint-every", "3", "--out", tmp + "/run"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let losses = try String(contentsOfFile: tmp + "/run/events.jsonl", encoding: .utf8).split(separator: "\n")
+            .compactMap { try? JSONParser.parse(String($0)) }.filter { $0["type"]?.string == "step" }.compactMap { $0["loss"]?.number }
+        XCTAssertEqual(losses.count, 3)
+        XCTAssertLessThan(losses.last!, losses.first!, "\(losses)")
+        let ckpt = tmp + "/run/checkpoints/step-000003"
+        let folded = try SafeTensorsFile(path: ckpt + "/prefix.safetensors")
+        // deep: 3 encoder layers, 2 decoder layers, d_model 16.
+        for (name, width) in [("encoder", 2 * 3 * 16), ("decoder", 2 * 2 * 16), ("cross", 2 * 2 * 16)] {
+            XCTAssertEqual(folded[name + ".prompt_embeddings"]?.shape, [3, width], name)
+        }
+        let out = tmp + "/out.txt"
+        let g = try runProcess(prefixlab, ["generate", "--run", tmp + "/run", "--data", pairs, "--beam", "3", "--max-new-tokens", "12",
+                                           "--min-new-tokens", "6", "--out", out])
+        XCTAssertEqual(g.status, 0, g.err)
+        let got = try String(contentsOfFile: out + ".jsonl", encoding: .utf8).split(separator: "\n").map { line in
+            try JSONParser.parse(String(line))["output_ids"]!.array!.map { Int32($0.int!) }
+        }
+        let model = try XCTUnwrap(try HFModelFolder.load(dir) as? BARTModel)
+        let setup = try Prefix(length: 3, midDim: 8).decoding(checkpoint: ckpt, baseModel: dir)
+        var settings = GenerationSettings()
+        settings.beams = 3; settings.maxNewTokens = 12; settings.minNewTokens = 6
+        let meta = try JSONParser.parse(String(contentsOfFile: dir + "/reference.json", encoding: .utf8))
+        let documents = meta["batch"]!["encoder_ids"]!.array!.map { $0.array!.map { Int32($0.int!) } }
+        XCTAssertEqual(got, Seq2SeqDecoder(model: model, settings: settings, prefix: setup.conditioning.seq2seqPrefix).generate(documents: documents))
+        XCTAssertNotEqual(got, Seq2SeqDecoder(model: model, settings: settings).generate(documents: documents), "the prefix changes nothing")
+        let ev = try runProcess(prefixlab, ["evaluate", "--run", tmp + "/run", "--test", pairs, "--beam", "2", "--max-new-tokens", "8"])
+        XCTAssertEqual(ev.status, 0, ev.err)
+        let e = try runProcess(prefixlab, ["export", "--run", tmp + "/run", "--out", tmp + "/exported"])
+        XCTAssertNotEqual(e.status, 0)
+        XCTAssertTrue(e.err.contains("cannot be written as a PEFT adapter") && e.err.contains("prompt_embeddings"), e.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: tmp + "/exported"))
+        for (model, flags, needle) in [(dir, ["--prefix-kinds", "encoder,self"], "method.prefix_kinds encoder,self: expected all"),
+                                       (TestPaths.root + "/samples/models/gpt2-e2e-mini", ["--prefix-kinds", "encoder"], "this model is decoder-only")] {
+            let bad = try runProcess(prefixlab, ["train", "--model", model, "--train", pairs, "--method", "prefix", "--out", tmp + "/refused"] + flags)
             XCTAssertNotEqual(bad.status, 0)
             XCTAssertTrue(bad.err.contains(needle), bad.err)
             XCTAssertFalse(FileManager.default.fileExists(atPath: tmp + "/refused"))
