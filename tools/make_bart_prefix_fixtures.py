@@ -20,7 +20,9 @@ three without the MLP) the initial parameters (init.<kind>.<name>), the loss on 
 padded batch, the gradient of every prefix parameter and θ₃ − θ₀ after 3 AdamW steps
 (refcommon.train3), the batch's logits at sampled columns, and greedy decoding of the batch's
 documents with the trained prefixes (12 new tokens at most, at least 6; the twin recomputes
-every step, no cache).
+every step, no cache). And tiny/peft-train.{safetensors,json}: PEFT 0.21.2's own seq2seq
+PrefixTuning (with its projection) trained by PEFT on that batch: initial tensors, loss,
+gradients, θ₃ − θ₀, and the adapter tensor it saves.
 """
 import json, os
 import torch
@@ -216,6 +218,51 @@ def make(name):
         json.dump(info, f, indent=1)
 
 
+def make_peft(name):
+    """PEFT's own seq2seq PrefixTuning (prefix_projection, P 3, encoder_hidden_size 8) trained by
+    PEFT on the same batch: what `--prefix-kinds peft` must equal (tiny: equal depths)."""
+    from peft import PrefixTuningConfig, get_peft_model
+    d = os.path.join(ROOT, name)
+    base = BartForConditionalGeneration.from_pretrained(d, torch_dtype=torch.float32)
+    pm = get_peft_model(base, PrefixTuningConfig(task_type="SEQ_2_SEQ_LM", num_virtual_tokens=P, prefix_projection=True, encoder_hidden_size=MID))
+    pm.train()  # the fixture model has no dropout
+    enc_mod = pm.prompt_encoder["default"]
+    g = torch.Generator().manual_seed(77)
+    with torch.no_grad():
+        for n_, p_ in enc_mod.named_parameters():
+            p_.copy_((1.0 if n_ == "embedding.weight" else 0.4) * torch.randn(p_.shape, generator=g))
+    params = dict(enc_mod.named_parameters())
+    with open(os.path.join(d, "reference.json")) as f:
+        meta = json.load(f)
+    enc, labels, dec = meta["batch"]["encoder_ids"], meta["batch"]["labels"], meta["batch"]["decoder_ids"]
+    S, T = max(map(len, enc)), max(map(len, dec))
+    ids = torch.tensor([e + [1] * (S - len(e)) for e in enc])
+    mask = torch.tensor([[1] * len(e) + [0] * (S - len(e)) for e in enc])
+    dids = torch.tensor([x + [1] * (T - len(x)) for x in dec])
+    lab = torch.tensor([l + [-100] * (T - len(l)) for l in labels])
+    tensors = {f"peft.init.{n_}": p_.detach().clone().contiguous() for n_, p_ in params.items()}
+
+    def loss_fn():
+        return pm(input_ids=ids, attention_mask=mask, decoder_input_ids=dids, labels=lab).loss
+
+    loss = loss_fn()
+    loss.backward()
+    for n_, p_ in params.items():
+        tensors[f"peft.grad.{n_}"] = p_.grad.detach().clone().contiguous()
+        p_.grad = None
+    before = {n_: p_.detach().clone() for n_, p_ in params.items()}
+    train3(list(params.values()), loss_fn)
+    for n_, p_ in params.items():
+        tensors[f"peft.delta.{n_}"] = (p_.detach() - before[n_]).contiguous()
+    with torch.no_grad():
+        tensors["peft.trained.prompt_embeddings"] = pm.get_prompt_embedding_to_save("default").contiguous()
+    save_file(tensors, os.path.join(d, "peft-train.safetensors"))
+    with open(os.path.join(d, "peft-train.json"), "w") as f:
+        json.dump({"P": P, "encoder_hidden_size": MID, "loss": loss.item()}, f, indent=1)
+    print(name, "peft loss", loss.item())
+
+
 torch.manual_seed(0)
 for n in ["tiny", "deep"]:
     make(n)
+make_peft("tiny")

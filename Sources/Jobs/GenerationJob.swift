@@ -130,7 +130,7 @@ public enum ScoringJob {
     public static func score(model dir: String, adapter: String?, pairs: [SourceTargetPair], pairsPath: String) throws -> [SequenceScore] {
         if try HFModelFolder.isEncoderDecoder(dir) {
             guard let s2s = try LoadedSeq2Seq.load(dir) else { throw JobError("\(dir): not an encoder-decoder") }
-            var prefix: (P: Int, rows: [Float])? = nil
+            var prefix: Seq2SeqPrefix? = nil
             if let adapter {
                 let a = try PEFTAdapter.read(adapter)
                 guard a.kind == .prefixTuning, a.taskType == "SEQ_2_SEQ_LM" else {
@@ -139,7 +139,7 @@ public enum ScoringJob {
                 guard a.tokenDim == s2s.model.shape.width else {
                     throw JobError("\(adapter): token_dim \(a.tokenDim); this model's d_model is \(s2s.model.shape.width)")
                 }
-                do { prefix = (a.virtualTokens, try s2s.model.peftDecoderPrefix(embeddings: a.embeddings, P: a.virtualTokens, adapterLayers: a.numLayers)) }
+                do { prefix = try s2s.model.peftDecoderPrefix(embeddings: a.embeddings, P: a.virtualTokens, adapterLayers: a.numLayers) }
                 catch let e as ModelError { throw JobError("\(adapter): \(e.message)") }
             }
             return try Seq2SeqScoring.score(s2s, pairs: pairs, pairsPath: pairsPath, prefix: prefix)

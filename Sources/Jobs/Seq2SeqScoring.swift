@@ -5,11 +5,11 @@ import Text
 /// `lm-score` for encoder-decoders: every label token scored, as transformers' loss counts them.
 public enum Seq2SeqScoring {
     /// Pairs are scored in batches of `batch` documents, right-padded; the encoder runs once per batch.
-    /// `prefix`: P decoder self-attention rows per layer (L, 2, P, C) before every target, whose
-    /// decoder positions then start at P (a PEFT seq2seq prefix, `Seq2SeqLM.peftDecoderPrefix`).
-    public static func score(_ lm: LoadedSeq2Seq, pairs: [SourceTargetPair], pairsPath: String, prefix: (P: Int, rows: [Float])? = nil,
+    /// `prefix`: a prefix run's rows, or a PEFT seq2seq adapter's (`Seq2SeqLM.peftDecoderPrefix`,
+    /// whose decoder positions start at P).
+    public static func score(_ lm: LoadedSeq2Seq, pairs: [SourceTargetPair], pairsPath: String, prefix: Seq2SeqPrefix? = nil,
                              batch: Int = 8) throws -> [SequenceScore] {
-        let limit = lm.model.shape.positions - (prefix?.P ?? 0)
+        let limit = lm.model.shape.positions - (prefix.map { $0.decoder != nil && $0.decoderTakesPositions ? $0.P : 0 } ?? 0)
         let examples = try pairs.enumerated().map { n, p in
             let e = lm.example(source: p.source, target: p.target)
             for (what, count) in [("source", e.encoder.count), ("target", e.labels.count)] where count > limit {
@@ -29,10 +29,9 @@ public enum Seq2SeqScoring {
                 for (i, t) in e.encoder.enumerated() { enc[b * S + i] = t; mask[b * S + i] = 1 }
                 for (i, t) in e.decoder.enumerated() { dec[b * T + i] = t }
             }
-            let memory = lm.model.encode(tokens: enc, mask: mask, B: B, S: S)
-            let P = prefix?.P ?? 0
-            let cache = lm.model.makeDecoderCache(batch: B, capacity: P + T)
-            if let prefix { prefix.rows.withUnsafeBufferPointer { cache.prefill(prefix: $0.baseAddress!, P: P) } }
+            let memory = lm.model.encode(tokens: enc, mask: mask, B: B, S: S, prefix: prefix)
+            let cache = lm.model.makeDecoderCache(batch: B, capacity: memory.decoderPrefixRows + T)
+            memory.startDecoding(cache)
             let hidden = lm.model.decode(tokens: dec, B: B, T: T, cache: cache, memory: memory, beams: 1)
             var logits = [Float](repeating: 0, count: B * T * V)
             logits.withUnsafeMutableBufferPointer { lm.model.logits(hidden: hidden, N: B * T, into: $0.baseAddress!) }

@@ -33,4 +33,27 @@ public struct Seq2SeqPrefix: Sendable {
         }
         return out
     }
+
+    /// PEFT 0.21.2's seq2seq PrefixTuning as its own forward reads `prompt_embeddings` (P, 2·L·C),
+    /// L the encoder's depth (measured with transformers 5.24): viewed as 2L blocks of C columns,
+    /// doubled to 4L, decoder layer l takes blocks 4l … 4l+3 as self keys, self values, cross
+    /// keys, cross values, then the cross-attention cache is emptied. So layer l's keys are block
+    /// (4l mod 2L) and its values block (4l+1 mod 2L) (with two layers both read blocks 0 and 1);
+    /// the encoder gets nothing; the decoder's tokens start at position P. Equal depths only
+    /// (PEFT's forward raises an IndexError otherwise; the caller refuses them).
+    public static func peftBlock(layer l: Int, value: Bool, encoderLayers L: Int) -> Int { (4 * l + (value ? 1 : 0)) % (2 * L) }
+
+    /// A PEFT seq2seq adapter's tensor as this prefix: decoder rows (P, 2·L_dec·C).
+    public static func peft(embeddings e: [Float], P: Int, encoderLayers L: Int, decoderLayers Ld: Int, width C: Int) -> Seq2SeqPrefix {
+        let W = 2 * L * C, Wd = 2 * Ld * C
+        precondition(e.count == P * W)
+        var out = [Float](repeating: 0, count: P * Wd)
+        for l in 0..<Ld {
+            for kv in 0..<2 {
+                let block = peftBlock(layer: l, value: kv == 1, encoderLayers: L)
+                for p in 0..<P { for c in 0..<C { out[p * Wd + (2 * l + kv) * C + c] = e[p * W + block * C + c] } }
+            }
+        }
+        return Seq2SeqPrefix(P: P, decoder: out, decoderTakesPositions: true)
+    }
 }

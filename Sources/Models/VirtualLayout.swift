@@ -22,10 +22,15 @@ public struct VirtualLayout: Sendable, Equatable {
     /// Which attentions of an encoder-decoder get the `keyValueRows` (a decoder-only model has
     /// self-attention alone, which `.all` and `.decoder` both name).
     public var attentions: PrefixAttentions
+    /// An encoder-decoder's prefix rows take no positions (the original code derives positions
+    /// from the tokens); with this, its decoder's tokens start at P instead, as transformers
+    /// counts the cache PEFT's seq2seq prefix fills. A decoder-only model's rows always do.
+    public var decoderRowsTakePositions: Bool
 
-    public init(leadingEmbeddings: Int = 0, keyValueRows: Int = 0, placement: Placement = .start, attentions: PrefixAttentions = .all) {
+    public init(leadingEmbeddings: Int = 0, keyValueRows: Int = 0, placement: Placement = .start, attentions: PrefixAttentions = .all,
+                decoderRowsTakePositions: Bool = false) {
         self.leadingEmbeddings = leadingEmbeddings; self.keyValueRows = keyValueRows; self.placement = placement
-        self.attentions = attentions
+        self.attentions = attentions; self.decoderRowsTakePositions = decoderRowsTakePositions
     }
 
     public static let none = VirtualLayout()

@@ -36,8 +36,10 @@ public struct PEFTAdapter: Sendable, AdapterExport {
 
     public init(kind: Kind, virtualTokens: Int, shape: ModelShape, prefixProjection: Bool, encoderHiddenSize: Int,
                 baseModel: String, embeddings: [Float]) {
-        self.init(kind: kind, virtualTokens: virtualTokens, tokenDim: shape.width, numLayers: shape.layers, numHeads: shape.heads,
-                  prefixProjection: prefixProjection, encoderHiddenSize: encoderHiddenSize, baseModel: baseModel, embeddings: embeddings)
+        // An encoder-decoder's (PEFT's SEQ_2_SEQ_LM) counts the encoder's layers.
+        self.init(kind: kind, virtualTokens: virtualTokens, tokenDim: shape.width, numLayers: shape.isEncoderDecoder ? shape.encoderLayers : shape.layers,
+                  numHeads: shape.heads, prefixProjection: prefixProjection, encoderHiddenSize: encoderHiddenSize, baseModel: baseModel, embeddings: embeddings)
+        if shape.isEncoderDecoder { taskType = "SEQ_2_SEQ_LM" }
     }
 
     init(kind: Kind, virtualTokens: Int, tokenDim: Int, numLayers: Int, numHeads: Int, prefixProjection: Bool, encoderHiddenSize: Int,
@@ -94,6 +96,12 @@ public struct PEFTAdapter: Sendable, AdapterExport {
     /// num_attention_heads); a LoRA adapter's tensors are checked as they are mapped.
     public func check(against shape: ModelShape) throws {
         guard kind != .lora else { return }
+        if shape.isEncoderDecoder {
+            guard taskType == "SEQ_2_SEQ_LM", tokenDim == shape.width, numLayers == shape.encoderLayers else {
+                throw Error(description: "\(path): a \(taskType) adapter with token_dim \(tokenDim), num_layers \(numLayers); this encoder-decoder needs SEQ_2_SEQ_LM with d_model \(shape.width) and its encoder's \(shape.encoderLayers) layers")
+            }
+            return
+        }
         guard taskType != "SEQ_2_SEQ_LM" else {
             throw Error(description: "\(path): a SEQ_2_SEQ_LM adapter (made for an encoder-decoder such as BART); this model is decoder-only")
         }
@@ -112,10 +120,10 @@ public struct PEFTAdapter: Sendable, AdapterExport {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         if let lora { return try lora.write(dir, baseModel: baseModel) }
         var pairs: [(String, JSONValue)] = [
-            ("peft_type", .string(kind.rawValue)), ("task_type", .string("CAUSAL_LM")),
+            ("peft_type", .string(kind.rawValue)), ("task_type", .string(taskType)),
             ("base_model_name_or_path", .string(baseModel)), ("revision", .null), ("inference_mode", .bool(true)),
             ("num_virtual_tokens", .number(Double(virtualTokens))), ("token_dim", .number(Double(tokenDim))),
-            ("num_transformer_submodules", .number(1)), ("num_attention_heads", .number(Double(numHeads))),
+            ("num_transformer_submodules", .number(taskType == "SEQ_2_SEQ_LM" ? 2 : 1)), ("num_attention_heads", .number(Double(numHeads))),
             ("num_layers", .number(Double(numLayers))), ("modules_to_save", .null), ("auto_mapping", .null),
         ]
         if kind == .prefixTuning {

@@ -109,10 +109,15 @@ final class BARTReferenceTests: XCTestCase {
         let tiny = try load("tiny").model, deep = try load("deep").model
         let P = 2, C = tiny.config.dModel, W = 2 * 2 * C
         let e = (0..<(P * W)).map { Float($0) }
-        let rows = try tiny.peftDecoderPrefix(embeddings: e, P: P, adapterLayers: 2)
+        let prefix = try tiny.peftDecoderPrefix(embeddings: e, P: P, adapterLayers: 2)
+        XCTAssertTrue(prefix.decoderTakesPositions && prefix.encoder == nil && prefix.cross == nil)
+        let rows: [Float] = try XCTUnwrap(prefix.decoder)
         for l in 0..<2 {
             for (kv, block) in [(0, (4 * l) % 4), (1, (4 * l + 1) % 4)] {
-                for p in 0..<P { XCTAssertEqual(rows[((l * 2 + kv) * P + p) * C], e[p * W + block * C], "layer \(l) \(kv == 0 ? "keys" : "values")") }
+                for p in 0..<P {
+                    let have: Float = rows[p * W + (2 * l + kv) * C], want: Float = e[p * W + block * C]
+                    XCTAssertEqual(have, want, "layer \(l) \(kv == 0 ? "keys" : "values")")
+                }
             }
         }
         XCTAssertThrowsError(try deep.peftDecoderPrefix(embeddings: [Float](repeating: 0, count: P * 2 * 3 * C), P: P, adapterLayers: 3)) { e in

@@ -79,13 +79,7 @@ final class BARTGenerateCommandTests: XCTestCase {
     /// `export` refuses the run, saying why, and writes nothing; a kind list that is not one, or
     /// an encoder prefix on GPT-2, is refused before a folder exists.
     func testPrefixTuningBARTEndToEnd() throws {
-        // `deep` (3 encoder, 2 decoder layers) with `tiny`'s tokenizer files.
-        let tmp = TestPaths.tempDir("bart-prefix"), dir = tmp + "/deep", pairs = TestPaths.fixtures + "/bart/pairs.jsonl"
-        let fm = FileManager.default
-        try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        for (from, name) in [("deep", "config.json"), ("deep", "model.safetensors"), ("deep", "reference.json"), ("tiny", "vocab.json"), ("tiny", "merges.txt")] {
-            try fm.createSymbolicLink(atPath: dir + "/" + name, withDestinationPath: TestPaths.fixtures + "/bart/\(from)/" + name)
-        }
+        let tmp = TestPaths.tempDir("bart-prefix"), dir = try deepWithTokenizer(tmp), pairs = TestPaths.fixtures + "/bart/pairs.jsonl"
         let r = try runProcess(prefixlab, ["train", "--model", dir, "--train", pairs, "--method", "prefix", "--prefix-length", "3", "--mid-dim", "8",
                                            "--prefix-kinds", "encoder,decoder,cross", "--batch-size", "3", "--lr", "1e-2", "--warmup-steps", "0",
                                            "--epochs", "3", "--checkpoint-every", "3", "--out", tmp + "/run"])
@@ -128,5 +122,47 @@ final class BARTGenerateCommandTests: XCTestCase {
             XCTAssertTrue(bad.err.contains(needle), bad.err)
             XCTAssertFalse(FileManager.default.fileExists(atPath: tmp + "/refused"))
         }
+    }
+
+    /// `--prefix-kinds peft` (PEFT's seq2seq PrefixTuning, trained as PEFT trains it: the tensor
+    /// test is BARTPrefixTuneTests) exports to a PEFT SEQ_2_SEQ_LM adapter that `lm-score
+    /// --adapter` reads (as PEFT's forward scores it: LMScoreCommandTests) and that starts a new
+    /// run with `--init-adapter`; unequal encoder and decoder depths are refused.
+    func testPEFTVariantExportsAPEFTAdapter() throws {
+        let dir = TestPaths.fixtures + "/bart/tiny", pairs = TestPaths.fixtures + "/bart/pairs.jsonl"
+        let tmp = TestPaths.tempDir("bart-peft")
+        let common = ["--train", pairs, "--method", "prefix", "--prefix-kinds", "peft", "--prefix-length", "3", "--mid-dim", "8", "--batch-size", "3",
+                      "--lr", "1e-2", "--warmup-steps", "0", "--epochs", "3", "--checkpoint-every", "3"]
+        let r = try runProcess(prefixlab, ["train", "--model", dir, "--out", tmp + "/run"] + common)
+        XCTAssertEqual(r.status, 0, r.err)
+        let e = try runProcess(prefixlab, ["export", "--run", tmp + "/run", "--out", tmp + "/adapter"])
+        XCTAssertEqual(e.status, 0, e.err)
+        let cfg = try JSONParser.parse(String(contentsOfFile: tmp + "/adapter/adapter_config.json", encoding: .utf8))
+        XCTAssertEqual(cfg["task_type"]?.string, "SEQ_2_SEQ_LM")
+        XCTAssertEqual(cfg["num_layers"]?.int, 2)
+        XCTAssertEqual(cfg["num_transformer_submodules"]?.int, 2)
+        XCTAssertEqual(try SafeTensorsFile(path: tmp + "/adapter/adapter_model.safetensors")["prompt_embeddings"]?.shape, [3, 2 * 2 * 16])
+        func meanNLL(_ extra: [String]) throws -> Double {
+            let s = try runProcess(prefixlab, ["lm-score", "--model", dir, "--pairs", pairs, "--json"] + extra)
+            XCTAssertEqual(s.status, 0, s.err)
+            return try JSONParser.parse(s.out)["mean_nll"]!.number!
+        }
+        XCTAssertNotEqual(try meanNLL(["--adapter", tmp + "/adapter"]), try meanNLL([]), accuracy: 1e-6)
+        let again = try runProcess(prefixlab, ["train", "--model", dir, "--out", tmp + "/again", "--init-adapter", tmp + "/adapter"] + common)
+        XCTAssertEqual(again.status, 0, again.err)
+        let deep = try runProcess(prefixlab, ["train", "--model", try deepWithTokenizer(tmp), "--out", tmp + "/refused"] + common)
+        XCTAssertNotEqual(deep.status, 0)
+        XCTAssertTrue(deep.err.contains("cannot run on unequal depths"), deep.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: tmp + "/refused"))
+    }
+
+    /// `deep` (3 encoder, 2 decoder layers) with `tiny`'s tokenizer files, under `tmp`.
+    func deepWithTokenizer(_ tmp: String) throws -> String {
+        let dir = tmp + "/deep", fm = FileManager.default
+        try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        for (from, name) in [("deep", "config.json"), ("deep", "model.safetensors"), ("deep", "reference.json"), ("tiny", "vocab.json"), ("tiny", "merges.txt")] {
+            try fm.createSymbolicLink(atPath: dir + "/" + name, withDestinationPath: TestPaths.fixtures + "/bart/\(from)/" + name)
+        }
+        return dir
     }
 }

@@ -129,4 +129,56 @@ final class BARTPrefixTuneTests: XCTestCase {
         }
         XCTAssertLessThan(worst, 1e-4, "\(what): logits through the inference path")
     }
+
+    /// `--prefix-kinds peft` trains as PEFT 0.21.2 trains its seq2seq PrefixTuning (fixture:
+    /// PEFT itself on `tiny`, tools/make_bart_prefix_fixtures.py): the loss, every gradient of the
+    /// prompt encoder, θ₃ − θ₀ after 3 AdamW steps, and the adapter tensor it saves.
+    func testPEFTVariantMatchesPEFT() throws {
+        let dir = TestPaths.fixtures + "/bart/tiny"
+        let m = try XCTUnwrap(try HFModelFolder.load(dir) as? BARTModel)
+        let meta = try JSONParser.parse(String(contentsOfFile: dir + "/reference.json", encoding: .utf8))
+        let info = try JSONParser.parse(String(contentsOfFile: dir + "/peft-train.json", encoding: .utf8))
+        let ref = try SafeTensorsFile(path: dir + "/peft-train.safetensors")
+        let ids = { (k: String) in meta["batch"]![k]!.array!.map { $0.array!.map { Int32($0.int!) } } }
+        let enc = ids("encoder_ids"), labels = ids("labels")
+        let examples = zip(enc, labels).map { TokenizedExample(source: Array($0.dropFirst().dropLast()), target: Array($1.dropFirst().dropLast())) }
+        let weights = [Float](repeating: 1 / Float(labels.reduce(0) { $0 + $1.count }), count: examples.count)
+        let method = Prefix.peft(length: info["P"]!.int!, midDim: info["encoder_hidden_size"]!.int!)
+        func start() throws -> TrainingModel {
+            let tm = TrainingModel(model: m, method: method, maxBatch: 3, maxT: 32)
+            for t in tm.params.tensors {
+                let v = try ref.floats("peft.init.\(t.name)")
+                XCTAssertEqual(v.count, t.count, t.name)
+                v.withUnsafeBufferPointer { tm.params.values[t.offset].update(from: $0.baseAddress!, count: t.count) }
+            }
+            return tm
+        }
+        let tm = try start()
+        XCTAssertEqual(tm.params.trainableCount, method.trainedParameters(m.summary))
+        XCTAssertEqual(tm.computeGradients([tm.batch(examples, weights: weights)]), info["loss"]!.number!, accuracy: 1e-4)
+        for t in tm.params.tensors {
+            let want = try ref.floats("peft.grad.\(t.name)"), have = Array(UnsafeBufferPointer(start: tm.params.grads[t.offset], count: t.count))
+            let scale = want.map(abs).max()!
+            XCTAssertLessThanOrEqual(zip(have, want).map { abs($0 - $1) }.max()!, 1e-4 * scale, "grad \(t.name)")
+        }
+        let steps = try start()
+        let before = Array(UnsafeBufferPointer(start: steps.params.values.base, count: steps.params.count))
+        let schedule = LinearSchedule(peak: 1e-2, warmupSteps: 0, totalSteps: 3)
+        for s in 0..<3 {
+            steps.computeGradients([steps.batch(examples, weights: weights)])
+            _ = steps.update(lr: schedule.lr(at: s), maxNorm: 1.0)
+        }
+        for t in steps.params.tensors {
+            let grad = try ref.floats("peft.grad.\(t.name)"), gmax = grad.map(abs).max()!
+            let tiny = Set(grad.indices.filter { abs(grad[$0]) < 1e-4 * gmax })
+            let want = try ref.floats("peft.delta.\(t.name)").enumerated().filter { !tiny.contains($0.offset) }.map(\.element)
+            let have = (0..<t.count).filter { !tiny.contains($0) }.map { steps.params.values.base[t.offset + $0] - before[t.offset + $0] }
+            let scale = want.map(abs).max()!
+            XCTAssertLessThanOrEqual(zip(have, want).map { abs($0 - $1) }.max()!, 1e-4 * scale, "delta \(t.name)")
+        }
+        let state = try XCTUnwrap(steps.state as? PEFTSeq2SeqPrefixState)
+        state.encoder.forward()
+        let saved = try ref.floats("peft.trained.prompt_embeddings")
+        XCTAssertLessThan(zip(Array(state.encoder.output.buffer), saved).map { abs($0 - $1) }.max()!, 1e-4, "the adapter tensor PEFT saves")
+    }
 }

@@ -11,6 +11,8 @@ import Kernels
 public struct BARTBatch: TrainingBatch {
     public let B: Int, S: Int, T: Int
     public var encoderPrefix = 0, decoderPrefix = 0, crossPrefix = 0
+    /// The decoder's first position (PEFT's seq2seq prefix: P; otherwise 0).
+    public var decoderFirstPosition = 0
     public let encoderTokens: [Int32]   // (B, S), <pad> after each document
     public let encoderMask: [UInt8]     // (B, S)
     public let decoderTokens: [Int32]   // (B, T)
@@ -44,6 +46,7 @@ public enum BARTBatching {
         if layout.attentions.contains(.encoder) { batch.encoderPrefix = P }
         if layout.attentions.contains(.decoder) { batch.decoderPrefix = P }
         if layout.attentions.contains(.cross) { batch.crossPrefix = P }
+        if layout.decoderRowsTakePositions { batch.decoderFirstPosition = batch.decoderPrefix }
         return batch
     }
 }
@@ -173,10 +176,10 @@ public final class BARTGraph: TrainingGraph {
 
     // MARK: forward
 
-    func embed(_ out: Buf, sum: Buf, mean: Buf, rstd: Buf, tokens: [Int32], T: Int, table: Int, lnW: Int, lnB: Int, N: Int) {
+    func embed(_ out: Buf, sum: Buf, mean: Buf, rstd: Buf, tokens: [Int32], T: Int, first: Int = 0, table: Int, lnW: Int, lnB: Int, N: Int) {
         let c = model.config, C = c.dModel, p = model.params.base, scale = c.embedScale, L = model.layout
         for i in 0..<N {
-            let e = p + L.shared + Int(tokens[i]) * C, w = p + table + (i % T + BARTConfig.positionOffset) * C, o = sum + i * C
+            let e = p + L.shared + Int(tokens[i]) * C, w = p + table + (first + i % T + BARTConfig.positionOffset) * C, o = sum + i * C
             for j in 0..<C { o[j] = scale * e[j] + w[j] }
         }
         layernormForward(out: out, mean: mean, rstd: rstd, inp: sum, weight: p + lnW, bias: p + lnB, N: N, C: C, eps: c.layerNormEpsilon)
@@ -224,7 +227,8 @@ public final class BARTGraph: TrainingGraph {
             }
         }
         let memory = x
-        embed(decEmb, sum: decIn, mean: decM, rstd: decS, tokens: b.decoderTokens, T: b.T, table: L.decPositions, lnW: L.decLnW, lnB: L.decLnB, N: Nd)
+        embed(decEmb, sum: decIn, mean: decM, rstd: decS, tokens: b.decoderTokens, T: b.T, first: b.decoderFirstPosition, table: L.decPositions,
+              lnW: L.decLnW, lnB: L.decLnB, N: Nd)
         var y = UnsafePointer(decEmb)
         crossMask.withUnsafeBufferPointer { m in
             for (li, (l, w)) in zip(decoder, L.decoder).enumerated() {
@@ -327,7 +331,7 @@ public final class BARTGraph: TrainingGraph {
     }
 
     /// Embeddings' backward from the gradient at their LayerNorm's output.
-    func embedBack(dout: CBuf, sum: CBuf, mean: CBuf, rstd: CBuf, tokens: [Int32], T: Int, table: Int, lnW: Int, lnB: Int, N: Int, grads: Buf?) {
+    func embedBack(dout: CBuf, sum: CBuf, mean: CBuf, rstd: CBuf, tokens: [Int32], T: Int, first: Int = 0, table: Int, lnW: Int, lnB: Int, N: Int, grads: Buf?) {
         guard let g = grads else { return }
         let C = model.config.dModel, scale = model.config.embedScale, L = model.layout
         layerNormBack(dA, dout: dout, inp: sum, mean: mean, rstd: rstd, w: lnW, b: lnB, N: N, grads: g)
@@ -336,7 +340,7 @@ public final class BARTGraph: TrainingGraph {
             let d = dA + i * C
             // transformers' embeddings have padding_idx = <pad>: that row gets nothing from lookups.
             if tokens[i] != pad { axpy(scale, d, g + L.shared + Int(tokens[i]) * C, C) }
-            axpy(1, d, g + table + (i % T + BARTConfig.positionOffset) * C, C)
+            axpy(1, d, g + table + (first + i % T + BARTConfig.positionOffset) * C, C)
         }
     }
 
@@ -393,7 +397,7 @@ public final class BARTGraph: TrainingGraph {
             selfAttentionBack(l, dr: dB, inp: inp, a: w.selfAttn, mode: .causal, B: b.B, T: b.T, NH: c.decoderHeads, prefix: pre.decoder, layer: li,
                               dinp: dxD, grads: gl)
         }
-        embedBack(dout: dxD, sum: decIn, mean: decM, rstd: decS, tokens: b.decoderTokens, T: b.T, table: L.decPositions, lnW: L.decLnW, lnB: L.decLnB, N: Nd, grads: gEmb)
+        embedBack(dout: dxD, sum: decIn, mean: decM, rstd: decS, tokens: b.decoderTokens, T: b.T, first: b.decoderFirstPosition, table: L.decPositions, lnW: L.decLnW, lnB: L.decLnB, N: Nd, grads: gEmb)
         guard encoderNeeds else { return }
         // Encoder, top down, from every decoder layer's keys and values.
         dxE.update(from: dEnc, count: Ne * C)

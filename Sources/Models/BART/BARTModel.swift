@@ -52,8 +52,8 @@ public protocol Seq2SeqLM: PretrainedModel {
     var eosTokenId: Int32 { get }
     /// The token forced at the last position of a generation (config.json's forced_eos_token_id).
     var forcedEOSTokenId: Int32? { get }
-    /// A PEFT seq2seq PrefixTuning adapter's rows for the decoder's self-attention (L_dec, 2, P, C).
-    func peftDecoderPrefix(embeddings: [Float], P: Int, adapterLayers: Int) throws -> [Float]
+    /// A PEFT seq2seq PrefixTuning adapter as a prefix (the decoder's self-attention only).
+    func peftDecoderPrefix(embeddings: [Float], P: Int, adapterLayers: Int) throws -> Seq2SeqPrefix
     /// Rows of the decoder's self-attention cache per layer, and its layers.
     func makeDecoderCache(batch: Int, capacity: Int) -> KVCache
     /// tokens (B, S) right-padded, mask (B, S): 1 for tokens; `prefix` the method's rows (its
@@ -114,33 +114,19 @@ public final class BARTModel: Seq2SeqLM, LanguageModel, @unchecked Sendable {
                      layerNormEpsilon: c.layerNormEpsilon, basePrefix: "", blockPath: { "model.decoder.layers.\($0)" })
     }
 
-    /// The decoder self-attention prefix a PEFT seq2seq PrefixTuning adapter gives, as PEFT
-    /// 0.21.2's own forward reads it (measured with transformers 5.24): `prompt_embeddings`
-    /// (P, 2·L·C) with L the *encoder's* depth, viewed as 2L blocks of C columns (heads
-    /// concatenated); PEFT doubles them to 4L and gives decoder layer l blocks 4l … 4l+3 as its
-    /// self keys, self values, cross keys, cross values, then empties the cross-attention cache.
-    /// So layer l's keys are block (4l mod 2L) and its values block (4l+1 mod 2L): with two
-    /// layers both decoder layers read blocks 0 and 1. The encoder gets nothing. Returns
-    /// (L_dec, 2, P, C), `KVCache.prefill`'s layout. PEFT's forward fails (IndexError) when the
-    /// depths differ, so that is refused here.
-    public func peftDecoderPrefix(embeddings e: [Float], P: Int, adapterLayers: Int) throws -> [Float] {
-        let C = config.dModel, L = config.encoderLayers, W = 2 * L * C
+    /// The prefix a PEFT seq2seq PrefixTuning adapter gives (`Seq2SeqPrefix.peft`: the decoder's
+    /// self-attention only, layers sharing PEFT's blocks, the tokens starting at position P);
+    /// refuses an adapter for another encoder depth, and unequal depths, on which PEFT's own
+    /// forward raises an IndexError.
+    public func peftDecoderPrefix(embeddings e: [Float], P: Int, adapterLayers: Int) throws -> Seq2SeqPrefix {
+        let L = config.encoderLayers
         guard adapterLayers == L else {
             throw ModelError(path: "adapter", message: "num_layers \(adapterLayers); this BART's encoder has \(L) layers")
         }
         guard config.decoderLayers == L else {
             throw ModelError(path: "adapter", message: "this BART has \(L) encoder and \(config.decoderLayers) decoder layers; PEFT's PrefixTuning cannot run on unequal depths (its own forward raises an IndexError)")
         }
-        precondition(e.count == P * W)
-        var out = [Float](repeating: 0, count: config.decoderLayers * 2 * P * C)
-        for l in 0..<config.decoderLayers {
-            for (kv, block) in [(0, (4 * l) % (2 * L)), (1, (4 * l + 1) % (2 * L))] {
-                for p in 0..<P {
-                    for c in 0..<C { out[((l * 2 + kv) * P + p) * C + c] = e[p * W + block * C + c] }
-                }
-            }
-        }
-        return out
+        return Seq2SeqPrefix.peft(embeddings: e, P: P, encoderLayers: L, decoderLayers: config.decoderLayers, width: config.dModel)
     }
 
     public func makeDecoderCache(batch: Int, capacity: Int) -> KVCache {
@@ -183,9 +169,10 @@ public final class BARTModel: Seq2SeqLM, LanguageModel, @unchecked Sendable {
     public func scoredTokens(_ e: TokenizedExample) -> Int { e.target.count + 2 }
 
     /// The longer of the encoder's [<s>] source [</s>] and the labels' [<s>] target [</s>]; a
-    /// prefix's rows take none.
+    /// prefix's rows take none, unless the decoder's take positions (PEFT's seq2seq prefix).
     public func positionsNeeded(_ e: TokenizedExample, layout: VirtualLayout) -> Int {
-        max(e.source.count, e.target.count) + 2 + layout.leadingEmbeddings
+        let shift = layout.decoderRowsTakePositions && layout.attentions.contains(.decoder) ? layout.keyValueRows : 0
+        return max(e.source.count + layout.leadingEmbeddings, e.target.count + shift) + 2
     }
 
     public func tokenEmbedding(_ id: Int32) -> UnsafePointer<Float> { UnsafePointer(params.base + layout.shared + Int(id) * config.dModel) }
