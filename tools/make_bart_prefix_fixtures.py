@@ -22,7 +22,9 @@ padded batch, the gradient of every prefix parameter and θ₃ − θ₀ after 3
 documents with the trained prefixes (12 new tokens at most, at least 6; the twin recomputes
 every step, no cache). And tiny/peft-train.{safetensors,json}: PEFT 0.21.2's own seq2seq
 PrefixTuning (with its projection) trained by PEFT on that batch: initial tensors, loss,
-gradients, θ₃ − θ₀, and the adapter tensor it saves.
+gradients, θ₃ − θ₀, and the adapter tensor it saves; tiny/peft-prompt-train.* and
+bart/peft-prompt/: the same for PEFT's seq2seq PromptTuning (the embedding-only method), with
+the adapter folder and lm-score as PEFT scores it.
 """
 import json, os
 import torch
@@ -262,7 +264,66 @@ def make_peft(name):
     print(name, "peft loss", loss.item())
 
 
+def make_peft_prompt(name):
+    """PEFT's seq2seq PromptTuning (P 3) on `name`: the adapter folder (bart/peft-prompt) and
+    lm-score as PEFT's forward scores it; then trained by PEFT on the batch (initial rows, loss,
+    gradient, θ₃ − θ₀: what `--method embedding` on BART must equal). PEFT keeps 2P rows (one
+    block per transformer submodule) and reads the first P, before the document's embeddings."""
+    from peft import PeftModel, PromptTuningConfig, get_peft_model
+    from transformers import RobertaTokenizer
+    d = os.path.join(ROOT, name)
+    pm = get_peft_model(BartForConditionalGeneration.from_pretrained(d, torch_dtype=torch.float32), PromptTuningConfig(task_type="SEQ_2_SEQ_LM", num_virtual_tokens=P))
+    pm.train()
+    emb = pm.prompt_encoder["default"].embedding.weight
+    with torch.no_grad():
+        emb.copy_(torch.randn(emb.shape, generator=torch.Generator().manual_seed(88)))
+    out = os.path.join(ROOT, "peft-prompt")
+    pm.save_pretrained(out)
+    if os.path.exists(os.path.join(out, "README.md")):
+        os.remove(os.path.join(out, "README.md"))
+    loaded = PeftModel.from_pretrained(BartForConditionalGeneration.from_pretrained(d, torch_dtype=torch.float32), out).eval()
+    tok = RobertaTokenizer(os.path.join(d, "vocab.json"), os.path.join(d, "merges.txt"))
+    scores = []
+    with torch.no_grad():
+        for line in open(os.path.join(ROOT, "pairs.jsonl")):
+            p_ = json.loads(line)
+            enc = torch.tensor([[0] + tok.encode(p_["source"], add_special_tokens=False) + [2]])
+            lab = [0] + tok.encode(p_["target"], add_special_tokens=False) + [2]
+            lo = loaded(input_ids=enc, attention_mask=torch.ones_like(enc), decoder_input_ids=torch.tensor([[2] + lab[:-1]])).logits[0].double()
+            lp = torch.log_softmax(lo, -1)
+            nll = -sum(lp[i, lab[i]].item() for i in range(len(lab)))
+            scores.append({"nll_sum": nll, "nll_mean": nll / len(lab), "n_tokens": len(lab)})
+    with open(os.path.join(out, "lm_score.json"), "w") as f:
+        json.dump({"examples": scores, "mean_nll": sum(x["nll_sum"] for x in scores) / sum(x["n_tokens"] for x in scores)}, f, indent=1)
+    with open(os.path.join(d, "reference.json")) as f:
+        meta = json.load(f)
+    enc, labels, dec = meta["batch"]["encoder_ids"], meta["batch"]["labels"], meta["batch"]["decoder_ids"]
+    S, T = max(map(len, enc)), max(map(len, dec))
+    ids = torch.tensor([e + [1] * (S - len(e)) for e in enc])
+    mask = torch.tensor([[1] * len(e) + [0] * (S - len(e)) for e in enc])
+    dids = torch.tensor([x + [1] * (T - len(x)) for x in dec])
+    lab = torch.tensor([l + [-100] * (T - len(l)) for l in labels])
+    tensors = {"prompt.init.embedding.weight": emb.detach()[:P].clone().contiguous()}
+
+    def loss_fn():
+        return pm(input_ids=ids, attention_mask=mask, decoder_input_ids=dids, labels=lab).loss
+
+    loss = loss_fn()
+    loss.backward()
+    assert emb.grad[P:].abs().max().item() == 0, "PEFT reads rows past P"
+    tensors["prompt.grad.embedding.weight"] = emb.grad[:P].clone().contiguous()
+    emb.grad = None
+    before = emb.detach().clone()
+    train3([emb], loss_fn)
+    tensors["prompt.delta.embedding.weight"] = (emb.detach() - before)[:P].contiguous()
+    save_file(tensors, os.path.join(d, "peft-prompt-train.safetensors"))
+    with open(os.path.join(d, "peft-prompt-train.json"), "w") as f:
+        json.dump({"P": P, "loss": loss.item(), "lm_score_mean_nll": scores and sum(x["nll_sum"] for x in scores) / sum(x["n_tokens"] for x in scores)}, f, indent=1)
+    print(name, "prompt loss", loss.item(), "lm-score", scores)
+
+
 torch.manual_seed(0)
 for n in ["tiny", "deep"]:
     make(n)
 make_peft("tiny")
+make_peft_prompt("tiny")

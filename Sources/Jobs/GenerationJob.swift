@@ -30,12 +30,10 @@ public enum GenerationJob {
     public static func run(_ setup: DecodingSetup, data: String, settings: GenerationSettings, batchSize: Int, precision: DecodingPrecision,
                            out: String, progress: @escaping (Int, Int) -> Void) throws -> (outputs: Int, newTokens: Int) {
         if try HFModelFolder.isEncoderDecoder(setup.modelFolder) {
-            var rest = setup.conditioning
-            rest.seq2seqPrefix = nil
-            guard rest.isNone else {
-                throw JobError("\(setup.modelFolder): an encoder-decoder decodes its own weights, a fine-tuned run or a prefix run so far; PEFT adapters on it score with lm-score --adapter (PEFT's own generate drops the prefix)")
+            guard setup.conditioning.encoderDecoderTakesAll else {
+                throw JobError("\(setup.modelFolder): an encoder-decoder decodes its own weights, a fine-tuned run, a prefix or an embedding run so far; PEFT prefix adapters on it score with lm-score --adapter (PEFT's own generate drops the prefix)")
             }
-            return try Seq2SeqGeneration.run(model: setup.modelFolder, prefix: setup.conditioning.seq2seqPrefix, data: data, settings: settings,
+            return try Seq2SeqGeneration.run(model: setup.modelFolder, prefix: setup.conditioning.encoderDecoderPrefix, data: data, settings: settings,
                                              batchSize: batchSize, out: out, progress: progress)
         }
         let lm = try LoadedModel.load(setup.modelFolder)
@@ -133,14 +131,19 @@ public enum ScoringJob {
             var prefix: Seq2SeqPrefix? = nil
             if let adapter {
                 let a = try PEFTAdapter.read(adapter)
-                guard a.kind == .prefixTuning, a.taskType == "SEQ_2_SEQ_LM" else {
-                    throw JobError("\(adapter): a \(a.kind.rawValue) \(a.taskType) adapter; an encoder-decoder reads PEFT's SEQ_2_SEQ_LM PrefixTuning adapters")
+                guard a.kind != .lora, a.taskType == "SEQ_2_SEQ_LM" else {
+                    throw JobError("\(adapter): a \(a.kind.rawValue) \(a.taskType) adapter; an encoder-decoder reads PEFT's SEQ_2_SEQ_LM PrefixTuning and PromptTuning adapters")
                 }
                 guard a.tokenDim == s2s.model.shape.width else {
                     throw JobError("\(adapter): token_dim \(a.tokenDim); this model's d_model is \(s2s.model.shape.width)")
                 }
-                do { prefix = try s2s.model.peftDecoderPrefix(embeddings: a.embeddings, P: a.virtualTokens, adapterLayers: a.numLayers) }
-                catch let e as ModelError { throw JobError("\(adapter): \(e.message)") }
+                if a.kind == .promptTuning {
+                    // PEFT's seq2seq prompt tuning: the first P rows before the document's embeddings.
+                    prefix = Seq2SeqPrefix(P: a.virtualTokens, encoderEmbeddings: a.embeddings)
+                } else {
+                    do { prefix = try s2s.model.peftDecoderPrefix(embeddings: a.embeddings, P: a.virtualTokens, adapterLayers: a.numLayers) }
+                    catch let e as ModelError { throw JobError("\(adapter): \(e.message)") }
+                }
             }
             return try Seq2SeqScoring.score(s2s, pairs: pairs, pairsPath: pairsPath, prefix: prefix)
         }

@@ -21,8 +21,8 @@ public enum LaunchCheck {
             summary = try HFModelFolder.summary(spec.model)
             encoderDecoder = try HFModelFolder.isEncoderDecoder(spec.model)
             // The launch would fail at its start: say so beside the field instead.
-            if encoderDecoder, let method, !(method is FineTune || method is Prefix) {
-                note("method", JobError("\(spec.model): an encoder-decoder (BART) trains with finetune or prefix so far; \(spec.method.name) on BART is not built yet (issue #17)"))
+            if encoderDecoder, let method, !(method is FineTune || method is Prefix || method is Embedding) {
+                note("method", JobError("\(spec.model): an encoder-decoder (BART) trains with finetune, prefix or embedding so far; \(spec.method.name) on BART is not built yet (issue #17)"))
             }
             if encoderDecoder, let f = method as? FineTune, f.dropout > 0 {
                 note("dropout", JobError("BART's training pass has no dropout yet; set dropout 0"))
@@ -57,7 +57,7 @@ public enum LaunchCheck {
             // encoder-decoder's: the longer of [<s>] source [</s>] and [<s>] target [</s>].
             var longest = (n: 0, tokens: 0)
             for (n, p) in pairs.enumerated() {
-                let t = encoderDecoder ? max(tokenizer.encode(p.source).count, tokenizer.encode(p.target).count) + 2
+                let t = encoderDecoder ? max((method?.layout.leadingEmbeddings ?? 0) + tokenizer.encode(p.source).count, tokenizer.encode(p.target).count) + 2
                     : TokenizedExample(source: tokenizer.encode(p.source), target: tokenizer.encode(" " + p.target)).length
                 if t > longest.tokens { longest = (n, t) }
             }

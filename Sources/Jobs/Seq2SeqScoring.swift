@@ -9,10 +9,13 @@ public enum Seq2SeqScoring {
     /// whose decoder positions start at P).
     public static func score(_ lm: LoadedSeq2Seq, pairs: [SourceTargetPair], pairsPath: String, prefix: Seq2SeqPrefix? = nil,
                              batch: Int = 8) throws -> [SequenceScore] {
-        let limit = lm.model.shape.positions - (prefix.map { $0.decoder != nil && $0.decoderTakesPositions ? $0.P : 0 } ?? 0)
+        // Rows that take positions: virtual input embeddings before the source, PEFT's decoder prefix before the target.
+        let sourceExtra = prefix?.encoderVirtualTokens ?? 0
+        let targetExtra = prefix.map { $0.decoder != nil && $0.decoderTakesPositions ? $0.P : 0 } ?? 0
+        let limit = lm.model.shape.positions
         let examples = try pairs.enumerated().map { n, p in
             let e = lm.example(source: p.source, target: p.target)
-            for (what, count) in [("source", e.encoder.count), ("target", e.labels.count)] where count > limit {
+            for (what, count) in [("source", e.encoder.count + sourceExtra), ("target", e.labels.count + targetExtra)] where count > limit {
                 throw JobError("\(pairsPath): pair \(n + 1): its \(what) takes \(count) positions, more than the model's max_position_embeddings \(limit)")
             }
             return e

@@ -31,10 +31,11 @@ public struct SourceDecoder {
 
     /// `prefix`: a prefix run's rows (they take no positions, and the decoder's are copied per beam).
     public static func encoderDecoder(_ lm: LoadedSeq2Seq, prefix: Seq2SeqPrefix? = nil) -> SourceDecoder {
+        let virtual = prefix?.encoderVirtualTokens ?? 0
         let document = { (s: String) in lm.example(source: s, target: "").encoder }
         let shift = prefix.map { $0.decoder != nil && $0.decoderTakesPositions ? $0.P : 0 } ?? 0
         // The encoder reads the document, the decoder its start token and the new tokens.
-        return SourceDecoder(tokenizer: lm.tokenizer, positions: lm.model.shape.positions, needed: { max(document($0).count, shift + $1 + 1) },
+        return SourceDecoder(tokenizer: lm.tokenizer, positions: lm.model.shape.positions, needed: { max(virtual + document($0).count, shift + $1 + 1) },
                              decode: { sources, s, batch, progress in
                                  let decoder = Seq2SeqDecoder(model: lm.model, settings: s, prefix: prefix)
                                  var out: [[Int32]] = []
@@ -96,11 +97,9 @@ public struct TrainableModel {
     /// weights, or a prefix run's rows).
     public func sourceDecoder(conditioning: Conditioning) throws -> SourceDecoder {
         if let lm = decoderOnly { return .decoderOnly(lm.model, tokenizer: lm.tokenizer, conditioning: conditioning) }
-        var rest = conditioning
-        rest.seq2seqPrefix = nil
-        guard rest.isNone, let s = encoderDecoder else {
-            throw JobError("\(folder): an encoder-decoder decodes fine-tuned weights or a prefix run's rows so far")
+        guard conditioning.encoderDecoderTakesAll, let s = encoderDecoder else {
+            throw JobError("\(folder): an encoder-decoder decodes fine-tuned weights, a prefix run's rows or virtual input embeddings so far")
         }
-        return .encoderDecoder(s, prefix: conditioning.seq2seqPrefix)
+        return .encoderDecoder(s, prefix: conditioning.encoderDecoderPrefix)
     }
 }

@@ -45,6 +45,18 @@ public struct Conditioning: Sendable {
     public var infixRows: Int { infix == nil ? 0 : infixRowCount }
     /// Nothing a method adds: the model's own weights alone (a base model, a fine-tuned one).
     public var isNone: Bool { prefix == nil && embeddings == nil && infix == nil && lora == nil && adapters == nil && seq2seqPrefix == nil }
+    /// What an encoder-decoder decodes with: its prefix, virtual input embeddings going before
+    /// the document; nil for none. Throws nothing: `encoderDecoderRest` says what it cannot take.
+    public var encoderDecoderPrefix: Seq2SeqPrefix? {
+        if let e = embeddings {
+            var p = seq2seqPrefix ?? Seq2SeqPrefix(P: embeddingRows)
+            p.encoderEmbeddings = e
+            return p
+        }
+        return seq2seqPrefix
+    }
+    /// Whether an encoder-decoder decodes all of this (its prefix, embeddings, nothing else).
+    public var encoderDecoderTakesAll: Bool { prefix == nil && infix == nil && lora == nil && adapters == nil }
     /// Positions the conditioning takes besides the prompt and the new tokens.
     public var extraPositions: Int { kvRows + virtualTokens + infixRows }
 

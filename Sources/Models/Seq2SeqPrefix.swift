@@ -6,6 +6,9 @@
 /// - `decoder`: before the target's keys in every decoder self-attention (one copy per beam);
 /// - `cross`: before the encoder's outputs in every cross-attention (shared by a document's beams).
 ///
+/// - `encoderEmbeddings`: (P, C) virtual input embeddings before the document's (prompt tuning,
+///   as PEFT's seq2seq PromptTuning: unscaled, at positions 0..<P, the document after them).
+///
 /// `decoderTakesPositions`: whether the decoder's tokens start at position P (PEFT's seq2seq
 /// PrefixTuning, as transformers counts the cache) or at 0 (the original code, which derives
 /// positions from the decoder's own tokens).
@@ -14,11 +17,17 @@ public struct Seq2SeqPrefix: Sendable {
     public var encoder: [Float]?
     public var decoder: [Float]?
     public var cross: [Float]?
+    public var encoderEmbeddings: [Float]?
     public var decoderTakesPositions: Bool
 
-    public init(P: Int, encoder: [Float]? = nil, decoder: [Float]? = nil, cross: [Float]? = nil, decoderTakesPositions: Bool = false) {
-        self.P = P; self.encoder = encoder; self.decoder = decoder; self.cross = cross; self.decoderTakesPositions = decoderTakesPositions
+    public init(P: Int, encoder: [Float]? = nil, decoder: [Float]? = nil, cross: [Float]? = nil, encoderEmbeddings: [Float]? = nil,
+                decoderTakesPositions: Bool = false) {
+        self.P = P; self.encoder = encoder; self.decoder = decoder; self.cross = cross; self.encoderEmbeddings = encoderEmbeddings
+        self.decoderTakesPositions = decoderTakesPositions
     }
+
+    /// Virtual input embeddings before the document.
+    public var encoderVirtualTokens: Int { encoderEmbeddings == nil ? 0 : P }
 
     /// One kind's rows from (P, 2·L·C) into `KVCache.prefill`'s (L, 2, P, C).
     public static func cacheLayout(_ v: [Float], P: Int, layers L: Int, width C: Int) -> [Float] {

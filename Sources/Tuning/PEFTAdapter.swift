@@ -80,13 +80,17 @@ public struct PEFTAdapter: Sendable, AdapterExport {
         guard let e = file["prompt_embeddings"] else {
             throw Error(description: "\(file.path): no tensor 'prompt_embeddings' (found \(file.names.prefix(5)))")
         }
-        guard e.shape == [P, W] else {
-            throw Error(description: "\(file.path): 'prompt_embeddings' has shape \(e.shape), expected [\(P), \(W)] from adapter_config.json")
+        // PEFT's seq2seq prompt tuning keeps P rows per transformer submodule (2: encoder and
+        // decoder) and reads only the encoder's, the first P.
+        let seq2seqPrompt = kind == .promptTuning && cfg["task_type"]?.string == "SEQ_2_SEQ_LM"
+        let rows = seq2seqPrompt ? P * max(1, cfg["num_transformer_submodules"]?.int ?? 2) : P
+        guard e.shape == [rows, W] else {
+            throw Error(description: "\(file.path): 'prompt_embeddings' has shape \(e.shape), expected [\(rows), \(W)] from adapter_config.json")
         }
         var a = PEFTAdapter(kind: kind, virtualTokens: P, tokenDim: C, numLayers: L, numHeads: NH,
                             prefixProjection: cfg["prefix_projection"]?.bool ?? false,
                             encoderHiddenSize: cfg["encoder_hidden_size"]?.int ?? C,
-                            baseModel: cfg["base_model_name_or_path"]?.string ?? "", embeddings: try file.floats("prompt_embeddings"))
+                            baseModel: cfg["base_model_name_or_path"]?.string ?? "", embeddings: Array(try file.floats("prompt_embeddings").prefix(P * W)))
         a.path = dir
         if let t = cfg["task_type"]?.string { a.taskType = t }
         return a
@@ -133,9 +137,13 @@ public struct PEFTAdapter: Sendable, AdapterExport {
                       ("tokenizer_kwargs", .null)]
         }
         try AtomicFile.write(Data((JSONValue.object(pairs).serialized + "\n").utf8), to: dir + "/adapter_config.json")
-        try embeddings.withUnsafeBufferPointer { buf in
+        // PEFT's seq2seq prompt tuning has a second block of P rows, for the decoder, which its
+        // forward never reads: zeros.
+        let rows = kind == .promptTuning && taskType == "SEQ_2_SEQ_LM" ? 2 * virtualTokens : virtualTokens
+        let values = embeddings + [Float](repeating: 0, count: (rows - virtualTokens) * width)
+        try values.withUnsafeBufferPointer { buf in
             try SafeTensorsWriter.write(path: dir + "/adapter_model.safetensors",
-                                        tensors: [.init(name: "prompt_embeddings", shape: [virtualTokens, width], values: buf)],
+                                        tensors: [.init(name: "prompt_embeddings", shape: [rows, width], values: buf)],
                                         metadata: ["format": "pt"])
         }
     }

@@ -7,7 +7,7 @@ import XCTest
 /// The launch form's check says, beside the field it belongs to, what a launch would otherwise
 /// only say when it fails: which methods BART trains with so far, and that its pass has no dropout.
 final class LaunchCheckTests: XCTestCase {
-    func testAnEncoderDecoderTakesFineTuningAndPrefixOnly() {
+    func testAnEncoderDecoderTakesTheMethodsBuiltForIt() {
         func problems(_ method: MethodSpec) -> [String: String] {
             LaunchCheck.problems(RunSpec(model: TestPaths.fixtures + "/bart/tiny", train: TestPaths.fixtures + "/bart/pairs.jsonl", method: method))
         }
@@ -16,7 +16,8 @@ final class LaunchCheckTests: XCTestCase {
         XCTAssertEqual(problems(noDropout), [:])
         XCTAssertEqual(problems(MethodSpec(name: "prefix")), [:])
         XCTAssertTrue(problems(MethodSpec(name: "finetune"))["dropout"]?.contains("no dropout yet") == true, "\(problems(MethodSpec(name: "finetune")))")
-        XCTAssertTrue(problems(MethodSpec(name: "embedding"))["method"]?.contains("finetune or prefix so far") == true, "\(problems(MethodSpec(name: "embedding")))")
+        XCTAssertEqual(problems(MethodSpec(name: "embedding")), [:])
+        XCTAssertTrue(problems(MethodSpec(name: "lora"))["method"]?.contains("finetune, prefix or embedding so far") == true, "\(problems(MethodSpec(name: "lora")))")
         var cross = MethodSpec(name: "prefix")
         cross["prefix_kinds"] = .text("cross,encoder")
         XCTAssertEqual(problems(cross), [:])

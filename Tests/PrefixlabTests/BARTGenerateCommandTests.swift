@@ -63,7 +63,7 @@ final class BARTGenerateCommandTests: XCTestCase {
         let g = try runProcess(prefixlab, ["generate", "--run", tmp + "/run", "--data", pairs, "--beam", "2", "--max-new-tokens", "10", "--out", tmp + "/out.txt"])
         XCTAssertEqual(g.status, 0, g.err)
         XCTAssertEqual(try String(contentsOfFile: tmp + "/out.txt.jsonl", encoding: .utf8).split(separator: "\n").count, 3)
-        for (flags, needle) in [(["--method", "embedding"], "trains with --method finetune or prefix so far; embedding on BART is not built yet"),
+        for (flags, needle) in [(["--method", "lora"], "trains with --method finetune, prefix or embedding so far; lora on BART is not built yet"),
                                 (["--method", "finetune"], "BART's training pass has no dropout yet; give --dropout 0")] {
             let bad = try runProcess(prefixlab, ["train", "--model", dir, "--train", pairs, "--out", tmp + "/refused"] + flags)
             XCTAssertNotEqual(bad.status, 0)
@@ -127,8 +127,9 @@ final class BARTGenerateCommandTests: XCTestCase {
     /// `--prefix-kinds peft` (PEFT's seq2seq PrefixTuning, trained as PEFT trains it: the tensor
     /// test is BARTPrefixTuneTests) exports to a PEFT SEQ_2_SEQ_LM adapter that `lm-score
     /// --adapter` reads (as PEFT's forward scores it: LMScoreCommandTests) and that starts a new
-    /// run with `--init-adapter`; unequal encoder and decoder depths are refused.
-    func testPEFTVariantExportsAPEFTAdapter() throws {
+    /// run with `--init-adapter`; unequal encoder and decoder depths are refused. `--method
+    /// embedding` exports PEFT's seq2seq PromptTuning adapter the same way.
+    func testPEFTVariantAndEmbeddingExportPEFTAdapters() throws {
         let dir = TestPaths.fixtures + "/bart/tiny", pairs = TestPaths.fixtures + "/bart/pairs.jsonl"
         let tmp = TestPaths.tempDir("bart-peft")
         let common = ["--train", pairs, "--method", "prefix", "--prefix-kinds", "peft", "--prefix-length", "3", "--mid-dim", "8", "--batch-size", "3",
@@ -150,6 +151,17 @@ final class BARTGenerateCommandTests: XCTestCase {
         XCTAssertNotEqual(try meanNLL(["--adapter", tmp + "/adapter"]), try meanNLL([]), accuracy: 1e-6)
         let again = try runProcess(prefixlab, ["train", "--model", dir, "--out", tmp + "/again", "--init-adapter", tmp + "/adapter"] + common)
         XCTAssertEqual(again.status, 0, again.err)
+        // Embedding-only: PEFT's seq2seq PromptTuning, exported with PEFT's second (unread) block of P rows.
+        let emb = try runProcess(prefixlab, ["train", "--model", dir, "--out", tmp + "/emb", "--train", pairs, "--method", "embedding", "--prefix-length", "3",
+                                             "--batch-size", "3", "--epochs", "3", "--checkpoint-every", "3"])
+        XCTAssertEqual(emb.status, 0, emb.err)
+        XCTAssertEqual(try runProcess(prefixlab, ["export", "--run", tmp + "/emb", "--out", tmp + "/prompt"]).status, 0)
+        let pcfg = try JSONParser.parse(String(contentsOfFile: tmp + "/prompt/adapter_config.json", encoding: .utf8))
+        XCTAssertEqual(pcfg["peft_type"]?.string, "PROMPT_TUNING")
+        XCTAssertEqual(pcfg["task_type"]?.string, "SEQ_2_SEQ_LM")
+        XCTAssertEqual(try SafeTensorsFile(path: tmp + "/prompt/adapter_model.safetensors")["prompt_embeddings"]?.shape, [6, 16])
+        XCTAssertNotEqual(try meanNLL(["--adapter", tmp + "/prompt"]), try meanNLL([]), accuracy: 1e-6)
+        XCTAssertEqual(try runProcess(prefixlab, ["generate", "--run", tmp + "/emb", "--data", pairs, "--max-new-tokens", "6", "--out", tmp + "/e.txt"]).status, 0)
         let deep = try runProcess(prefixlab, ["train", "--model", try deepWithTokenizer(tmp), "--out", tmp + "/refused"] + common)
         XCTAssertNotEqual(deep.status, 0)
         XCTAssertTrue(deep.err.contains("cannot run on unequal depths"), deep.err)

@@ -58,13 +58,17 @@ final class LMScoreCommandTests: XCTestCase {
     /// depths PEFT cannot run, are refused with the reason.
     func testPEFTSeq2SeqPrefixAdapterScoresAsPEFTDoes() throws {
         let dir = TestPaths.fixtures + "/bart/tiny", adapter = TestPaths.fixtures + "/bart/peft-prefix", pairs = TestPaths.fixtures + "/bart/pairs.jsonl"
-        let want = try JSONParser.parse(String(contentsOfFile: adapter + "/lm_score.json", encoding: .utf8))
-        let r = try runProcess(prefixlab, ["lm-score", "--model", dir, "--adapter", adapter, "--pairs", pairs, "--json"])
-        XCTAssertEqual(r.status, 0, r.err)
-        let got = try JSONParser.parse(r.out.trimmingCharacters(in: .whitespacesAndNewlines))
-        for (a, b) in zip(got["examples"]!.array!, want["examples"]!.array!) {
-            XCTAssertEqual(a["nll_sum"]!.number!, b["nll_sum"]!.number!, accuracy: 1e-4)
-            XCTAssertEqual(a["n_tokens"]!.int, b["n_tokens"]!.int)
+        // PrefixTuning (the decoder's self-attention) and PromptTuning (the encoder's input; PEFT's 2P rows, the first P read).
+        for a in [adapter, TestPaths.fixtures + "/bart/peft-prompt"] {
+            let want = try JSONParser.parse(String(contentsOfFile: a + "/lm_score.json", encoding: .utf8))
+            let r = try runProcess(prefixlab, ["lm-score", "--model", dir, "--adapter", a, "--pairs", pairs, "--json"])
+            XCTAssertEqual(r.status, 0, r.err)
+            let got = try JSONParser.parse(r.out.trimmingCharacters(in: .whitespacesAndNewlines))
+            XCTAssertEqual(got["examples"]!.array!.count, 3)
+            for (x, y) in zip(got["examples"]!.array!, want["examples"]!.array!) {
+                XCTAssertEqual(x["nll_sum"]!.number!, y["nll_sum"]!.number!, accuracy: 1e-4, a)
+                XCTAssertEqual(x["n_tokens"]!.int, y["n_tokens"]!.int)
+            }
         }
         // `deep` (3 encoder, 2 decoder layers) with tiny's tokenizer files beside it.
         let deep = TestPaths.tempDir("bart-deep") + "/deep"
@@ -75,7 +79,7 @@ final class LMScoreCommandTests: XCTestCase {
         try expectFailure(["lm-score", "--model", try TestPaths.modelFolder("tiny-f32"), "--adapter", adapter, "--pairs", self.pairs],
                           "a SEQ_2_SEQ_LM adapter (made for an encoder-decoder such as BART); this model is decoder-only")
         try expectFailure(["lm-score", "--model", dir, "--adapter", TestPaths.fixtures + "/peft/prefix-none", "--pairs", pairs],
-                          "an encoder-decoder reads PEFT's SEQ_2_SEQ_LM PrefixTuning adapters")
+                          "an encoder-decoder reads PEFT's SEQ_2_SEQ_LM PrefixTuning and PromptTuning adapters")
     }
 
     /// One clear line on stderr naming what is wrong, and a non-zero exit.

@@ -181,4 +181,39 @@ final class BARTPrefixTuneTests: XCTestCase {
         let saved = try ref.floats("peft.trained.prompt_embeddings")
         XCTAssertLessThan(zip(Array(state.encoder.output.buffer), saved).map { abs($0 - $1) }.max()!, 1e-4, "the adapter tensor PEFT saves")
     }
+
+    /// `--method embedding` on BART trains as PEFT's seq2seq PromptTuning (fixture: PEFT itself
+    /// on `tiny`): the P virtual rows before each document's embeddings (unscaled, at positions
+    /// 0..<P), the loss, their gradient and θ₃ − θ₀ after 3 AdamW steps.
+    func testEmbeddingOnlyMatchesPEFTPromptTuning() throws {
+        let dir = TestPaths.fixtures + "/bart/tiny"
+        let m = try XCTUnwrap(try HFModelFolder.load(dir) as? BARTModel)
+        let meta = try JSONParser.parse(String(contentsOfFile: dir + "/reference.json", encoding: .utf8))
+        let info = try JSONParser.parse(String(contentsOfFile: dir + "/peft-prompt-train.json", encoding: .utf8))
+        let ref = try SafeTensorsFile(path: dir + "/peft-prompt-train.safetensors")
+        let ids = { (k: String) in meta["batch"]![k]!.array!.map { $0.array!.map { Int32($0.int!) } } }
+        let enc = ids("encoder_ids"), labels = ids("labels")
+        let examples = zip(enc, labels).map { TokenizedExample(source: Array($0.dropFirst().dropLast()), target: Array($1.dropFirst().dropLast())) }
+        let weights = [Float](repeating: 1 / Float(labels.reduce(0) { $0 + $1.count }), count: examples.count)
+        let method = Embedding(length: info["P"]!.int!)
+        let tm = TrainingModel(model: m, method: method, maxBatch: 3, maxT: 32)
+        let t = try XCTUnwrap(tm.params["embedding.weight"])
+        let initial = try ref.floats("prompt.init.embedding.weight")
+        initial.withUnsafeBufferPointer { tm.params.values[t.offset].update(from: $0.baseAddress!, count: t.count) }
+        XCTAssertEqual(tm.computeGradients([tm.batch(examples, weights: weights)]), info["loss"]!.number!, accuracy: 1e-4)
+        let grad = try ref.floats("prompt.grad.embedding.weight")
+        let have = Array(UnsafeBufferPointer(start: tm.params.grads[t.offset], count: t.count))
+        XCTAssertLessThanOrEqual(zip(have, grad).map { abs($0 - $1) }.max()!, 1e-4 * grad.map(abs).max()!, "gradient")
+        let steps = TrainingModel(model: m, method: method, maxBatch: 3, maxT: 32)
+        initial.withUnsafeBufferPointer { steps.params.values[t.offset].update(from: $0.baseAddress!, count: t.count) }
+        let schedule = LinearSchedule(peak: 1e-2, warmupSteps: 0, totalSteps: 3)
+        for s in 0..<3 {
+            steps.computeGradients([steps.batch(examples, weights: weights)])
+            _ = steps.update(lr: schedule.lr(at: s), maxNorm: 1.0)
+        }
+        let gmax = grad.map(abs).max()!, tiny = Set(grad.indices.filter { abs(grad[$0]) < 1e-4 * gmax })
+        let want = try ref.floats("prompt.delta.embedding.weight")
+        let worst = (0..<t.count).filter { !tiny.contains($0) }.map { abs(steps.params.values.base[t.offset + $0] - initial[$0] - want[$0]) }.max()!
+        XCTAssertLessThanOrEqual(worst, 1e-4 * want.map(abs).max()!, "θ₃ − θ₀")
+    }
 }

@@ -13,6 +13,8 @@ public struct BARTBatch: TrainingBatch {
     public var encoderPrefix = 0, decoderPrefix = 0, crossPrefix = 0
     /// The decoder's first position (PEFT's seq2seq prefix: P; otherwise 0).
     public var decoderFirstPosition = 0
+    /// Virtual input embeddings in the first rows of every document (prompt tuning); S counts them.
+    public var encoderVirtual = 0
     public let encoderTokens: [Int32]   // (B, S), <pad> after each document
     public let encoderMask: [UInt8]     // (B, S)
     public let decoderTokens: [Int32]   // (B, T)
@@ -29,7 +31,9 @@ public enum BARTBatching {
     public static func build(_ examples: [TokenizedExample], weights: [Float], config c: BARTConfig, layout: VirtualLayout = .none) -> BARTBatch {
         precondition(!examples.isEmpty && weights.count == examples.count)
         let bos = Int32(c.bosTokenId), eos = Int32(c.eosTokenId), pad = Int32(c.padTokenId)
-        let enc = examples.map { [bos] + $0.source + [eos] }
+        // Virtual input embeddings' rows hold <pad> as a placeholder (the graph reads their rows instead).
+        let Pv = layout.leadingEmbeddings
+        let enc = examples.map { [Int32](repeating: pad, count: Pv) + [bos] + $0.source + [eos] }
         let labels = examples.map { [bos] + $0.target + [eos] }
         let B = examples.count, S = enc.map(\.count).max()!, T = labels.map(\.count).max()!
         var et = [Int32](repeating: pad, count: B * S), em = [UInt8](repeating: 0, count: B * S)
@@ -47,6 +51,7 @@ public enum BARTBatching {
         if layout.attentions.contains(.decoder) { batch.decoderPrefix = P }
         if layout.attentions.contains(.cross) { batch.crossPrefix = P }
         if layout.decoderRowsTakePositions { batch.decoderFirstPosition = batch.decoderPrefix }
+        batch.encoderVirtual = Pv
         return batch
     }
 }
@@ -109,6 +114,8 @@ public final class BARTGraph: TrainingGraph {
     let maxTargets: Int
     // Key masks over the encoder's and the cross-attention's stores (prefix rows visible).
     var encoderMask: [UInt8] = [], crossMask: [UInt8] = []
+    // This pass's virtual input embeddings and their gradient (prompt tuning).
+    var virtualRows: CBuf?, virtualGrads: Buf?
 
     public init(model: BARTModel, maxBatch: Int, maxS: Int, maxT: Int, maxPrefix: Int = 0) {
         self.model = model; maxB = maxBatch; self.maxS = maxS; self.maxT = maxT; maxP = maxPrefix
@@ -160,6 +167,9 @@ public final class BARTGraph: TrainingGraph {
         let prefixes = (encoder: rows(b.encoderPrefix, conditioning.encoderKeyValues, conditioning.encoderKeyValueGrads, layers: c.encoderLayers, "encoder"),
                         decoder: rows(b.decoderPrefix, conditioning.keyValues, conditioning.keyValueGrads, layers: c.decoderLayers, "decoder"),
                         cross: rows(b.crossPrefix, conditioning.crossKeyValues, conditioning.crossKeyValueGrads, layers: c.decoderLayers, "cross"))
+        precondition(b.encoderVirtual == 0 || conditioning.embeddings != nil, "virtual input embeddings need conditioning.embeddings")
+        virtualRows = b.encoderVirtual > 0 ? conditioning.embeddings : nil
+        virtualGrads = b.encoderVirtual > 0 ? conditioning.embeddingGrads : nil
         encoderMask = storeMask(b, P: b.encoderPrefix)
         crossMask = storeMask(b, P: b.crossPrefix)
         let loss = forward(b, prefixes)
@@ -176,10 +186,18 @@ public final class BARTGraph: TrainingGraph {
 
     // MARK: forward
 
-    func embed(_ out: Buf, sum: Buf, mean: Buf, rstd: Buf, tokens: [Int32], T: Int, first: Int = 0, table: Int, lnW: Int, lnB: Int, N: Int) {
+    /// `virtual`: (P, C) rows in place of the first P tokens of each sequence, unscaled (PEFT's prompt tuning).
+    func embed(_ out: Buf, sum: Buf, mean: Buf, rstd: Buf, tokens: [Int32], T: Int, first: Int = 0, virtual: (rows: CBuf, P: Int)? = nil,
+               table: Int, lnW: Int, lnB: Int, N: Int) {
         let c = model.config, C = c.dModel, p = model.params.base, scale = c.embedScale, L = model.layout
         for i in 0..<N {
-            let e = p + L.shared + Int(tokens[i]) * C, w = p + table + (first + i % T + BARTConfig.positionOffset) * C, o = sum + i * C
+            let w = p + table + (first + i % T + BARTConfig.positionOffset) * C, o = sum + i * C
+            if let v = virtual, i % T < v.P {
+                let e = v.rows + (i % T) * C
+                for j in 0..<C { o[j] = e[j] + w[j] }
+                continue
+            }
+            let e = p + L.shared + Int(tokens[i]) * C
             for j in 0..<C { o[j] = scale * e[j] + w[j] }
         }
         layernormForward(out: out, mean: mean, rstd: rstd, inp: sum, weight: p + lnW, bias: p + lnB, N: N, C: C, eps: c.layerNormEpsilon)
@@ -208,7 +226,8 @@ public final class BARTGraph: TrainingGraph {
         let c = model.config, C = c.dModel, p = model.params.base, L = model.layout, eps = c.layerNormEpsilon
         precondition(c.activation == .gelu, "BART's training pass has the exact GELU (bart-base, bart-large)")
         let Ne = b.B * b.S, Nd = b.B * b.T, Pe = pre.encoder.P, Pd = pre.decoder.P, Pc = pre.cross.P
-        embed(encEmb, sum: encIn, mean: encM, rstd: encS, tokens: b.encoderTokens, T: b.S, table: L.encPositions, lnW: L.encLnW, lnB: L.encLnB, N: Ne)
+        embed(encEmb, sum: encIn, mean: encM, rstd: encS, tokens: b.encoderTokens, T: b.S, virtual: virtualRows.map { ($0, b.encoderVirtual) },
+              table: L.encPositions, lnW: L.encLnW, lnB: L.encLnB, N: Ne)
         var x = UnsafePointer(encEmb)
         encoderMask.withUnsafeBufferPointer { m in
             for (li, (l, w)) in zip(encoder, L.encoder).enumerated() {
@@ -331,12 +350,17 @@ public final class BARTGraph: TrainingGraph {
     }
 
     /// Embeddings' backward from the gradient at their LayerNorm's output.
-    func embedBack(dout: CBuf, sum: CBuf, mean: CBuf, rstd: CBuf, tokens: [Int32], T: Int, first: Int = 0, table: Int, lnW: Int, lnB: Int, N: Int, grads: Buf?) {
-        guard let g = grads else { return }
+    /// `virtual`: the first P rows of each sequence were virtual embeddings; their gradient goes there.
+    func embedBack(dout: CBuf, sum: CBuf, mean: CBuf, rstd: CBuf, tokens: [Int32], T: Int, first: Int = 0, virtual: (grads: Buf, P: Int)? = nil,
+                   table: Int, lnW: Int, lnB: Int, N: Int, grads: Buf?) {
+        guard grads != nil || virtual != nil else { return }
         let C = model.config.dModel, scale = model.config.embedScale, L = model.layout
-        layerNormBack(dA, dout: dout, inp: sum, mean: mean, rstd: rstd, w: lnW, b: lnB, N: N, grads: g)
+        layerNormBack(dA, dout: dout, inp: sum, mean: mean, rstd: rstd, w: lnW, b: lnB, N: N, grads: grads)
+        if let v = virtual { for i in 0..<N where i % T < v.P { axpy(1, dA + i * C, v.grads + (i % T) * C, C) } }
+        guard let g = grads else { return }
         let pad = Int32(model.config.padTokenId)
         for i in 0..<N {
+            if let v = virtual, i % T < v.P { continue }
             let d = dA + i * C
             // transformers' embeddings have padding_idx = <pad>: that row gets nothing from lookups.
             if tokens[i] != pad { axpy(scale, d, g + L.shared + Int(tokens[i]) * C, C) }
@@ -351,7 +375,7 @@ public final class BARTGraph: TrainingGraph {
         func g(_ group: ParameterEntry.Group) -> Buf? { t.contains(group) ? grads : nil }
         let gEmb = g(.embeddings)
         // The encoder's backward runs only for what it trains: its blocks, the embeddings, its prefix.
-        let encoderNeeds = gEmb != nil || pre.encoder.grads != nil || (0..<c.encoderLayers).contains { g(.block($0)) != nil }
+        let encoderNeeds = gEmb != nil || pre.encoder.grads != nil || virtualGrads != nil || (0..<c.encoderLayers).contains { g(.block($0)) != nil }
         // Head: dlogits = w·(softmax − onehot), in place.
         for i in 0..<n {
             let row = logits + i * V, lse = losses[i] + row[Int(b.targetIds[i])], w = b.targetWeights[i]
@@ -412,6 +436,6 @@ public final class BARTGraph: TrainingGraph {
             selfAttentionBack(l, dr: dB, inp: inp, a: w.attn, mode: .bidirectional, B: b.B, T: b.S, NH: c.encoderHeads, prefix: pre.encoder, layer: li,
                               dinp: dxE, grads: gl)
         }
-        embedBack(dout: dxE, sum: encIn, mean: encM, rstd: encS, tokens: b.encoderTokens, T: b.S, table: L.encPositions, lnW: L.encLnW, lnB: L.encLnB, N: Ne, grads: gEmb)
+        embedBack(dout: dxE, sum: encIn, mean: encM, rstd: encS, tokens: b.encoderTokens, T: b.S, virtual: virtualGrads.map { ($0, b.encoderVirtual) }, table: L.encPositions, lnW: L.encLnW, lnB: L.encLnB, N: Ne, grads: gEmb)
     }
 }

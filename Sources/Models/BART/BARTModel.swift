@@ -159,9 +159,10 @@ public final class BARTModel: Seq2SeqLM, LanguageModel, @unchecked Sendable {
     public func linearWeight(layer: Int, site: String) -> (offset: Int, inputMajor: Bool)? { nil }
 
     /// A prefix (`layout.keyValueRows` in each of `layout.attentions`) takes no positions, as
-    /// in the original code; virtual input embeddings are not built for BART yet.
+    /// in the original code (PEFT's: the decoder's from P); virtual input embeddings go before
+    /// every document, at its first positions (PEFT's seq2seq prompt tuning).
     public func trainingBatch(_ examples: [TokenizedExample], weights: [Float], layout: VirtualLayout) -> TrainingBatch {
-        precondition(layout.leadingEmbeddings == 0 && layout.placement == .start, "BART's batches take a prefix or nothing")
+        precondition(layout.placement == .start, "BART's batches take a prefix, virtual input embeddings, or nothing")
         return BARTBatching.build(examples, weights: weights, config: config, layout: layout)
     }
 
@@ -177,13 +178,21 @@ public final class BARTModel: Seq2SeqLM, LanguageModel, @unchecked Sendable {
 
     public func tokenEmbedding(_ id: Int32) -> UnsafePointer<Float> { UnsafePointer(params.base + layout.shared + Int(id) * config.dModel) }
 
-    /// x (N, C) = LN(embed_scale · shared[token] + positions[p + 2]).
-    private func embed(_ out: Buf, tokens: [Int32], positions: (Int) -> Int, table: Int, lnW: Int, lnB: Int, N: Int) {
+    /// x (N, C) = LN(embed_scale · shared[token] + positions[p + 2]); with `virtual` (rows (P, C),
+    /// P, the sequence's rows S) the first P rows of each sequence are those rows, unscaled.
+    private func embed(_ out: Buf, tokens: [Int32], positions: (Int) -> Int, table: Int, lnW: Int, lnB: Int, N: Int,
+                       virtual: (rows: [Float], P: Int, S: Int)? = nil) {
         let C = config.dModel, p = params.base, scale = config.embedScale
         for i in 0..<N {
             let tok = Int(tokens[i]), pos = positions(i) + BARTConfig.positionOffset
             precondition(tok >= 0 && tok < config.vocabSize && pos < config.maxPositions + BARTConfig.positionOffset, "token or position out of range")
-            let e = p + layout.shared + tok * C, w = p + table + pos * C, o = out + i * C
+            let w = p + table + pos * C, o = out + i * C
+            if let v = virtual, i % v.S < v.P {
+                let r = i % v.S
+                for c in 0..<C { o[c] = v.rows[r * C + c] + w[c] }
+                continue
+            }
+            let e = p + layout.shared + tok * C
             for c in 0..<C { o[c] = scale * e[c] + w[c] }
         }
         layernormForward(out: out, mean: nil, rstd: nil, inp: out, weight: p + lnW, bias: p + lnB, N: N, C: C, eps: config.layerNormEpsilon)
@@ -208,8 +217,15 @@ public final class BARTModel: Seq2SeqLM, LanguageModel, @unchecked Sendable {
         linearForward(out: out, inp: hidden, weight: p + fc2W, bias: p + fc2B, N: N, C: F, OC: C)
     }
 
-    public func encode(tokens: [Int32], mask: [UInt8], B: Int, S: Int, prefix: Seq2SeqPrefix?) -> EncoderMemory {
-        precondition(tokens.count == B * S && mask.count == B * S)
+    public func encode(tokens docTokens: [Int32], mask docMask: [UInt8], B: Int, S docS: Int, prefix: Seq2SeqPrefix?) -> EncoderMemory {
+        precondition(docTokens.count == B * docS && docMask.count == B * docS)
+        // Virtual input embeddings (prompt tuning) take the first Pv rows and positions of each document.
+        let Pv = prefix?.encoderVirtualTokens ?? 0, S = Pv + docS
+        var tokens = docTokens, mask = docMask
+        if Pv > 0 {
+            tokens = [Int32](repeating: padTokenId, count: B * S); mask = [UInt8](repeating: 1, count: B * S)
+            for b in 0..<B { for j in 0..<docS { tokens[b * S + Pv + j] = docTokens[b * docS + j]; mask[b * S + Pv + j] = docMask[b * docS + j] } }
+        }
         let C = config.dModel, N = B * S, p = params.base, NH = config.encoderHeads
         let Pe = prefix?.encoder == nil ? 0 : prefix!.P, Pc = prefix?.cross == nil ? 0 : prefix!.P
         let buf = buffers
@@ -219,7 +235,8 @@ public final class BARTModel: Seq2SeqLM, LanguageModel, @unchecked Sendable {
         }
         let memory = EncoderMemory(B: B, S: S, C: C, layers: config.decoderLayers, mask: mask, crossRows: Pc, decoderPrefix: decoderRows)
         let x = memory.hidden.base
-        embed(x, tokens: tokens, positions: { $0 % S }, table: layout.encPositions, lnW: layout.encLnW, lnB: layout.encLnB, N: N)
+        embed(x, tokens: tokens, positions: { $0 % S }, table: layout.encPositions, lnW: layout.encLnW, lnB: layout.encLnB, N: N,
+              virtual: prefix?.encoderEmbeddings.map { ($0, Pv, S) })
         var storeMask = [UInt8](repeating: 1, count: B * (Pe + S))
         for b in 0..<B { for j in 0..<S { storeMask[b * (Pe + S) + Pe + j] = mask[b * S + j] } }
         storeMask.withUnsafeBufferPointer { m in
