@@ -3,6 +3,7 @@
 shapes, random weights, threads and work, median over timed repetitions.
     ~/.venvs/ref/bin/python tools/bench_torch.py forward --config gpt2 --batch 5 --seq 64 --threads 2
     ~/.venvs/ref/bin/python tools/bench_torch.py train --method prefix --config gpt2 --batch 5 --seq 64 --threads 2
+    ~/.venvs/ref/bin/python tools/bench_torch.py train --method prefix --config bart-base --batch 4 --seq 256 --target-seq 64 --threads 2
 train: one step = forward with labels = inputs, backward, clip_grad_norm_(1.0), AdamW step;
 prefix = PEFT PrefixTuning (prefix length 10, MLP 512), embedding = PEFT PromptTuning (10),
 finetune = every weight. Dropout is off in both engines (the engine's bench runs none).
@@ -26,6 +27,7 @@ ap.add_argument("--steps", type=int, default=10)
 ap.add_argument("--config", default="gpt2")
 ap.add_argument("--batch", type=int, default=5)
 ap.add_argument("--seq", type=int, default=64)
+ap.add_argument("--target-seq", type=int, default=64)
 ap.add_argument("--threads", type=int, default=2)
 ap.add_argument("--weights", default="f32", help="accepted so one command line serves both engines; transformers always runs float32 here (float16 matmuls on this CPU are slower, not faster)")
 a = ap.parse_args()
@@ -63,6 +65,65 @@ if a.what == "generate" and a.config.startswith("bart"):
     print(f"torch {torch.__version__} generate {a.config} beam {a.beam} batch {a.batch}, documents of {a.prompt_length} tokens, "
           f"{a.new_tokens} new tokens each, {a.threads} threads: {t:.2f} s, {tps:.1f} new tokens/s")
     print(json.dumps({"tokens_per_s": round(tps, 2), "seconds": round(t, 3)}))
+    raise SystemExit
+if a.what == "train" and a.config.startswith("bart"):
+    # BART's training step on --batch random documents of --seq rows and targets of
+    # --target-seq rows, every label scored (tokens/s counts both). finetune: transformers'
+    # BART, every weight; prefix: the original code's three prefixes (tools/bart_twin.py, a
+    # direct torch implementation on the frozen weights, each prefix its own embedding and MLP);
+    # embedding: PEFT's seq2seq PromptTuning. Dropout off, as in the engine's bench.
+    from transformers import BartConfig, BartForConditionalGeneration
+    d, layers, heads, ffn = {"bart-base": (768, 6, 12, 3072), "bart-large": (1024, 12, 16, 4096)}[a.config]
+    cfg = BartConfig(d_model=d, encoder_layers=layers, decoder_layers=layers, encoder_attention_heads=heads, decoder_attention_heads=heads,
+                     encoder_ffn_dim=ffn, decoder_ffn_dim=ffn, dropout=0.0, attention_dropout=0.0, activation_dropout=0.0)
+    model = BartForConditionalGeneration(cfg).train()
+    B, S, T = a.batch, a.seq, a.target_seq
+    ids = torch.cat([torch.zeros(B, 1, dtype=torch.long), torch.randint(4, 50264, (B, S - 2)), torch.full((B, 1), 2)], 1)
+    labels = torch.cat([torch.zeros(B, 1, dtype=torch.long), torch.randint(4, 50264, (B, T - 2)), torch.full((B, 1), 2)], 1)
+    dec = torch.cat([torch.full((B, 1), 2), labels[:, :-1]], 1)
+    mask = torch.ones_like(ids)
+    if a.method == "prefix":
+        import torch.nn.functional as F
+        from bart_twin import KindPrefix, twin_logits
+        for p_ in model.parameters():
+            p_.requires_grad_(False)
+        sd = dict(model.state_dict())
+        g = torch.Generator().manual_seed(2)
+        kinds = {k: KindPrefix(layers, d, "mlp", g, a.prefix_length, a.mid_dim) for k in ("encoder", "decoder", "cross")}
+        params = [p_ for m in kinds.values() for p_ in m.parameters()]
+        def step_loss():
+            lo = twin_logits(sd, cfg, ids, mask, dec, {k: m.rows() for k, m in kinds.items()})
+            return F.cross_entropy(lo.reshape(-1, lo.shape[-1]), labels.reshape(-1))
+    else:
+        if a.method == "embedding":
+            from peft import PromptTuningConfig, get_peft_model
+            model = get_peft_model(model, PromptTuningConfig(task_type="SEQ_2_SEQ_LM", num_virtual_tokens=a.prefix_length))
+        elif a.method != "finetune":
+            raise SystemExit(f"--method {a.method}: BART trains with finetune, prefix or embedding")
+        params = [p_ for p_ in model.parameters() if p_.requires_grad]
+        def step_loss():
+            return model(input_ids=ids, attention_mask=mask, decoder_input_ids=dec, labels=labels).loss
+    opt = torch.optim.AdamW(params, lr=1e-4)
+    losses, times = [], []
+    for s_ in range(a.steps + 2):
+        t0 = time.perf_counter()
+        opt.zero_grad(set_to_none=True)
+        loss = step_loss()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        dt = time.perf_counter() - t0
+        if s_ >= 2:
+            times.append(dt)
+        losses.append(loss.item())
+    t = statistics.median(times)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    n = sum(p_.numel() for p_ in params)
+    tokens = B * (S + T)
+    print(f"torch {torch.__version__} train {a.method} {a.config} batch {B} x (seq {S} + target {T}), {a.threads} threads: "
+          f"{t*1000:.1f} ms/step, {tokens/t:.0f} tokens/s, peak RSS {rss:.0f} MiB, {n} trainable, loss {losses[0]:.4f} -> {losses[-1]:.4f}")
+    print(json.dumps({"tokens_per_s": round(tokens / t, 1), "ms_per_step": round(t * 1000, 2), "peak_rss_mb": round(rss),
+                      "trainable_params": n, "first_loss": losses[0], "last_loss": losses[-1]}))
     raise SystemExit
 L, H, C = SIZES[a.config]
 if a.what == "generate":

@@ -32,6 +32,7 @@ import torch.nn.functional as F
 from safetensors.torch import save_file
 from transformers import BartForConditionalGeneration
 from refcommon import train3
+from bart_twin import KindPrefix, twin_logits
 
 ROOT = "Tests/Fixtures/bart"
 P, MID = 3, 8
@@ -43,99 +44,6 @@ CASES = {
     "cross": (("cross",), "mlp"),
     "all-none": (KINDS, "none"),
 }
-
-
-def ln(x, w, b):
-    return F.layer_norm(x, (x.shape[-1],), w, b, 1e-5)
-
-
-def attention(sd, pre, xq, xkv, heads, key_mask, causal, prefix):
-    """BART's attention with the original code's prefix: prefix (P, 2, C) rows before the keys."""
-    B, T, C = xq.shape
-    hs = C // heads
-    q = (xq @ sd[pre + "q_proj.weight"].T + sd[pre + "q_proj.bias"]) * hs ** -0.5
-    k = xkv @ sd[pre + "k_proj.weight"].T + sd[pre + "k_proj.bias"]
-    v = xkv @ sd[pre + "v_proj.weight"].T + sd[pre + "v_proj.bias"]
-    Pn = 0
-    if prefix is not None:
-        Pn = prefix.shape[0]
-        k = torch.cat([prefix[:, 0].unsqueeze(0).expand(B, Pn, C), k], 1)
-        v = torch.cat([prefix[:, 1].unsqueeze(0).expand(B, Pn, C), v], 1)
-        key_mask = torch.cat([torch.ones(B, Pn, dtype=key_mask.dtype), key_mask], 1)
-    S = k.shape[1]
-    q = q.view(B, T, heads, hs).transpose(1, 2)
-    k = k.view(B, S, heads, hs).transpose(1, 2)
-    v = v.view(B, S, heads, hs).transpose(1, 2)
-    s = q @ k.transpose(-1, -2)
-    allowed = key_mask.bool()[:, None, None, :].expand(B, heads, T, S)
-    if causal:
-        tri = torch.arange(S)[None, :] <= (torch.arange(T)[:, None] + Pn)
-        allowed = allowed & tri[None, None]
-    s = s.masked_fill(~allowed, float("-inf"))
-    o = torch.softmax(s, -1) @ v
-    o = o.transpose(1, 2).reshape(B, T, C)
-    return o @ sd[pre + "out_proj.weight"].T + sd[pre + "out_proj.bias"]
-
-
-def ffn(sd, pre, x):
-    return F.linear(F.gelu(F.linear(x, sd[pre + "fc1.weight"], sd[pre + "fc1.bias"])), sd[pre + "fc2.weight"], sd[pre + "fc2.bias"])
-
-
-def twin_logits(sd, cfg, enc_ids, enc_mask, dec_ids, prefixes):
-    """prefixes: kind -> (L_kind, P, 2, C) or absent."""
-    scale = cfg.d_model ** 0.5 if cfg.scale_embedding else 1.0
-    E = sd["model.shared.weight"]
-    B, S = enc_ids.shape
-    x = E[enc_ids] * scale + sd["model.encoder.embed_positions.weight"][torch.arange(S) + 2]
-    x = ln(x, sd["model.encoder.layernorm_embedding.weight"], sd["model.encoder.layernorm_embedding.bias"])
-    for l in range(cfg.encoder_layers):
-        pre = f"model.encoder.layers.{l}."
-        pe = prefixes["encoder"][l] if "encoder" in prefixes else None
-        x = ln(x + attention(sd, pre + "self_attn.", x, x, cfg.encoder_attention_heads, enc_mask, False, pe),
-               sd[pre + "self_attn_layer_norm.weight"], sd[pre + "self_attn_layer_norm.bias"])
-        x = ln(x + ffn(sd, pre, x), sd[pre + "final_layer_norm.weight"], sd[pre + "final_layer_norm.bias"])
-    T = dec_ids.shape[1]
-    y = E[dec_ids] * scale + sd["model.decoder.embed_positions.weight"][torch.arange(T) + 2]
-    y = ln(y, sd["model.decoder.layernorm_embedding.weight"], sd["model.decoder.layernorm_embedding.bias"])
-    ones = torch.ones(B, T, dtype=enc_mask.dtype)
-    for l in range(cfg.decoder_layers):
-        pre = f"model.decoder.layers.{l}."
-        pd = prefixes["decoder"][l] if "decoder" in prefixes else None
-        pc = prefixes["cross"][l] if "cross" in prefixes else None
-        y = ln(y + attention(sd, pre + "self_attn.", y, y, cfg.decoder_attention_heads, ones, True, pd),
-               sd[pre + "self_attn_layer_norm.weight"], sd[pre + "self_attn_layer_norm.bias"])
-        y = ln(y + attention(sd, pre + "encoder_attn.", y, x, cfg.decoder_attention_heads, enc_mask, False, pc),
-               sd[pre + "encoder_attn_layer_norm.weight"], sd[pre + "encoder_attn_layer_norm.bias"])
-        y = ln(y + ffn(sd, pre, y), sd[pre + "final_layer_norm.weight"], sd[pre + "final_layer_norm.bias"])
-    return y @ E.T + sd["final_logits_bias"]
-
-
-class KindPrefix(torch.nn.Module):
-    """One kind's parameters, named as the engine names them (PEFT's prompt-encoder names)."""
-
-    def __init__(self, layers, C, reparam, g):
-        super().__init__()
-        self.layers, self.C, self.reparam = layers, C, reparam
-        W = 2 * layers * C
-        if reparam == "mlp":
-            self.embedding = torch.nn.Parameter(torch.randn(P, C, generator=g))
-            self.w0 = torch.nn.Parameter(0.4 * torch.randn(MID, C, generator=g))
-            self.b0 = torch.nn.Parameter(0.1 * torch.randn(MID, generator=g))
-            self.w2 = torch.nn.Parameter(0.4 * torch.randn(W, MID, generator=g))
-            self.b2 = torch.nn.Parameter(0.1 * torch.randn(W, generator=g))
-        else:
-            self.embedding = torch.nn.Parameter(0.5 * torch.randn(P, W, generator=g))
-
-    def named(self, kind):
-        if self.reparam == "mlp":
-            return {f"{kind}.embedding.weight": self.embedding, f"{kind}.transform.0.weight": self.w0, f"{kind}.transform.0.bias": self.b0,
-                    f"{kind}.transform.2.weight": self.w2, f"{kind}.transform.2.bias": self.b2}
-        return {f"{kind}.embedding.weight": self.embedding}
-
-    def rows(self):
-        """(L, P, 2, C): the MLP's (P, 2·L·C) output viewed as the original's (P, 2L, heads, hs)."""
-        out = torch.tanh(self.embedding @ self.w0.T + self.b0) @ self.w2.T + self.b2 if self.reparam == "mlp" else self.embedding
-        return out.view(P, self.layers, 2, self.C).permute(1, 0, 2, 3)
 
 
 def greedy(sd, cfg, enc_ids, enc_mask, prefixes, new_tokens, min_new):
@@ -183,7 +91,7 @@ def make(name):
     for ci, (case, (kinds, reparam)) in enumerate(CASES.items()):
         g = torch.Generator().manual_seed(31 + ci)
         layers = {"encoder": cfg.encoder_layers, "decoder": cfg.decoder_layers, "cross": cfg.decoder_layers}
-        mods = {k: KindPrefix(layers[k], cfg.d_model, reparam, g) for k in kinds}
+        mods = {k: KindPrefix(layers[k], cfg.d_model, reparam, g, P, MID) for k in kinds}
         params = {}
         for k, m in mods.items():
             params.update(m.named(k))

@@ -77,3 +77,14 @@ func peakRSSMiB() -> Double {
     getrusage(RUSAGE_SELF.rawValue, &usage)
     return Double(usage.ru_maxrss) / 1024  // KiB on Linux
 }
+
+/// A BART of `cfg` with transformers' init (normal 0.02, zero biases, unit LayerNorms).
+func randomBART(_ cfg: BARTConfig, rng: inout SplitMix64) -> BARTModel {
+    let model = BARTModel(config: cfg)
+    let p = model.params.base
+    for e in model.layout.entries {
+        let norm = e.name.hasSuffix("layer_norm.weight") || e.name.hasSuffix("layernorm_embedding.weight")
+        for i in 0..<e.count { p[e.offset + i] = norm ? 1 : (e.shape.count == 1 ? 0 : 0.02 * rng.nextNormal()) }
+    }
+    return model
+}

@@ -77,14 +77,9 @@ public struct GenerateBench {
     /// forced </s> at the last position and </s> kept out of reach before it, so every
     /// document makes `newTokens` tokens; tools/bench_torch.py does the same with transformers.
     func runBART(_ cfg: BARTConfig, _ out: (String) -> Void) throws {
-        let model = BARTModel(config: cfg)
         var rng = SplitMix64(seed: 1)
-        let p = model.params.base
-        for e in model.layout.entries {
-            let norm = e.name.hasSuffix("layer_norm.weight") || e.name.hasSuffix("layernorm_embedding.weight")
-            for i in 0..<e.count { p[e.offset + i] = norm ? 1 : (e.shape.count == 1 ? 0 : 0.02 * rng.nextNormal()) }
-        }
-        p[model.layout.logitsBias + cfg.eosTokenId] = -100
+        let model = randomBART(cfg, rng: &rng)
+        model.params.base[model.layout.logitsBias + cfg.eosTokenId] = -100
         let documents = (0..<batch).map { _ in (0..<promptLength).map { _ in Int32(4 + rng.next() % UInt64(cfg.vocabSize - 5)) } }
         var s = GenerationSettings()
         s.maxNewTokens = newTokens

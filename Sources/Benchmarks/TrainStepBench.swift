@@ -15,9 +15,12 @@ public struct TrainStepBench {
     public var prefixLength = 10
     public var midDim = 512
     public var steps = 10
+    /// BART's decoder rows (its target, with [<s>] and [</s>]); `seq` is then the encoder's.
+    public var targetSeq = 64
     public var json = false
 
     public func run(_ out: (String) -> Void) throws {
+        if let bart = BARTConfig.official[config] { return try runBART(bart, out) }
         let cfg = try benchConfig(config)
         let m = try Self.method(method, prefixLength: prefixLength, midDim: midDim)
         guard m.layout.placement == .start else { throw BenchError("--method \(method): expected a method whose rows, if any, go before the tokens (not infix)") }

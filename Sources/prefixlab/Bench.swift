@@ -45,12 +45,13 @@ struct BenchTrain: ParsableCommand {
     @Option(name: .customLong("prefix-length")) var prefixLength = 10
     @Option(name: .customLong("mid-dim")) var midDim = 512
     @Option(help: "Timed steps after 2 warm-up steps (at least 10).") var steps = 10
+    @Option(name: .customLong("target-seq"), help: "BART (--config bart-base, bart-large): decoder rows; --seq is the encoder's.") var targetSeq = 64
     @Flag(help: "Print one JSON object as the last line.") var json = false
     @OptionGroup var engine: EngineOptions
     func run() throws {
         var b = TrainStepBench()
         b.config = config; b.method = method; b.batch = batch; b.seq = seq; b.prefixLength = prefixLength; b.midDim = midDim
-        b.steps = steps; b.json = json
+        b.steps = steps; b.targetSeq = targetSeq; b.json = json
         try runBench(engine, b.run)
     }
 }

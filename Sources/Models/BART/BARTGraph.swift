@@ -136,7 +136,7 @@ public final class BARTGraph: TrainingGraph {
         let R = max(Ne, Nd), F = max(c.encoderFFN, c.decoderFFN), store = maxBatch * max(Se, Td)
         dxE = a(Ne * C); dxD = a(Nd * C); dEnc = a(Ne * C); dA = a(R * C); dB = a(R * C)
         dq = a(R * C); dk = a(store * C); dv = a(store * C); datty = a(R * C); dfc = a(R * F)
-        scratch = a(maxBatch * max(c.encoderHeads, c.decoderHeads) * max(Se, Td))
+        scratch = a(maxBatch * max(c.encoderHeads, c.decoderHeads) * max(maxS * Se, maxT * max(Td, Se)))  // every head's (T, Tk) score gradient
     }
 
     deinit {
@@ -235,8 +235,8 @@ public final class BARTGraph: TrainingGraph {
                 linearForward(out: l.q, inp: x, weight: p + a.qW, bias: p + a.qB, N: Ne, C: C, OC: C)
                 project(into: l.k, inp: x, w: a.kW, b: a.kB, B: b.B, n: b.S, prefix: pre.encoder.key(li, C: C), P: Pe, width: pre.encoder.width)
                 project(into: l.v, inp: x, w: a.vW, b: a.vB, B: b.B, n: b.S, prefix: pre.encoder.value(li, C: C), P: Pe, width: pre.encoder.width)
-                attentionForward(out: l.atty, att: l.att, q: l.q, qStride: C, keys: l.k, values: l.v, kvBatchStride: (Pe + b.S) * C,
-                                 mask: m.baseAddress, maskStride: Pe + b.S, mode: .bidirectional, B: b.B, T: b.S, past: 0, Tk: Pe + b.S, C: C, NH: c.encoderHeads)
+                attentionForwardMatmul(out: l.atty, att: l.att, q: l.q, qStride: C, keys: l.k, values: l.v, kvBatchStride: (Pe + b.S) * C,
+                                       mask: m.baseAddress, maskStride: Pe + b.S, mode: .bidirectional, B: b.B, T: b.S, past: 0, Tk: Pe + b.S, C: C, NH: c.encoderHeads)
                 linearForward(out: l.r1, inp: l.atty, weight: p + a.oW, bias: p + a.oB, N: Ne, C: C, OC: C)
                 residualForward(out: l.r1, a: l.r1, b: x, N: Ne * C)
                 layernormForward(out: l.a1, mean: l.m1, rstd: l.s1, inp: l.r1, weight: p + w.ln1W, bias: p + w.ln1B, N: Ne, C: C, eps: eps)
@@ -256,16 +256,16 @@ public final class BARTGraph: TrainingGraph {
                 project(into: l.k, inp: y, w: s.kW, b: s.kB, B: b.B, n: b.T, prefix: pre.decoder.key(li, C: C), P: Pd, width: pre.decoder.width)
                 project(into: l.v, inp: y, w: s.vW, b: s.vB, B: b.B, n: b.T, prefix: pre.decoder.value(li, C: C), P: Pd, width: pre.decoder.width)
                 // Query t sees the P prefix rows and the targets 0 ... t.
-                attentionForward(out: l.atty, att: l.att, q: l.q, qStride: C, keys: l.k, values: l.v, kvBatchStride: (Pd + b.T) * C,
-                                 mask: nil, maskStride: 0, mode: .causal, B: b.B, T: b.T, past: Pd, Tk: Pd + b.T, C: C, NH: c.decoderHeads)
+                attentionForwardMatmul(out: l.atty, att: l.att, q: l.q, qStride: C, keys: l.k, values: l.v, kvBatchStride: (Pd + b.T) * C,
+                                       mask: nil, maskStride: 0, mode: .causal, B: b.B, T: b.T, past: Pd, Tk: Pd + b.T, C: C, NH: c.decoderHeads)
                 linearForward(out: l.r1, inp: l.atty, weight: p + s.oW, bias: p + s.oB, N: Nd, C: C, OC: C)
                 residualForward(out: l.r1, a: l.r1, b: y, N: Nd * C)
                 layernormForward(out: l.a1, mean: l.m1, rstd: l.s1, inp: l.r1, weight: p + w.ln1W, bias: p + w.ln1B, N: Nd, C: C, eps: eps)
                 linearForward(out: l.q2!, inp: l.a1, weight: p + a.qW, bias: p + a.qB, N: Nd, C: C, OC: C)
                 project(into: l.ck!, inp: memory, w: a.kW, b: a.kB, B: b.B, n: b.S, prefix: pre.cross.key(li, C: C), P: Pc, width: pre.cross.width)
                 project(into: l.cv!, inp: memory, w: a.vW, b: a.vB, B: b.B, n: b.S, prefix: pre.cross.value(li, C: C), P: Pc, width: pre.cross.width)
-                attentionForward(out: l.atty2!, att: l.att2!, q: l.q2!, qStride: C, keys: l.ck!, values: l.cv!, kvBatchStride: (Pc + b.S) * C,
-                                 mask: m.baseAddress, maskStride: Pc + b.S, mode: .cross, B: b.B, T: b.T, past: 0, Tk: Pc + b.S, C: C, NH: c.decoderHeads)
+                attentionForwardMatmul(out: l.atty2!, att: l.att2!, q: l.q2!, qStride: C, keys: l.ck!, values: l.cv!, kvBatchStride: (Pc + b.S) * C,
+                                       mask: m.baseAddress, maskStride: Pc + b.S, mode: .cross, B: b.B, T: b.T, past: 0, Tk: Pc + b.S, C: C, NH: c.decoderHeads)
                 linearForward(out: l.r2!, inp: l.atty2!, weight: p + a.oW, bias: p + a.oB, N: Nd, C: C, OC: C)
                 residualForward(out: l.r2!, a: l.r2!, b: l.a1, N: Nd * C)
                 layernormForward(out: l.a2!, mean: l.m2!, rstd: l.s2!, inp: l.r2!, weight: p + w.ln2W, bias: p + w.ln2B, N: Nd, C: C, eps: eps)
@@ -302,8 +302,10 @@ public final class BARTGraph: TrainingGraph {
     /// dinp += (dout through the linear layer); its weight and bias gradients when `grads`.
     func linearBack(dinp: Buf, dout: CBuf, inp: CBuf, w: Int, b: Int, N: Int, C: Int, OC: Int, grads: Buf?) {
         let p = model.params.base
-        linearBackward(dinp: dA, dweight: grads.map { $0 + w }, dbias: grads.map { $0 + b }, dout: dout, inp: inp, weight: p + w, N: N, C: C, OC: OC)
-        residualForward(out: dinp, a: dinp, b: dA, N: N * C)
+        BLAS.sgemm(transA: false, transB: false, M: N, N: C, K: OC, A: dout, lda: OC, B: p + w, ldb: C, beta: 1, C: dinp, ldc: C)
+        if grads != nil {
+            linearBackward(dinp: nil, dweight: grads.map { $0 + w }, dbias: grads.map { $0 + b }, dout: dout, inp: inp, weight: p + w, N: N, C: C, OC: OC)
+        }
     }
 
     /// `project`'s backward from the store's gradient (B, P + n, C): the prefix rows' summed
@@ -315,16 +317,14 @@ public final class BARTGraph: TrainingGraph {
             for s in 0..<B { for r in 0..<P { axpy(1, dstore + (s * (P + n) + r) * C, prefixGrad + r * W, C) } }
         }
         guard dinp != nil || grads != nil else { return }
-        if P == 0 {
-            linearBackward(dinp: dinp == nil ? nil : dA, dweight: grads.map { $0 + w }, dbias: grads.map { $0 + b }, dout: dstore, inp: inp,
-                           weight: p + w, N: B * n, C: C, OC: C)
-        } else {
-            for s in 0..<B {
-                linearBackward(dinp: dinp == nil ? nil : dA + s * n * C, dweight: grads.map { $0 + w }, dbias: grads.map { $0 + b },
-                               dout: dstore + (s * (P + n) + P) * C, inp: inp + s * n * C, weight: p + w, N: n, C: C, OC: C)
+        // The tokens' rows of each sequence's store: one product when there is no prefix.
+        for (s, rows) in P == 0 ? [(0, B * n)] : (0..<B).map({ ($0, n) }) {
+            let d = dstore + (s * (P + n) + P) * C, x = inp + s * n * C
+            if let dinp { BLAS.sgemm(transA: false, transB: false, M: rows, N: C, K: C, A: d, lda: C, B: p + w, ldb: C, beta: 1, C: dinp + s * n * C, ldc: C) }
+            if grads != nil {
+                linearBackward(dinp: nil, dweight: grads.map { $0 + w }, dbias: grads.map { $0 + b }, dout: d, inp: x, weight: p + w, N: rows, C: C, OC: C)
             }
         }
-        if let dinp { residualForward(out: dinp, a: dinp, b: dA, N: B * n * C) }
     }
 
     /// The feed-forward's backward: `dr` the gradient at its residual sum; dinp += through fc1.
@@ -342,8 +342,8 @@ public final class BARTGraph: TrainingGraph {
         let C = model.config.dModel, N = B * T, p = model.params.base, P = prefix.P, Tk = P + T
         linearBackward(dinp: datty, dweight: grads.map { $0 + a.oW }, dbias: grads.map { $0 + a.oB }, dout: dr, inp: l.atty, weight: p + a.oW, N: N, C: C, OC: C)
         dq.update(repeating: 0, count: N * C); dk.update(repeating: 0, count: B * Tk * C); dv.update(repeating: 0, count: B * Tk * C)
-        attentionBackward(dq: dq, dkeys: dk, dvalues: dv, dout: datty, scratch: scratch, q: l.q, qStride: C, keys: l.k, values: l.v, att: l.att,
-                          keyRows: nil, mode: mode, B: B, T: T, past: mode == .causal ? P : 0, Tk: Tk, C: C, NH: NH)
+        attentionBackwardMatmul(dq: dq, dkeys: dk, dvalues: dv, dout: datty, scratch: scratch, q: l.q, qStride: C, keys: l.k, values: l.v, att: l.att,
+                                B: B, T: T, Tk: Tk, C: C, NH: NH)
         linearBack(dinp: dinp, dout: dq, inp: inp, w: a.qW, b: a.qB, N: N, C: C, OC: C, grads: grads)
         projectBack(dstore: dk, inp: inp, dinp: dinp, w: a.kW, b: a.kB, B: B, n: T, P: P, prefixGrad: prefix.keyGrad(li, C: C), width: prefix.width, grads: grads)
         projectBack(dstore: dv, inp: inp, dinp: dinp, w: a.vW, b: a.vB, B: B, n: T, P: P, prefixGrad: prefix.valueGrad(li, C: C), width: prefix.width, grads: grads)
@@ -405,8 +405,8 @@ public final class BARTGraph: TrainingGraph {
             linearBackward(dinp: datty, dweight: gl.map { $0 + a.oW }, dbias: gl.map { $0 + a.oB }, dout: dB, inp: l.atty2!, weight: p + a.oW, N: Nd, C: C, OC: C)
             let Tk = Pc + b.S
             dq.update(repeating: 0, count: Nd * C); dk.update(repeating: 0, count: b.B * Tk * C); dv.update(repeating: 0, count: b.B * Tk * C)
-            attentionBackward(dq: dq, dkeys: dk, dvalues: dv, dout: datty, scratch: scratch, q: l.q2!, qStride: C, keys: l.ck!, values: l.cv!, att: l.att2!,
-                              keyRows: nil, mode: .cross, B: b.B, T: b.T, past: 0, Tk: Tk, C: C, NH: c.decoderHeads)
+            attentionBackwardMatmul(dq: dq, dkeys: dk, dvalues: dv, dout: datty, scratch: scratch, q: l.q2!, qStride: C, keys: l.ck!, values: l.cv!, att: l.att2!,
+                                    B: b.B, T: b.T, Tk: Tk, C: C, NH: c.decoderHeads)
             let dmem = encoderNeeds ? dEnc : nil
             projectBack(dstore: dk, inp: memory, dinp: dmem, w: a.kW, b: a.kB, B: b.B, n: b.S, P: Pc, prefixGrad: pre.cross.keyGrad(li, C: C),
                         width: pre.cross.width, grads: gl)
