@@ -74,21 +74,37 @@ public final class BARTGraph: TrainingGraph {
     public let maxB: Int, maxS: Int, maxT: Int, maxP: Int
 
     /// One stack's layer activations; `k`, `v` (and `ck`, `cv`) are stores of P + n rows per
-    /// sequence; `cross*` only in the decoder's.
+    /// sequence; `cross*` only in the decoder's. With frozen weights, what only a weight
+    /// gradient reads (each linear layer's input: `atty`, `atty2`, `a1`, `a2`, `g`) is one
+    /// buffer shared by every layer (`shared`), which is most of what a prefix run would keep.
     final class Layer {
         let q, k, v, att, atty, r1, a1, m1, s1: Buf
         let q2, ck, cv, att2, atty2, r2, a2, m2, s2: Buf?
         let fc, g, rf, out, mf, sf: Buf
-        init(rows N: Int, store: Int, C: Int, F: Int, att A: Int, cross: (store: Int, att: Int)?) {
-            func a(_ n: Int) -> Buf { let p = Buf.allocate(capacity: max(1, n)); p.initialize(repeating: 0, count: max(1, n)); return p }
-            q = a(N * C); k = a(store * C); v = a(store * C); att = a(A); atty = a(N * C); r1 = a(N * C); a1 = a(N * C); m1 = a(N); s1 = a(N)
+        private var owned: [Buf] = []
+        init(rows N: Int, store: Int, C: Int, F: Int, att A: Int, cross: (store: Int, att: Int)?, shared: Shared?) {
+            var mine: [Buf] = []
+            func a(_ n: Int) -> Buf { let p = Buf.allocate(capacity: max(1, n)); p.initialize(repeating: 0, count: max(1, n)); mine.append(p); return p }
+            q = a(N * C); k = a(store * C); v = a(store * C); att = a(A); r1 = a(N * C); m1 = a(N); s1 = a(N)
+            atty = shared?.atty ?? a(N * C); a1 = shared?.a1 ?? a(N * C)
             if let x = cross {
-                q2 = a(N * C); ck = a(x.store * C); cv = a(x.store * C); att2 = a(x.att); atty2 = a(N * C)
-                r2 = a(N * C); a2 = a(N * C); m2 = a(N); s2 = a(N)
+                q2 = a(N * C); ck = a(x.store * C); cv = a(x.store * C); att2 = a(x.att); r2 = a(N * C); m2 = a(N); s2 = a(N)
+                atty2 = shared?.atty ?? a(N * C); a2 = shared?.a2 ?? a(N * C)
             } else { q2 = nil; ck = nil; cv = nil; att2 = nil; atty2 = nil; r2 = nil; a2 = nil; m2 = nil; s2 = nil }
-            fc = a(N * F); g = a(N * F); rf = a(N * C); out = a(N * C); mf = a(N); sf = a(N)
+            fc = a(N * F); g = shared?.g ?? a(N * F); rf = a(N * C); out = a(N * C); mf = a(N); sf = a(N)
+            owned = mine
         }
-        deinit { for p in [q, k, v, att, atty, r1, a1, m1, s1, q2, ck, cv, att2, atty2, r2, a2, m2, s2, fc, g, rf, out, mf, sf] { p?.deallocate() } }
+        deinit { for p in owned { p.deallocate() } }
+    }
+
+    /// The buffers frozen-weight layers share (sized for the larger stack).
+    final class Shared {
+        let atty, a1, a2, g: Buf
+        init(rows N: Int, C: Int, F: Int) {
+            func a(_ n: Int) -> Buf { let p = Buf.allocate(capacity: max(1, n)); p.initialize(repeating: 0, count: max(1, n)); return p }
+            atty = a(N * C); a1 = a(N * C); a2 = a(N * C); g = a(N * F)
+        }
+        deinit { for p in [atty, a1, a2, g] { p.deallocate() } }
     }
 
     /// Where one attention kind's prefix rows are: (P, W) with layer l's key at column 2l·C.
@@ -104,52 +120,91 @@ public final class BARTGraph: TrainingGraph {
         func valueGrad(_ l: Int, C: Int) -> Buf? { grads.map { $0 + (2 * l + 1) * C } }
     }
 
-    let encoder: [Layer], decoder: [Layer]
-    // Embeddings: the sums before their LayerNorm, the normalised outputs, statistics.
-    let encIn, encEmb, encM, encS, decIn, decEmb, decM, decS: Buf
-    // Head: the gathered decoder rows, their logits, losses.
-    let gathered, logits, losses: Buf
-    // Gradient scratch.
-    let dxE, dxD, dEnc, dA, dB, dq, dk, dv, datty, dfc, scratch, dgathered: Buf
-    let maxTargets: Int
+    /// Every activation and gradient buffer, for batches up to B documents of S encoder rows,
+    /// T decoder rows and P prefix rows: allocated for the first batch and grown when a larger
+    /// one comes, the encoder's and the decoder's sizes apart (a document of 512 tokens and a
+    /// summary of 60 get buffers of those sizes, not both of 512).
+    final class Storage {
+        let B: Int, S: Int, T: Int, P: Int, frozen: Bool
+        let encoder: [Layer], decoder: [Layer], shared: Shared?
+        let encIn, encEmb, encM, encS, decIn, decEmb, decM, decS: Buf
+        let gathered, logits, losses: Buf
+        let dxE, dxD, dEnc, dA, dB, dq, dk, dv, datty, dfc, scratch, dgathered: Buf
+        let bytes: Int
+        private var owned: [Buf] = []
+
+        init(_ c: BARTConfig, B: Int, S: Int, T: Int, P: Int, frozen: Bool) {
+            self.B = B; self.S = S; self.T = T; self.P = P; self.frozen = frozen
+            let C = c.dModel, Ne = B * S, Nd = B * T, Se = S + P, Td = T + P, F = max(c.encoderFFN, c.decoderFFN), R = max(Ne, Nd)
+            var mine: [Buf] = [], floats = 0
+            func a(_ n: Int) -> Buf {
+                let p = Buf.allocate(capacity: max(1, n)); p.initialize(repeating: 0, count: max(1, n)); mine.append(p); floats += n; return p
+            }
+            let sh = frozen ? Shared(rows: R, C: C, F: F) : nil
+            shared = sh
+            encoder = (0..<c.encoderLayers).map { _ in
+                Layer(rows: Ne, store: B * Se, C: C, F: c.encoderFFN, att: B * c.encoderHeads * S * Se, cross: nil, shared: sh)
+            }
+            decoder = (0..<c.decoderLayers).map { _ in
+                Layer(rows: Nd, store: B * Td, C: C, F: c.decoderFFN, att: B * c.decoderHeads * T * Td, cross: (B * Se, B * c.decoderHeads * T * Se), shared: sh)
+            }
+            encIn = a(Ne * C); encEmb = a(Ne * C); encM = a(Ne); encS = a(Ne)
+            decIn = a(Nd * C); decEmb = a(Nd * C); decM = a(Nd); decS = a(Nd)
+            gathered = a(Nd * C); logits = a(Nd * c.vocabSize); losses = a(Nd); dgathered = a(Nd * C)
+            let store = B * max(Se, Td)
+            dxE = a(Ne * C); dxD = a(Nd * C); dEnc = a(Ne * C); dA = a(R * C); dB = a(R * C)
+            dq = a(R * C); dk = a(store * C); dv = a(store * C); datty = a(R * C); dfc = a(R * F)
+            scratch = a(B * max(c.encoderHeads, c.decoderHeads) * max(S * Se, T * max(Td, Se)))  // every head's (T, Tk) score gradient
+            owned = mine
+            // Each layer's own buffers, as allocated above.
+            let perEncoder = Ne * (frozen ? 5 * C + c.encoderFFN + 4 : 7 * C + 2 * c.encoderFFN + 4) + 2 * B * Se * C + B * c.encoderHeads * S * Se
+            let perDecoder = Nd * (frozen ? 8 * C + c.decoderFFN + 6 : 12 * C + 2 * c.decoderFFN + 6) + 2 * B * (Td + Se) * C + B * c.decoderHeads * T * (Td + Se)
+            bytes = 4 * (floats + c.encoderLayers * perEncoder + c.decoderLayers * perDecoder + (frozen ? R * (3 * C + F) : 0))
+        }
+        deinit { for p in owned { p.deallocate() } }
+
+        func holds(B b: Int, S s: Int, T t: Int, P p: Int, frozen f: Bool) -> Bool { b <= B && s <= S && t <= T && p <= P && (frozen || !f) }
+    }
+
+    private var storage: Storage?
+    var encoder: [Layer] { storage!.encoder }
+    var decoder: [Layer] { storage!.decoder }
+    var encIn: Buf { storage!.encIn }
+    var encEmb: Buf { storage!.encEmb }
+    var encM: Buf { storage!.encM }
+    var encS: Buf { storage!.encS }
+    var decIn: Buf { storage!.decIn }
+    var decEmb: Buf { storage!.decEmb }
+    var decM: Buf { storage!.decM }
+    var decS: Buf { storage!.decS }
+    var gathered: Buf { storage!.gathered }
+    var logits: Buf { storage!.logits }
+    var losses: Buf { storage!.losses }
+    var dxE: Buf { storage!.dxE }
+    var dxD: Buf { storage!.dxD }
+    var dEnc: Buf { storage!.dEnc }
+    var dA: Buf { storage!.dA }
+    var dB: Buf { storage!.dB }
+    var dq: Buf { storage!.dq }
+    var dk: Buf { storage!.dk }
+    var dv: Buf { storage!.dv }
+    var datty: Buf { storage!.datty }
+    var dfc: Buf { storage!.dfc }
+    var scratch: Buf { storage!.scratch }
+    var dgathered: Buf { storage!.dgathered }
     // Key masks over the encoder's and the cross-attention's stores (prefix rows visible).
     var encoderMask: [UInt8] = [], crossMask: [UInt8] = []
     // This pass's virtual input embeddings and their gradient (prompt tuning).
     var virtualRows: CBuf?, virtualGrads: Buf?
 
+    /// `maxBatch`, `maxS`, `maxT`, `maxPrefix` bound the batches it will run; buffers are sized
+    /// by the batches themselves (`Storage`).
     public init(model: BARTModel, maxBatch: Int, maxS: Int, maxT: Int, maxPrefix: Int = 0) {
         self.model = model; maxB = maxBatch; self.maxS = maxS; self.maxT = maxT; maxP = maxPrefix
-        let c = model.config, C = c.dModel, Ne = maxBatch * maxS, Nd = maxBatch * maxT, P = maxPrefix
-        let Se = maxS + P, Td = maxT + P
-        encoder = (0..<c.encoderLayers).map { _ in
-            Layer(rows: Ne, store: maxBatch * Se, C: C, F: c.encoderFFN, att: maxBatch * c.encoderHeads * maxS * Se, cross: nil)
-        }
-        decoder = (0..<c.decoderLayers).map { _ in
-            Layer(rows: Nd, store: maxBatch * Td, C: C, F: c.decoderFFN, att: maxBatch * c.decoderHeads * maxT * Td,
-                  cross: (maxBatch * Se, maxBatch * c.decoderHeads * maxT * Se))
-        }
-        func a(_ n: Int) -> Buf { let p = Buf.allocate(capacity: max(1, n)); p.initialize(repeating: 0, count: max(1, n)); return p }
-        encIn = a(Ne * C); encEmb = a(Ne * C); encM = a(Ne); encS = a(Ne)
-        decIn = a(Nd * C); decEmb = a(Nd * C); decM = a(Nd); decS = a(Nd)
-        maxTargets = Nd
-        gathered = a(Nd * C); logits = a(Nd * c.vocabSize); losses = a(Nd); dgathered = a(Nd * C)
-        let R = max(Ne, Nd), F = max(c.encoderFFN, c.decoderFFN), store = maxBatch * max(Se, Td)
-        dxE = a(Ne * C); dxD = a(Nd * C); dEnc = a(Ne * C); dA = a(R * C); dB = a(R * C)
-        dq = a(R * C); dk = a(store * C); dv = a(store * C); datty = a(R * C); dfc = a(R * F)
-        scratch = a(maxBatch * max(c.encoderHeads, c.decoderHeads) * max(maxS * Se, maxT * max(Td, Se)))  // every head's (T, Tk) score gradient
     }
 
-    deinit {
-        for p in [encIn, encEmb, encM, encS, decIn, decEmb, decM, decS, gathered, logits, losses, dgathered,
-                  dxE, dxD, dEnc, dA, dB, dq, dk, dv, datty, dfc, scratch] { p.deallocate() }
-    }
-
-    public var memoryBytes: Int {
-        let c = model.config, C = c.dModel, Ne = maxB * maxS, Nd = maxB * maxT, Se = maxS + maxP, Td = maxT + maxP
-        let enc = c.encoderLayers * (Ne * (7 * C + 2 * c.encoderFFN + 4) + 2 * maxB * Se * C + maxB * c.encoderHeads * maxS * Se)
-        let dec = c.decoderLayers * (Nd * (12 * C + 2 * c.decoderFFN + 6) + 2 * maxB * (Td + Se) * C + maxB * c.decoderHeads * maxT * (Td + Se))
-        return 4 * (enc + dec + Nd * (c.vocabSize + 3 * C) + 6 * max(Ne, Nd) * C + 2 * maxB * max(Se, Td) * C)
-    }
+    /// Bytes the buffers of the largest batch so far hold.
+    public var memoryBytes: Int { storage?.bytes ?? 0 }
 
     public func lastLosses(count: Int) -> UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: losses, count: count) }
 
@@ -159,6 +214,15 @@ public final class BARTGraph: TrainingGraph {
         precondition(dropout == nil || dropout!.rate == 0, "BART's training pass has no dropout yet")
         precondition(b.B <= maxB && b.S <= maxS && b.T <= maxT && max(b.encoderPrefix, b.decoderPrefix, b.crossPrefix) <= maxP)
         let c = model.config, C = c.dModel
+        // Frozen weights (no block and no embedding trains): their inputs are not kept per layer.
+        let frozen = !backward || weightGrads == nil || (trainable.map { !$0.any } ?? false)
+        let P = max(b.encoderPrefix, b.decoderPrefix, b.crossPrefix)
+        if storage.map({ !$0.holds(B: b.B, S: b.S, T: b.T, P: P, frozen: frozen) }) ?? true {
+            let old = storage.map { (B: $0.B, S: $0.S, T: $0.T, P: $0.P, frozen: $0.frozen) }
+            storage = nil  // the old buffers go before the new ones come
+            storage = Storage(c, B: max(b.B, old?.B ?? 0), S: max(b.S, old?.S ?? 0), T: max(b.T, old?.T ?? 0), P: max(P, old?.P ?? 0),
+                              frozen: frozen && (old?.frozen ?? true))
+        }
         func rows(_ P: Int, _ v: UnsafePointer<Float>?, _ g: UnsafeMutablePointer<Float>?, layers: Int, _ what: String) -> PrefixRows {
             guard P > 0 else { return .none }
             precondition(v != nil, "a \(what) prefix needs its rows in the conditioning")
