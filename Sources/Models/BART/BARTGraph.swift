@@ -364,9 +364,9 @@ public final class BARTGraph: TrainingGraph {
     }
 
     /// dinp += (dout through the linear layer); its weight and bias gradients when `grads`.
-    func linearBack(dinp: Buf, dout: CBuf, inp: CBuf, w: Int, b: Int, N: Int, C: Int, OC: Int, grads: Buf?) {
+    func linearBack(dinp: Buf?, dout: CBuf, inp: CBuf, w: Int, b: Int, N: Int, C: Int, OC: Int, grads: Buf?) {
         let p = model.params.base
-        BLAS.sgemm(transA: false, transB: false, M: N, N: C, K: OC, A: dout, lda: OC, B: p + w, ldb: C, beta: 1, C: dinp, ldc: C)
+        if let dinp { BLAS.sgemm(transA: false, transB: false, M: N, N: C, K: OC, A: dout, lda: OC, B: p + w, ldb: C, beta: 1, C: dinp, ldc: C) }
         if grads != nil {
             linearBackward(dinp: nil, dweight: grads.map { $0 + w }, dbias: grads.map { $0 + b }, dout: dout, inp: inp, weight: p + w, N: N, C: C, OC: OC)
         }
@@ -400,9 +400,9 @@ public final class BARTGraph: TrainingGraph {
     }
 
     /// Self-attention's backward from the gradient `dr` at its residual sum: dinp += through q,
-    /// k, v; the prefix rows' gradients into `prefix`'s buffer.
+    /// k, v (nil: nothing below needs it); the prefix rows' gradients into `prefix`'s buffer.
     func selfAttentionBack(_ l: Layer, dr: CBuf, inp: CBuf, a: BARTLayout.Attention, mode: AttentionMode, B: Int, T: Int, NH: Int,
-                           prefix: PrefixRows, layer li: Int, dinp: Buf, grads: Buf?) {
+                           prefix: PrefixRows, layer li: Int, dinp: Buf?, grads: Buf?) {
         let C = model.config.dModel, N = B * T, p = model.params.base, P = prefix.P, Tk = P + T
         linearBackward(dinp: datty, dweight: grads.map { $0 + a.oW }, dbias: grads.map { $0 + a.oB }, dout: dr, inp: l.atty, weight: p + a.oW, N: N, C: C, OC: C)
         dq.update(repeating: 0, count: N * C); dk.update(repeating: 0, count: B * Tk * C); dv.update(repeating: 0, count: B * Tk * C)
@@ -482,8 +482,9 @@ public final class BARTGraph: TrainingGraph {
             layerNormBack(dB, dout: da1, inp: l.r1, mean: l.m1, rstd: l.s1, w: w.ln1W, b: w.ln1B, N: Nd, grads: gl)
             // r1 = x + self(x).
             dxD.update(from: dB, count: Nd * C)
+            // Below decoder layer 0 only the embeddings' gradient needs the input's.
             selfAttentionBack(l, dr: dB, inp: inp, a: w.selfAttn, mode: .causal, B: b.B, T: b.T, NH: c.decoderHeads, prefix: pre.decoder, layer: li,
-                              dinp: dxD, grads: gl)
+                              dinp: li > 0 || gEmb != nil ? dxD : nil, grads: gl)
         }
         embedBack(dout: dxD, sum: decIn, mean: decM, rstd: decS, tokens: b.decoderTokens, T: b.T, first: b.decoderFirstPosition, table: L.decPositions, lnW: L.decLnW, lnB: L.decLnB, N: Nd, grads: gEmb)
         guard encoderNeeds else { return }
@@ -498,7 +499,7 @@ public final class BARTGraph: TrainingGraph {
             layerNormBack(dB, dout: dxE, inp: l.r1, mean: l.m1, rstd: l.s1, w: w.ln1W, b: w.ln1B, N: Ne, grads: gl)
             dxE.update(from: dB, count: Ne * C)
             selfAttentionBack(l, dr: dB, inp: inp, a: w.attn, mode: .bidirectional, B: b.B, T: b.S, NH: c.encoderHeads, prefix: pre.encoder, layer: li,
-                              dinp: dxE, grads: gl)
+                              dinp: li > 0 || gEmb != nil || virtualGrads != nil ? dxE : nil, grads: gl)
         }
         embedBack(dout: dxE, sum: encIn, mean: encM, rstd: encS, tokens: b.encoderTokens, T: b.S, virtual: virtualGrads.map { ($0, b.encoderVirtual) }, table: L.encPositions, lnW: L.encLnW, lnB: L.encLnB, N: Ne, grads: gEmb)
     }
