@@ -24,9 +24,6 @@ public enum LaunchCheck {
             if encoderDecoder, let method, !(method is FineTune || method is Prefix || method is Embedding) {
                 note("method", JobError("\(spec.model): an encoder-decoder (BART) trains with finetune, prefix or embedding so far; \(spec.method.name) on BART is not built yet (issue #17)"))
             }
-            if encoderDecoder, let f = method as? FineTune, f.dropout > 0 {
-                note("dropout", JobError("BART's training pass has no dropout yet; set dropout 0"))
-            }
             if !FileManager.default.fileExists(atPath: spec.model + "/model.safetensors") {
                 throw JobError("\(spec.model)/model.safetensors: missing")
             }

@@ -231,9 +231,6 @@ struct PreparedRun {
         if lm.encoderDecoder != nil, !(method is FineTune || method is Prefix || method is Embedding) {
             throw JobError("\(spec.model): an encoder-decoder (BART) trains with --method finetune, prefix or embedding so far; \(spec.method.name) on BART is not built yet (issue #17)")
         }
-        if lm.encoderDecoder != nil, let f = method as? FineTune, f.dropout > 0 {
-            throw JobError("\(spec.model): BART's training pass has no dropout yet; give --dropout 0")
-        }
         data = try TrainingData.load(spec, model: lm, method: method)
         try method.check(against: lm.model.summary)
         try checkMemory()

@@ -68,7 +68,7 @@ public enum BARTBatching {
 /// P prefix rows then the tokens' own, per sequence; the prefix rows are never masked and take
 /// no positions, and their gradients (summed over the batch) go to the conditioning's buffers.
 /// Nothing below what needs a gradient is walked back: a decoder-side prefix alone never runs
-/// the encoder's backward. No dropout yet.
+/// the encoder's backward. Dropout: `BARTDropout`'s sites, with `--dropout`'s rate.
 public final class BARTGraph: TrainingGraph {
     public let model: BARTModel
     public let maxB: Int, maxS: Int, maxT: Int, maxP: Int
@@ -196,6 +196,9 @@ public final class BARTGraph: TrainingGraph {
     var encoderMask: [UInt8] = [], crossMask: [UInt8] = []
     // This pass's virtual input embeddings and their gradient (prompt tuning).
     var virtualRows: CBuf?, virtualGrads: Buf?
+    // This pass's dropout (nil: none), and the masks' storage kept between passes.
+    var drop: BARTDropout?
+    private var dropState: BARTDropout?
 
     /// `maxBatch`, `maxS`, `maxT`, `maxPrefix` bound the batches it will run; buffers are sized
     /// by the batches themselves (`Storage`).
@@ -211,7 +214,6 @@ public final class BARTGraph: TrainingGraph {
     public func run(_ batch: TrainingBatch, conditioning: GraphConditioning, backward: Bool, weightGrads: UnsafeMutablePointer<Float>?,
                     trainable: TrainableWeights?, dropout: ModelDropout?) -> Double {
         guard let b = batch as? BARTBatch else { preconditionFailure("BARTGraph runs BARTBatch layouts") }
-        precondition(dropout == nil || dropout!.rate == 0, "BART's training pass has no dropout yet")
         precondition(b.B <= maxB && b.S <= maxS && b.T <= maxT && max(b.encoderPrefix, b.decoderPrefix, b.crossPrefix) <= maxP)
         let c = model.config, C = c.dModel
         // Frozen weights (no block and no embedding trains): their inputs are not kept per layer.
@@ -236,6 +238,14 @@ public final class BARTGraph: TrainingGraph {
         virtualGrads = b.encoderVirtual > 0 ? conditioning.embeddingGrads : nil
         encoderMask = storeMask(b, P: b.encoderPrefix)
         crossMask = storeMask(b, P: b.crossPrefix)
+        if let d = dropout, d.rate > 0 {
+            if dropState?.rate != d.rate { dropState = BARTDropout(rate: d.rate) }
+            let NH = max(c.encoderHeads, c.decoderHeads)
+            dropState!.start(seed: d.seed, attentionFloats: b.B * NH * max(b.S * (b.encoderPrefix + b.S), b.T * max(b.decoderPrefix + b.T, b.crossPrefix + b.S)))
+            drop = dropState
+        } else {
+            drop = nil
+        }
         let loss = forward(b, prefixes)
         if backward { self.backward(b, prefixes, grads: weightGrads, trainable: trainable) }
         return loss
@@ -278,11 +288,13 @@ public final class BARTGraph: TrainingGraph {
         }
     }
 
-    func feedForward(_ l: Layer, inp: CBuf, w: (fc1W: Int, fc1B: Int, fc2W: Int, fc2B: Int), F: Int, N: Int) {
+    func feedForward(_ l: Layer, inp: CBuf, w: (fc1W: Int, fc1B: Int, fc2W: Int, fc2B: Int), F: Int, N: Int, layer: Int) {
         let p = model.params.base, C = model.config.dModel
         linearForward(out: l.fc, inp: inp, weight: p + w.fc1W, bias: p + w.fc1B, N: N, C: C, OC: F)
         geluExactForward(out: l.g, inp: l.fc, N: N * F)
+        drop?.apply(l.g, layer, .activation, N * F)
         linearForward(out: l.rf, inp: l.g, weight: p + w.fc2W, bias: p + w.fc2B, N: N, C: F, OC: C)
+        drop?.apply(l.rf, layer, .output, N * C)
         residualForward(out: l.rf, a: l.rf, b: inp, N: N * C)
     }
 
@@ -292,6 +304,8 @@ public final class BARTGraph: TrainingGraph {
         let Ne = b.B * b.S, Nd = b.B * b.T, Pe = pre.encoder.P, Pd = pre.decoder.P, Pc = pre.cross.P
         embed(encEmb, sum: encIn, mean: encM, rstd: encS, tokens: b.encoderTokens, T: b.S, virtual: virtualRows.map { ($0, b.encoderVirtual) },
               table: L.encPositions, lnW: L.encLnW, lnB: L.encLnB, N: Ne)
+        drop?.apply(encEmb, -1, .embeddings, Ne * C)
+        let Le = c.encoderLayers
         var x = UnsafePointer(encEmb)
         encoderMask.withUnsafeBufferPointer { m in
             for (li, (l, w)) in zip(encoder, L.encoder).enumerated() {
@@ -300,11 +314,13 @@ public final class BARTGraph: TrainingGraph {
                 project(into: l.k, inp: x, w: a.kW, b: a.kB, B: b.B, n: b.S, prefix: pre.encoder.key(li, C: C), P: Pe, width: pre.encoder.width)
                 project(into: l.v, inp: x, w: a.vW, b: a.vB, B: b.B, n: b.S, prefix: pre.encoder.value(li, C: C), P: Pe, width: pre.encoder.width)
                 attentionForwardMatmul(out: l.atty, att: l.att, q: l.q, qStride: C, keys: l.k, values: l.v, kvBatchStride: (Pe + b.S) * C,
-                                       mask: m.baseAddress, maskStride: Pe + b.S, mode: .bidirectional, B: b.B, T: b.S, past: 0, Tk: Pe + b.S, C: C, NH: c.encoderHeads)
+                                       mask: m.baseAddress, maskStride: Pe + b.S, mode: .bidirectional, B: b.B, T: b.S, past: 0, Tk: Pe + b.S, C: C, NH: c.encoderHeads,
+                                       dropScale: drop?.mask(li, .attention, b.B * c.encoderHeads * b.S * (Pe + b.S)), dropped: drop?.dropped.base)
                 linearForward(out: l.r1, inp: l.atty, weight: p + a.oW, bias: p + a.oB, N: Ne, C: C, OC: C)
+                drop?.apply(l.r1, li, .attentionOutput, Ne * C)
                 residualForward(out: l.r1, a: l.r1, b: x, N: Ne * C)
                 layernormForward(out: l.a1, mean: l.m1, rstd: l.s1, inp: l.r1, weight: p + w.ln1W, bias: p + w.ln1B, N: Ne, C: C, eps: eps)
-                feedForward(l, inp: l.a1, w: (w.fc1W, w.fc1B, w.fc2W, w.fc2B), F: c.encoderFFN, N: Ne)
+                feedForward(l, inp: l.a1, w: (w.fc1W, w.fc1B, w.fc2W, w.fc2B), F: c.encoderFFN, N: Ne, layer: li)
                 layernormForward(out: l.out, mean: l.mf, rstd: l.sf, inp: l.rf, weight: p + w.ln2W, bias: p + w.ln2B, N: Ne, C: C, eps: eps)
                 x = UnsafePointer(l.out)
             }
@@ -312,6 +328,7 @@ public final class BARTGraph: TrainingGraph {
         let memory = x
         embed(decEmb, sum: decIn, mean: decM, rstd: decS, tokens: b.decoderTokens, T: b.T, first: b.decoderFirstPosition, table: L.decPositions,
               lnW: L.decLnW, lnB: L.decLnB, N: Nd)
+        drop?.apply(decEmb, -2, .embeddings, Nd * C)
         var y = UnsafePointer(decEmb)
         crossMask.withUnsafeBufferPointer { m in
             for (li, (l, w)) in zip(decoder, L.decoder).enumerated() {
@@ -321,19 +338,23 @@ public final class BARTGraph: TrainingGraph {
                 project(into: l.v, inp: y, w: s.vW, b: s.vB, B: b.B, n: b.T, prefix: pre.decoder.value(li, C: C), P: Pd, width: pre.decoder.width)
                 // Query t sees the P prefix rows and the targets 0 ... t.
                 attentionForwardMatmul(out: l.atty, att: l.att, q: l.q, qStride: C, keys: l.k, values: l.v, kvBatchStride: (Pd + b.T) * C,
-                                       mask: nil, maskStride: 0, mode: .causal, B: b.B, T: b.T, past: Pd, Tk: Pd + b.T, C: C, NH: c.decoderHeads)
+                                       mask: nil, maskStride: 0, mode: .causal, B: b.B, T: b.T, past: Pd, Tk: Pd + b.T, C: C, NH: c.decoderHeads,
+                                       dropScale: drop?.mask(Le + li, .attention, b.B * c.decoderHeads * b.T * (Pd + b.T)), dropped: drop?.dropped.base)
                 linearForward(out: l.r1, inp: l.atty, weight: p + s.oW, bias: p + s.oB, N: Nd, C: C, OC: C)
+                drop?.apply(l.r1, Le + li, .attentionOutput, Nd * C)
                 residualForward(out: l.r1, a: l.r1, b: y, N: Nd * C)
                 layernormForward(out: l.a1, mean: l.m1, rstd: l.s1, inp: l.r1, weight: p + w.ln1W, bias: p + w.ln1B, N: Nd, C: C, eps: eps)
                 linearForward(out: l.q2!, inp: l.a1, weight: p + a.qW, bias: p + a.qB, N: Nd, C: C, OC: C)
                 project(into: l.ck!, inp: memory, w: a.kW, b: a.kB, B: b.B, n: b.S, prefix: pre.cross.key(li, C: C), P: Pc, width: pre.cross.width)
                 project(into: l.cv!, inp: memory, w: a.vW, b: a.vB, B: b.B, n: b.S, prefix: pre.cross.value(li, C: C), P: Pc, width: pre.cross.width)
                 attentionForwardMatmul(out: l.atty2!, att: l.att2!, q: l.q2!, qStride: C, keys: l.ck!, values: l.cv!, kvBatchStride: (Pc + b.S) * C,
-                                       mask: m.baseAddress, maskStride: Pc + b.S, mode: .cross, B: b.B, T: b.T, past: 0, Tk: Pc + b.S, C: C, NH: c.decoderHeads)
+                                       mask: m.baseAddress, maskStride: Pc + b.S, mode: .cross, B: b.B, T: b.T, past: 0, Tk: Pc + b.S, C: C, NH: c.decoderHeads,
+                                       dropScale: drop?.mask(Le + li, .crossAttention, b.B * c.decoderHeads * b.T * (Pc + b.S)), dropped: drop?.dropped.base)
                 linearForward(out: l.r2!, inp: l.atty2!, weight: p + a.oW, bias: p + a.oB, N: Nd, C: C, OC: C)
+                drop?.apply(l.r2!, Le + li, .crossOutput, Nd * C)
                 residualForward(out: l.r2!, a: l.r2!, b: l.a1, N: Nd * C)
                 layernormForward(out: l.a2!, mean: l.m2!, rstd: l.s2!, inp: l.r2!, weight: p + w.ln2W, bias: p + w.ln2B, N: Nd, C: C, eps: eps)
-                feedForward(l, inp: l.a2!, w: (w.fc1W, w.fc1B, w.fc2W, w.fc2B), F: c.decoderFFN, N: Nd)
+                feedForward(l, inp: l.a2!, w: (w.fc1W, w.fc1B, w.fc2W, w.fc2B), F: c.decoderFFN, N: Nd, layer: Le + li)
                 layernormForward(out: l.out, mean: l.mf, rstd: l.sf, inp: l.rf, weight: p + w.ln3W, bias: p + w.ln3B, N: Nd, C: C, eps: eps)
                 y = UnsafePointer(l.out)
             }
@@ -392,9 +413,10 @@ public final class BARTGraph: TrainingGraph {
     }
 
     /// The feed-forward's backward: `dr` the gradient at its residual sum; dinp += through fc1.
-    func feedForwardBack(_ l: Layer, dr: CBuf, inp: CBuf, w: (fc1W: Int, fc1B: Int, fc2W: Int, fc2B: Int), F: Int, N: Int, dinp: Buf, grads: Buf?) {
+    func feedForwardBack(_ l: Layer, dr: CBuf, inp: CBuf, w: (fc1W: Int, fc1B: Int, fc2W: Int, fc2B: Int), F: Int, N: Int, dinp: Buf, grads: Buf?, layer: Int) {
         let p = model.params.base, C = model.config.dModel
         linearBackward(dinp: dfc, dweight: grads.map { $0 + w.fc2W }, dbias: grads.map { $0 + w.fc2B }, dout: dr, inp: l.g, weight: p + w.fc2W, N: N, C: F, OC: C)
+        drop?.apply(dfc, layer, .activation, N * F)
         geluExactBackward(dinp: dfc, inp: l.fc, dout: dfc, N: N * F)
         linearBack(dinp: dinp, dout: dfc, inp: inp, w: w.fc1W, b: w.fc1B, N: N, C: C, OC: F, grads: grads)
     }
@@ -402,12 +424,12 @@ public final class BARTGraph: TrainingGraph {
     /// Self-attention's backward from the gradient `dr` at its residual sum: dinp += through q,
     /// k, v (nil: nothing below needs it); the prefix rows' gradients into `prefix`'s buffer.
     func selfAttentionBack(_ l: Layer, dr: CBuf, inp: CBuf, a: BARTLayout.Attention, mode: AttentionMode, B: Int, T: Int, NH: Int,
-                           prefix: PrefixRows, layer li: Int, dinp: Buf?, grads: Buf?) {
+                           prefix: PrefixRows, layer li: Int, dropLayer: Int, dinp: Buf?, grads: Buf?) {
         let C = model.config.dModel, N = B * T, p = model.params.base, P = prefix.P, Tk = P + T
         linearBackward(dinp: datty, dweight: grads.map { $0 + a.oW }, dbias: grads.map { $0 + a.oB }, dout: dr, inp: l.atty, weight: p + a.oW, N: N, C: C, OC: C)
         dq.update(repeating: 0, count: N * C); dk.update(repeating: 0, count: B * Tk * C); dv.update(repeating: 0, count: B * Tk * C)
         attentionBackwardMatmul(dq: dq, dkeys: dk, dvalues: dv, dout: datty, scratch: scratch, q: l.q, qStride: C, keys: l.k, values: l.v, att: l.att,
-                                B: B, T: T, Tk: Tk, C: C, NH: NH)
+                                B: B, T: T, Tk: Tk, C: C, NH: NH, dropScale: drop?.mask(dropLayer, .attention, B * NH * T * Tk), dropped: drop?.dropped.base)
         linearBack(dinp: dinp, dout: dq, inp: inp, w: a.qW, b: a.qB, N: N, C: C, OC: C, grads: grads)
         projectBack(dstore: dk, inp: inp, dinp: dinp, w: a.kW, b: a.kB, B: B, n: T, P: P, prefixGrad: prefix.keyGrad(li, C: C), width: prefix.width, grads: grads)
         projectBack(dstore: dv, inp: inp, dinp: dinp, w: a.vW, b: a.vB, B: B, n: T, P: P, prefixGrad: prefix.valueGrad(li, C: C), width: prefix.width, grads: grads)
@@ -460,32 +482,37 @@ public final class BARTGraph: TrainingGraph {
             let inp = UnsafePointer(li == 0 ? decEmb : decoder[li - 1].out)
             layerNormBack(dB, dout: dxD, inp: l.rf, mean: l.mf, rstd: l.sf, w: w.ln3W, b: w.ln3B, N: Nd, grads: gl)
             // rf = a2 + ffn(a2): a2's gradient starts as dB and gains the feed-forward's.
-            let da2 = dxD
+            let da2 = dxD, layer = c.encoderLayers + li
             da2.update(from: dB, count: Nd * C)
-            feedForwardBack(l, dr: dB, inp: l.a2!, w: (w.fc1W, w.fc1B, w.fc2W, w.fc2B), F: c.decoderFFN, N: Nd, dinp: da2, grads: gl)
+            drop?.apply(dB, layer, .output, Nd * C)  // the branch's output was dropped; the residual's was not
+            feedForwardBack(l, dr: dB, inp: l.a2!, w: (w.fc1W, w.fc1B, w.fc2W, w.fc2B), F: c.decoderFFN, N: Nd, dinp: da2, grads: gl, layer: layer)
             layerNormBack(dB, dout: da2, inp: l.r2!, mean: l.m2!, rstd: l.s2!, w: w.ln2W, b: w.ln2B, N: Nd, grads: gl)
-            // r2 = a1 + cross(a1, memory).
+            // r2 = a1 + cross(a1, memory); da2 is spent, so dxD takes a1's gradient from here.
+            let da1 = dxD
+            da1.update(from: dB, count: Nd * C)
+            drop?.apply(dB, layer, .crossOutput, Nd * C)
             let a = w.cross
             linearBackward(dinp: datty, dweight: gl.map { $0 + a.oW }, dbias: gl.map { $0 + a.oB }, dout: dB, inp: l.atty2!, weight: p + a.oW, N: Nd, C: C, OC: C)
             let Tk = Pc + b.S
             dq.update(repeating: 0, count: Nd * C); dk.update(repeating: 0, count: b.B * Tk * C); dv.update(repeating: 0, count: b.B * Tk * C)
             attentionBackwardMatmul(dq: dq, dkeys: dk, dvalues: dv, dout: datty, scratch: scratch, q: l.q2!, qStride: C, keys: l.ck!, values: l.cv!, att: l.att2!,
-                                    B: b.B, T: b.T, Tk: Tk, C: C, NH: c.decoderHeads)
+                                    B: b.B, T: b.T, Tk: Tk, C: C, NH: c.decoderHeads,
+                                    dropScale: drop?.mask(layer, .crossAttention, b.B * c.decoderHeads * b.T * Tk), dropped: drop?.dropped.base)
             let dmem = encoderNeeds ? dEnc : nil
             projectBack(dstore: dk, inp: memory, dinp: dmem, w: a.kW, b: a.kB, B: b.B, n: b.S, P: Pc, prefixGrad: pre.cross.keyGrad(li, C: C),
                         width: pre.cross.width, grads: gl)
             projectBack(dstore: dv, inp: memory, dinp: dmem, w: a.vW, b: a.vB, B: b.B, n: b.S, P: Pc, prefixGrad: pre.cross.valueGrad(li, C: C),
                         width: pre.cross.width, grads: gl)
-            let da1 = dxD
-            da1.update(from: dB, count: Nd * C)
             linearBack(dinp: da1, dout: dq, inp: l.a1, w: a.qW, b: a.qB, N: Nd, C: C, OC: C, grads: gl)
             layerNormBack(dB, dout: da1, inp: l.r1, mean: l.m1, rstd: l.s1, w: w.ln1W, b: w.ln1B, N: Nd, grads: gl)
             // r1 = x + self(x).
             dxD.update(from: dB, count: Nd * C)
+            drop?.apply(dB, layer, .attentionOutput, Nd * C)
             // Below decoder layer 0 only the embeddings' gradient needs the input's.
             selfAttentionBack(l, dr: dB, inp: inp, a: w.selfAttn, mode: .causal, B: b.B, T: b.T, NH: c.decoderHeads, prefix: pre.decoder, layer: li,
-                              dinp: li > 0 || gEmb != nil ? dxD : nil, grads: gl)
+                              dropLayer: layer, dinp: li > 0 || gEmb != nil ? dxD : nil, grads: gl)
         }
+        drop?.apply(dxD, -2, .embeddings, Nd * C)
         embedBack(dout: dxD, sum: decIn, mean: decM, rstd: decS, tokens: b.decoderTokens, T: b.T, first: b.decoderFirstPosition, table: L.decPositions, lnW: L.decLnW, lnB: L.decLnB, N: Nd, grads: gEmb)
         guard encoderNeeds else { return }
         // Encoder, top down, from every decoder layer's keys and values.
@@ -495,12 +522,15 @@ public final class BARTGraph: TrainingGraph {
             let inp = UnsafePointer(li == 0 ? encEmb : encoder[li - 1].out)
             layerNormBack(dB, dout: dxE, inp: l.rf, mean: l.mf, rstd: l.sf, w: w.ln2W, b: w.ln2B, N: Ne, grads: gl)
             dxE.update(from: dB, count: Ne * C)
-            feedForwardBack(l, dr: dB, inp: l.a1, w: (w.fc1W, w.fc1B, w.fc2W, w.fc2B), F: c.encoderFFN, N: Ne, dinp: dxE, grads: gl)
+            drop?.apply(dB, li, .output, Ne * C)
+            feedForwardBack(l, dr: dB, inp: l.a1, w: (w.fc1W, w.fc1B, w.fc2W, w.fc2B), F: c.encoderFFN, N: Ne, dinp: dxE, grads: gl, layer: li)
             layerNormBack(dB, dout: dxE, inp: l.r1, mean: l.m1, rstd: l.s1, w: w.ln1W, b: w.ln1B, N: Ne, grads: gl)
             dxE.update(from: dB, count: Ne * C)
+            drop?.apply(dB, li, .attentionOutput, Ne * C)
             selfAttentionBack(l, dr: dB, inp: inp, a: w.attn, mode: .bidirectional, B: b.B, T: b.S, NH: c.encoderHeads, prefix: pre.encoder, layer: li,
-                              dinp: li > 0 || gEmb != nil || virtualGrads != nil ? dxE : nil, grads: gl)
+                              dropLayer: li, dinp: li > 0 || gEmb != nil || virtualGrads != nil ? dxE : nil, grads: gl)
         }
+        drop?.apply(dxE, -1, .embeddings, Ne * C)
         embedBack(dout: dxE, sum: encIn, mean: encM, rstd: encS, tokens: b.encoderTokens, T: b.S, virtual: virtualGrads.map { ($0, b.encoderVirtual) }, table: L.encPositions, lnW: L.encLnW, lnB: L.encLnB, N: Ne, grads: gEmb)
     }
 }
