@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import Models
 import Specs
 #if canImport(Glibc)
 import Glibc
@@ -107,7 +108,11 @@ public enum EngineDispatch {
     public static func start(_ spec: RunSpec, out: String, group: String?, commandLine: [String], engine: EngineChoice?,
                              reporter: TrainingReporter) throws {
         guard let engine else { return try TrainingJob.start(spec, out: out, group: group, commandLine: commandLine, reporter: reporter) }
-        _ = try TorchEngine.python()  // a missing runner is refused before a folder exists
+        // Refused before a folder exists: a missing runner, and a model it cannot train.
+        if try HFModelFolder.isEncoderDecoder(spec.model) {
+            throw JobError("\(spec.model): --engine torch trains GPT-2 models so far; an encoder-decoder (BART) trains on the native engine (leave out --engine)")
+        }
+        _ = try TorchEngine.python()
         try TrainingJob.queue(spec, at: out, group: group, commandLine: commandLine, engine: engine)
         let status = try TorchEngine.run(runDir: out, launcher: engine.launcher)
         if status != 0 { throw JobError("\((out as NSString).lastPathComponent): the torch engine exited with status \(status) (its error is above and in the run's events)") }
