@@ -130,7 +130,11 @@ public struct TestOutputs {
         // Scoring is most of the workbench's loading: references tokenized once per example,
         // outputs scored on every core.
         let refs = merged.map(\.references).parallelMap { OutputScores.References($0) }
-        let scores = outputs.map { ($0.text, $0.example) }.parallelMap { OutputScores.score($0.0, references: refs[$0.1]) }
+        // Runs tested on summaries also get ROUGE-1/2/L (their run.json names the test data).
+        let summaries = Set(ids.filter { id in (try? RunRecord.read(runsFolder + "/" + id))?.spec.test.map(DatasetSpec.holdsSummaries) ?? false })
+        let scores = outputs.map { ($0.text, $0.example, summaries.contains($0.run)) }.parallelMap {
+            OutputScores.score($0.0, references: refs[$0.1], summary: $0.2)
+        }
         for (o, sc) in zip(outputs, scores) { merged[o.example].outputs[o.run] = (o.text, sc) }
         return merged
     }

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Support
 
 /// Resolves a dataset spec — a file or folder, optionally `:split` — to a dataset, telling
@@ -17,6 +18,27 @@ public enum DatasetSpec {
         "valid": ["valid", "dev", "valid.jsonl", "devset.csv", "dev.jsonl", "dev.json"],
         "test": ["test", "testset_w_refs.csv", "testset.csv", "test.jsonl", "test.json"],
     ]
+
+    /// Whether a dataset spec holds summaries — XSUM's ID.document/ID.summary folder, or JSON
+    /// lines of {"document", "summary"} — which the Compare screen scores with ROUGE-1/2/L as
+    /// the paper's XSUM table does. Reads one line, never the whole file.
+    public static func holdsSummaries(_ spec: String) -> Bool {
+        let fm = FileManager.default
+        var path = spec, split: String? = nil
+        if !fm.fileExists(atPath: spec), let colon = spec.lastIndex(of: ":") { path = String(spec[..<colon]); split = String(spec[spec.index(after: colon)...]) }
+        var isDir: ObjCBool = false
+        guard fm.fileExists(atPath: path, isDirectory: &isDir) else { return false }
+        if isDir.boolValue {
+            let names = Set((try? fm.contentsOfDirectory(atPath: path)) ?? [])
+            if let split, let name = splitFiles[split]?.first(where: names.contains) { return holdsSummaries(path + "/" + name) }
+            return XSumReader.holdsPairs(path)
+        }
+        guard ["json", "jsonl"].contains((path as NSString).pathExtension.lowercased()), let h = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? h.close() }
+        let head = h.readData(ofLength: 65_536)
+        let line = head.prefix { $0 != 0x0A }
+        return (try? JSONParser.parse(bytes: [UInt8](line)))?["document"]?.string != nil
+    }
 
     public static func load(_ spec: String) throws -> Dataset {
         let fm = FileManager.default

@@ -36,9 +36,9 @@ public enum CompareModel {
         return 1 - total / Double(n)
     }
 
-    /// The lowest per-example BLEU among the shown runs.
+    /// The lowest per-example score among the shown runs (BLEU; a summary's ROUGE-2).
     public static func worst(_ e: CompareExample, runs: [String]) -> Double {
-        runs.compactMap { e.outputs[$0]?.bleu }.min() ?? 0
+        runs.compactMap { e.outputs[$0]?.primary }.min() ?? 0
     }
 
     /// Example indices in display order after the sort and the disagreement filter.

@@ -1,8 +1,8 @@
 import Screen
 
 /// Compare (3): one example at a time: its source and references, then each chosen run's
-/// output side by side, headed by method and run, with per-example BLEU and ROUGE-L, and the
-/// words found in no reference underlined. Below, the "try your own" source and its outputs.
+/// output side by side, headed by method and run, with per-example BLEU and ROUGE-L (a
+/// summary: ROUGE-1/2/L), and the words found in no reference underlined. Below, the "try your own" source and its outputs.
 enum ComparePane {
     static func render(_ s: AppState, in r: Rect, into buf: inout ScreenBuffer, glyphs g: Glyphs) {
         let order = CompareModel.order(s)
@@ -37,7 +37,7 @@ enum ComparePane {
         }
         let colsArea = Rect(x: r.x, y: y, width: r.width, height: r.maxY - y - tryOwnHeight)
         renderColumns(s, shown, in: colsArea, into: &buf, glyphs: g) { id in
-            e.outputs[id].map { ($0.text, $0.novelWords, "BLEU \(fmt($0.bleu, 1))  ROUGE-L \(fmt($0.rougeL, 2))") }
+            e.outputs[id].map { ($0.text, $0.novelWords, $0.scoreLine) }
         }
         if tryOwnHeight > 0 {
             let area = Rect(x: r.x, y: r.maxY - tryOwnHeight, width: r.width, height: tryOwnHeight)

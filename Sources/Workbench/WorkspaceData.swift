@@ -32,8 +32,19 @@ public struct OutputView: Sendable, Equatable {
     public var bleu: Double
     public var rougeL: Double
     public var novelWords: Set<Int>
-    public init(text: String, bleu: Double, rougeL: Double, novelWords: Set<Int>) {
-        self.text = text; self.bleu = bleu; self.rougeL = rougeL; self.novelWords = novelWords
+    /// A summary's rouge-score ROUGE-1, ROUGE-2, ROUGE-L (stemmed), as fractions; nil for other tasks.
+    public var rouge: [Double]?
+    public init(text: String, bleu: Double, rougeL: Double, novelWords: Set<Int>, rouge: [Double]? = nil) {
+        self.text = text; self.bleu = bleu; self.rougeL = rougeL; self.novelWords = novelWords; self.rouge = rouge
+    }
+
+    /// The score a summary or a data-to-text output is judged by first (ROUGE-2, as XSUM papers
+    /// rank; BLEU ×100 otherwise), on the 0–100 scale.
+    public var primary: Double { rouge.map { 100 * $0[1] } ?? bleu }
+    /// Its scores as the Compare screen prints them under it.
+    public var scoreLine: String {
+        guard let r = rouge else { return "BLEU \(fmt(bleu, 1))  ROUGE-L \(fmt(rougeL, 2))" }
+        return "R-1 \(fmt(100 * r[0], 1))  R-2 \(fmt(100 * r[1], 1))  R-L \(fmt(100 * r[2], 1))"
     }
 }
 

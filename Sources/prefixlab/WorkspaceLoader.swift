@@ -78,7 +78,8 @@ struct WorkspaceLoader {
     func compare(runs: [RunView]) -> [CompareExample] {
         TestOutputs.merge(runsFolder: workspace.runsPath, runs: runs.map(\.id)).map { t in
             CompareExample(source: t.source, references: t.references, outputs: t.outputs.mapValues {
-                OutputView(text: $0.text, bleu: $0.scores.bleu, rougeL: $0.scores.rougeL, novelWords: $0.scores.novelWords)
+                OutputView(text: $0.text, bleu: $0.scores.bleu, rougeL: $0.scores.rougeL, novelWords: $0.scores.novelWords,
+                           rouge: $0.scores.rouge.map { [$0.rouge1, $0.rouge2, $0.rougeL] })
             })
         }
     }

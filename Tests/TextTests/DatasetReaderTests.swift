@@ -116,8 +116,17 @@ final class DatasetReaderTests: XCTestCase {
             XCTAssertEqual(x.examples.map(\.id), ["111", "222"], layout)
             XCTAssertEqual(x.examples.map(\.references), [["Summary one."], ["Summary two."]], layout)
             XCTAssertEqual(x.format, "xsum")
+            XCTAssertTrue(DatasetSpec.holdsSummaries(root), layout)
             try FileManager.default.removeItem(atPath: s + "/222.summary")
             expectError(root, "222.document: has no 222.summary beside it")
         }
+    }
+
+    /// Which data the Compare screen scores with ROUGE-1/2/L: XSUM's forms, not pairs or E2E.
+    func testHoldsSummariesReadsOneLine() {
+        XCTAssertTrue(DatasetSpec.holdsSummaries(TestPaths.root + "/samples/data/xsum/sample.json"))
+        XCTAssertFalse(DatasetSpec.holdsSummaries(TestPaths.fixtures + "/bart/pairs.jsonl"))
+        XCTAssertFalse(DatasetSpec.holdsSummaries(TestPaths.root + "/samples/data/e2e/train-50.jsonl"))
+        XCTAssertFalse(DatasetSpec.holdsSummaries(TestPaths.root + "/no/such/file.jsonl"))
     }
 }

@@ -55,6 +55,28 @@ final class RenderTests: XCTestCase {
         XCTAssertEqual(b[x, y].role, .novel)
     }
 
+    /// A summary's output gets rouge-score's ROUGE-1/2/L (×100) under it instead of BLEU, and the
+    /// worst-first sort ranks summaries by ROUGE-2.
+    func testCompareShowsROUGEForSummaries() {
+        var s = Fixtures.state()
+        var v = RunView(id: "bart-prefix", method: "prefix", status: .done)
+        v.prefixLength = 10
+        _ = reduce(&s, .runInfo(v))
+        let doc = "The Met Office has issued a yellow weather warning for ice across most of Wales."
+        _ = reduce(&s, .compare([
+            CompareExample(source: doc, references: ["Ice warning for Wales."],
+                           outputs: ["bart-prefix": OutputView(text: "A warning for ice in Wales.", bleu: 12, rougeL: 0.5, novelWords: [], rouge: [0.6, 0.25, 0.5])]),
+            CompareExample(source: doc + " Again.", references: ["Snow in Wales."],
+                           outputs: ["bart-prefix": OutputView(text: "Rain.", bleu: 1, rougeL: 0, novelWords: [], rouge: [0, 0, 0])]),
+        ]))
+        _ = reduce(&s, .key(.char("3")))
+        let text = render(s, glyphs: .unicode).text
+        XCTAssertTrue(text.contains("R-1 60.0  R-2 25.0  R-L 50.0"), text)
+        XCTAssertFalse(text.contains("BLEU 12.0"))
+        XCTAssertEqual(CompareModel.worst(s.compare[1], runs: ["bart-prefix"]), 0)
+        XCTAssertEqual(CompareModel.worst(s.compare[0], runs: ["bart-prefix"]), 25, accuracy: 1e-9)
+    }
+
     func testWideCharactersKeepTheDatasetsBorderAligned() {
         var s = Fixtures.state()
         let ex = [DatasetView.Example(id: "1", source: "name : 東京ラーメン 🍜 | food : Japanese", references: ["東京ラーメン serves ramen."], raw: "name[東京ラーメン]"),
