@@ -24,8 +24,10 @@ public struct TrainingData {
                 let e = lm.example(source: p.source, target: p.target)
                 let need = lm.model.positionsNeeded(e, layout: method.layout)
                 guard need <= shape.positions else {
+                    // A decoder-only sequence: its tokens and the prefix; an encoder-decoder's: the longer stack's.
                     let extra = method.layout.extraPositions
-                    throw JobError("\(path): pair \(n + 1) needs \(need) positions (\(e.length) tokens\(extra == 0 ? "" : " + prefix \(extra)")), more than n_positions \(shape.positions)")
+                    let parts = lm.encoderDecoder != nil ? "" : " (\(e.length) tokens\(extra == 0 ? "" : " + prefix \(extra)"))"
+                    throw JobError("\(path): pair \(n + 1) needs \(need) positions\(parts), more than n_positions \(shape.positions)")
                 }
                 return e
             }

@@ -45,8 +45,8 @@ public struct Conditioning: Sendable {
     public var infixRows: Int { infix == nil ? 0 : infixRowCount }
     /// Nothing a method adds: the model's own weights alone (a base model, a fine-tuned one).
     public var isNone: Bool { prefix == nil && embeddings == nil && infix == nil && lora == nil && adapters == nil && seq2seqPrefix == nil }
-    /// What an encoder-decoder decodes with: its prefix, virtual input embeddings going before
-    /// the document; nil for none. Throws nothing: `encoderDecoderRest` says what it cannot take.
+    /// What an encoder-decoder decodes with: its prefix, with virtual input embeddings going
+    /// before the document; nil for none. `encoderDecoderTakesAll` says whether that is all.
     public var encoderDecoderPrefix: Seq2SeqPrefix? {
         if let e = embeddings {
             var p = seq2seqPrefix ?? Seq2SeqPrefix(P: embeddingRows)
