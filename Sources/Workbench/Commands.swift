@@ -46,7 +46,7 @@ func perform(_ s: inout AppState, _ c: Command) -> [Effect] {
         default: break
         }
     case .scrollTextDown, .scrollTextUp:
-        guard s.screen == .datasets, let key = selectedExampleKey(s) else { break }
+        guard let key = s.screen == .datasets ? selectedExampleKey(s) : s.screen == .compare ? compareExampleKey(s) : nil else { break }
         let now = s.textScroll.key == key ? s.textScroll.lines : 0
         s.textScroll = TextScroll(key: key, lines: min(1_000_000, max(0, now + (c == .scrollTextDown ? 5 : -5))))
     case .nextDataset:

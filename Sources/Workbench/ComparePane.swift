@@ -2,7 +2,8 @@ import Screen
 
 /// Compare (3): one example at a time: its source and references, then each chosen run's
 /// output side by side, headed by method and run, with per-example BLEU and ROUGE-L (a
-/// summary: ROUGE-1/2/L), and the words found in no reference underlined. Below, the "try your own" source and its outputs.
+/// summary: ROUGE-1/2/L), and the words found in no reference underlined. A long source
+/// scrolls with ] and [. Below, the "try your own" source and its outputs.
 enum ComparePane {
     static func render(_ s: AppState, in r: Rect, into buf: inout ScreenBuffer, glyphs g: Glyphs) {
         let order = CompareModel.order(s)
@@ -26,7 +27,19 @@ enum ComparePane {
         var y = inner.y
         let typing: Bool = { if case .tryOwn = s.mode { return true }; return false }()
         let tryOwnHeight = s.tryOwnSource.isEmpty && !typing ? 0 : min(8, inner.height / 3)
-        for line in DisplayWidth.wrap(e.source, inner.width - 2).prefix(3) { buf.put(line, x: inner.x + 1, y: y, role: .accent); y += 1 }
+        // A long source (an XSUM document) takes up to a third of the screen and scrolls with ] and [.
+        let source = DisplayWidth.wrap(e.source, inner.width - 2)
+        let sourceRoom = max(3, (inner.height - tryOwnHeight) / 3)
+        if source.count > sourceRoom {
+            let key = compareExampleKey(s), wanted = s.textScroll.key == key ? s.textScroll.lines : 0
+            let room = sourceRoom - 1, top = min(wanted, source.count - room)
+            for line in source[top..<(top + room)] { buf.put(line, x: inner.x + 1, y: y, role: .accent); y += 1 }
+            let below = source.count - top - room
+            let hint = "source lines \(top + 1)–\(top + room) of \(source.count)" + (below > 0 ? " · ] more" : "") + (top > 0 ? " · [ back" : "")
+            buf.put(DisplayWidth.fit(hint, inner.width - 2), x: inner.x + 1, y: y, role: .dim); y += 1
+        } else {
+            for line in source { buf.put(line, x: inner.x + 1, y: y, role: .accent); y += 1 }
+        }
         let refRoom = max(1, min(e.references.count, (inner.height - tryOwnHeight) / 4))
         let label = "refs (\(e.references.count)): "
         for (i, ref) in e.references.prefix(refRoom).enumerated() {

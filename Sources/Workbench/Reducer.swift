@@ -278,6 +278,12 @@ func launchChecked(_ s: inout AppState, _ problems: [String: String]) -> [Effect
 }
 
 /// Indices of the current dataset's examples that pass the category filter.
+/// The Compare example shown, as `TextScroll` keys it, if any.
+func compareExampleKey(_ s: AppState) -> String? {
+    let order = CompareModel.order(s)
+    return order.indices.contains(s.compareIndex) ? "compare:\(order[s.compareIndex])" : nil
+}
+
 /// The selected Datasets example as `TextScroll` keys it (dataset and example id), if any.
 func selectedExampleKey(_ s: AppState) -> String? {
     let vis = visibleExamples(s)

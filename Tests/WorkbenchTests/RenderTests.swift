@@ -75,6 +75,17 @@ final class RenderTests: XCTestCase {
         XCTAssertFalse(text.contains("BLEU 12.0"))
         XCTAssertEqual(CompareModel.worst(s.compare[1], runs: ["bart-prefix"]), 0)
         XCTAssertEqual(CompareModel.worst(s.compare[0], runs: ["bart-prefix"]), 25, accuracy: 1e-9)
+        // A long document takes a third of the screen and scrolls with ] and [.
+        let long = (1...80).map { "Sentence \($0) of the article." }.joined(separator: " ")
+        _ = reduce(&s, .compare([CompareExample(source: long, references: ["An article."],
+                                                outputs: ["bart-prefix": OutputView(text: "An article.", bleu: 100, rougeL: 1, novelWords: [], rouge: [1, 1, 1])])]))
+        var screen = render(s, glyphs: .unicode).text
+        XCTAssertTrue(screen.contains("Sentence 1 of") && screen.contains("· ] more"), screen)
+        XCTAssertTrue(screen.contains("R-1 100.0"))
+        for _ in 0..<3 { _ = reduce(&s, .key(.char("]"))) }
+        screen = render(s, glyphs: .unicode).text
+        XCTAssertFalse(screen.contains("Sentence 1 of"), screen)
+        XCTAssertTrue(screen.contains("[ back"), screen)
     }
 
     func testWideCharactersKeepTheDatasetsBorderAligned() {
@@ -124,7 +135,8 @@ final class RenderTests: XCTestCase {
     }
 
     func testHelpIsGeneratedFromTheKeyTable() {
-        var s = Fixtures.state(width: 100, height: 60)
+        // Tall enough for the whole table (it scrolls with j/k on a smaller screen).
+        var s = Fixtures.state(width: 100, height: 72)
         _ = reduce(&s, .key(.char("?")))
         let text = render(s, glyphs: .unicode).text
         XCTAssertTrue(text.contains("Keys"))
