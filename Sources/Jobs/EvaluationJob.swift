@@ -14,9 +14,12 @@ import Text
 /// "generate missing outputs").
 public enum EvaluationJob {
     /// `from` says which parameters generated (a checkpoint's name), for metrics.json.
+    /// `summaries`: the test data holds summaries (`DatasetSpec.holdsSummaries`), which also get
+    /// rouge-score's ROUGE-1/2/L with its stemmer (`rouge1`, `rouge2`, `rougeL`), as the paper's
+    /// XSUM table reports them.
     @discardableResult
     public static func run(folder: RunFolder, decoder: SourceDecoder, from: String,
-                           examples: [DataExample], settings: EvaluationSettings, log: (String) -> Void) throws -> [String: Double] {
+                           examples: [DataExample], settings: EvaluationSettings, summaries: Bool = false, log: (String) -> Void) throws -> [String: Double] {
         var s = GenerationSettings()
         s.beams = settings.beam
         s.maxNewTokens = settings.maxNewTokens
@@ -35,6 +38,7 @@ public enum EvaluationJob {
         let scores: [(String, Double)] = [("BLEU", m.bleu), ("NIST", m.nist), ("METEOR", m.meteor), ("ROUGE_L", m.rougeL), ("CIDEr", m.cider),
                                           ("sacreBLEU", m.sacreBLEU), ("slot_accuracy", slots.slotAccuracy), ("name_accuracy", slots.nameAccuracy),
                                           ("distinct_outputs", Double(slots.distinctOutputs))] + SplitScores.bleu(examples: examples, outputs: lines)
+            + (summaries ? summaryScores(lines, examples) : [])
         let test: [(String, JSONValue)] = scores.map { ($0.0, .number($0.1)) } + [
             ("n", .number(Double(lines.count))), ("checkpoint", .string(from)), ("beam", .number(Double(settings.beam))),
             ("max_new_tokens", .number(Double(settings.maxNewTokens))), ("METEOR_note", .string(MeteorApprox.label)),
@@ -43,8 +47,14 @@ public enum EvaluationJob {
         let byName = Dictionary(scores, uniquingKeysWith: { a, _ in a })
         folder.append(.evaluation(split: "test", metrics: byName))
         log(String(format: "test: BLEU %.2f  NIST %.4f  METEOR~ %.4f  ROUGE_L %.4f  CIDEr %.4f", m.bleu * 100, m.nist, m.meteor, m.rougeL, m.cider)
-            + (byName["BLEU_seen"].map { String(format: "  BLEU seen %.2f unseen %.2f", $0 * 100, (byName["BLEU_unseen"] ?? 0) * 100) } ?? ""))
+            + (byName["BLEU_seen"].map { String(format: "  BLEU seen %.2f unseen %.2f", $0 * 100, (byName["BLEU_unseen"] ?? 0) * 100) } ?? "")
+            + (byName["rouge1"].map { String(format: "  ROUGE-1/2/L %.2f/%.2f/%.2f", $0 * 100, (byName["rouge2"] ?? 0) * 100, (byName["rougeL"] ?? 0) * 100) } ?? ""))
         return byName
+    }
+
+    static func summaryScores(_ lines: [String], _ examples: [DataExample]) -> [(String, Double)] {
+        let r = RougeScore.corpus(hypotheses: lines, references: examples.map(\.references), stem: true)
+        return [("rouge1", r.rouge1), ("rouge2", r.rouge2), ("rougeL", r.rougeL)]
     }
 
     /// `prefixlab evaluate`: a run's best checkpoint (else its last) on its test split (or `test`).
@@ -64,7 +74,7 @@ public enum EvaluationJob {
         try folder.lock(for: "evaluating")
         let checkpoint = try RunDecoding.checkpoint(runDir)
         let from = (try? FileManager.default.destinationOfSymbolicLink(atPath: runDir + "/checkpoints/best")) ?? (checkpoint as NSString).lastPathComponent
-        try run(folder: folder, decoder: decoder, from: from, examples: examples, settings: settings, log: log)
+        try run(folder: folder, decoder: decoder, from: from, examples: examples, settings: settings, summaries: DatasetSpec.holdsSummaries(spec), log: log)
     }
 }
 

@@ -190,7 +190,8 @@ public enum TrainingJob {
             if setup.modelFolder != run.spec.model { lm = try TrainableModel.load(setup.modelFolder) }
         }
         try EvaluationJob.run(folder: folder, decoder: try lm.sourceDecoder(conditioning: conditioning), from: from,
-                              examples: run.data.testExamples, settings: run.spec.evaluation, log: reporter.line)
+                              examples: run.data.testExamples, settings: run.spec.evaluation,
+                              summaries: run.spec.test.map(DatasetSpec.holdsSummaries) ?? false, log: reporter.line)
     }
 
     /// run.json's fields for a new run.

@@ -5,9 +5,12 @@ import Foundation
 /// design and bottleneck, LoRA's rank) and prefix length, metrics as mean ± standard deviation
 /// over the seeds of a group; and its Markdown and CSV exports.
 public enum AblationModel {
-    /// BLEU_seen and BLEU_unseen: WebNLG's columns (the paper's S and U; BLEU is A), shown only
-    /// for a group whose runs have them.
-    public static let metrics = ["BLEU", "BLEU_seen", "BLEU_unseen", "NIST", "METEOR", "ROUGE_L", "CIDEr"]
+    /// BLEU_seen and BLEU_unseen: WebNLG's columns (the paper's S and U; BLEU is A); rouge1,
+    /// rouge2, rougeL: rouge-score's (stemmed) of runs tested on summaries, the paper's XSUM
+    /// table. Each shown only for a group whose runs have them.
+    public static let metrics = ["BLEU", "BLEU_seen", "BLEU_unseen", "NIST", "METEOR", "ROUGE_L", "CIDEr", "rouge1", "rouge2", "rougeL"]
+    /// Metrics only some tasks have (their columns hide when no row has them).
+    static func isOptional(_ m: String) -> Bool { m.hasPrefix("BLEU_") || m.hasPrefix("rouge") }
 
     public struct Row: Equatable, Sendable {
         public var method: String
@@ -53,15 +56,16 @@ public enum AblationModel {
         }
     }
 
-    public static let columnTitles = ["method", "P", "seeds", "trained", "stored", "%", "BLEU", "BLEU-S", "BLEU-U", "NIST", "METEOR", "ROUGE-L", "CIDEr", "time"]
+    public static let columnTitles = ["method", "P", "seeds", "trained", "stored", "%", "BLEU", "BLEU-S", "BLEU-U", "NIST", "METEOR", "ROUGE-L", "CIDEr",
+                                      "R-1", "R-2", "R-L", "time"]
     static let firstMetricColumn = 6
     static let timeColumn = firstMetricColumn + metrics.count
 
     /// The columns worth showing for these rows: a metric no row has (seen / unseen BLEU outside
-    /// WebNLG) is left out.
+    /// WebNLG, ROUGE-1/2/L outside summaries) is left out.
     public static func visibleColumns(_ rows: [Row]) -> [Int] {
         columnTitles.indices.filter { i in
-            guard (firstMetricColumn..<timeColumn).contains(i), metrics[i - firstMetricColumn].hasPrefix("BLEU_") else { return true }
+            guard (firstMetricColumn..<timeColumn).contains(i), isOptional(metrics[i - firstMetricColumn]) else { return true }
             return rows.contains { $0.mean[metrics[i - firstMetricColumn]] != nil }
         }
     }
@@ -98,14 +102,14 @@ public enum AblationModel {
         return String(format: "%.0fs", s)
     }
 
-    /// BLEU is stored as a fraction (as the E2E scripts print it) and shown ×100, as the
-    /// paper's tables; the other metrics as stored.
-    public static func display(_ m: String, _ v: Double) -> Double { m.hasPrefix("BLEU") ? v * 100 : v }
+    /// BLEU and rouge-score's ROUGE are stored as fractions (as the E2E scripts and rouge-score
+    /// print them) and shown ×100, as the paper's tables; the other metrics as stored.
+    public static func display(_ m: String, _ v: Double) -> Double { m.hasPrefix("BLEU") || m.hasPrefix("rouge") ? v * 100 : v }
 
     static func metric(_ r: Row, _ m: String) -> String {
         guard let raw = r.mean[m] else { return "–" }
         let v = display(m, raw)
-        let digits = m.hasPrefix("BLEU") ? 1 : m == "NIST" || m == "CIDEr" ? 2 : 3
+        let digits = m.hasPrefix("BLEU") || m.hasPrefix("rouge") ? 1 : m == "NIST" || m == "CIDEr" ? 2 : 3
         let base = String(format: "%.\(digits)f", v)
         return r.sd[m].map { base + "±" + String(format: "%.\(digits)f", display(m, $0)) } ?? base
     }

@@ -110,6 +110,13 @@ final class BARTGenerateCommandTests: XCTestCase {
         XCTAssertNotEqual(got, Seq2SeqDecoder(model: model, settings: settings).generate(documents: documents), "the prefix changes nothing")
         let ev = try runProcess(prefixlab, ["evaluate", "--run", tmp + "/run", "--test", pairs, "--beam", "2", "--max-new-tokens", "8"])
         XCTAssertEqual(ev.status, 0, ev.err)
+        // Summaries (document/summary lines) also get rouge-score's ROUGE-1/2/L in metrics.json.
+        let docs = tmp + "/docs.jsonl"
+        try #"{"document": "The Eagle is a coffee shop by the river.", "summary": "A coffee shop."}"#.appending("\n").write(toFile: docs, atomically: true, encoding: .utf8)
+        XCTAssertNil(try JSONParser.parse(String(contentsOfFile: tmp + "/run/metrics.json", encoding: .utf8))["test"]?["rouge1"])
+        XCTAssertEqual(try runProcess(prefixlab, ["evaluate", "--run", tmp + "/run", "--test", docs, "--max-new-tokens", "8"]).status, 0)
+        let summaryMetrics = try JSONParser.parse(String(contentsOfFile: tmp + "/run/metrics.json", encoding: .utf8))["test"]
+        for k in ["rouge1", "rouge2", "rougeL"] { XCTAssertNotNil(summaryMetrics?[k]?.number, k) }
         let e = try runProcess(prefixlab, ["export", "--run", tmp + "/run", "--out", tmp + "/exported"])
         XCTAssertNotEqual(e.status, 0)
         XCTAssertTrue(e.err.contains("cannot be written as a PEFT adapter") && e.err.contains("prompt_embeddings"), e.err)

@@ -88,6 +88,20 @@ final class RenderTests: XCTestCase {
         XCTAssertTrue(screen.contains("[ back"), screen)
     }
 
+    /// Runs tested on summaries get rouge-score's, R-L columns (×100); a data-to-text
+    /// group has none of them.
+    func testAblationShowsROUGEColumnsForSummaries() {
+        var s = Fixtures.group()
+        _ = reduce(&s, .key(.char("4")))
+        XCTAssertFalse(render(s, glyphs: .unicode).text.contains("R-1"))
+        var v = RunView(id: "bart-prefix", method: "prefix", status: .done)
+        v.prefixLength = 200
+        v.metrics = ["BLEU": 0.1, "ROUGE_L": 0.3, "rouge1": 0.4321, "rouge2": 0.2012, "rougeL": 0.3555]
+        _ = reduce(&s, .runInfo(v))
+        let text = render(s, glyphs: .unicode).text
+        for needle in ["R-1", "R-2", "R-L", "43.2", "20.1", "35.5"] { XCTAssertTrue(text.contains(needle), needle) }
+    }
+
     func testWideCharactersKeepTheDatasetsBorderAligned() {
         var s = Fixtures.state()
         let ex = [DatasetView.Example(id: "1", source: "name : 東京ラーメン 🍜 | food : Japanese", references: ["東京ラーメン serves ramen."], raw: "name[東京ラーメン]"),
