@@ -46,6 +46,24 @@ def timed_generation(once):
     return t, a.batch * a.new_tokens / t
 
 
+def timed_training(params, step_loss):
+    """The engine's step: zero the gradients, forward and backward, clip at 1.0, AdamW (lr 1e-4);
+    2 warm-up steps, then the median of --steps. Returns (seconds, losses, peak RSS MiB, trainable)."""
+    opt = torch.optim.AdamW(params, lr=1e-4)
+    losses, times = [], []
+    for s in range(a.steps + 2):
+        t0 = time.perf_counter()
+        opt.zero_grad(set_to_none=True)
+        loss = step_loss()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        if s >= 2:
+            times.append(time.perf_counter() - t0)
+        losses.append(loss.item())
+    return statistics.median(times), losses, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, sum(p.numel() for p in params)
+
+
 if a.what == "generate" and a.config.startswith("bart"):
     # BART's generate on --batch random documents of --prompt-length tokens: beam search with
     # the engine's settings (no processors but the forced </s> at the last position, which
@@ -103,22 +121,7 @@ if a.what == "train" and a.config.startswith("bart"):
         params = [p_ for p_ in model.parameters() if p_.requires_grad]
         def step_loss():
             return model(input_ids=ids, attention_mask=mask, decoder_input_ids=dec, labels=labels).loss
-    opt = torch.optim.AdamW(params, lr=1e-4)
-    losses, times = [], []
-    for s_ in range(a.steps + 2):
-        t0 = time.perf_counter()
-        opt.zero_grad(set_to_none=True)
-        loss = step_loss()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
-        dt = time.perf_counter() - t0
-        if s_ >= 2:
-            times.append(dt)
-        losses.append(loss.item())
-    t = statistics.median(times)
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    n = sum(p_.numel() for p_ in params)
+    t, losses, rss, n = timed_training(params, step_loss)
     tokens = B * (S + T)
     print(f"torch {torch.__version__} train {a.method} {a.config} batch {B} x (seq {S} + target {T}), {a.threads} threads: "
           f"{t*1000:.1f} ms/step, {tokens/t:.0f} tokens/s, peak RSS {rss:.0f} MiB, {n} trainable, loss {losses[0]:.4f} -> {losses[-1]:.4f}")
@@ -180,22 +183,7 @@ if a.what == "train":
             blk.adapter_block = Bottleneck()
             blk.register_forward_hook(lambda m, i, o, ad=blk.adapter_block: ad(o[0] if isinstance(o, tuple) else o))
     params = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(params, lr=1e-4)
-    losses, times = [], []
-    for s in range(a.steps + 2):
-        t0 = time.perf_counter()
-        opt.zero_grad(set_to_none=True)
-        loss = model(input_ids=ids, labels=ids).loss
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
-        dt = time.perf_counter() - t0
-        if s >= 2:
-            times.append(dt)
-        losses.append(loss.item())
-    t = statistics.median(times)
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    n = sum(p.numel() for p in params)
+    t, losses, rss, n = timed_training(params, lambda: model(input_ids=ids, labels=ids).loss)
     print(f"torch {torch.__version__} train {a.method} {a.config} batch {a.batch} x seq {a.seq}, {a.threads} threads: "
           f"{t*1000:.1f} ms/step, {a.batch*a.seq/t:.0f} tokens/s, peak RSS {rss:.0f} MiB, {n} trainable, loss {losses[0]:.4f} -> {losses[-1]:.4f}")
     print(json.dumps({"tokens_per_s": round(a.batch * a.seq / t, 1), "ms_per_step": round(t * 1000, 2), "peak_rss_mb": round(rss),

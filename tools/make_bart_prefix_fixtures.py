@@ -46,6 +46,20 @@ CASES = {
 }
 
 
+def padded_batch(d):
+    """The fixture's batch (reference.json, tools/make_bart_fixtures.py): encoder ids and mask,
+    decoder inputs, labels padded with -100 (transformers' loss: the mean over label tokens)."""
+    with open(os.path.join(d, "reference.json")) as f:
+        meta = json.load(f)
+    enc, labels, dec = meta["batch"]["encoder_ids"], meta["batch"]["labels"], meta["batch"]["decoder_ids"]
+    S, T = max(map(len, enc)), max(map(len, dec))
+    ids = torch.tensor([e + [1] * (S - len(e)) for e in enc])
+    mask = torch.tensor([[1] * len(e) + [0] * (S - len(e)) for e in enc])
+    dids = torch.tensor([x + [1] * (T - len(x)) for x in dec])
+    lab = torch.tensor([l + [-100] * (T - len(l)) for l in labels])
+    return meta, ids, mask, dids, lab
+
+
 def greedy(sd, cfg, enc_ids, enc_mask, prefixes, new_tokens, min_new):
     """`generate --max-new-tokens N --min-new-tokens M` greedy: </s> banned before M new
     tokens, the N-th forced to </s> (forced_eos_token_id); ids without the start and the </s>."""
@@ -70,14 +84,7 @@ def make(name):
     model = BartForConditionalGeneration.from_pretrained(d, torch_dtype=torch.float32).eval()
     cfg = model.config
     sd = {k: v.detach() for k, v in model.state_dict().items()}
-    with open(os.path.join(d, "reference.json")) as f:
-        meta = json.load(f)
-    enc, labels, dec = meta["batch"]["encoder_ids"], meta["batch"]["labels"], meta["batch"]["decoder_ids"]
-    S, T = max(map(len, enc)), max(map(len, dec))
-    ids = torch.tensor([e + [1] * (S - len(e)) for e in enc])
-    mask = torch.tensor([[1] * len(e) + [0] * (S - len(e)) for e in enc])
-    dids = torch.tensor([x + [1] * (T - len(x)) for x in dec])
-    lab = torch.tensor([l + [-100] * (T - len(l)) for l in labels])
+    meta, ids, mask, dids, lab = padded_batch(d)
     # The twin without prefixes is transformers.
     with torch.no_grad():
         want = model(input_ids=ids, attention_mask=mask, decoder_input_ids=dids).logits
@@ -142,14 +149,7 @@ def make_peft(name):
         for n_, p_ in enc_mod.named_parameters():
             p_.copy_((1.0 if n_ == "embedding.weight" else 0.4) * torch.randn(p_.shape, generator=g))
     params = dict(enc_mod.named_parameters())
-    with open(os.path.join(d, "reference.json")) as f:
-        meta = json.load(f)
-    enc, labels, dec = meta["batch"]["encoder_ids"], meta["batch"]["labels"], meta["batch"]["decoder_ids"]
-    S, T = max(map(len, enc)), max(map(len, dec))
-    ids = torch.tensor([e + [1] * (S - len(e)) for e in enc])
-    mask = torch.tensor([[1] * len(e) + [0] * (S - len(e)) for e in enc])
-    dids = torch.tensor([x + [1] * (T - len(x)) for x in dec])
-    lab = torch.tensor([l + [-100] * (T - len(l)) for l in labels])
+    meta, ids, mask, dids, lab = padded_batch(d)
     tensors = {f"peft.init.{n_}": p_.detach().clone().contiguous() for n_, p_ in params.items()}
 
     def loss_fn():
@@ -203,14 +203,7 @@ def make_peft_prompt(name):
             scores.append({"nll_sum": nll, "nll_mean": nll / len(lab), "n_tokens": len(lab)})
     with open(os.path.join(out, "lm_score.json"), "w") as f:
         json.dump({"examples": scores, "mean_nll": sum(x["nll_sum"] for x in scores) / sum(x["n_tokens"] for x in scores)}, f, indent=1)
-    with open(os.path.join(d, "reference.json")) as f:
-        meta = json.load(f)
-    enc, labels, dec = meta["batch"]["encoder_ids"], meta["batch"]["labels"], meta["batch"]["decoder_ids"]
-    S, T = max(map(len, enc)), max(map(len, dec))
-    ids = torch.tensor([e + [1] * (S - len(e)) for e in enc])
-    mask = torch.tensor([[1] * len(e) + [0] * (S - len(e)) for e in enc])
-    dids = torch.tensor([x + [1] * (T - len(x)) for x in dec])
-    lab = torch.tensor([l + [-100] * (T - len(l)) for l in labels])
+    meta, ids, mask, dids, lab = padded_batch(d)
     tensors = {"prompt.init.embedding.weight": emb.detach()[:P].clone().contiguous()}
 
     def loss_fn():
