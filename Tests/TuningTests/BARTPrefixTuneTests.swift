@@ -119,13 +119,7 @@ final class BARTPrefixTuneTests: XCTestCase {
     func testPEFTVariantMatchesPEFT() throws {
         let dir = TestPaths.fixtures + "/bart/tiny"
         let m = try XCTUnwrap(try HFModelFolder.load(dir) as? BARTModel)
-        let meta = try JSONParser.parse(String(contentsOfFile: dir + "/reference.json", encoding: .utf8))
-        let info = try JSONParser.parse(String(contentsOfFile: dir + "/peft-train.json", encoding: .utf8))
-        let ref = try SafeTensorsFile(path: dir + "/peft-train.safetensors")
-        let ids = { (k: String) in meta["batch"]![k]!.array!.map { $0.array!.map { Int32($0.int!) } } }
-        let enc = ids("encoder_ids"), labels = ids("labels")
-        let examples = zip(enc, labels).map { TokenizedExample(source: Array($0.dropFirst().dropLast()), target: Array($1.dropFirst().dropLast())) }
-        let weights = [Float](repeating: 1 / Float(labels.reduce(0) { $0 + $1.count }), count: examples.count)
+        let (info, ref, examples, weights) = try peftFixture(dir, "peft-train")
         let method = Prefix.peft(length: info["P"]!.int!, midDim: info["encoder_hidden_size"]!.int!)
         func start() throws -> TrainingModel {
             let tm = TrainingModel(model: m, method: method, maxBatch: 3, maxT: 32)
@@ -158,13 +152,7 @@ final class BARTPrefixTuneTests: XCTestCase {
     func testEmbeddingOnlyMatchesPEFTPromptTuning() throws {
         let dir = TestPaths.fixtures + "/bart/tiny"
         let m = try XCTUnwrap(try HFModelFolder.load(dir) as? BARTModel)
-        let meta = try JSONParser.parse(String(contentsOfFile: dir + "/reference.json", encoding: .utf8))
-        let info = try JSONParser.parse(String(contentsOfFile: dir + "/peft-prompt-train.json", encoding: .utf8))
-        let ref = try SafeTensorsFile(path: dir + "/peft-prompt-train.safetensors")
-        let ids = { (k: String) in meta["batch"]![k]!.array!.map { $0.array!.map { Int32($0.int!) } } }
-        let enc = ids("encoder_ids"), labels = ids("labels")
-        let examples = zip(enc, labels).map { TokenizedExample(source: Array($0.dropFirst().dropLast()), target: Array($1.dropFirst().dropLast())) }
-        let weights = [Float](repeating: 1 / Float(labels.reduce(0) { $0 + $1.count }), count: examples.count)
+        let (info, ref, examples, weights) = try peftFixture(dir, "peft-prompt-train")
         let method = Embedding(length: info["P"]!.int!)
         let tm = TrainingModel(model: m, method: method, maxBatch: 3, maxT: 32)
         let t = try XCTUnwrap(tm.params["embedding.weight"])
@@ -202,5 +190,17 @@ final class BARTPrefixTuneTests: XCTestCase {
             let scale = want.map(abs).max()!, worst = zip(have, want).map { abs($0 - $1) }.max()!
             XCTAssertLessThanOrEqual(worst, 1e-4 * scale, "\(what) delta \(t.name): max difference \(worst), reference max \(scale)", file: file, line: line)
         }
+    }
+
+    /// A PEFT training fixture of `dir` (`name`.json and .safetensors) and the fixture's batch as
+    /// the engine takes it, with transformers' weights (the mean over every label token).
+    func peftFixture(_ dir: String, _ name: String) throws -> (info: JSONValue, ref: SafeTensorsFile, examples: [TokenizedExample], weights: [Float]) {
+        let meta = try JSONParser.parse(String(contentsOfFile: dir + "/reference.json", encoding: .utf8))
+        let ids = { (k: String) in meta["batch"]![k]!.array!.map { $0.array!.map { Int32($0.int!) } } }
+        let enc = ids("encoder_ids"), labels = ids("labels")
+        let examples = zip(enc, labels).map { TokenizedExample(source: Array($0.dropFirst().dropLast()), target: Array($1.dropFirst().dropLast())) }
+        let weights = [Float](repeating: 1 / Float(labels.reduce(0) { $0 + $1.count }), count: examples.count)
+        return (try JSONParser.parse(String(contentsOfFile: dir + "/\(name).json", encoding: .utf8)), try SafeTensorsFile(path: dir + "/\(name).safetensors"),
+                examples, weights)
     }
 }

@@ -236,8 +236,8 @@ public final class BARTGraph: TrainingGraph {
         precondition(b.encoderVirtual == 0 || conditioning.embeddings != nil, "virtual input embeddings need conditioning.embeddings")
         virtualRows = b.encoderVirtual > 0 ? conditioning.embeddings : nil
         virtualGrads = b.encoderVirtual > 0 ? conditioning.embeddingGrads : nil
-        encoderMask = storeMask(b, P: b.encoderPrefix)
-        crossMask = storeMask(b, P: b.crossPrefix)
+        fillStoreMask(&encoderMask, b, P: b.encoderPrefix)
+        fillStoreMask(&crossMask, b, P: b.crossPrefix)
         if let d = dropout, d.rate > 0 {
             if dropState?.rate != d.rate { dropState = BARTDropout(rate: d.rate) }
             let NH = max(c.encoderHeads, c.decoderHeads)
@@ -251,11 +251,14 @@ public final class BARTGraph: TrainingGraph {
         return loss
     }
 
-    /// (B, P + S): the P prefix rows visible, then the document's own mask.
-    func storeMask(_ b: BARTBatch, P: Int) -> [UInt8] {
-        var m = [UInt8](repeating: 1, count: b.B * (P + b.S))
-        for i in 0..<b.B { for j in 0..<b.S { m[i * (P + b.S) + P + j] = b.encoderMask[i * b.S + j] } }
-        return m
+    /// (B, P + S): the P prefix rows visible, then the document's own mask; refilled in place
+    /// (its storage kept between passes).
+    func fillStoreMask(_ m: inout [UInt8], _ b: BARTBatch, P: Int) {
+        m.removeAll(keepingCapacity: true)
+        for i in 0..<b.B {
+            m.append(contentsOf: repeatElement(1, count: P))
+            m.append(contentsOf: b.encoderMask[(i * b.S)..<((i + 1) * b.S)])
+        }
     }
 
     // MARK: forward
