@@ -35,11 +35,12 @@ public enum EvaluationJob {
                                       jsonlPath: folder.path + "/outputs/test.jsonl")
         let m = E2EMetrics.compute(hypotheses: lines, references: examples.map(\.references))
         let slots = SlotCoverage.compute(sources: examples.map(\.source), outputs: lines)
+        let ser = SlotErrors.corpus(sources: examples.map(\.source), outputs: lines)
         let scores: [(String, Double)] = [("BLEU", m.bleu), ("NIST", m.nist), ("METEOR", m.meteor), ("ROUGE_L", m.rougeL), ("CIDEr", m.cider),
                                           ("sacreBLEU", m.sacreBLEU), ("slot_accuracy", slots.slotAccuracy), ("name_accuracy", slots.nameAccuracy),
                                           ("distinct_outputs", Double(slots.distinctOutputs))] + SplitScores.bleu(examples: examples, outputs: lines)
-            + (summaries ? summaryScores(lines, examples) : [])
-        let test: [(String, JSONValue)] = scores.map { ($0.0, .number($0.1)) } + [
+            + (summaries ? summaryScores(lines, examples) : []) + (ser.map { [("SER", $0.rate)] } ?? [])
+        let test: [(String, JSONValue)] = scores.map { ($0.0, .number($0.1)) } + (ser.map { Array($0.jsonPairs.dropFirst()) } ?? []) + [
             ("n", .number(Double(lines.count))), ("checkpoint", .string(from)), ("beam", .number(Double(settings.beam))),
             ("max_new_tokens", .number(Double(settings.maxNewTokens))), ("METEOR_note", .string(MeteorApprox.label)),
         ]
@@ -48,6 +49,7 @@ public enum EvaluationJob {
         folder.append(.evaluation(split: "test", metrics: byName))
         log(String(format: "test: BLEU %.2f  NIST %.4f  METEOR~ %.4f  ROUGE_L %.4f  CIDEr %.4f", m.bleu * 100, m.nist, m.meteor, m.rougeL, m.cider)
             + (byName["BLEU_seen"].map { String(format: "  BLEU seen %.2f unseen %.2f", $0 * 100, (byName["BLEU_unseen"] ?? 0) * 100) } ?? "")
+            + (byName["SER"].map { String(format: "  SER %.2f%%", $0 * 100) } ?? "")
             + (byName["rouge1"].map { String(format: "  ROUGE-1/2/L %.2f/%.2f/%.2f", $0 * 100, (byName["rouge2"] ?? 0) * 100, (byName["rougeL"] ?? 0) * 100) } ?? ""))
         return byName
     }

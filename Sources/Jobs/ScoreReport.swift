@@ -4,7 +4,7 @@ import Metrics
 import Text
 
 /// `prefixlab score`: a file of outputs against a dataset's references, with the E2E
-/// challenge's metrics, sacreBLEU, rouge-score's ROUGE and slot coverage.
+/// challenge's metrics, sacreBLEU, rouge-score's ROUGE, slot coverage and, for E2E, slot errors.
 public enum ScoreReport {
     public struct Result {
         public var json: JSONValue
@@ -24,7 +24,8 @@ public enum ScoreReport {
         let rs = RougeScore.corpus(hypotheses: lines, references: refsList, stem: rougeStem)
         let slots = SlotCoverage.compute(sources: data.examples.map(\.source), outputs: lines)
         let split = SplitScores.bleu(examples: data.examples, outputs: lines)
-        let json = JSONValue.object(split.map { ($0.0, .number($0.1)) } + [
+        let ser = SlotErrors.corpus(sources: data.examples.map(\.source), outputs: lines)
+        let json = JSONValue.object(split.map { ($0.0, .number($0.1)) } + (ser?.jsonPairs ?? []) + [
             ("BLEU", .number(m.bleu)), ("NIST", .number(m.nist)), ("METEOR", .number(m.meteor)),
             ("ROUGE_L", .number(m.rougeL)), ("CIDEr", .number(m.cider)), ("sacreBLEU", .number(m.sacreBLEU)),
             ("rouge1", .number(rs.rouge1)), ("rouge2", .number(rs.rouge2)), ("rougeL", .number(rs.rougeL)),
@@ -40,8 +41,24 @@ public enum ScoreReport {
                           m.bleu * 100, m.nist, m.meteor, MeteorApprox.note, m.rougeL, m.cider, m.sacreBLEU)
             + String(format: "rouge-score%@: ROUGE-1 %.4f  ROUGE-2 %.4f  ROUGE-L %.4f\n", rougeStem ? " (stemmed)" : "", rs.rouge1, rs.rouge2, rs.rougeL)
             + String(format: "slot accuracy %.3f  name right %.3f  distinct outputs %d of %d", slots.slotAccuracy, slots.nameAccuracy, slots.distinctOutputs, lines.count)
+        let serText = ser.map { "\n" + $0.line } ?? ""
         let splitText = split.isEmpty ? "" : String(format: "\nWebNLG: BLEU seen %.2f (%d sources)  unseen %.2f (%d)  all %.2f",
                                                     split[0].1 * 100, Int(split[2].1), split[1].1 * 100, Int(split[3].1), m.bleu * 100)
-        return Result(json: json, text: text + splitText)
+        return Result(json: json, text: text + serText + splitText)
+    }
+}
+
+extension SlotErrors.Counts {
+    /// `SER` (a fraction) and `slot_errors` with the study's counts summed over outputs.
+    public var jsonPairs: [(String, JSONValue)] {
+        [("SER", .number(rate)), ("slot_errors", .object([
+            ("missing", .number(Double(missing))), ("added", .number(Double(added))), ("wrong", .number(Double(wrong))),
+            ("repeated", .number(Double(repeated))), ("mr_values", .number(Double(mrValues))),
+        ]))]
+    }
+
+    public var line: String {
+        String(format: "slot errors: SER %.2f%%  (missing %d, added %d, wrong %d, repeated %d of %d MR values; the E2E cleaning study's patterns)",
+               rate * 100, missing, added, wrong, repeated, mrValues)
     }
 }

@@ -106,7 +106,7 @@ public struct DatasetOverview {
 }
 
 /// Every run's outputs/test.jsonl merged by source (first-appearance order), each output with
-/// its per-example scores.
+/// its per-example scores (outputs of E2E MRs also their slot errors).
 public struct TestOutputs {
     public var source: String
     public var references: [String]
@@ -129,7 +129,7 @@ public struct TestOutputs {
         }
         // Scoring is most of the workbench's loading: references tokenized once per example,
         // outputs scored on every core.
-        let refs = merged.map(\.references).parallelMap { OutputScores.References($0) }
+        let refs = merged.map { ($0.references, $0.source) }.parallelMap { OutputScores.References($0.0, source: $0.1) }
         // Runs tested on summaries also get ROUGE-1/2/L (their run.json names the test data).
         let summaries = Set(ids.filter { id in (try? RunRecord.read(runsFolder + "/" + id))?.spec.test.map(DatasetSpec.holdsSummaries) ?? false })
         let scores = outputs.map { ($0.text, $0.example, summaries.contains($0.run)) }.parallelMap {

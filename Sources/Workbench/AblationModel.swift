@@ -7,10 +7,13 @@ import Foundation
 public enum AblationModel {
     /// BLEU_seen and BLEU_unseen: WebNLG's columns (the paper's S and U; BLEU is A); rouge1,
     /// rouge2, rougeL: rouge-score's (stemmed) of runs tested on summaries, the paper's XSUM
-    /// table. Each shown only for a group whose runs have them.
-    public static let metrics = ["BLEU", "BLEU_seen", "BLEU_unseen", "NIST", "METEOR", "ROUGE_L", "CIDEr", "rouge1", "rouge2", "rougeL"]
+    /// table; SER: E2E's slot error rate (the E2E cleaning study's), lower is better. Each shown
+    /// only for a group whose runs have them.
+    public static let metrics = ["BLEU", "BLEU_seen", "BLEU_unseen", "NIST", "METEOR", "ROUGE_L", "CIDEr", "rouge1", "rouge2", "rougeL", "SER"]
     /// Metrics only some tasks have (their columns hide when no row has them).
-    static func isOptional(_ m: String) -> Bool { m.hasPrefix("BLEU_") || m.hasPrefix("rouge") }
+    static func isOptional(_ m: String) -> Bool { m.hasPrefix("BLEU_") || m.hasPrefix("rouge") || m == "SER" }
+    /// Metrics where less is better (sorted ascending).
+    static func lowerIsBetter(_ m: String) -> Bool { m == "SER" }
 
     public struct Row: Equatable, Sendable {
         public var method: String
@@ -57,7 +60,7 @@ public enum AblationModel {
     }
 
     public static let columnTitles = ["method", "P", "seeds", "trained", "stored", "%", "BLEU", "BLEU-S", "BLEU-U", "NIST", "METEOR", "ROUGE-L", "CIDEr",
-                                      "R-1", "R-2", "R-L", "time"]
+                                      "R-1", "R-2", "R-L", "SER%", "time"]
     static let firstMetricColumn = 6
     static let timeColumn = firstMetricColumn + metrics.count
 
@@ -79,7 +82,9 @@ public enum AblationModel {
             case 3: return Double(r.trainableParams ?? 0)
             case 4: return Double(r.storedParams ?? 0)
             case 5: return r.share ?? 0
-            case firstMetricColumn..<timeColumn: return -(r.mean[metrics[column - firstMetricColumn]] ?? -.infinity)
+            case firstMetricColumn..<timeColumn:
+                let m = metrics[column - firstMetricColumn]
+                return lowerIsBetter(m) ? r.mean[m] ?? .infinity : -(r.mean[m] ?? -.infinity)
             case timeColumn: return r.trainSeconds ?? 0
             default: return 0
             }
@@ -103,13 +108,14 @@ public enum AblationModel {
     }
 
     /// BLEU and rouge-score's ROUGE are stored as fractions (as the E2E scripts and rouge-score
-    /// print them) and shown ×100, as the paper's tables; the other metrics as stored.
-    public static func display(_ m: String, _ v: Double) -> Double { m.hasPrefix("BLEU") || m.hasPrefix("rouge") ? v * 100 : v }
+    /// print them) and shown ×100, as the paper's tables, SER as a percentage as the E2E
+    /// cleaning study prints it; the other metrics as stored.
+    public static func display(_ m: String, _ v: Double) -> Double { m.hasPrefix("BLEU") || m.hasPrefix("rouge") || m == "SER" ? v * 100 : v }
 
     static func metric(_ r: Row, _ m: String) -> String {
         guard let raw = r.mean[m] else { return "–" }
         let v = display(m, raw)
-        let digits = m.hasPrefix("BLEU") || m.hasPrefix("rouge") ? 1 : m == "NIST" || m == "CIDEr" ? 2 : 3
+        let digits = m.hasPrefix("BLEU") || m.hasPrefix("rouge") ? 1 : m == "NIST" || m == "CIDEr" || m == "SER" ? 2 : 3
         let base = String(format: "%.\(digits)f", v)
         return r.sd[m].map { base + "±" + String(format: "%.\(digits)f", display(m, $0)) } ?? base
     }

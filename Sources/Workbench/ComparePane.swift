@@ -2,8 +2,9 @@ import Screen
 
 /// Compare (3): one example at a time: its source and references, then each chosen run's
 /// output side by side, headed by method and run, with per-example BLEU and ROUGE-L (a
-/// summary: ROUGE-1/2/L), and the words found in no reference underlined. A long source
-/// scrolls with ] and [. Below, the "try your own" source and its outputs.
+/// summary: ROUGE-1/2/L), and the words found in no reference underlined; an E2E output's words
+/// that state a value its MR does not have are marked, and the MR's values it misses listed
+/// under it. A long source scrolls with ] and [. Below, the "try your own" source and its outputs.
 enum ComparePane {
     static func render(_ s: AppState, in r: Rect, into buf: inout ScreenBuffer, glyphs g: Glyphs) {
         let order = CompareModel.order(s)
@@ -50,16 +51,35 @@ enum ComparePane {
         }
         let colsArea = Rect(x: r.x, y: y, width: r.width, height: r.maxY - y - tryOwnHeight)
         renderColumns(s, shown, in: colsArea, into: &buf, glyphs: g) { id in
-            e.outputs[id].map { ($0.text, $0.novelWords, $0.scoreLine) }
+            e.outputs[id].map { ColumnText(text: $0.text, novel: $0.novelWords, marked: $0.slots?.addedWords ?? [],
+                                           notes: [($0.scoreLine, .accent)] + slotNotes($0.slots)) }
         }
         if tryOwnHeight > 0 {
             let area = Rect(x: r.x, y: r.maxY - tryOwnHeight, width: r.width, height: tryOwnHeight)
             let title = typing ? "try your own: type an MR or triples below; Enter decodes it with these runs" : "try your own: " + s.tryOwnSource
             Box.divider(area, y: area.y, title: title, into: &buf, glyphs: g)
             renderColumns(s, shown, in: Rect(x: area.x, y: area.y + 1, width: area.width, height: area.height - 1), into: &buf, glyphs: g, divider: false) { id in
-                typing && s.tryOwnSource.isEmpty ? ("", [], nil) : (s.tryOwnOutputs[id] ?? "decoding…", [], nil)
+                ColumnText(text: typing && s.tryOwnSource.isEmpty ? "" : s.tryOwnOutputs[id] ?? "decoding…")
             }
         }
+    }
+
+    /// What a column shows: the output, its words to underline (in no reference) and to mark
+    /// (an added or wrong slot value), and lines under it.
+    struct ColumnText {
+        var text: String
+        var novel: Set<Int> = []
+        var marked: Set<Int> = []
+        var notes: [(String, Role)] = []
+    }
+
+    /// An E2E output's slot errors as lines under it: what of the MR it misses, what it adds.
+    static func slotNotes(_ v: SlotErrorView?) -> [(String, Role)] {
+        guard let v else { return [] }
+        if v.errors == 0 { return [("all \(v.mrValues) slot values", .good)] }
+        return (v.missing.isEmpty ? [] : [("missing: " + v.missing.joined(separator: ", "), .warn)])
+            + (v.added.isEmpty ? [] : [("added: " + v.added.joined(separator: ", "), .bad)])
+            + (v.missing.isEmpty && v.added.isEmpty ? [("\(v.errors) value\(v.errors == 1 ? "" : "s") repeated", .warn)] : [])
     }
 
     static func header(_ s: AppState, _ id: String) -> String {
@@ -70,7 +90,7 @@ enum ComparePane {
 
     /// Side-by-side columns under a divider whose title cells name each run.
     static func renderColumns(_ s: AppState, _ ids: [String], in area: Rect, into buf: inout ScreenBuffer, glyphs g: Glyphs, divider: Bool = true,
-                              content: (String) -> (String, Set<Int>, String?)?) {
+                              content: (String) -> ColumnText?) {
         guard area.height >= 2 else { return }
         let parts = Rect(x: area.x, y: area.y, width: area.width, height: area.height).columns(ids.count)
         if divider {
@@ -84,31 +104,32 @@ enum ComparePane {
             }
             buf.put(" " + DisplayWidth.fit(header(s, id), min(DisplayWidth.of(header(s, id)), p.width - 4), ellipsis: g.ellipsis) + " ", x: p.x + 1, y: area.y, role: .title)
             let text = Rect(x: p.x + 2, y: area.y + 1, width: p.width - 3, height: area.height - 3)
-            guard let (output, novel, scores) = content(id) else {
+            guard let c = content(id) else {
                 buf.put("(no output)", x: text.x, y: text.y, role: .dim, clip: text); continue
             }
-            // The scores right under the output, where the eye already is.
-            let end = drawWrapped(output, novel: novel, in: text, into: &buf)
-            if let scores {
-                // One line when it fits, else a score a line.
-                let parts = DisplayWidth.of(scores) <= text.width ? [scores] : scores.components(separatedBy: "  ")
-                for (i, part) in parts.enumerated() where end + 1 + i <= area.maxY - 2 {
-                    buf.put(DisplayWidth.fit(part, text.width), x: text.x, y: end + 1 + i, role: .accent)
+            // The scores right under the output, where the eye already is: the score line on one
+            // line when it fits, else a score a line; slot notes wrap.
+            var y = drawWrapped(c.text, novel: c.novel, marked: c.marked, in: text, into: &buf) + 1
+            for (i, (note, role)) in c.notes.enumerated() {
+                let lines = DisplayWidth.of(note) <= text.width ? [note]
+                    : i == 0 ? note.components(separatedBy: "  ") : DisplayWidth.wrap(note, text.width)
+                for line in lines where y <= area.maxY - 2 {
+                    buf.put(DisplayWidth.fit(line, text.width), x: text.x, y: y, role: role); y += 1
                 }
             }
         }
     }
 
-    /// Word-wraps an output, giving the words at `novel` positions the `.novel` role; returns
-    /// the last row written.
+    /// Word-wraps an output, giving the words at `marked` positions the `.bad` role and the other
+    /// words at `novel` positions the `.novel` role; returns the last row written.
     @discardableResult
-    static func drawWrapped(_ text: String, novel: Set<Int>, in r: Rect, into buf: inout ScreenBuffer) -> Int {
+    static func drawWrapped(_ text: String, novel: Set<Int>, marked: Set<Int> = [], in r: Rect, into buf: inout ScreenBuffer) -> Int {
         var x = r.x, y = r.y
         for (i, word) in text.split(separator: " ").enumerated() {
             let w = DisplayWidth.of(String(word))
             if x > r.x && x + w > r.maxX { x = r.x; y += 1 }
             if y >= r.maxY { return r.maxY - 1 }
-            buf.put(String(word), x: x, y: y, role: novel.contains(i) ? .novel : .normal, clip: r)
+            buf.put(String(word), x: x, y: y, role: marked.contains(i) ? .bad : novel.contains(i) ? .novel : .normal, clip: r)
             x += min(w, r.width) + 1
         }
         return y

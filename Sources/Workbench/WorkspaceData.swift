@@ -34,8 +34,11 @@ public struct OutputView: Sendable, Equatable {
     public var novelWords: Set<Int>
     /// A summary's rouge-score ROUGE-1, ROUGE-2, ROUGE-L (stemmed), as fractions; nil for other tasks.
     public var rouge: [Double]?
-    public init(text: String, bleu: Double, rougeL: Double, novelWords: Set<Int>, rouge: [Double]? = nil) {
-        self.text = text; self.bleu = bleu; self.rougeL = rougeL; self.novelWords = novelWords; self.rouge = rouge
+    /// An E2E output's slot errors: the MR's values it misses (`riverside (area)`) and the
+    /// positions of its words that state an added or wrong value; nil where the source is no E2E MR.
+    public var slots: SlotErrorView?
+    public init(text: String, bleu: Double, rougeL: Double, novelWords: Set<Int>, rouge: [Double]? = nil, slots: SlotErrorView? = nil) {
+        self.text = text; self.bleu = bleu; self.rougeL = rougeL; self.novelWords = novelWords; self.rouge = rouge; self.slots = slots
     }
 
     /// The score a summary or a data-to-text output is judged by first (ROUGE-2, as XSUM papers
@@ -45,6 +48,18 @@ public struct OutputView: Sendable, Equatable {
     public var scoreLine: String {
         guard let r = rouge else { return "BLEU \(fmt(bleu, 1))  ROUGE-L \(fmt(rougeL, 2))" }
         return "R-1 \(fmt(100 * r[0], 1))  R-2 \(fmt(100 * r[1], 1))  R-L \(fmt(100 * r[2], 1))"
+    }
+}
+
+public struct SlotErrorView: Sendable, Equatable {
+    public var missing: [String]
+    public var added: [String]
+    public var addedWords: Set<Int>
+    /// Errors (missing + added + wrong + repeated) of the MR's values.
+    public var errors: Int
+    public var mrValues: Int
+    public init(missing: [String], added: [String], addedWords: Set<Int>, errors: Int, mrValues: Int) {
+        self.missing = missing; self.added = added; self.addedWords = addedWords; self.errors = errors; self.mrValues = mrValues
     }
 }
 

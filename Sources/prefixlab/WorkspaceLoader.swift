@@ -2,6 +2,7 @@ import Foundation
 import Support
 import JSON
 import Jobs
+import Metrics
 import Runs
 import Workbench
 
@@ -79,7 +80,7 @@ struct WorkspaceLoader {
         TestOutputs.merge(runsFolder: workspace.runsPath, runs: runs.map(\.id)).map { t in
             CompareExample(source: t.source, references: t.references, outputs: t.outputs.mapValues {
                 OutputView(text: $0.text, bleu: $0.scores.bleu, rougeL: $0.scores.rougeL, novelWords: $0.scores.novelWords,
-                           rouge: $0.scores.rouge.map { [$0.rouge1, $0.rouge2, $0.rougeL] })
+                           rouge: $0.scores.rouge.map { [$0.rouge1, $0.rouge2, $0.rougeL] }, slots: Self.slotView($0.scores.slots, $0.text))
             })
         }
     }
@@ -91,5 +92,12 @@ struct WorkspaceLoader {
                          spec: r.spec.map { .init($0.0, $0.1) }, history: r.history.map { .init($0.0, $0.1) },
                          checkpoints: r.checkpoints.map { .init(name: $0.name, bytes: $0.bytes, best: $0.best) },
                          metrics: r.metrics.map { RunDetail.Metric($0.0, $0.1) }, logTail: r.logTail, logPath: r.logPath)
+    }
+}
+
+extension WorkspaceLoader {
+    static func slotView(_ c: SlotErrors.Check?, _ text: String) -> SlotErrorView? {
+        c.map { SlotErrorView(missing: $0.missing.map(\.label), added: $0.added.map(\.label), addedWords: $0.addedWords(in: text),
+                              errors: $0.counts.errors, mrValues: $0.counts.mrValues) }
     }
 }

@@ -17,6 +17,26 @@ final class ScoreCommandTests: XCTestCase {
         }
         XCTAssertNotNil(v["METEOR"]?.number)
         XCTAssertTrue(v["METEOR_note"]!.string!.contains("approximation"))
+        // Slot errors: the E2E cleaning study's script's counts (Tests/Fixtures/metrics/slot_errors.json).
+        let study = try JSONParser.parse(String(contentsOfFile: TestPaths.fixtures + "/metrics/slot_errors.json", encoding: .utf8))["systems"]!["tgen-std.run1.txt"]!
+        let keys = ["missing", "added", "wrong", "repeated", "mr_values"]
+        XCTAssertEqual(keys.map { v["slot_errors"]?[$0]?.number }, keys.map { study[$0]?.number })
+        let errors = keys.dropLast().map { study[$0]!.number! }.reduce(0, +)
+        XCTAssertEqual(v["SER"]!.number!, errors / study["mr_values"]!.number!, accuracy: 1e-12)
+        let text = try runProcess(prefixlab, ["score", "--hyp", TestPaths.shared + "/data/e2e-systems/tgen-std.run1.txt",
+                                              "--refs", TestPaths.shared + "/data/e2e/testset_w_refs.csv"])
+        XCTAssertTrue(text.out.contains("slot errors: SER 5.47%  (missing 232, added 6, wrong 0, repeated 0 of 4352 MR values"), text.out)
+    }
+
+    func testNoSlotErrorsOutsideE2E() throws {
+        let dir = TestPaths.tempDir("score-webnlg")
+        let pairs = dir + "/pairs.jsonl", hyp = dir + "/hyp.txt"
+        try "{\"source\": \"Alan Bean : occupation : Test pilot\", \"target\": \"Alan Bean was a test pilot.\"}\n".write(toFile: pairs, atomically: true, encoding: .utf8)
+        try "Alan Bean flew.\n".write(toFile: hyp, atomically: true, encoding: .utf8)
+        let r = try runProcess(prefixlab, ["score", "--hyp", hyp, "--refs", pairs, "--json"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let v = try JSONParser.parse(r.out)
+        XCTAssertNil(v["SER"]); XCTAssertNil(v["slot_errors"])
     }
 
     func testWrongLineCountGivesBothCounts() throws {

@@ -189,8 +189,12 @@ final class TrainCommandTests: XCTestCase {
     /// Validation BLEU on greedy outputs, and the test split generated and scored at the end.
     func testEvaluationInsideARun() throws {
         let model = try TestPaths.modelFolder("tiny-f32")
-        let dir = TestPaths.tempDir("eval") + "/runs/ev"
-        let r = try run(["train", "--model", model, "--train", trainPairs, "--valid", trainPairs, "--test", trainPairs, "--method", "prefix",
+        let tmp = TestPaths.tempDir("eval"), dir = tmp + "/runs/ev"
+        // The test split: the pairs whose sources are E2E MRs (the others are an emoji line and an empty one).
+        let testPairs = tmp + "/e2e.jsonl"
+        try String(contentsOfFile: trainPairs, encoding: .utf8).split(separator: "\n").filter { $0.contains("name") }.map { $0 + "\n" }.joined()
+            .write(toFile: testPairs, atomically: true, encoding: .utf8)
+        let r = try run(["train", "--model", model, "--train", trainPairs, "--valid", trainPairs, "--test", testPairs, "--method", "prefix",
                          "--prefix-length", "3", "--mid-dim", "16", "--lr", "1e-2", "--max-steps", "4", "--batch-size", "3",
                          "--eval-every", "2", "--eval-bleu", "3", "--eval-test", "--eval-beam", "2", "--eval-max-new-tokens", "6", "--out", dir])
         XCTAssertEqual(r.status, 0, r.err)
@@ -201,10 +205,15 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(events.filter { $0["type"]?.string == "evaluation" }.count, 1)
         let metrics = try JSONParser.parse(String(contentsOfFile: dir + "/metrics.json", encoding: .utf8))["test"]!
         for key in ["BLEU", "NIST", "METEOR", "ROUGE_L", "CIDEr"] { XCTAssertNotNil(metrics[key]?.number, key) }
-        let unique = Set(try String(contentsOfFile: trainPairs, encoding: .utf8).split(separator: "\n").map { try JSONParser.parse(String($0))["source"]!.string! })
+        let unique = Set(try String(contentsOfFile: testPairs, encoding: .utf8).split(separator: "\n").map { try JSONParser.parse(String($0))["source"]!.string! })
         let lines = try String(contentsOfFile: dir + "/outputs/test.txt", encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).dropLast()
         XCTAssertEqual(lines.count, unique.count)
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/outputs/test.jsonl"))
+        // E2E MRs: slot errors over every MR value, as `score` counts them on the same outputs.
+        XCTAssertEqual(metrics["slot_errors"]?["mr_values"]?.number, Double(unique.map { $0.contains("[") ? $0.filter { $0 == "[" }.count : $0.filter { $0 == "|" }.count + 1 }.reduce(0, +)))
+        let scored = try JSONParser.parse(try run(["score", "--hyp", dir + "/outputs/test.txt", "--refs", testPairs, "--json"]).out)
+        XCTAssertEqual(metrics["SER"]?.number, scored["SER"]?.number)
+        XCTAssertEqual(metrics["slot_errors"], scored["slot_errors"])
     }
 
     func expectFailure(_ args: [String], _ needle: String, file: StaticString = #filePath, line: UInt = #line) throws {

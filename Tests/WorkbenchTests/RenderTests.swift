@@ -55,6 +55,41 @@ final class RenderTests: XCTestCase {
         XCTAssertEqual(b[x, y].role, .novel)
     }
 
+    /// An E2E output's missing MR values are listed under it and the words of an added or wrong
+    /// value are marked; an output with every value says so. Runs with SER get an SER% column in
+    /// Ablation, best (lowest) first when sorted by it.
+    func testCompareListsSlotErrorsAndAblationShowsSER() {
+        var s = Fixtures.group()
+        s.compare[1].outputs["emb-10"]!.slots = SlotErrorView(missing: ["Aromi (name)", "riverside (area)"], added: ["The Punter (name)", "city centre (area)"],
+                                                               addedWords: [0, 1, 5, 6], errors: 2, mrValues: 2)
+        s.compare[1].outputs["ft-1"]!.slots = SlotErrorView(missing: [], added: [], addedWords: [], errors: 0, mrValues: 2)
+        _ = reduce(&s, .key(.char("3")))
+        _ = reduce(&s, .key(.char("l")))
+        let b = render(s, glyphs: .unicode)
+        XCTAssertTrue(b.text.contains("missing: Aromi (name),"), b.text)
+        XCTAssertTrue(b.text.contains("all 2 slot values"), b.text)
+        let y = b.lines.firstIndex { $0.contains("The Punter is") }!
+        for (word, role) in [("Punter", Role.bad), ("is in", .normal), ("city", .bad)] {
+            let row = (y..<b.lines.count).first { b.lines[$0].contains(word) }!
+            let x = b.lines[row].range(of: word)!.lowerBound.utf16Offset(in: b.lines[row])
+            XCTAssertEqual(b[x, row].role, role, word)
+        }
+        var a = Fixtures.group()
+        for (i, id) in ["ft-1", "prefix-10", "emb-10"].enumerated() {
+            var v = a.runs.first { $0.id == id }!
+            v.metrics["SER"] = [0.05, 0.01, 0.2][i]
+            _ = reduce(&a, .runInfo(v))
+        }
+        let rows = AblationModel.rows(a.groupRuns)
+        let ser = AblationModel.columnTitles.firstIndex(of: "SER%")!
+        XCTAssertTrue(AblationModel.visibleColumns(rows).contains(ser))
+        XCTAssertEqual(AblationModel.sorted(rows, by: ser).map(\.method), ["prefix", "finetune", "embedding"])
+        XCTAssertEqual(AblationModel.cells(rows[0])[ser], "5.00")
+        XCTAssertFalse(AblationModel.visibleColumns(AblationModel.rows(Fixtures.group().groupRuns)).contains(ser))
+        _ = reduce(&a, .key(.char("4")))
+        XCTAssertTrue(render(a, glyphs: .unicode).text.contains("SER%"))
+    }
+
     /// A summary's output gets rouge-score's ROUGE-1/2/L (×100) under it instead of BLEU, and the
     /// worst-first sort ranks summaries by ROUGE-2.
     func testCompareShowsROUGEForSummaries() {
