@@ -33,6 +33,7 @@ from safetensors.torch import save_file
 from transformers import BartForConditionalGeneration
 from refcommon import train3
 from bart_twin import KindPrefix, twin_logits
+from bart_fixture_data import gradients_and_steps, lm_scores, padded_batch
 
 ROOT = "Tests/Fixtures/bart"
 P, MID = 3, 8
@@ -44,20 +45,6 @@ CASES = {
     "cross": (("cross",), "mlp"),
     "all-none": (KINDS, "none"),
 }
-
-
-def padded_batch(d):
-    """The fixture's batch (reference.json, tools/make_bart_fixtures.py): encoder ids and mask,
-    decoder inputs, labels padded with -100 (transformers' loss: the mean over label tokens)."""
-    with open(os.path.join(d, "reference.json")) as f:
-        meta = json.load(f)
-    enc, labels, dec = meta["batch"]["encoder_ids"], meta["batch"]["labels"], meta["batch"]["decoder_ids"]
-    S, T = max(map(len, enc)), max(map(len, dec))
-    ids = torch.tensor([e + [1] * (S - len(e)) for e in enc])
-    mask = torch.tensor([[1] * len(e) + [0] * (S - len(e)) for e in enc])
-    dids = torch.tensor([x + [1] * (T - len(x)) for x in dec])
-    lab = torch.tensor([l + [-100] * (T - len(l)) for l in labels])
-    return meta, ids, mask, dids, lab
 
 
 def greedy(sd, cfg, enc_ids, enc_mask, prefixes, new_tokens, min_new):
@@ -152,18 +139,7 @@ def make_peft(name):
     meta, ids, mask, dids, lab = padded_batch(d)
     tensors = {f"peft.init.{n_}": p_.detach().clone().contiguous() for n_, p_ in params.items()}
 
-    def loss_fn():
-        return pm(input_ids=ids, attention_mask=mask, decoder_input_ids=dids, labels=lab).loss
-
-    loss = loss_fn()
-    loss.backward()
-    for n_, p_ in params.items():
-        tensors[f"peft.grad.{n_}"] = p_.grad.detach().clone().contiguous()
-        p_.grad = None
-    before = {n_: p_.detach().clone() for n_, p_ in params.items()}
-    train3(list(params.values()), loss_fn)
-    for n_, p_ in params.items():
-        tensors[f"peft.delta.{n_}"] = (p_.detach() - before[n_]).contiguous()
+    loss = gradients_and_steps(params, lambda: pm(input_ids=ids, attention_mask=mask, decoder_input_ids=dids, labels=lab).loss, tensors, "peft.")
     with torch.no_grad():
         tensors["peft.trained.prompt_embeddings"] = pm.get_prompt_embedding_to_save("default").contiguous()
     save_file(tensors, os.path.join(d, "peft-train.safetensors"))
@@ -178,7 +154,6 @@ def make_peft_prompt(name):
     gradient, θ₃ − θ₀: what `--method embedding` on BART must equal). PEFT keeps 2P rows (one
     block per transformer submodule) and reads the first P, before the document's embeddings."""
     from peft import PeftModel, PromptTuningConfig, get_peft_model
-    from transformers import RobertaTokenizer
     d = os.path.join(ROOT, name)
     pm = get_peft_model(BartForConditionalGeneration.from_pretrained(d, torch_dtype=torch.float32), PromptTuningConfig(task_type="SEQ_2_SEQ_LM", num_virtual_tokens=P))
     pm.train()
@@ -190,19 +165,10 @@ def make_peft_prompt(name):
     if os.path.exists(os.path.join(out, "README.md")):
         os.remove(os.path.join(out, "README.md"))
     loaded = PeftModel.from_pretrained(BartForConditionalGeneration.from_pretrained(d, torch_dtype=torch.float32), out).eval()
-    tok = RobertaTokenizer(os.path.join(d, "vocab.json"), os.path.join(d, "merges.txt"))
-    scores = []
-    with torch.no_grad():
-        for line in open(os.path.join(ROOT, "pairs.jsonl")):
-            p_ = json.loads(line)
-            enc = torch.tensor([[0] + tok.encode(p_["source"], add_special_tokens=False) + [2]])
-            lab = [0] + tok.encode(p_["target"], add_special_tokens=False) + [2]
-            lo = loaded(input_ids=enc, attention_mask=torch.ones_like(enc), decoder_input_ids=torch.tensor([[2] + lab[:-1]])).logits[0].double()
-            lp = torch.log_softmax(lo, -1)
-            nll = -sum(lp[i, lab[i]].item() for i in range(len(lab)))
-            scores.append({"nll_sum": nll, "nll_mean": nll / len(lab), "n_tokens": len(lab)})
+    scored = lm_scores(loaded, d, os.path.join(ROOT, "pairs.jsonl"))
+    scores = scored["examples"]
     with open(os.path.join(out, "lm_score.json"), "w") as f:
-        json.dump({"examples": scores, "mean_nll": sum(x["nll_sum"] for x in scores) / sum(x["n_tokens"] for x in scores)}, f, indent=1)
+        json.dump(scored, f, indent=1)
     meta, ids, mask, dids, lab = padded_batch(d)
     tensors = {"prompt.init.embedding.weight": emb.detach()[:P].clone().contiguous()}
 

@@ -33,7 +33,7 @@ public enum GenerationJob {
             guard setup.conditioning.encoderDecoderTakesAll else {
                 throw JobError("\(setup.modelFolder): an encoder-decoder decodes its own weights, a fine-tuned run, a prefix or an embedding run so far; PEFT prefix adapters on it score with lm-score --adapter (PEFT's own generate drops the prefix)")
             }
-            return try Seq2SeqGeneration.run(model: setup.modelFolder, prefix: setup.conditioning.encoderDecoderPrefix, data: data, settings: settings,
+            return try Seq2SeqGeneration.run(model: setup.modelFolder, prefix: setup.conditioning.encoderDecoderPrefix, lora: setup.conditioning, data: data, settings: settings,
                                              batchSize: batchSize, out: out, progress: progress)
         }
         let lm = try LoadedModel.load(setup.modelFolder)
@@ -131,8 +131,15 @@ public enum ScoringJob {
             var prefix: Seq2SeqPrefix? = nil
             if let adapter {
                 let a = try PEFTAdapter.read(adapter)
+                if let lora = a.lora, let m = s2s.model as? any LanguageModel {
+                    // A LoRA adapter: its updates merged into the weights while scoring.
+                    let (shape, values) = try lora.values(for: m.summary, path: adapter)
+                    return try Conditioning.lora(shape, values: values).mergingLoRA(into: m) { _ in
+                        try Seq2SeqScoring.score(s2s, pairs: pairs, pairsPath: pairsPath)
+                    }
+                }
                 guard a.kind != .lora, a.taskType == "SEQ_2_SEQ_LM" else {
-                    throw JobError("\(adapter): a \(a.kind.rawValue) \(a.taskType) adapter; an encoder-decoder reads PEFT's SEQ_2_SEQ_LM PrefixTuning and PromptTuning adapters")
+                    throw JobError("\(adapter): a \(a.kind.rawValue) \(a.taskType) adapter; an encoder-decoder reads PEFT's SEQ_2_SEQ_LM PrefixTuning, PromptTuning and LoRA adapters")
                 }
                 guard a.tokenDim == s2s.model.shape.width else {
                     throw JobError("\(adapter): token_dim \(a.tokenDim); this model's d_model is \(s2s.model.shape.width)")

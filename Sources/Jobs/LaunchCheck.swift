@@ -21,8 +21,8 @@ public enum LaunchCheck {
             summary = try HFModelFolder.summary(spec.model)
             encoderDecoder = try HFModelFolder.isEncoderDecoder(spec.model)
             // The launch would fail at its start: say so beside the field instead.
-            if encoderDecoder, let method, !(method is FineTune || method is Prefix || method is Embedding) {
-                note("method", JobError("\(spec.model): an encoder-decoder (BART) trains with finetune, prefix or embedding so far; \(spec.method.name) on BART is not built yet (issue #17)"))
+            if encoderDecoder, let method, !(method is FineTune || method is Prefix || method is Embedding || method is LoRA) {
+                note("method", JobError("\(spec.model): an encoder-decoder (BART) trains with finetune, prefix, embedding or lora so far; \(spec.method.name) on BART is not built yet (issue #17)"))
             }
             if !FileManager.default.fileExists(atPath: spec.model + "/model.safetensors") {
                 throw JobError("\(spec.model)/model.safetensors: missing")

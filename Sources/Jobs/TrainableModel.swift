@@ -29,8 +29,10 @@ public struct SourceDecoder {
                              })
     }
 
-    /// `prefix`: a prefix run's rows (they take no positions, and the decoder's are copied per beam).
-    public static func encoderDecoder(_ lm: LoadedSeq2Seq, prefix: Seq2SeqPrefix? = nil) -> SourceDecoder {
+    /// `prefix`: a prefix run's rows (they take no positions, and the decoder's are copied per
+    /// beam); `lora`: a LoRA run's updates, merged into the weights while a call decodes and
+    /// taken out after (the model may be one that trains).
+    public static func encoderDecoder(_ lm: LoadedSeq2Seq, prefix: Seq2SeqPrefix? = nil, lora: Conditioning = .none) -> SourceDecoder {
         let virtual = prefix?.encoderVirtualTokens ?? 0
         let document = { (s: String) in lm.example(source: s, target: "").encoder }
         let shift = prefix.map { $0.decoder != nil && $0.decoderTakesPositions ? $0.P : 0 } ?? 0
@@ -38,12 +40,16 @@ public struct SourceDecoder {
         return SourceDecoder(tokenizer: lm.tokenizer, positions: lm.model.shape.positions, needed: { max(virtual + document($0).count, shift + $1 + 1) },
                              decode: { sources, s, batch, progress in
                                  let decoder = Seq2SeqDecoder(model: lm.model, settings: s, prefix: prefix)
-                                 var out: [[Int32]] = []
-                                 for start in stride(from: 0, to: sources.count, by: batch) {
-                                     out += decoder.generate(documents: sources[start..<min(sources.count, start + batch)].map(document))
-                                     progress?(out.count)
+                                 func all() -> [[Int32]] {
+                                     var out: [[Int32]] = []
+                                     for start in stride(from: 0, to: sources.count, by: batch) {
+                                         out += decoder.generate(documents: sources[start..<min(sources.count, start + batch)].map(document))
+                                         progress?(out.count)
+                                     }
+                                     return out
                                  }
-                                 return out
+                                 guard lora.lora != nil, let m = lm.model as? any LanguageModel else { return all() }
+                                 return lora.mergingLoRA(into: m) { _ in all() }
                              },
                              memory: { sources, s, batch in
                                  // The decoder's caches, a batch's encoder memory and its logits must fit this
@@ -100,6 +106,6 @@ public struct TrainableModel {
         guard conditioning.encoderDecoderTakesAll, let s = encoderDecoder else {
             throw JobError("\(folder): an encoder-decoder decodes fine-tuned weights, a prefix run's rows or virtual input embeddings so far")
         }
-        return .encoderDecoder(s, prefix: conditioning.encoderDecoderPrefix)
+        return .encoderDecoder(s, prefix: conditioning.encoderDecoderPrefix, lora: conditioning)
     }
 }

@@ -229,8 +229,8 @@ struct PreparedRun {
         self.spec = spec
         method = try MethodRegistry.method(spec.method)
         lm = try TrainableModel.load(spec.model)
-        if lm.encoderDecoder != nil, !(method is FineTune || method is Prefix || method is Embedding) {
-            throw JobError("\(spec.model): an encoder-decoder (BART) trains with --method finetune, prefix or embedding so far; \(spec.method.name) on BART is not built yet (issue #17)")
+        if lm.encoderDecoder != nil, !(method is FineTune || method is Prefix || method is Embedding || method is LoRA) {
+            throw JobError("\(spec.model): an encoder-decoder (BART) trains with --method finetune, prefix, embedding or lora so far; \(spec.method.name) on BART is not built yet (issue #17)")
         }
         data = try TrainingData.load(spec, model: lm, method: method)
         try method.check(against: lm.model.summary)

@@ -11,30 +11,48 @@ public struct LinearSite: Sendable, Equatable {
     }
 }
 
-/// LoRA (Hu et al. 2021) as PEFT applies it: at each target site of every block,
+/// LoRA (Hu et al. 2021) as PEFT applies it: at each target site of a block,
 /// y += scaling · B·A·dropout(x), with A (r, in) and B (out, r) in torch.nn.Linear's layout.
 ///
 /// A method's tensors for it lie in one arena, block by block and, within a block, site by
-/// site in `sites` order: A then B. `offset(layer:site:)` says where.
+/// site in that block's order: A then B. `offset(layer:site:)` says where. Blocks may differ
+/// (BART: the encoder's layers, then the decoder's, whose cross-attention has sites of its own).
 public struct LoRAShape: Sendable, Equatable {
     public var rank: Int
-    public var sites: [LinearSite]
+    /// Each block's target sites, in block order.
+    public let blocks: [[LinearSite]]
     /// Dropout on the update's input (PEFT's lora_dropout); 0: none.
     public var dropout: Float
     public var scaling: Float
-    public var layers: Int
+    private let starts: [Int]
 
-    public init(rank: Int, sites: [LinearSite], dropout: Float, scaling: Float, layers: Int) {
-        self.rank = rank; self.sites = sites; self.dropout = dropout; self.scaling = scaling; self.layers = layers
+    public init(rank: Int, blocks: [[LinearSite]], dropout: Float, scaling: Float) {
+        self.rank = rank; self.blocks = blocks; self.dropout = dropout; self.scaling = scaling
+        var at = 0, s: [Int] = []
+        for b in blocks { s.append(at); at += b.reduce(0) { $0 + rank * ($1.inFeatures + $1.outFeatures) } }
+        starts = s + [at]
     }
 
+    /// The same sites in every one of `layers` blocks (GPT-2).
+    public init(rank: Int, sites: [LinearSite], dropout: Float, scaling: Float, layers: Int) {
+        self.init(rank: rank, blocks: Array(repeating: sites, count: layers), dropout: dropout, scaling: scaling)
+    }
+
+    public var layers: Int { blocks.count }
+    /// Block 0's sites: every block's where all blocks have the same (GPT-2).
+    public var sites: [LinearSite] { blocks.first ?? [] }
     public func floats(_ s: LinearSite) -> Int { rank * (s.inFeatures + s.outFeatures) }
-    public var floatsPerLayer: Int { sites.reduce(0) { $0 + floats($1) } }
-    public var count: Int { layers * floatsPerLayer }
+    public var count: Int { starts.last ?? 0 }
     /// Where site `k`'s A of block `l` starts; its B follows A's rank·in floats.
-    public func offset(layer l: Int, site k: Int) -> Int { l * floatsPerLayer + sites[..<k].reduce(0) { $0 + floats($1) } }
+    public func offset(layer l: Int, site k: Int) -> Int { starts[l] + blocks[l][..<k].reduce(0) { $0 + floats($1) } }
     /// The largest input among the sites (scratch sizes).
-    public var widestInput: Int { sites.map(\.inFeatures).max() ?? 0 }
+    public var widestInput: Int { blocks.joined().map(\.inFeatures).max() ?? 0 }
+    /// The sites' names, each once, in first-seen order (the targets as PEFT lists them).
+    public var targetNames: [String] {
+        var seen: [String] = []
+        for s in blocks.joined() where !seen.contains(s.name) { seen.append(s.name) }
+        return seen
+    }
 }
 
 /// Where bottleneck adapters sit in every block.

@@ -55,8 +55,8 @@ public struct Conditioning: Sendable {
         }
         return seq2seqPrefix
     }
-    /// Whether an encoder-decoder decodes all of this (its prefix, embeddings, nothing else).
-    public var encoderDecoderTakesAll: Bool { prefix == nil && infix == nil && lora == nil && adapters == nil }
+    /// Whether an encoder-decoder decodes all of this (its prefix, embeddings, LoRA; nothing else).
+    public var encoderDecoderTakesAll: Bool { prefix == nil && infix == nil && adapters == nil }
     /// Positions the conditioning takes besides the prompt and the new tokens.
     public var extraPositions: Int { kvRows + virtualTokens + infixRows }
 
@@ -93,16 +93,16 @@ extension Conditioning {
         guard let (shape, values) = lora else { return try body(self) }
         var rest = self
         rest.lora = nil
-        let targets = (0..<shape.layers).flatMap { l in shape.sites.enumerated().map { (l, $0.offset, $0.element) } }
+        let targets = shape.blocks.enumerated().flatMap { l, sites in sites.enumerated().map { (l, $0.offset, $0.element) } }
         let w = model.parameters.base
         var saved: [[Float]] = []
         for (l, _, s) in targets {
-            guard let (o, _) = model.linearWeight(layer: l, site: s.name) else { preconditionFailure("no \(s.name) in block \(l)") }
+            guard let (o, _) = model.linearWeight(layer: l, module: s.module) else { preconditionFailure("no \(s.module) in block \(l)") }
             saved.append(Array(UnsafeBufferPointer(start: w + o, count: s.inFeatures * s.outFeatures)))
         }
         values.withUnsafeBufferPointer { v in
             for (l, k, s) in targets {
-                let (o, inputMajor) = model.linearWeight(layer: l, site: s.name)!
+                let (o, inputMajor) = model.linearWeight(layer: l, module: s.module)!
                 let a = v.baseAddress! + shape.offset(layer: l, site: k), b = a + shape.rank * s.inFeatures
                 if inputMajor {
                     BLAS.sgemm(transA: true, transB: true, M: s.inFeatures, N: s.outFeatures, K: shape.rank, alpha: shape.scaling,
@@ -116,7 +116,7 @@ extension Conditioning {
         model.weightsDidChange()
         defer {
             for ((l, _, s), copy) in zip(targets, saved) {
-                let (o, _) = model.linearWeight(layer: l, site: s.name)!
+                let (o, _) = model.linearWeight(layer: l, module: s.module)!
                 copy.withUnsafeBufferPointer { (w + o).update(from: $0.baseAddress!, count: $0.count) }
             }
             model.weightsDidChange()

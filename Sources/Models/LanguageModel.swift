@@ -111,9 +111,10 @@ public protocol LanguageModel: PretrainedModel {
     /// Bytes such a graph would hold (activations, gradient scratch, dropout masks), computed
     /// in floating point so that no size can overflow: checked before anything is allocated.
     func trainingGraphBytes(maxBatch: Int, maxT: Int, maxVirtual: Int, additions: BlockAdditions, dropout: Bool) -> Double
-    /// The weight of linear layer `site` (one of `summary.linearSites`) in block `layer`: its
-    /// offset in the arena, and whether it is stored (in, out) as Conv1D does (else (out, in)).
-    func linearWeight(layer: Int, site: String) -> (offset: Int, inputMajor: Bool)?
+    /// The weight of the linear layer at `module` (a site of `summary.blockSites[layer]`) in
+    /// block `layer`: its offset in the arena, and whether it is stored (in, out) as Conv1D
+    /// does (else (out, in)).
+    func linearWeight(layer: Int, module: String) -> (offset: Int, inputMajor: Bool)?
     /// Lays out examples for the training graph under a method's virtual layout;
     /// `weights[i]` is the loss weight of each scored token of example i.
     func trainingBatch(_ examples: [TokenizedExample], weights: [Float], layout: VirtualLayout) -> TrainingBatch

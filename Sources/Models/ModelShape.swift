@@ -35,8 +35,15 @@ public struct ModelShape: Sendable, Equatable {
 public struct ModelSummary: Sendable, Equatable {
     public var shape: ModelShape
     public var tensors: [ParameterEntry]
-    /// The linear layers of each block that LoRA can target, in the block's order.
+    /// The linear layers LoRA can target, as the help and messages name them (GPT-2: every
+    /// block's; BART: a decoder layer's).
     public var linearSites: [LinearSite]
+    /// Each block's linear layers, in the block's order (blocks as `blockPath` counts them).
+    public var blockSites: [[LinearSite]]
+    /// Whether the linear weights are stored (in, out), as GPT-2's Conv1D (PEFT's fan_in_fan_out).
+    public var linearWeightsInputMajor: Bool
+    /// PEFT's default LoRA targets for the model type (GPT-2: c_attn; BART: q_proj, v_proj).
+    public var defaultLoRATargets: [String]
     /// The LayerNorm epsilon of the blocks (an adapter's own LayerNorm uses it too).
     public var layerNormEpsilon: Float
     /// What transformers puts before `tensors`' names in the model with its head
@@ -45,9 +52,12 @@ public struct ModelSummary: Sendable, Equatable {
     public var blockPath: @Sendable (Int) -> String
 
     public init(shape: ModelShape, tensors: [ParameterEntry], linearSites: [LinearSite], layerNormEpsilon: Float, basePrefix: String,
-                blockPath: @escaping @Sendable (Int) -> String) {
+                blockPath: @escaping @Sendable (Int) -> String, blockSites: [[LinearSite]]? = nil, linearWeightsInputMajor: Bool = true,
+                defaultLoRATargets: [String] = ["c_attn"]) {
         self.shape = shape; self.tensors = tensors; self.linearSites = linearSites; self.layerNormEpsilon = layerNormEpsilon
         self.basePrefix = basePrefix; self.blockPath = blockPath
+        self.blockSites = blockSites ?? Array(repeating: linearSites, count: shape.layers)
+        self.linearWeightsInputMajor = linearWeightsInputMajor; self.defaultLoRATargets = defaultLoRATargets
     }
 
     /// Blocks in the tensors' groups, in order (GPT-2: n_layer; BART: its encoder's then its
@@ -57,7 +67,7 @@ public struct ModelSummary: Sendable, Equatable {
     }
 
     public static func == (a: ModelSummary, b: ModelSummary) -> Bool {
-        a.shape == b.shape && a.tensors == b.tensors && a.linearSites == b.linearSites && a.layerNormEpsilon == b.layerNormEpsilon
+        a.shape == b.shape && a.tensors == b.tensors && a.linearSites == b.linearSites && a.blockSites == b.blockSites && a.layerNormEpsilon == b.layerNormEpsilon
             && a.basePrefix == b.basePrefix && a.blockPath(0) == b.blockPath(0)
     }
 }

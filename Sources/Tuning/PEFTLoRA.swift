@@ -95,30 +95,26 @@ public struct PEFTLoRA: Sendable {
                         tensors: tensors)
     }
 
-    /// The sites every block of `model` has under these targets, in the block's order; refused
-    /// when blocks would differ (a target naming one block).
-    public func sites(for model: ModelSummary, path: String) throws -> [LinearSite] {
-        func chosen(_ l: Int) -> [LinearSite] {
-            model.linearSites.filter { PEFTLoRA.selects(targetModules, module: model.basePrefix + model.blockPath(l) + "." + $0.module) }
+    /// Each block's sites under these targets, in the block's order (blocks may differ: BART's
+    /// encoder and decoder layers); refused when they select nothing.
+    public func blocks(for model: ModelSummary, path: String) throws -> [[LinearSite]] {
+        let chosen = model.blockSites.enumerated().map { l, sites in
+            sites.filter { PEFTLoRA.selects(targetModules, module: model.basePrefix + model.blockPath(l) + "." + $0.module) }
         }
-        let first = chosen(0)
-        guard !first.isEmpty else {
-            throw PEFTAdapter.Error(description: "\(path): target_modules \(targetModules) select none of this model's linear layers (\(model.linearSites.map(\.name).joined(separator: ", ")))")
+        guard chosen.contains(where: { !$0.isEmpty }) else {
+            throw PEFTAdapter.Error(description: "\(path): target_modules \(targetModules) select none of this model's linear layers (\(model.linearSites.map(\.module).joined(separator: ", ")))")
         }
-        for l in 1..<max(1, model.shape.layers) where chosen(l) != first {
-            throw PEFTAdapter.Error(description: "\(path): target_modules \(targetModules) select different layers in block \(l) than in block 0; LoRA on some blocks only is not supported")
-        }
-        return first
+        return chosen
     }
 
     /// The adapter's update in `LoRAShape`'s layout for this model: every tensor must be there
     /// with its shape, and every tensor of the file must be used.
     public func values(for model: ModelSummary, path: String) throws -> (shape: LoRAShape, values: [Float]) {
-        let sites = try sites(for: model, path: path)
-        let shape = LoRAShape(rank: rank, sites: sites, dropout: 0, scaling: scaling, layers: model.shape.layers)
+        let blocks = try blocks(for: model, path: path)
+        let shape = LoRAShape(rank: rank, blocks: blocks, dropout: 0, scaling: scaling)
         var out = [Float](repeating: 0, count: shape.count)
         var used = Set<String>()
-        for l in 0..<model.shape.layers {
+        for (l, sites) in blocks.enumerated() {
             for (k, s) in sites.enumerated() {
                 var at = shape.offset(layer: l, site: k)
                 for (factor, want) in [("A", [rank, s.inFeatures]), ("B", [s.outFeatures, rank])] {
@@ -141,22 +137,28 @@ public struct PEFTLoRA: Sendable {
         return (shape, out)
     }
 
-    /// An adapter from an update in `LoRAShape`'s layout, as PEFT names and saves it.
-    public init(shape: LoRAShape, alpha: Double, dropout: Double, values: [Float], model: ModelSummary) {
+    /// An adapter from an update in `LoRAShape`'s layout, as PEFT names and saves it, with the
+    /// run's targets as target_modules.
+    public init(shape: LoRAShape, targets: [String], alpha: Double, dropout: Double, values: [Float], model: ModelSummary) {
         var tensors: [String: Tensor] = [:]
         for l in 0..<shape.layers {
-            for (k, s) in shape.sites.enumerated() {
+            for (k, s) in shape.blocks[l].enumerated() {
                 let a = shape.offset(layer: l, site: k), b = a + shape.rank * s.inFeatures, end = b + s.outFeatures * shape.rank
                 tensors[PEFTLoRA.tensorName(model, layer: l, site: s, "A")] = Tensor(shape: [shape.rank, s.inFeatures], values: Array(values[a..<b]))
                 tensors[PEFTLoRA.tensorName(model, layer: l, site: s, "B")] = Tensor(shape: [s.outFeatures, shape.rank], values: Array(values[b..<end]))
             }
         }
-        self.init(rank: shape.rank, alpha: alpha, dropout: dropout, targetModules: shape.sites.map(\.name), fanInFanOut: true, tensors: tensors)
+        self.init(rank: shape.rank, alpha: alpha, dropout: dropout, targetModules: targets, fanInFanOut: model.linearWeightsInputMajor,
+                  tensors: tensors)
+        taskType = model.shape.isEncoderDecoder ? "SEQ_2_SEQ_LM" : "CAUSAL_LM"
     }
+
+    /// PEFT's task_type for the adapter it writes.
+    var taskType = "CAUSAL_LM"
 
     func write(_ dir: String, baseModel: String) throws {
         let pairs: [(String, JSONValue)] = [
-            ("peft_type", .string("LORA")), ("task_type", .string("CAUSAL_LM")), ("base_model_name_or_path", .string(baseModel)),
+            ("peft_type", .string("LORA")), ("task_type", .string(taskType)), ("base_model_name_or_path", .string(baseModel)),
             ("revision", .null), ("inference_mode", .bool(true)), ("r", .number(Double(rank))), ("lora_alpha", .number(alpha)),
             ("lora_dropout", .number(dropout)), ("target_modules", .array(targetModules.map { .string($0) })),
             ("fan_in_fan_out", .bool(fanInFanOut)), ("bias", .string("none")), ("use_rslora", .bool(false)), ("use_dora", .bool(false)),

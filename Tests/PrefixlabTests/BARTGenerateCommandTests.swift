@@ -63,7 +63,7 @@ final class BARTGenerateCommandTests: XCTestCase {
         let g = try runProcess(prefixlab, ["generate", "--run", tmp + "/run", "--data", pairs, "--beam", "2", "--max-new-tokens", "10", "--out", tmp + "/out.txt"])
         XCTAssertEqual(g.status, 0, g.err)
         XCTAssertEqual(try String(contentsOfFile: tmp + "/out.txt.jsonl", encoding: .utf8).split(separator: "\n").count, 3)
-        for (flags, needle) in [(["--method", "lora"], "trains with --method finetune, prefix or embedding so far; lora on BART is not built yet")] {
+        for (flags, needle) in [(["--method", "adapter"], "trains with --method finetune, prefix, embedding or lora so far; adapter on BART is not built yet")] {
             let bad = try runProcess(prefixlab, ["train", "--model", dir, "--train", pairs, "--out", tmp + "/refused"] + flags)
             XCTAssertNotEqual(bad.status, 0)
             XCTAssertTrue(bad.err.contains(needle), bad.err)
@@ -173,6 +173,44 @@ final class BARTGenerateCommandTests: XCTestCase {
         XCTAssertNotEqual(deep.status, 0)
         XCTAssertTrue(deep.err.contains("cannot run on unequal depths"), deep.err)
         XCTAssertFalse(FileManager.default.fileExists(atPath: tmp + "/refused"))
+    }
+
+    /// `train --method lora` on BART as a user runs it (PEFT's default targets, q_proj and v_proj
+    /// of every attention): the loss falls, the test split is generated and scored at the end
+    /// (the update merged while decoding), `generate --run` decodes, `export` writes a PEFT
+    /// SEQ_2_SEQ_LM LoRA adapter that `lm-score --adapter` reads and that scores the pairs better
+    /// than the base model; `--init-adapter` starts from it.
+    func testLoRABARTEndToEnd() throws {
+        let dir = TestPaths.fixtures + "/bart/tiny", pairs = TestPaths.fixtures + "/bart/pairs.jsonl"
+        let tmp = TestPaths.tempDir("bart-lora")
+        let common = ["--train", pairs, "--method", "lora", "--lora-r", "2", "--batch-size", "3", "--lr", "5e-2", "--warmup-steps", "0",
+                      "--epochs", "6", "--checkpoint-every", "6"]
+        let r = try runProcess(prefixlab, ["train", "--model", dir, "--out", tmp + "/run", "--test", pairs, "--eval-test", "--eval-max-new-tokens", "6"] + common)
+        XCTAssertEqual(r.status, 0, r.err)
+        let losses = try String(contentsOfFile: tmp + "/run/events.jsonl", encoding: .utf8).split(separator: "\n")
+            .compactMap { try? JSONParser.parse(String($0)) }.filter { $0["type"]?.string == "step" }.map { $0["loss"]!.number! }
+        XCTAssertEqual(losses.count, 6)
+        XCTAssertLessThan(losses.last!, losses.first!)
+        XCTAssertNotNil(try JSONParser.parse(String(contentsOfFile: tmp + "/run/metrics.json", encoding: .utf8))["test"]?["BLEU"]?.number)
+        let g = try runProcess(prefixlab, ["generate", "--run", tmp + "/run", "--data", pairs, "--max-new-tokens", "6", "--out", tmp + "/out.txt"])
+        XCTAssertEqual(g.status, 0, g.err)
+        XCTAssertEqual(try String(contentsOfFile: tmp + "/out.txt", encoding: .utf8), try String(contentsOfFile: tmp + "/run/outputs/test.txt", encoding: .utf8),
+                       "generate --run decodes as the run's own test evaluation (greedy, 6 new tokens)")
+        let e = try runProcess(prefixlab, ["export", "--run", tmp + "/run", "--out", tmp + "/adapter"])
+        XCTAssertEqual(e.status, 0, e.err)
+        let cfg = try JSONParser.parse(String(contentsOfFile: tmp + "/adapter/adapter_config.json", encoding: .utf8))
+        XCTAssertEqual(cfg["task_type"]?.string, "SEQ_2_SEQ_LM")
+        XCTAssertEqual(cfg["fan_in_fan_out"]?.bool, false)
+        XCTAssertEqual(cfg["target_modules"]?.array?.compactMap(\.string), ["q_proj", "v_proj"])
+        XCTAssertEqual(try SafeTensorsFile(path: tmp + "/adapter/adapter_model.safetensors")["base_model.model.model.decoder.layers.1.encoder_attn.v_proj.lora_B.weight"]?.shape, [16, 2])
+        func meanNLL(_ extra: [String]) throws -> Double {
+            let s = try runProcess(prefixlab, ["lm-score", "--model", dir, "--pairs", pairs, "--json"] + extra)
+            XCTAssertEqual(s.status, 0, s.err)
+            return try JSONParser.parse(s.out)["mean_nll"]!.number!
+        }
+        XCTAssertLessThan(try meanNLL(["--adapter", tmp + "/adapter"]), try meanNLL([]) - 0.01)
+        let again = try runProcess(prefixlab, ["train", "--model", dir, "--out", tmp + "/again", "--init-adapter", tmp + "/adapter"] + common)
+        XCTAssertEqual(again.status, 0, again.err)
     }
 
     /// `deep` (3 encoder, 2 decoder layers) with `tiny`'s tokenizer files, under `tmp`.

@@ -58,8 +58,9 @@ final class LMScoreCommandTests: XCTestCase {
     /// depths PEFT cannot run, are refused with the reason.
     func testPEFTSeq2SeqPrefixAdapterScoresAsPEFTDoes() throws {
         let dir = TestPaths.fixtures + "/bart/tiny", adapter = TestPaths.fixtures + "/bart/peft-prefix", pairs = TestPaths.fixtures + "/bart/pairs.jsonl"
-        // PrefixTuning (the decoder's self-attention) and PromptTuning (the encoder's input; PEFT's 2P rows, the first P read).
-        for a in [adapter, TestPaths.fixtures + "/bart/peft-prompt"] {
+        // PrefixTuning (the decoder's self-attention), PromptTuning (the encoder's input; PEFT's 2P
+        // rows, the first P read) and LoRA (q_proj and v_proj of every attention, merged).
+        for a in [adapter, TestPaths.fixtures + "/bart/peft-prompt", TestPaths.fixtures + "/bart/peft-lora"] {
             let want = try JSONParser.parse(String(contentsOfFile: a + "/lm_score.json", encoding: .utf8))
             let r = try runProcess(prefixlab, ["lm-score", "--model", dir, "--adapter", a, "--pairs", pairs, "--json"])
             XCTAssertEqual(r.status, 0, r.err)
@@ -79,7 +80,9 @@ final class LMScoreCommandTests: XCTestCase {
         try expectFailure(["lm-score", "--model", try TestPaths.modelFolder("tiny-f32"), "--adapter", adapter, "--pairs", self.pairs],
                           "a SEQ_2_SEQ_LM adapter (made for an encoder-decoder such as BART); this model is decoder-only")
         try expectFailure(["lm-score", "--model", dir, "--adapter", TestPaths.fixtures + "/peft/prefix-none", "--pairs", pairs],
-                          "an encoder-decoder reads PEFT's SEQ_2_SEQ_LM PrefixTuning and PromptTuning adapters")
+                          "an encoder-decoder reads PEFT's SEQ_2_SEQ_LM PrefixTuning, PromptTuning and LoRA adapters")
+        // A GPT-2 LoRA adapter names layers BART does not have.
+        try expectFailure(["lm-score", "--model", dir, "--adapter", TestPaths.fixtures + "/peft/lora", "--pairs", pairs], "select none of this model's linear layers")
     }
 
     /// One clear line on stderr naming what is wrong, and a non-zero exit.

@@ -68,7 +68,9 @@ public enum BARTBatching {
 /// P prefix rows then the tokens' own, per sequence; the prefix rows are never masked and take
 /// no positions, and their gradients (summed over the batch) go to the conditioning's buffers.
 /// Nothing below what needs a gradient is walked back: a decoder-side prefix alone never runs
-/// the encoder's backward. Dropout: `BARTDropout`'s sites, with `--dropout`'s rate.
+/// the encoder's backward. Dropout: `BARTDropout`'s sites, with `--dropout`'s rate. LoRA
+/// (`BARTLoRA`): the update at each target linear layer, A and B's gradients, and its share of
+/// the inputs' gradients; the encoder's backward runs only when one of its layers has a target.
 public final class BARTGraph: TrainingGraph {
     public let model: BARTModel
     public let maxB: Int, maxS: Int, maxT: Int, maxP: Int
@@ -130,10 +132,16 @@ public final class BARTGraph: TrainingGraph {
         let encIn, encEmb, encM, encS, decIn, decEmb, decM, decS: Buf
         let gathered, logits, losses: Buf
         let dxE, dxD, dEnc, dA, dB, dq, dk, dv, datty, dfc, scratch, dgathered: Buf
+        let lora: BARTLoRA?
         let bytes: Int
         private var owned: [Buf] = []
 
-        init(_ c: BARTConfig, B: Int, S: Int, T: Int, P: Int, frozen: Bool) {
+        /// A site's input rows: the encoder's for its layers and the cross-attention's keys and values.
+        static func loraRows(_ c: BARTConfig, B: Int, S: Int, T: Int) -> (Int, LinearSite) -> Int {
+            { l, site in l < c.encoderLayers || site.module == "encoder_attn.k_proj" || site.module == "encoder_attn.v_proj" ? B * S : B * T }
+        }
+
+        init(_ c: BARTConfig, B: Int, S: Int, T: Int, P: Int, frozen: Bool, lora shape: LoRAShape?) {
             self.B = B; self.S = S; self.T = T; self.P = P; self.frozen = frozen
             let C = c.dModel, Ne = B * S, Nd = B * T, Se = S + P, Td = T + P, F = max(c.encoderFFN, c.decoderFFN), R = max(Ne, Nd)
             var mine: [Buf] = [], floats = 0
@@ -156,14 +164,19 @@ public final class BARTGraph: TrainingGraph {
             dq = a(R * C); dk = a(store * C); dv = a(store * C); datty = a(R * C); dfc = a(R * F)
             scratch = a(B * max(c.encoderHeads, c.decoderHeads) * max(S * Se, T * max(Td, Se)))  // every head's (T, Tk) score gradient
             owned = mine
+            let rows = Storage.loraRows(c, B: B, S: S, T: T)
+            lora = shape.map { BARTLoRA($0, rows: rows) }
+            let loraFloats = shape.map { s in Int(BARTLoRA.estimatedFloats(s) { Double(rows($0, $1)) }) } ?? 0
             // Each layer's own buffers, as allocated above.
             let perEncoder = Ne * (frozen ? 5 * C + c.encoderFFN + 4 : 7 * C + 2 * c.encoderFFN + 4) + 2 * B * Se * C + B * c.encoderHeads * S * Se
             let perDecoder = Nd * (frozen ? 8 * C + c.decoderFFN + 6 : 12 * C + 2 * c.decoderFFN + 6) + 2 * B * (Td + Se) * C + B * c.decoderHeads * T * (Td + Se)
-            bytes = 4 * (floats + c.encoderLayers * perEncoder + c.decoderLayers * perDecoder + (frozen ? R * (3 * C + F) : 0))
+            bytes = 4 * (floats + c.encoderLayers * perEncoder + c.decoderLayers * perDecoder + (frozen ? R * (3 * C + F) : 0) + loraFloats)
         }
         deinit { for p in owned { p.deallocate() } }
 
-        func holds(B b: Int, S s: Int, T t: Int, P p: Int, frozen f: Bool) -> Bool { b <= B && s <= S && t <= T && p <= P && (frozen || !f) }
+        func holds(B b: Int, S s: Int, T t: Int, P p: Int, frozen f: Bool, lora l: LoRAShape?) -> Bool {
+            b <= B && s <= S && t <= T && p <= P && (frozen || !f) && lora?.shape == l
+        }
     }
 
     private var storage: Storage?
@@ -192,6 +205,7 @@ public final class BARTGraph: TrainingGraph {
     var dfc: Buf { storage!.dfc }
     var scratch: Buf { storage!.scratch }
     var dgathered: Buf { storage!.dgathered }
+    var lora: BARTLoRA? { storage!.lora }
     // Key masks over the encoder's and the cross-attention's stores (prefix rows visible).
     var encoderMask: [UInt8] = [], crossMask: [UInt8] = []
     // This pass's virtual input embeddings and their gradient (prompt tuning).
@@ -216,15 +230,20 @@ public final class BARTGraph: TrainingGraph {
         guard let b = batch as? BARTBatch else { preconditionFailure("BARTGraph runs BARTBatch layouts") }
         precondition(b.B <= maxB && b.S <= maxS && b.T <= maxT && max(b.encoderPrefix, b.decoderPrefix, b.crossPrefix) <= maxP)
         let c = model.config, C = c.dModel
-        // Frozen weights (no block and no embedding trains): their inputs are not kept per layer.
-        let frozen = !backward || weightGrads == nil || (trainable.map { !$0.any } ?? false)
+        let loraShape = conditioning.blocks?.lora
+        precondition(conditioning.blocks?.adapters == nil, "BART's training pass has no adapters yet")
+        // Frozen weights (no block and no embedding trains): their inputs are not kept per layer,
+        // unless LoRA's gradients read them.
+        let frozen = (!backward || weightGrads == nil || (trainable.map { !$0.any } ?? false)) && loraShape == nil
         let P = max(b.encoderPrefix, b.decoderPrefix, b.crossPrefix)
-        if storage.map({ !$0.holds(B: b.B, S: b.S, T: b.T, P: P, frozen: frozen) }) ?? true {
+        precondition(loraShape == nil || P == 0, "LoRA and a prefix in one pass")
+        if storage.map({ !$0.holds(B: b.B, S: b.S, T: b.T, P: P, frozen: frozen, lora: loraShape) }) ?? true {
             let old = storage.map { (B: $0.B, S: $0.S, T: $0.T, P: $0.P, frozen: $0.frozen) }
             storage = nil  // the old buffers go before the new ones come
             storage = Storage(c, B: max(b.B, old?.B ?? 0), S: max(b.S, old?.S ?? 0), T: max(b.T, old?.T ?? 0), P: max(P, old?.P ?? 0),
-                              frozen: frozen && (old?.frozen ?? true))
+                              frozen: frozen && (old?.frozen ?? true), lora: loraShape)
         }
+        if let params = conditioning.blocks { storage!.lora?.start(params) }
         func rows(_ P: Int, _ v: UnsafePointer<Float>?, _ g: UnsafeMutablePointer<Float>?, layers: Int, _ what: String) -> PrefixRows {
             guard P > 0 else { return .none }
             precondition(v != nil, "a \(what) prefix needs its rows in the conditioning")
@@ -294,11 +313,21 @@ public final class BARTGraph: TrainingGraph {
     func feedForward(_ l: Layer, inp: CBuf, w: (fc1W: Int, fc1B: Int, fc2W: Int, fc2B: Int), F: Int, N: Int, layer: Int) {
         let p = model.params.base, C = model.config.dModel
         linearForward(out: l.fc, inp: inp, weight: p + w.fc1W, bias: p + w.fc1B, N: N, C: C, OC: F)
+        lora?.forward(layer, "fc1", out: l.fc, x: inp, N: N)
         geluExactForward(out: l.g, inp: l.fc, N: N * F)
         drop?.apply(l.g, layer, .activation, N * F)
         linearForward(out: l.rf, inp: l.g, weight: p + w.fc2W, bias: p + w.fc2B, N: N, C: F, OC: C)
+        lora?.forward(layer, "fc2", out: l.rf, x: l.g, N: N)
         drop?.apply(l.rf, layer, .output, N * C)
         residualForward(out: l.rf, a: l.rf, b: inp, N: N * C)
+    }
+
+    /// LoRA on a self-attention's q, k and v (no prefix rows: the stores are the tokens' own).
+    func selfAttentionLoRA(_ block: Int, _ l: Layer, x: CBuf, N: Int) {
+        guard let lora else { return }
+        lora.forward(block, "self_attn.q_proj", out: l.q, x: x, N: N)
+        lora.forward(block, "self_attn.k_proj", out: l.k, x: x, N: N)
+        lora.forward(block, "self_attn.v_proj", out: l.v, x: x, N: N)
     }
 
     func forward(_ b: BARTBatch, _ pre: (encoder: PrefixRows, decoder: PrefixRows, cross: PrefixRows)) -> Double {
@@ -316,10 +345,12 @@ public final class BARTGraph: TrainingGraph {
                 linearForward(out: l.q, inp: x, weight: p + a.qW, bias: p + a.qB, N: Ne, C: C, OC: C)
                 project(into: l.k, inp: x, w: a.kW, b: a.kB, B: b.B, n: b.S, prefix: pre.encoder.key(li, C: C), P: Pe, width: pre.encoder.width)
                 project(into: l.v, inp: x, w: a.vW, b: a.vB, B: b.B, n: b.S, prefix: pre.encoder.value(li, C: C), P: Pe, width: pre.encoder.width)
+                selfAttentionLoRA(li, l, x: x, N: Ne)
                 attentionForwardMatmul(out: l.atty, att: l.att, q: l.q, qStride: C, keys: l.k, values: l.v, kvBatchStride: (Pe + b.S) * C,
                                        mask: m.baseAddress, maskStride: Pe + b.S, mode: .bidirectional, B: b.B, T: b.S, past: 0, Tk: Pe + b.S, C: C, NH: c.encoderHeads,
                                        dropScale: drop?.mask(li, .attention, b.B * c.encoderHeads * b.S * (Pe + b.S)), dropped: drop?.dropped.base)
                 linearForward(out: l.r1, inp: l.atty, weight: p + a.oW, bias: p + a.oB, N: Ne, C: C, OC: C)
+                lora?.forward(li, "self_attn.out_proj", out: l.r1, x: l.atty, N: Ne)
                 drop?.apply(l.r1, li, .attentionOutput, Ne * C)
                 residualForward(out: l.r1, a: l.r1, b: x, N: Ne * C)
                 layernormForward(out: l.a1, mean: l.m1, rstd: l.s1, inp: l.r1, weight: p + w.ln1W, bias: p + w.ln1B, N: Ne, C: C, eps: eps)
@@ -339,21 +370,27 @@ public final class BARTGraph: TrainingGraph {
                 linearForward(out: l.q, inp: y, weight: p + s.qW, bias: p + s.qB, N: Nd, C: C, OC: C)
                 project(into: l.k, inp: y, w: s.kW, b: s.kB, B: b.B, n: b.T, prefix: pre.decoder.key(li, C: C), P: Pd, width: pre.decoder.width)
                 project(into: l.v, inp: y, w: s.vW, b: s.vB, B: b.B, n: b.T, prefix: pre.decoder.value(li, C: C), P: Pd, width: pre.decoder.width)
+                selfAttentionLoRA(Le + li, l, x: y, N: Nd)
                 // Query t sees the P prefix rows and the targets 0 ... t.
                 attentionForwardMatmul(out: l.atty, att: l.att, q: l.q, qStride: C, keys: l.k, values: l.v, kvBatchStride: (Pd + b.T) * C,
                                        mask: nil, maskStride: 0, mode: .causal, B: b.B, T: b.T, past: Pd, Tk: Pd + b.T, C: C, NH: c.decoderHeads,
                                        dropScale: drop?.mask(Le + li, .attention, b.B * c.decoderHeads * b.T * (Pd + b.T)), dropped: drop?.dropped.base)
                 linearForward(out: l.r1, inp: l.atty, weight: p + s.oW, bias: p + s.oB, N: Nd, C: C, OC: C)
+                lora?.forward(Le + li, "self_attn.out_proj", out: l.r1, x: l.atty, N: Nd)
                 drop?.apply(l.r1, Le + li, .attentionOutput, Nd * C)
                 residualForward(out: l.r1, a: l.r1, b: y, N: Nd * C)
                 layernormForward(out: l.a1, mean: l.m1, rstd: l.s1, inp: l.r1, weight: p + w.ln1W, bias: p + w.ln1B, N: Nd, C: C, eps: eps)
                 linearForward(out: l.q2!, inp: l.a1, weight: p + a.qW, bias: p + a.qB, N: Nd, C: C, OC: C)
                 project(into: l.ck!, inp: memory, w: a.kW, b: a.kB, B: b.B, n: b.S, prefix: pre.cross.key(li, C: C), P: Pc, width: pre.cross.width)
                 project(into: l.cv!, inp: memory, w: a.vW, b: a.vB, B: b.B, n: b.S, prefix: pre.cross.value(li, C: C), P: Pc, width: pre.cross.width)
+                lora?.forward(Le + li, "encoder_attn.q_proj", out: l.q2!, x: l.a1, N: Nd)
+                lora?.forward(Le + li, "encoder_attn.k_proj", out: l.ck!, x: memory, N: Ne)
+                lora?.forward(Le + li, "encoder_attn.v_proj", out: l.cv!, x: memory, N: Ne)
                 attentionForwardMatmul(out: l.atty2!, att: l.att2!, q: l.q2!, qStride: C, keys: l.ck!, values: l.cv!, kvBatchStride: (Pc + b.S) * C,
                                        mask: m.baseAddress, maskStride: Pc + b.S, mode: .cross, B: b.B, T: b.T, past: 0, Tk: Pc + b.S, C: C, NH: c.decoderHeads,
                                        dropScale: drop?.mask(Le + li, .crossAttention, b.B * c.decoderHeads * b.T * (Pc + b.S)), dropped: drop?.dropped.base)
                 linearForward(out: l.r2!, inp: l.atty2!, weight: p + a.oW, bias: p + a.oB, N: Nd, C: C, OC: C)
+                lora?.forward(Le + li, "encoder_attn.out_proj", out: l.r2!, x: l.atty2!, N: Nd)
                 drop?.apply(l.r2!, Le + li, .crossOutput, Nd * C)
                 residualForward(out: l.r2!, a: l.r2!, b: l.a1, N: Nd * C)
                 layernormForward(out: l.a2!, mean: l.m2!, rstd: l.s2!, inp: l.r2!, weight: p + w.ln2W, bias: p + w.ln2B, N: Nd, C: C, eps: eps)
@@ -419,9 +456,11 @@ public final class BARTGraph: TrainingGraph {
     func feedForwardBack(_ l: Layer, dr: CBuf, inp: CBuf, w: (fc1W: Int, fc1B: Int, fc2W: Int, fc2B: Int), F: Int, N: Int, dinp: Buf, grads: Buf?, layer: Int) {
         let p = model.params.base, C = model.config.dModel
         linearBackward(dinp: dfc, dweight: grads.map { $0 + w.fc2W }, dbias: grads.map { $0 + w.fc2B }, dout: dr, inp: l.g, weight: p + w.fc2W, N: N, C: F, OC: C)
+        lora?.backward(layer, "fc2", dinp: dfc, dout: dr, x: l.g, N: N)
         drop?.apply(dfc, layer, .activation, N * F)
         geluExactBackward(dinp: dfc, inp: l.fc, dout: dfc, N: N * F)
         linearBack(dinp: dinp, dout: dfc, inp: inp, w: w.fc1W, b: w.fc1B, N: N, C: C, OC: F, grads: grads)
+        lora?.backward(layer, "fc1", dinp: dinp, dout: dfc, x: inp, N: N)
     }
 
     /// Self-attention's backward from the gradient `dr` at its residual sum: dinp += through q,
@@ -430,12 +469,18 @@ public final class BARTGraph: TrainingGraph {
                            prefix: PrefixRows, layer li: Int, dropLayer: Int, dinp: Buf?, grads: Buf?) {
         let C = model.config.dModel, N = B * T, p = model.params.base, P = prefix.P, Tk = P + T
         linearBackward(dinp: datty, dweight: grads.map { $0 + a.oW }, dbias: grads.map { $0 + a.oB }, dout: dr, inp: l.atty, weight: p + a.oW, N: N, C: C, OC: C)
+        lora?.backward(dropLayer, "self_attn.out_proj", dinp: datty, dout: dr, x: l.atty, N: N)
         dq.update(repeating: 0, count: N * C); dk.update(repeating: 0, count: B * Tk * C); dv.update(repeating: 0, count: B * Tk * C)
         attentionBackwardMatmul(dq: dq, dkeys: dk, dvalues: dv, dout: datty, scratch: scratch, q: l.q, qStride: C, keys: l.k, values: l.v, att: l.att,
                                 B: B, T: T, Tk: Tk, C: C, NH: NH, dropScale: drop?.mask(dropLayer, .attention, B * NH * T * Tk), dropped: drop?.dropped.base)
         linearBack(dinp: dinp, dout: dq, inp: inp, w: a.qW, b: a.qB, N: N, C: C, OC: C, grads: grads)
         projectBack(dstore: dk, inp: inp, dinp: dinp, w: a.kW, b: a.kB, B: B, n: T, P: P, prefixGrad: prefix.keyGrad(li, C: C), width: prefix.width, grads: grads)
         projectBack(dstore: dv, inp: inp, dinp: dinp, w: a.vW, b: a.vB, B: B, n: T, P: P, prefixGrad: prefix.valueGrad(li, C: C), width: prefix.width, grads: grads)
+        if let lora {
+            lora.backward(dropLayer, "self_attn.q_proj", dinp: dinp, dout: dq, x: inp, N: N)
+            lora.backward(dropLayer, "self_attn.k_proj", dinp: dinp, dout: dk, x: inp, N: N)
+            lora.backward(dropLayer, "self_attn.v_proj", dinp: dinp, dout: dv, x: inp, N: N)
+        }
     }
 
     /// Embeddings' backward from the gradient at their LayerNorm's output.
@@ -465,6 +510,7 @@ public final class BARTGraph: TrainingGraph {
         let gEmb = g(.embeddings)
         // The encoder's backward runs only for what it trains: its blocks, the embeddings, its prefix.
         let encoderNeeds = gEmb != nil || pre.encoder.grads != nil || virtualGrads != nil || (0..<c.encoderLayers).contains { g(.block($0)) != nil }
+            || lora?.targets(0..<c.encoderLayers) == true
         // Head: dlogits = w·(softmax − onehot), in place.
         for i in 0..<n {
             let row = logits + i * V, lse = losses[i] + row[Int(b.targetIds[i])], w = b.targetWeights[i]
@@ -496,6 +542,7 @@ public final class BARTGraph: TrainingGraph {
             drop?.apply(dB, layer, .crossOutput, Nd * C)
             let a = w.cross
             linearBackward(dinp: datty, dweight: gl.map { $0 + a.oW }, dbias: gl.map { $0 + a.oB }, dout: dB, inp: l.atty2!, weight: p + a.oW, N: Nd, C: C, OC: C)
+            lora?.backward(layer, "encoder_attn.out_proj", dinp: datty, dout: dB, x: l.atty2!, N: Nd)
             let Tk = Pc + b.S
             dq.update(repeating: 0, count: Nd * C); dk.update(repeating: 0, count: b.B * Tk * C); dv.update(repeating: 0, count: b.B * Tk * C)
             attentionBackwardMatmul(dq: dq, dkeys: dk, dvalues: dv, dout: datty, scratch: scratch, q: l.q2!, qStride: C, keys: l.ck!, values: l.cv!, att: l.att2!,
@@ -507,6 +554,11 @@ public final class BARTGraph: TrainingGraph {
             projectBack(dstore: dv, inp: memory, dinp: dmem, w: a.vW, b: a.vB, B: b.B, n: b.S, P: Pc, prefixGrad: pre.cross.valueGrad(li, C: C),
                         width: pre.cross.width, grads: gl)
             linearBack(dinp: da1, dout: dq, inp: l.a1, w: a.qW, b: a.qB, N: Nd, C: C, OC: C, grads: gl)
+            if let lora {
+                lora.backward(layer, "encoder_attn.k_proj", dinp: dmem, dout: dk, x: memory, N: Ne)
+                lora.backward(layer, "encoder_attn.v_proj", dinp: dmem, dout: dv, x: memory, N: Ne)
+                lora.backward(layer, "encoder_attn.q_proj", dinp: da1, dout: dq, x: l.a1, N: Nd)
+            }
             layerNormBack(dB, dout: da1, inp: l.r1, mean: l.m1, rstd: l.s1, w: w.ln1W, b: w.ln1B, N: Nd, grads: gl)
             // r1 = x + self(x).
             dxD.update(from: dB, count: Nd * C)

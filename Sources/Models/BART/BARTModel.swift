@@ -110,8 +110,12 @@ public final class BARTModel: Seq2SeqLM, LanguageModel, @unchecked Sendable {
     }
 
     static func summary(_ c: BARTConfig, layout: BARTLayout) -> ModelSummary {
-        ModelSummary(shape: shape(c, parameterCount: layout.parameterCount), tensors: layout.parameterEntries, linearSites: [],
-                     layerNormEpsilon: c.layerNormEpsilon, basePrefix: "", blockPath: { "model.decoder.layers.\($0)" })
+        let E = c.encoderLayers
+        return ModelSummary(shape: shape(c, parameterCount: layout.parameterCount), tensors: layout.parameterEntries, linearSites: c.decoderSites,
+                            layerNormEpsilon: c.layerNormEpsilon, basePrefix: "",
+                            blockPath: { $0 < E ? "model.encoder.layers.\($0)" : "model.decoder.layers.\($0 - E)" },
+                            blockSites: Array(repeating: c.encoderSites, count: E) + Array(repeating: c.decoderSites, count: c.decoderLayers),
+                            linearWeightsInputMajor: false, defaultLoRATargets: ["q_proj", "v_proj"])
     }
 
     /// The prefix a PEFT seq2seq PrefixTuning adapter gives (`Seq2SeqPrefix.peft`: the decoder's
@@ -140,9 +144,9 @@ public final class BARTModel: Seq2SeqLM, LanguageModel, @unchecked Sendable {
 
     /// `maxT` bounds both the encoder's and the decoder's rows (each example's source and
     /// target plus their two special tokens); `maxVirtual` a prefix's rows in each attention.
-    /// Block additions (LoRA, adapters) on BART are not built yet.
+    /// Block additions: LoRA (adapters on BART are not built yet).
     public func makeTrainingGraph(maxBatch: Int, maxT: Int, maxVirtual: Int, additions: BlockAdditions) -> TrainingGraph {
-        precondition(additions.isEmpty, "BART's training pass has no block additions yet")
+        precondition(additions.adapters == nil, "BART's training pass has no adapters yet")
         return BARTGraph(model: self, maxBatch: maxBatch, maxS: maxT, maxT: maxT, maxPrefix: maxVirtual)
     }
 
@@ -153,10 +157,13 @@ public final class BARTModel: Seq2SeqLM, LanguageModel, @unchecked Sendable {
         let Tk = T + Double(maxVirtual)
         let attention = B * Double(max(c.encoderHeads, c.decoderHeads)) * T * Tk * (layers + Double(c.decoderLayers))
         let stores = 2 * B * Double(maxVirtual) * C * (layers + Double(c.decoderLayers))
-        return 4 * (layers * B * T * perRow + attention + stores + B * T * (Double(c.vocabSize) + 3 * C) + 8 * B * Tk * C)
+        let lora = additions.lora.map { BARTLoRA.estimatedFloats($0) { _, _ in B * T } } ?? 0
+        return 4 * (layers * B * T * perRow + attention + stores + B * T * (Double(c.vocabSize) + 3 * C) + 8 * B * Tk * C + lora)
     }
 
-    public func linearWeight(layer: Int, site: String) -> (offset: Int, inputMajor: Bool)? { nil }
+    public func linearWeight(layer: Int, module: String) -> (offset: Int, inputMajor: Bool)? {
+        layout.linearWeight(block: layer, module: module).map { ($0, false) }
+    }
 
     /// A prefix (`layout.keyValueRows` in each of `layout.attentions`) takes no positions, as
     /// in the original code (PEFT's: the decoder's from P); virtual input embeddings go before

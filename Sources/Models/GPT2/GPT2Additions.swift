@@ -11,12 +11,12 @@ extension GPT2Config {
                 LinearSite(name: "mlp.c_proj", module: "mlp.c_proj", inFeatures: F, outFeatures: C)]
     }
 
-    /// The weight of site `name` in a block's offsets, Conv1D's (in, out) layout.
-    static func siteWeight(_ name: String, _ w: GPT2Layout.LayerOffsets) -> Int? {
-        switch name {
-        case "c_attn": return w.qkvw
+    /// The weight of the site at `module` in a block's offsets, Conv1D's (in, out) layout.
+    static func siteWeight(_ module: String, _ w: GPT2Layout.LayerOffsets) -> Int? {
+        switch module {
+        case "attn.c_attn": return w.qkvw
         case "attn.c_proj": return w.attprojw
-        case "c_fc": return w.fcw
+        case "mlp.c_fc": return w.fcw
         case "mlp.c_proj": return w.fcprojw
         default: return nil
         }

@@ -58,8 +58,8 @@ public final class GPT2Model: CausalLM, @unchecked Sendable {
         GPT2Graph.estimatedBytes(config, maxBatch: maxBatch, maxT: maxT, maxVirtual: maxVirtual, additions: additions, dropout: dropout)
     }
 
-    public func linearWeight(layer: Int, site: String) -> (offset: Int, inputMajor: Bool)? {
-        guard layout.layers.indices.contains(layer), let o = GPT2Config.siteWeight(site, layout.layers[layer]) else { return nil }
+    public func linearWeight(layer: Int, module: String) -> (offset: Int, inputMajor: Bool)? {
+        guard layout.layers.indices.contains(layer), let o = GPT2Config.siteWeight(module, layout.layers[layer]) else { return nil }
         return (o, true)
     }
 

@@ -3,9 +3,11 @@ import Models
 import Specs
 import Support
 
-/// LoRA (Hu et al. 2021) as Hugging Face PEFT implements it for GPT-2: at each target linear
-/// layer of every block, y = x·W + b + (alpha/r)·B·A·dropout(x), A (r, in) Kaiming-uniform
-/// and B (out, r) zero at the start, the model frozen. Training runs the update as two small
+/// LoRA (Hu et al. 2021) as Hugging Face PEFT implements it: at each target linear layer of
+/// every block (GPT-2's; BART's encoder and decoder layers), y = x·W + b +
+/// (alpha/r)·B·A·dropout(x), A (r, in) Kaiming-uniform and B (out, r) zero at the start, the
+/// model frozen. Targets select modules as PEFT's target_modules do: a module whose path in the
+/// model is the target or ends with "." and the target (`q_proj`: every attention's). Training runs the update as two small
 /// GEMMs over all rows and never forms a merged weight; decoding merges it into the weights.
 /// Checkpoints hold A and B (trainable.safetensors), which is PEFT's LoRA adapter.
 public struct LoRA: TuningMethod {
@@ -14,8 +16,8 @@ public struct LoRA: TuningMethod {
                                         help: "the update is scaled by lora_alpha / r")
     static let loraDropout = OptionDescriptor("lora_dropout", .number(min: 0, max: 1, openMin: false, openMax: true), default: .number(0),
                                               help: "dropout on each update's input (PEFT's lora_dropout)")
-    static let targets = OptionDescriptor("lora_targets", .text, default: .text("c_attn"),
-                                          help: "linear layers of every block, comma-separated: c_attn, attn.c_proj, c_fc, mlp.c_proj")
+    static let targets = OptionDescriptor("lora_targets", .text, default: nil,
+                                          help: "linear layers of every block, comma-separated, matched as PEFT's target_modules: GPT-2 c_attn, attn.c_proj, c_fc, mlp.c_proj (default c_attn); BART q_proj, k_proj, v_proj, out_proj, fc1, fc2, or self_attn.q_proj, encoder_attn.q_proj, ... for one attention (default q_proj,v_proj, PEFT's)")
     static let modelDropout = OptionDescriptor("dropout", .number(min: 0, max: 1, openMin: false, openMax: true), default: .number(0.1),
                                                help: "the model's own dropout while it trains (PEFT leaves it on in training mode)")
     static let initAdapter = OptionDescriptor("init_adapter", .text, default: nil,
@@ -27,21 +29,25 @@ public struct LoRA: TuningMethod {
     public var r: Int
     public var alphaValue: Double
     public var dropout: Double
-    public var targetNames: [String]
+    /// nil: the model's default (PEFT's for the model type).
+    public var targetNames: [String]?
     public var modelDropoutRate: Double
     public var initAdapterPath: String?
 
-    public init(r: Int = 8, alpha: Double = 16, dropout: Double = 0, targets: [String] = ["c_attn"], modelDropout: Double = 0.1,
+    public init(r: Int = 8, alpha: Double = 16, dropout: Double = 0, targets: [String]? = nil, modelDropout: Double = 0.1,
                 initAdapter: String? = nil) {
         self.r = r; alphaValue = alpha; self.dropout = dropout; targetNames = targets; modelDropoutRate = modelDropout
         initAdapterPath = initAdapter
     }
 
     public init(spec: MethodSpec) throws {
-        let text = spec["lora_targets"]?.text ?? "c_attn"
-        let names = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-        guard !names.isEmpty, !names.contains(""), Set(names).count == names.count else {
-            throw SpecError("--lora-targets \(Escaped(text)): expected linear layers separated by commas, each once (e.g. c_attn,c_fc)")
+        var names: [String]? = nil
+        if let text = spec["lora_targets"]?.text {
+            let list = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard !list.isEmpty, !list.contains(""), Set(list).count == list.count else {
+                throw SpecError("--lora-targets \(Escaped(text)): expected linear layers separated by commas, each once (e.g. c_attn,c_fc)")
+            }
+            names = list
         }
         self.init(r: spec["lora_r"]?.int ?? 8, alpha: spec["lora_alpha"]?.number ?? 16, dropout: spec["lora_dropout"]?.number ?? 0,
                   targets: names, modelDropout: spec["dropout"]?.number ?? 0.1, initAdapter: spec["init_adapter"]?.text)
@@ -52,27 +58,41 @@ public struct LoRA: TuningMethod {
         s["lora_r"] = .int(r)
         s["lora_alpha"] = .number(alphaValue)
         s["lora_dropout"] = .number(dropout)
-        s["lora_targets"] = .text(targetNames.joined(separator: ","))
+        s["lora_targets"] = targetNames.map { .text($0.joined(separator: ",")) }
         s["dropout"] = .number(modelDropoutRate)
         s["init_adapter"] = initAdapterPath.map { OptionValue.text($0) }
         return s
     }
 
     public var layout: VirtualLayout { .none }
-    public var variant: String? { "r\(r)" + (targetNames == ["c_attn"] ? "" : " " + targetNames.joined(separator: "+")) }
+    public var variant: String? { "r\(r)" + (targetNames.map { $0 == ["c_attn"] ? "" : " " + $0.joined(separator: "+") } ?? "") }
 
-    /// The model's sites these targets name, in the block's order.
-    func sites(_ model: ModelSummary) -> [LinearSite] { model.linearSites.filter { targetNames.contains($0.name) } }
+    /// The targets for this model: the run's, else PEFT's default for the model type.
+    func targets(_ model: ModelSummary) -> [String] { targetNames ?? model.defaultLoRATargets }
+
+    /// Each block's sites the targets select, in the block's order.
+    func blocks(_ model: ModelSummary) -> [[LinearSite]] {
+        let t = targets(model)
+        return model.blockSites.enumerated().map { l, sites in
+            sites.filter { PEFTLoRA.selects(t, module: model.blockPath(l) + "." + $0.module) }
+        }
+    }
 
     public func check(against model: ModelSummary) throws {
-        let known = model.linearSites.map(\.name)
-        if let bad = targetNames.first(where: { !known.contains($0) }) {
-            throw MethodError("--lora-targets \(Escaped(bad)): this model's blocks have \(known.joined(separator: ", "))")
+        for t in targets(model) {
+            let hit = model.blockSites.enumerated().contains { l, sites in
+                sites.contains { PEFTLoRA.selects([t], module: model.blockPath(l) + "." + $0.module) }
+            }
+            guard hit else {
+                var known: [String] = []
+                for s in model.linearSites { for n in [s.name, s.module] where !known.contains(n) { known.append(n) } }
+                throw MethodError("--lora-targets \(Escaped(t)): selects none of this model's linear layers (\(known.joined(separator: ", ")))")
+            }
         }
     }
 
     public func shape(_ model: ModelSummary) -> LoRAShape {
-        LoRAShape(rank: r, sites: sites(model), dropout: Float(dropout), scaling: Float(alphaValue / Double(r)), layers: model.shape.layers)
+        LoRAShape(rank: r, blocks: blocks(model), dropout: Float(dropout), scaling: Float(alphaValue / Double(r)))
     }
 
     public func additions(for model: ModelSummary) -> BlockAdditions { BlockAdditions(lora: shape(model)) }
@@ -93,7 +113,7 @@ public struct LoRA: TuningMethod {
         let values = try ParameterSet.values(at: dir + "/trainable.safetensors", tensors: LoRAState.tensors(s, model))
         var a = PEFTAdapter(kind: .lora, virtualTokens: 0, shape: model.shape, prefixProjection: false, encoderHiddenSize: 0,
                             baseModel: baseModel, embeddings: [])
-        a.lora = PEFTLoRA(shape: s, alpha: alphaValue, dropout: dropout, values: values, model: model)
+        a.lora = PEFTLoRA(shape: s, targets: targets(model), alpha: alphaValue, dropout: dropout, values: values, model: model)
         return a
     }
 
@@ -121,7 +141,7 @@ final class LoRAState: MethodState {
     static func tensors(_ s: LoRAShape, _ model: ModelSummary) -> [(name: String, shape: [Int])] {
         var out: [(name: String, shape: [Int])] = []
         for l in 0..<s.layers {
-            for site in s.sites {
+            for site in s.blocks[l] {
                 let path: String = model.blockPath(l) + "." + site.module
                 out.append((path + ".lora_A.weight", [s.rank, site.inFeatures]))
                 out.append((path + ".lora_B.weight", [site.outFeatures, s.rank]))
@@ -155,8 +175,8 @@ final class LoRAState: MethodState {
             let a = try PEFTAdapter.read(dir)
             guard let lora = a.lora else { throw MethodError("\(dir): a \(a.kind.rawValue) adapter; --method lora starts from a LORA one") }
             let (s, values) = try lora.values(for: summary, path: dir)
-            guard s.rank == shape.rank, s.sites == shape.sites, lora.alpha == method.alphaValue else {
-                throw MethodError("\(dir): r \(s.rank), lora_alpha \(OptionValue.number(lora.alpha)), targets \(s.sites.map(\.name).joined(separator: ",")); the run has --lora-r \(shape.rank) --lora-alpha \(OptionValue.number(method.alphaValue)) --lora-targets \(shape.sites.map(\.name).joined(separator: ",")): give the adapter's")
+            guard s.rank == shape.rank, s.blocks == shape.blocks, lora.alpha == method.alphaValue else {
+                throw MethodError("\(dir): r \(s.rank), lora_alpha \(OptionValue.number(lora.alpha)), targets \(lora.targetModules.joined(separator: ",")); the run has --lora-r \(shape.rank) --lora-alpha \(OptionValue.number(method.alphaValue)) --lora-targets \(method.targets(summary).joined(separator: ",")): give the adapter's")
             }
             values.withUnsafeBufferPointer { params.values.base.update(from: $0.baseAddress!, count: $0.count) }
             return
@@ -164,7 +184,7 @@ final class LoRAState: MethodState {
         // PEFT: A Kaiming-uniform with a = √5, i.e. U(−1/√in, 1/√in); B zero, so the update starts at 0.
         var rng = SplitMix64(seed: seed)
         for l in 0..<shape.layers {
-            for (k, site) in shape.sites.enumerated() {
+            for (k, site) in shape.blocks[l].enumerated() {
                 let a = params.values.base + shape.offset(layer: l, site: k)
                 let bound = 1 / Float(site.inFeatures).squareRoot()
                 for i in 0..<(shape.rank * site.inFeatures) { a[i] = (2 * rng.nextUniform() - 1) * bound }
