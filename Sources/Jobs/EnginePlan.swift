@@ -43,6 +43,9 @@ public enum EnginePlan {
         fields.append(("model", .string(spec.model)))
         fields.append(("method", try TrainingJob.specJSON(spec)["method"] ?? .null))
         fields.append(("eos", n(Int(lm.eos))))
+        // The family decides the sequence contract (BART: encoder-decoder; GPT-2: source, eos, target, eos).
+        fields.append(("family", .string(lm.encoderDecoder == nil ? "gpt2" : "bart")))
+        fields.append(("scored_extra", n(lm.encoderDecoder == nil ? 1 : 2)))
         fields.append(("train", pairs(data.train)))
         fields.append(("valid", pairs(data.valid)))
         fields.append(("steps", .array(steps)))

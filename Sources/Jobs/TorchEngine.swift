@@ -108,9 +108,9 @@ public enum EngineDispatch {
     public static func start(_ spec: RunSpec, out: String, group: String?, commandLine: [String], engine: EngineChoice?,
                              reporter: TrainingReporter) throws {
         guard let engine else { return try TrainingJob.start(spec, out: out, group: group, commandLine: commandLine, reporter: reporter) }
-        // Refused before a folder exists: a missing runner, and a model it cannot train.
-        if try HFModelFolder.isEncoderDecoder(spec.model) {
-            throw JobError("\(spec.model): --engine torch trains GPT-2 models so far; an encoder-decoder (BART) trains on the native engine (leave out --engine)")
+        // Refused before a folder exists: a missing runner, and a method it cannot train.
+        if try HFModelFolder.isEncoderDecoder(spec.model), !["finetune", "prefix", "embedding", "lora"].contains(spec.method.name) {
+            throw JobError("\(spec.model): --engine torch trains BART with finetune, prefix, embedding or lora; \(spec.method.name) on BART is not built yet")
         }
         _ = try TorchEngine.python()
         try TrainingJob.queue(spec, at: out, group: group, commandLine: commandLine, engine: engine)

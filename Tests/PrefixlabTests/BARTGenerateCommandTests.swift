@@ -76,7 +76,7 @@ final class BARTGenerateCommandTests: XCTestCase {
     /// tensor per kind in the documented layout (`<kind>.prompt_embeddings`, (P, 2·L·C)); `generate
     /// --run` decodes with those rows as the decoder in-process does (and not as the base model);
     /// `export` refuses the run, saying why, and writes nothing; a kind list that is not one, an
-    /// encoder prefix on GPT-2, or BART on the torch engine is refused before a folder exists.
+    /// encoder prefix on GPT-2 is refused before a folder exists.
     func testPrefixTuningBARTEndToEnd() throws {
         let tmp = TestPaths.tempDir("bart-prefix"), dir = try deepWithTokenizer(tmp), pairs = TestPaths.fixtures + "/bart/pairs.jsonl"
         let r = try runProcess(prefixlab, ["train", "--model", dir, "--train", pairs, "--method", "prefix", "--prefix-length", "3", "--mid-dim", "8",
@@ -122,8 +122,7 @@ final class BARTGenerateCommandTests: XCTestCase {
         XCTAssertTrue(e.err.contains("cannot be written as a PEFT adapter") && e.err.contains("prompt_embeddings"), e.err)
         XCTAssertFalse(FileManager.default.fileExists(atPath: tmp + "/exported"))
         for (model, flags, needle) in [(dir, ["--prefix-kinds", "encoder,self"], "method.prefix_kinds encoder,self: expected all"),
-                                       (TestPaths.root + "/samples/models/gpt2-e2e-mini", ["--prefix-kinds", "encoder"], "this model is decoder-only"),
-                                       (dir, ["--engine", "torch"], "--engine torch trains GPT-2 models so far")] {
+                                       (TestPaths.root + "/samples/models/gpt2-e2e-mini", ["--prefix-kinds", "encoder"], "this model is decoder-only")] {
             let bad = try runProcess(prefixlab, ["train", "--model", model, "--train", pairs, "--method", "prefix", "--out", tmp + "/refused"] + flags)
             XCTAssertNotEqual(bad.status, 0)
             XCTAssertTrue(bad.err.contains(needle), bad.err)

@@ -97,6 +97,54 @@ final class TorchEngineTests: XCTestCase {
         XCTAssertEqual(list.status, 0, list.err)
     }
 
+    /// BART (issue #17) on the torch engine: fine-tuning, the paper's three prefixes (and two
+    /// kinds without the MLP), PEFT's seq2seq prefix, embedding-only and LoRA train as natively
+    /// (dropout off; each step's loss within 1e-4), their test evaluations (by the native
+    /// program, from the torch checkpoints) write the same outputs, and the PEFT folders of the
+    /// LoRA and PEFT-prefix checkpoints score as their exports. Adapters on BART are refused
+    /// before a folder exists.
+    func testBARTTrainsAsTheNativeEngineDoes() throws {
+        setenv("PREFIXLAB_TORCH_PYTHON", try runnerPython(), 1)
+        let tmp = TestPaths.tempDir("torch-bart")
+        let dir = "Tests/Fixtures/bart/tiny", pairs = "Tests/Fixtures/bart/pairs.jsonl"
+        let common = ["train", "--model", dir, "--train", pairs, "--valid", pairs, "--test", pairs, "--eval-test", "--eval-max-new-tokens", "6",
+                      "--batch-size", "2", "--epochs", "3", "--checkpoint-every", "3", "--seed", "3", "--warmup-steps", "1", "--lr", "1e-2"]
+        let methods: [(String, [String])] = [
+            ("finetune", ["--method", "finetune", "--dropout", "0"]), ("lora", ["--method", "lora", "--lora-r", "2", "--dropout", "0"]),
+            ("embedding", ["--method", "embedding", "--prefix-length", "3"]), ("prefix", ["--method", "prefix", "--prefix-length", "3", "--mid-dim", "8"]),
+            ("two-kinds", ["--method", "prefix", "--prefix-length", "3", "--prefix-kinds", "decoder,cross", "--reparam", "none"]),
+            ("peft", ["--method", "prefix", "--prefix-length", "3", "--mid-dim", "8", "--prefix-kinds", "peft"]),
+        ]
+        for (name, flags) in methods {
+            for engine in ["native", "torch"] {
+                let r = try runProcess(prefixlab, common + flags + (engine == "torch" ? ["--engine", "torch"] : []) + ["--out", tmp + "/\(engine)-\(name)"],
+                                       cwd: TestPaths.root)
+                XCTAssertEqual(r.status, 0, "\(engine) \(name): \(r.err)")
+            }
+            let native = try losses(tmp + "/native-" + name), torch = try losses(tmp + "/torch-" + name)
+            XCTAssertEqual(native.count, 6, name)
+            XCTAssertEqual(try JSONParser.parse(String(contentsOfFile: tmp + "/torch-\(name)/run.json", encoding: .utf8))["engine"]?.string, "torch")
+            XCTAssertLessThan(maxDifference(native, torch), 1e-4, "\(name): every step's loss")
+            let outputs = try ["native", "torch"].map { try String(contentsOfFile: tmp + "/\($0)-\(name)/outputs/test.txt", encoding: .utf8) }
+            XCTAssertEqual(outputs[0], outputs[1], "\(name): the test outputs of the final checkpoints")
+        }
+        for name in ["lora", "peft"] {
+            let peft = tmp + "/torch-\(name)/checkpoints/best/peft"
+            let e = try runProcess(prefixlab, ["export", "--run", tmp + "/torch-" + name, "--out", tmp + "/export-" + name])
+            XCTAssertEqual(e.status, 0, e.err)
+            let scores = try [peft, tmp + "/export-" + name].map { a in
+                let r = try runProcess(prefixlab, ["lm-score", "--model", dir, "--adapter", a, "--pairs", pairs, "--json"], cwd: TestPaths.root)
+                XCTAssertEqual(r.status, 0, r.err)
+                return try JSONParser.parse(r.out)["examples"]!.array!.map { $0["nll_sum"]!.number! }
+            }
+            XCTAssertLessThan(maxDifference(scores[0], scores[1]), 1e-4, "\(name): PEFT's folder scores as the exported checkpoint")
+        }
+        let refused = try runProcess(prefixlab, common + ["--method", "adapter", "--engine", "torch", "--out", tmp + "/refused"], cwd: TestPaths.root)
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.err.contains("adapter on BART is not built yet"), refused.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: tmp + "/refused"))
+    }
+
     /// The methods PEFT has no form of: the paper's infix (rows after the source) and the
     /// bottleneck adapters of its adapter baseline, lin and houlsby; torch twins of the native
     /// definitions.

@@ -242,7 +242,7 @@ final class TrainCommandTests: XCTestCase {
         let base = ["train", "--model", model, "--train", trainPairs, "--max-steps", "1"]
         try expectFailure(base + ["--method", "lorax", "--out", ws + "/a"], "--method lorax: unknown method")
         try expectFailure(base + ["--method", "lora", "--lora-targets", "c_attn,q_proj", "--out", ws + "/a"],
-                          "--lora-targets q_proj: this model's blocks have c_attn, attn.c_proj, c_fc, mlp.c_proj")
+                          "--lora-targets q_proj: selects none of this model's linear layers (c_attn, attn.c_proj, c_fc, mlp.c_proj; or a module path within a block: attn.c_attn, mlp.c_fc)")
         try expectFailure(base + ["--method", "lora", "--lora-targets", "c_attn,,c_fc", "--out", ws + "/a"], "expected linear layers separated by commas")
         try expectFailure(base + ["--method", "lora", "--lora-r", "0", "--out", ws + "/a"], "--lora-r")
         try expectFailure(base + ["--method", "adapter", "--adapter-design", "pfeiffer", "--out", ws + "/a"], "one of lin, houlsby")

@@ -84,9 +84,12 @@ public struct LoRA: TuningMethod {
                 sites.contains { PEFTLoRA.selects([t], module: model.blockPath(l) + "." + $0.module) }
             }
             guard hit else {
-                var known: [String] = []
-                for s in model.linearSites { for n in [s.name, s.module] where !known.contains(n) { known.append(n) } }
-                throw MethodError("--lora-targets \(Escaped(t)): selects none of this model's linear layers (\(known.joined(separator: ", ")))")
+                var names: [String] = [], paths: [String] = []
+                for s in model.linearSites {
+                    if !names.contains(s.name) { names.append(s.name) }
+                    if !names.contains(s.module) && !paths.contains(s.module) { paths.append(s.module) }
+                }
+                throw MethodError("--lora-targets \(Escaped(t)): selects none of this model's linear layers (\(names.joined(separator: ", ")); or a module path within a block: \(paths.joined(separator: ", ")))")
             }
         }
     }

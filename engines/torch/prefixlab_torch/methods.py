@@ -12,19 +12,23 @@ from safetensors.torch import load_file
 
 class Method:
     def __init__(self, plan, device, prep_dir):
-        from transformers import GPT2LMHeadModel
         spec = plan["method"]
         self.name = spec["name"]
         self.plan = plan
-        base = GPT2LMHeadModel.from_pretrained(plan["model"], torch_dtype=torch.float32)
-        rate = plan["model_dropout"]
-        for k in ("resid_pdrop", "embd_pdrop", "attn_pdrop"):
-            setattr(base.config, k, rate)
-        for m in base.modules():
-            if isinstance(m, torch.nn.Dropout):
-                m.p = rate
+        self.bart = plan.get("family") == "bart"
         self.virtual = 0       # leading logits positions to drop (prompt tuning)
         init = load_file(os.path.join(prep_dir, "init.safetensors")) if plan.get("own_tensors") else {}
+        if self.bart:
+            self._init_bart(spec, plan, init)
+        else:
+            self._init_gpt2(spec, plan, init)
+        self.model.to(device)
+        self.params = [p for p in self.model.parameters() if p.requires_grad]
+
+    def _init_gpt2(self, spec, plan, init):
+        from transformers import GPT2LMHeadModel
+        base = GPT2LMHeadModel.from_pretrained(plan["model"], torch_dtype=torch.float32)
+        set_dropout(base, plan["model_dropout"], ("resid_pdrop", "embd_pdrop", "attn_pdrop"))
         if self.name != "finetune":
             for p in base.parameters():
                 p.requires_grad_(False)
@@ -61,22 +65,77 @@ class Method:
             cfg = LoraConfig(task_type="CAUSAL_LM", r=spec["lora_r"], lora_alpha=spec["lora_alpha"], lora_dropout=spec.get("lora_dropout", 0),
                              target_modules=targets, fan_in_fan_out=True, bias="none")
             self.model = get_peft_model(base, cfg)
-            norm = lambda n: n.removeprefix("base_model.model.").replace(".default", "").removeprefix("transformer.")
-            by_norm = {norm(n): p for n, p in self.model.named_parameters() if "lora_" in n}
-            self.lora_names = {}
-            with torch.no_grad():
-                for n in init:
-                    if n.startswith(("m.", "v.")):
-                        continue
-                    p = by_norm.get(n.removeprefix("transformer."))
-                    if p is None:
-                        raise SystemExit(f"LoRA tensor {n}: PEFT made no such parameter")
-                    p.copy_(init[n])
-                    self.lora_names[n] = p
+            self.lora_names = self._lora_from_init(init, lambda n: n.removeprefix("base_model.model.").replace(".default", "").removeprefix("transformer."))
         else:
             raise SystemExit(f"the torch engine trains finetune, prefix, embedding, infix, adapter and LoRA runs; a {self.name} run trains natively (--engine native)")
-        self.model.to(device)
-        self.params = [p for p in self.model.parameters() if p.requires_grad]
+
+    def _init_bart(self, spec, plan, init):
+        """BART (bart.py): fine-tuning, the paper's three prefixes or PEFT's, embedding-only, LoRA."""
+        from transformers import BartForConditionalGeneration
+        from . import bart
+        base = BartForConditionalGeneration.from_pretrained(plan["model"], torch_dtype=torch.float32)
+        set_dropout(base, plan["model_dropout"], ("dropout", "attention_dropout", "activation_dropout"))
+        if self.name == "finetune":
+            w = plan["trainable_weights"]
+            E = base.config.encoder_layers
+            for n, p in base.named_parameters():
+                parts = n.split(".")
+                if n.startswith(("model.encoder.layers.", "model.decoder.layers.")):
+                    l = int(parts[3]) + (E if parts[1] == "decoder" else 0)
+                    p.requires_grad_(w["layers"][l])
+                else:
+                    p.requires_grad_(w["embeddings"])
+            self.model = base
+            return
+        for p in base.parameters():
+            p.requires_grad_(False)
+        if self.name == "prefix":
+            P, mid, mlp = spec["prefix_length"], spec.get("mid_dim", 512), spec.get("reparam", "mlp") == "mlp"
+            kinds = spec.get("prefix_kinds", "all")
+            if kinds == "peft":
+                from peft import get_peft_model, PrefixTuningConfig
+                self.model = get_peft_model(base, PrefixTuningConfig(task_type="SEQ_2_SEQ_LM", num_virtual_tokens=P, prefix_projection=mlp,
+                                                                     encoder_hidden_size=mid))
+                self._copy_init(self.encoder().named_parameters(), init)
+                return
+            names = ["encoder", "decoder", "cross"] if kinds == "all" else kinds.split(",")
+            C, cfg = base.config.d_model, base.config
+            encoders = {k: RowEncoder(P, C, 2 * (cfg.encoder_layers if k == "encoder" else cfg.decoder_layers) * C, mid, mlp) for k in names}
+            self.model = bart.ThreePrefixBART(base, encoders)
+            self._copy_init(self._kind_parameters(), init)
+        elif self.name == "embedding":
+            self.model = bart.PromptBART(base, spec["prefix_length"])
+            self._copy_init(self.model.embedding.named_parameters(prefix="embedding"), init)
+        elif self.name == "lora":
+            from peft import get_peft_model, LoraConfig
+            targets = spec["lora_targets"].split(",") if spec.get("lora_targets") else ["q_proj", "v_proj"]
+            cfg = LoraConfig(task_type="SEQ_2_SEQ_LM", r=spec["lora_r"], lora_alpha=spec["lora_alpha"], lora_dropout=spec.get("lora_dropout", 0),
+                             target_modules=targets, bias="none")
+            self.model = get_peft_model(base, cfg)
+            self.lora_names = self._lora_from_init(init, lambda n: n.removeprefix("base_model.model.").replace(".default", ""))
+        else:
+            raise SystemExit(f"the torch engine trains BART with finetune, prefix, embedding and lora; a {self.name} run on BART trains natively (--engine native)")
+
+    def _kind_parameters(self):
+        """The three prefixes' tensors under the native names (`encoder.embedding.weight`, ...)."""
+        return [(f"{k}.{n}", p) for k, enc in self.model.kinds.items() for n, p in enc.named_parameters()]
+
+    def _lora_from_init(self, init, norm):
+        """PEFT's LoRA parameters set from the native initial tensors, by the native names."""
+        by_norm = {norm(n): p for n, p in self.model.named_parameters() if "lora_" in n}
+        named = {}
+        with torch.no_grad():
+            for n in init:
+                if n.startswith(("m.", "v.")):
+                    continue
+                p = by_norm.get(n.removeprefix("transformer."))
+                if p is None:
+                    raise SystemExit(f"LoRA tensor {n}: PEFT made no such parameter")
+                p.copy_(init[n])
+                named[n] = p
+        if len(named) != len(by_norm):
+            raise SystemExit(f"LoRA: PEFT made {len(by_norm)} tensors, the native plan {len(named)}")
+        return named
 
     @staticmethod
     def _copy_init(named, init):
@@ -113,7 +172,14 @@ class Method:
             return dict(self.model.rows.named_parameters())
         if self.name == "adapter":
             return dict(self.model.adapters.named_parameters())
+        if self.bart and self.name == "embedding":
+            return dict(self.model.embedding.named_parameters(prefix="embedding"))
+        if self.bart and self.name == "prefix" and not self._peft_prefix():
+            return dict(self._kind_parameters())
         return dict(self.encoder().named_parameters())
+
+    def _peft_prefix(self):
+        return self.plan["method"].get("prefix_kinds", "all") == "peft"
 
     @property
     def has_rows(self):
@@ -121,17 +187,30 @@ class Method:
         return self.name in ("prefix", "embedding", "infix")
 
     def folded(self):
-        """What decoding reads: the (P, 2·L·C) rows, or the virtual embeddings."""
+        """What decoding reads, as prefix.safetensors' tensors: the (P, 2·L·C) rows (BART's
+        three prefixes: one `<kind>.prompt_embeddings` each), or the virtual embeddings."""
+        P = self.plan["method"]["prefix_length"]
+        if self.bart and self.name == "embedding":
+            return {"prompt_embeddings": self.model.embedding.weight.detach().float()}
+        if self.bart and self.name == "prefix" and not self._peft_prefix():
+            with torch.no_grad():
+                return {f"{k}.prompt_embeddings": enc(torch.arange(P, device=enc.embedding.weight.device)).float() for k, enc in self.model.kinds.items()}
         enc = self.model.rows if self.name == "infix" else self.encoder()
-        idx = torch.arange(self.plan["method"]["prefix_length"], device=next(enc.parameters()).device)
+        idx = torch.arange(P, device=next(enc.parameters()).device)
         with torch.no_grad():
-            return enc(idx).float()
+            return {"prompt_embeddings": enc(idx).float()}
 
     def loss(self, model, examples, weights, eos, device, bf16):
         """Σ weight · NLL of each example's target tokens and final eos; `model` is this
         method's model or its DistributedDataParallel wrapper."""
         if self.name == "infix":
             return infix_loss(model, examples, weights, eos, device, bf16)
+        if self.bart:
+            from . import bart
+            ids, mask, dids, labels = bart.batch_tensors(examples, device)
+            with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=bf16):
+                out = model(input_ids=ids, attention_mask=mask, decoder_input_ids=dids)
+            return bart.weighted_nll(out if torch.is_tensor(out) else out.logits, labels, weights, device)
         ids, mask, seqs = batch_tensors(examples, eos, device)
         with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=bf16):
             logits = model(input_ids=ids, attention_mask=mask).logits
@@ -142,10 +221,23 @@ class Method:
     def save_peft(self, folder):
         """PEFT's own adapter folder (adapter_config.json, adapter_model.safetensors) where PEFT
         has the method: prefix, embedding, LoRA. False for the others."""
-        if self.name not in ("prefix", "embedding", "lora"):
+        if self.name not in ("prefix", "embedding", "lora") or (self.bart and self.name != "lora" and not (self.name == "prefix" and self._peft_prefix())):
             return False
         self.model.save_pretrained(folder, safe_serialization=True)
         return True
+
+
+def set_dropout(model, rate, keys):
+    """One rate for the model's dropout: its config's `keys`, every nn.Dropout, and the float
+    rates BART's layers copied from the config when they were built."""
+    for k in keys:
+        setattr(model.config, k, rate)
+    for m in model.modules():
+        if isinstance(m, torch.nn.Dropout):
+            m.p = rate
+        for k in keys:
+            if isinstance(getattr(m, k, None), float):
+                setattr(m, k, rate)
 
 
 def batch_tensors(examples, eos, device):

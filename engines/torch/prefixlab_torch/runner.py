@@ -37,9 +37,10 @@ def schedule(plan, s):
     return float(peak * max(0.0, float(torch.tensor(float(total - s), dtype=torch.float32) / torch.tensor(float(max(1, total - warm)), dtype=torch.float32))))
 
 
-def loss_weights(groups, reduction):
+def loss_weights(groups, reduction, scored_extra=1):
+    """`scored_extra`: tokens scored besides the target's (GPT-2: its eos; BART: <s> and </s>)."""
     if reduction == "token":
-        total = sum(len(t) + 1 for g in groups for _, t in g)
+        total = sum(len(t) + scored_extra for g in groups for _, t in g)
         return [[1.0 / total] * len(g) for g in groups]
     total = sum(len(g) for g in groups)
     return [[1.0 / total] * len(g) for g in groups]
@@ -121,7 +122,7 @@ def train(run_dir, prefixlab=None, device=None, bf16=None):
             examples = [train_ex[i] for i in idx]
             B = plan["batch_size"]
             groups = [examples[k:k + B] for k in range(0, len(examples), B)]
-            weights = loss_weights(groups, plan["loss_reduction"])
+            weights = loss_weights(groups, plan["loss_reduction"], plan.get("scored_extra", 1))
             flat = [(e, w) for g, ws in zip(groups, weights) for e, w in zip(g, ws)]
             # Each rank its contiguous share of the step's examples, in micro-batches of B.
             share = flat[rank * len(flat) // world:(rank + 1) * len(flat) // world]
@@ -223,8 +224,11 @@ def train(run_dir, prefixlab=None, device=None, bf16=None):
                 return 0
         if folder:
             if plan["eval_test"]:
-                # Generation and scores by the native program, from the checkpoint this run wrote.
+                # Generation and scores by the native program, from the checkpoint this run wrote;
+                # it takes the run's lock itself, so this process lends it for the evaluation.
+                folder.unlock()
                 r = subprocess.run([prefixlab, "evaluate", "--run", run_dir], text=True)
+                folder.lock("training (torch)")
                 if r.returncode != 0:
                     raise RuntimeError("the test evaluation (prefixlab evaluate) failed")
             folder.update(status="done", steps_done=step)
@@ -257,7 +261,7 @@ class _null:
 
 def validation_loss(method, valid, plan, eos, device, bf16):
     """Token-mean NLL over the validation set, in batches of the run's batch size."""
-    total = sum(len(t) + 1 for _, t in valid)
+    total = sum(len(t) + plan.get("scored_extra", 1) for _, t in valid)
     model = method.model
     model.eval()
     out = 0.0
@@ -292,7 +296,7 @@ def write_checkpoint(run_dir, method, opt, step, state, plan):
     else:
         store.save_safetensors(os.path.join(tmp, "trainable.safetensors"), {**named, **moments})
         if method.has_rows:
-            store.save_safetensors(os.path.join(tmp, "prefix.safetensors"), {"prompt_embeddings": method.folded()})
+            store.save_safetensors(os.path.join(tmp, "prefix.safetensors"), method.folded())
         # PEFT's own adapter folder too, where PEFT has the method (its prefix file holds the
         # folded rows; the MLP, which PEFT's save drops, is in trainable.safetensors).
         if method.save_peft(os.path.join(tmp, "peft")):

@@ -56,6 +56,13 @@ class RunFolder:
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"process {os.getpid()} ({what})\n".encode(), 0)
         self.lock_fd = fd
+
+    def unlock(self):
+        """Lets another process of this run take the lock (the native `evaluate` this runner starts)."""
+        if self.lock_fd is not None:
+            fcntl.flock(self.lock_fd, fcntl.LOCK_UN)
+            os.close(self.lock_fd)
+            self.lock_fd = None
         # A control request older than this process is stale (as the native engine rules).
         control = os.path.join(self.path, "control")
         try:
