@@ -39,4 +39,46 @@ public enum CopyProbe {
         let n = Double(count)
         return Result(firstLoss: firstNLL / n, secondLoss: secondNLL / n, firstTop1: Double(firstHits) / n, secondTop1: Double(secondHits) / n)
     }
+
+    /// An encoder-decoder copies through its cross-attention: the decoder, teacher-forced on a
+    /// random span ([decoder start, <s>] + span, predicting <s>, the span and </s>'s place), reads
+    /// either an unrelated random span (`first`: nothing to copy) or the span itself (`second`).
+    /// Tokens are drawn from ids 4 ..< `vocab` (default: the vocabulary but its last id, BART's
+    /// <mask>), past BART's <s>, <pad>, </s> and <unk>; the scores are the span's tokens'.
+    public static func runSeq2Seq(model: any Seq2SeqLM, spanLength: Int, spans: Int, seed: UInt64, vocab: Int?) throws -> Result {
+        let shape = model.shape, V = shape.vocabSize, C = shape.width
+        let limit = min(vocab ?? (V - 1), V - 1)
+        guard spanLength >= 2, spanLength + 2 <= shape.positions, spans >= 1, spans <= 100_000, limit > 4 else {
+            throw JobError("--span-length must be ≥ 2 and span + 2 ≤ max_position_embeddings \(shape.positions); --spans from 1 to 100000; --vocab > 4")
+        }
+        var rng = SplitMix64(seed: seed)
+        func span() -> [Int32] { (0..<spanLength).map { _ in Int32(4 + rng.next() % UInt64(limit - 4)) } }
+        var nll = [0.0, 0.0], hits = [0, 0], count = 0
+        let logits = UnsafeMutablePointer<Float>.allocate(capacity: V)
+        defer { logits.deallocate() }
+        let bos = Int32(shape.bosTokenId), eos = model.eosTokenId
+        for _ in 0..<spans {
+            let s = span(), other = span()
+            let decoder = [model.decoderStartTokenId, bos] + s  // predicts <s>, then the span, then </s>
+            for (k, source) in [other, s].enumerated() {
+                let enc = [bos] + source + [eos]
+                let memory = model.encode(tokens: enc, mask: [UInt8](repeating: 1, count: enc.count), B: 1, S: enc.count)
+                let cache = model.makeDecoderCache(batch: 1, capacity: decoder.count)
+                memory.startDecoding(cache)
+                let h = model.decode(tokens: decoder, B: 1, T: decoder.count, cache: cache, memory: memory, beams: 1)
+                // Row t + 1 predicts span token t.
+                for t in 0..<spanLength {
+                    model.logits(hidden: h + (t + 1) * C, N: 1, into: logits)
+                    var lse: Float = 0
+                    logsumexpRows(lse: &lse, logits: logits, N: 1, V: V)
+                    let target = Int(s[t])
+                    nll[k] += Double(lse - logits[target])
+                    hits[k] += rowMax(logits, V) == logits[target] ? 1 : 0
+                }
+            }
+            count += spanLength
+        }
+        let n = Double(count)
+        return Result(firstLoss: nll[0] / n, secondLoss: nll[1] / n, firstTop1: Double(hits[0]) / n, secondTop1: Double(hits[1]) / n)
+    }
 }

@@ -11,9 +11,13 @@ struct Probe: ParsableCommand {
 struct ProbeCopy: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "copy",
-        abstract: "Loss and top-1 accuracy on the second copy of repeated random spans vs the first."
+        abstract: "Loss and top-1 accuracy on the second copy of repeated random spans vs the first.",
+        discussion: """
+        An encoder-decoder (BART) copies through its cross-attention instead: the decoder, teacher-forced on a random \
+        span, reads an unrelated span (first) or the span itself (second).
+        """
     )
-    @Option(help: "Hugging Face GPT-2 folder.") var model: String
+    @Option(help: "Hugging Face GPT-2 or BART folder.") var model: String
     @Option(name: .customLong("span-length")) var spanLength = 20
     @Option var spans = 64
     @Option var seed: UInt64 = 1
@@ -23,9 +27,16 @@ struct ProbeCopy: ParsableCommand {
 
     func run() throws {
         try engine.apply()
-        let r = try CopyProbe.run(model: try LoadedModel.load(model).model, spanLength: spanLength, spans: spans, seed: seed, vocab: vocab)
-        print(String(format: "copy probe (%d spans of %d tokens): first copy loss %.3f, top-1 %.3f; second copy loss %.3f, top-1 %.3f",
-                     spans, spanLength, r.firstLoss, r.firstTop1, r.secondLoss, r.secondTop1))
+        let r: CopyProbe.Result
+        if let s2s = try LoadedSeq2Seq.load(model) {
+            r = try CopyProbe.runSeq2Seq(model: s2s.model, spanLength: spanLength, spans: spans, seed: seed, vocab: vocab)
+            print(String(format: "copy probe (%d spans of %d tokens, encoder-decoder): unrelated source loss %.3f, top-1 %.3f; the span as source loss %.3f, top-1 %.3f",
+                         spans, spanLength, r.firstLoss, r.firstTop1, r.secondLoss, r.secondTop1))
+        } else {
+            r = try CopyProbe.run(model: try LoadedModel.load(model).model, spanLength: spanLength, spans: spans, seed: seed, vocab: vocab)
+            print(String(format: "copy probe (%d spans of %d tokens): first copy loss %.3f, top-1 %.3f; second copy loss %.3f, top-1 %.3f",
+                         spans, spanLength, r.firstLoss, r.firstTop1, r.secondLoss, r.secondTop1))
+        }
         if json {
             print(JSONValue.object([("first_loss", .number(r.firstLoss)), ("first_top1", .number(r.firstTop1)),
                                     ("second_loss", .number(r.secondLoss)), ("second_top1", .number(r.secondTop1))]).serialized)

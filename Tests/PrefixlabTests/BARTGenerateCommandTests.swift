@@ -63,6 +63,18 @@ final class BARTGenerateCommandTests: XCTestCase {
         let g = try runProcess(prefixlab, ["generate", "--run", tmp + "/run", "--data", pairs, "--beam", "2", "--max-new-tokens", "10", "--out", tmp + "/out.txt"])
         XCTAssertEqual(g.status, 0, g.err)
         XCTAssertEqual(try String(contentsOfFile: tmp + "/out.txt.jsonl", encoding: .utf8).split(separator: "\n").count, 3)
+        // BartConfig's float fields stay floats: transformers 5.x refuses `"dropout": 0`.
+        let config = try String(contentsOfFile: tmp + "/run/checkpoints/step-000003/model/config.json", encoding: .utf8)
+        for key in ["dropout", "attention_dropout", "activation_dropout", "encoder_layerdrop", "decoder_layerdrop"] {
+            XCTAssertTrue(config.contains("\"\(key)\": 0.0"), "\(key) in \(config)")
+        }
+        XCTAssertTrue(config.contains("\"d_model\": 16"), config)
+        // The copy probe of an encoder-decoder: the span as the source, or an unrelated one.
+        let probe = try runProcess(prefixlab, ["probe", "copy", "--model", dir, "--spans", "3", "--span-length", "6", "--json"])
+        XCTAssertEqual(probe.status, 0, probe.err)
+        XCTAssertTrue(probe.out.contains("encoder-decoder): unrelated source loss"), probe.out)
+        let p = try JSONParser.parse(probe.out.split(separator: "\n").last.map(String.init) ?? "")
+        for k in ["first_loss", "first_top1", "second_loss", "second_top1"] { XCTAssertNotNil(p[k]?.number, k) }
         for (flags, needle) in [(["--method", "adapter"], "trains with --method finetune, prefix, embedding or lora so far; adapter on BART is not built yet")] {
             let bad = try runProcess(prefixlab, ["train", "--model", dir, "--train", pairs, "--out", tmp + "/refused"] + flags)
             XCTAssertNotEqual(bad.status, 0)

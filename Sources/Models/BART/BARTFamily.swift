@@ -66,11 +66,28 @@ public enum BARTFamily: ModelFamily {
         return model
     }
 
+    /// BartConfig's float fields, which transformers 5.x refuses as integers (`"dropout": 0`).
+    static let floatKeys: Set<String> = ["dropout", "attention_dropout", "activation_dropout", "classifier_dropout",
+                                         "encoder_layerdrop", "decoder_layerdrop", "init_std"]
+
+    /// config.json's text with BartConfig's float fields written as floats (0.0, not 0: JSONValue
+    /// keeps no difference between them).
+    static func configText(_ config: JSONValue) -> String {
+        guard let pairs = config.object else { return config.serialized }
+        let body = pairs.map { key, value -> String in
+            if floatKeys.contains(key), let d = value.number, d.isFinite, d == d.rounded(), abs(d) < 1e15 {
+                return JSONValue.string(key).serialized + ": " + String(format: "%.1f", d)
+            }
+            return JSONValue.string(key).serialized + ": " + value.serialized
+        }
+        return "{" + body.joined(separator: ", ") + "}"
+    }
+
     /// Writes config.json (as read, or BART's keys for a model made here) and model.safetensors
     /// under BartForConditionalGeneration's names.
     public static func save(_ model: BARTModel, to dir: String, dtype: DType = .F32) throws {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try AtomicFile.write(Data((model.configJSON.serialized + "\n").utf8), to: (dir as NSString).appendingPathComponent("config.json"))
+        try AtomicFile.write(Data((configText(model.configJSON) + "\n").utf8), to: (dir as NSString).appendingPathComponent("config.json"))
         let tensors = model.layout.entries.map { e in
             SafeTensorsWriter.Tensor(name: e.name, shape: e.shape, values: UnsafeBufferPointer(start: model.params[e.offset], count: e.count))
         }
