@@ -34,6 +34,9 @@ ap.add_argument("--copy-share", type=float, default=0.0,
                 help="add this share of copy pairs: a random run of the vocabulary's tokens as source and target (the signal for copying through cross-attention)")
 ap.add_argument("--copy-span", default="4-24", help="MIN-MAX tokens of a copy pair")
 ap.add_argument("--corpus-only", action="store_true", help="write the corpus only (no model folder): a later stage's data")
+ap.add_argument("--position-init", choices=["normal", "sinusoidal"], default="normal",
+                help="sinusoidal: the encoder's and the decoder's position tables start as one sine/cosine table (scaled to the "
+                     "initialisation's std), so that the decoder's position t and the encoder's meet in the cross-attention from the start")
 a = ap.parse_args()
 
 random.seed(a.seed)
@@ -136,6 +139,16 @@ cfg = BartConfig(vocab_size=len(bart_vocab), d_model=a.d_model, encoder_layers=a
                  activation_function="gelu", scale_embedding=False, pad_token_id=1, bos_token_id=0, eos_token_id=2,
                  decoder_start_token_id=2, forced_eos_token_id=2, tie_word_embeddings=True)
 model = BartForConditionalGeneration(cfg)
+if a.position_init == "sinusoidal":
+    with torch.no_grad():
+        w = model.model.encoder.embed_positions.weight
+        n, C = w.shape
+        ang = torch.arange(n)[:, None].float() / torch.pow(10000, torch.arange(0, C, 2).float() / C)
+        table = torch.zeros(n, C)
+        table[:, 0::2], table[:, 1::2] = torch.sin(ang), torch.cos(ang)
+        table *= w.std() / table.std()
+        model.model.encoder.embed_positions.weight.copy_(table)
+        model.model.decoder.embed_positions.weight.copy_(table)
 model.save_pretrained(a.out, safe_serialization=True)
 n = sum(p.numel() for p in model.parameters())
 print(f"{a.out}: BART {a.layers}+{a.layers} layers × {a.d_model}, vocab {len(bart_vocab)}, {n} parameters; {a.corpus}: {pairs} pairs from {len(docs)} documents")

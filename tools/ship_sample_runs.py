@@ -4,7 +4,8 @@ run.json, metrics.json and outputs of every run; for prefix, embedding and infix
 best checkpoint's folded prefix (prefix.safetensors, kilobytes) and state.json when it has one;
 for adapter and LoRA runs the best checkpoint's trained tensors (trainable.safetensors without
 their AdamW moments: what decoding reads); no fine-tuned weights, optimizer states or MLP
-parameters. Absolute paths inside the
+parameters. A run already in samples/runs under the same id is replaced; the others stay.
+Absolute paths inside the
 repository become relative to its root, so the workbench reads them from a fresh clone.
     python3 tools/ship_sample_runs.py WORKSPACE samples
 """
@@ -32,14 +33,15 @@ def values_only(src, dst):
 ws, dest = sys.argv[1], sys.argv[2]
 root = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 out_runs = os.path.join(dest, "runs")
-shutil.rmtree(out_runs, ignore_errors=True)
-os.makedirs(out_runs)
+os.makedirs(out_runs, exist_ok=True)
 
 def relativize(text):
     return text.replace(root + "/", "").replace(os.path.abspath(ws) + "/", "samples/")
 
 for rid in sorted(os.listdir(os.path.join(ws, "runs"))):
+    # Only the workspace's runs are replaced: the other experiments' shipped runs stay.
     src, dst = os.path.join(ws, "runs", rid), os.path.join(out_runs, rid)
+    shutil.rmtree(dst, ignore_errors=True)
     info = json.load(open(os.path.join(src, "run.json")))
     if info.get("status") != "done":
         sys.exit(f"{src}: status {info.get('status')}, not done")

@@ -50,9 +50,11 @@ public enum Outputs {
     }
 
     /// An output's text as the E2E format wants it: one line, no leading space (targets are
-    /// encoded as " " + target).
+    /// encoded as " " + target), without special tokens (transformers' skip_special_tokens: a
+    /// BART output's leading <s> is an id, not text).
     public static func text(_ ids: [Int32], tokenizer: BPETokenizer) -> String {
-        tokenizer.decode(ids).trimmingCharacters(in: .whitespaces)
+        let special = Set(tokenizer.specialTokens.values)
+        return tokenizer.decode(ids.filter { !special.contains($0) }).trimmingCharacters(in: .whitespaces)
             .replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " ")
     }
 

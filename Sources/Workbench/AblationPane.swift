@@ -10,7 +10,7 @@ enum AblationPane {
             buf.put("No finished runs with test metrics yet (train with --test SPEC --eval-test).", x: inner.x + 1, y: inner.y, role: .dim, clip: inner)
             return
         }
-        let widths = [max(9, min(22, (rows.map(\.label.count).max() ?? 9) + 1)), 3, 5, 7, 7, 5, 9, 8, 8, 9, 11, 11, 11, 7, 7, 7, 7, 7]
+        let widths = [max(9, min(22, (rows.map(\.label.count).max() ?? 9) + 1)), 3, 5, 7, 7, 5, 9, 8, 8, 9, 11, 11, 11, 7, 7, 7, 11, 7]
         // Narrow: whole columns go, in this order (never a header cut to "se…"): time,
         // stored, CIDEr, NIST, seeds, METEOR; the sorted column always stays.
         let dropOrder = [AblationModel.timeColumn, 4, 12, 9, 2, 10]

@@ -16,6 +16,24 @@ final class SampleRunTests: XCTestCase {
     /// BLEU on the seen and the unseen categories' entries as metrics.json and the Ablation
     /// screen have them.
     func testShippedWebNLGPrefixRunRegeneratesItsSeenAndUnseenBLEU() throws { try regenerate("webnlg-prefix-10") }
+    /// The BART sample (issue #17): the paper's three-prefix run and PEFT's decoder-only prefix
+    /// regenerate their outputs from their shipped prefixes (encoder rows once per document,
+    /// cross and decoder rows in every beam).
+    func testShippedBARTPrefixRunsRegenerateTheirOutputsAndMetrics() throws {
+        try regenerate("bart-prefix-10")
+        try regenerate("bart-prefix-peft-10")
+    }
+
+    /// The sample BART copies through its cross-attention (the gate before tuning, as for the
+    /// GPT-2 sample): teacher-forced on a random span, it predicts the span's tokens when the
+    /// span is its source, and not when an unrelated span is.
+    func testTheSampleBARTCopiesItsSource() throws {
+        let r = try runProcess(prefixlab, ["probe", "copy", "--model", TestPaths.root + "/samples/models/bart-e2e-mini", "--spans", "16", "--json"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let probe = try JSONParser.parse(r.out.split(separator: "\n").last.map(String.init) ?? "")
+        XCTAssertGreaterThanOrEqual(probe["second_top1"]?.number ?? 0, 0.5, r.out)
+        XCTAssertLessThan(probe["first_top1"]?.number ?? 1, 0.1, r.out)
+    }
 
     func regenerate(_ id: String) throws {
         let run = TestPaths.root + "/samples/runs/" + id
