@@ -81,4 +81,16 @@ public enum CopyProbe {
         let n = Double(count)
         return Result(firstLoss: nll[0] / n, secondLoss: nll[1] / n, firstTop1: Double(hits[0]) / n, secondTop1: Double(hits[1]) / n)
     }
+
+    /// The probe of a model folder, either family, with the line `prefixlab probe copy` prints.
+    public static func run(folder: String, spanLength: Int, spans: Int, seed: UInt64, vocab: Int?) throws -> (Result, String) {
+        if let s2s = try LoadedSeq2Seq.load(folder) {
+            let r = try runSeq2Seq(model: s2s.model, spanLength: spanLength, spans: spans, seed: seed, vocab: vocab)
+            return (r, String(format: "copy probe (%d spans of %d tokens, encoder-decoder): unrelated source loss %.3f, top-1 %.3f; the span as source loss %.3f, top-1 %.3f",
+                              spans, spanLength, r.firstLoss, r.firstTop1, r.secondLoss, r.secondTop1))
+        }
+        let r = try run(model: try LoadedModel.load(folder).model, spanLength: spanLength, spans: spans, seed: seed, vocab: vocab)
+        return (r, String(format: "copy probe (%d spans of %d tokens): first copy loss %.3f, top-1 %.3f; second copy loss %.3f, top-1 %.3f",
+                          spans, spanLength, r.firstLoss, r.firstTop1, r.secondLoss, r.secondTop1))
+    }
 }

@@ -69,7 +69,10 @@ enum Chrome {
         for (id, range) in Layout.tabs(s) {
             buf.put(Layout.tabLabel(id, active: id == s.screen), x: range.lowerBound, y: 0, role: id == s.screen ? .tabActive : .tab)
         }
-        var right = [s.groupName, s.modelName].filter { !$0.isEmpty }.joined(separator: " · ")
+        // The shown group's model (its first run's), so that `v` to another experiment names its model.
+        let groupModel = s.groupRuns.lazy.compactMap { r in r.config.first { $0.0 == "model" }?.1 }.first
+            .map { String($0.split(separator: "/").last ?? Substring($0)) }
+        var right = [s.groupName, groupModel ?? s.modelName].filter { !$0.isEmpty }.joined(separator: " · ")
         if !s.jobs.isEmpty { right = jobLabels(s).joined(separator: " · ") + "  " + right }
         if s.readOnly { right = "read-only  " + right }
         let tabsEnd = Layout.tabs(s).last!.1.upperBound + 1

@@ -27,16 +27,8 @@ struct ProbeCopy: ParsableCommand {
 
     func run() throws {
         try engine.apply()
-        let r: CopyProbe.Result
-        if let s2s = try LoadedSeq2Seq.load(model) {
-            r = try CopyProbe.runSeq2Seq(model: s2s.model, spanLength: spanLength, spans: spans, seed: seed, vocab: vocab)
-            print(String(format: "copy probe (%d spans of %d tokens, encoder-decoder): unrelated source loss %.3f, top-1 %.3f; the span as source loss %.3f, top-1 %.3f",
-                         spans, spanLength, r.firstLoss, r.firstTop1, r.secondLoss, r.secondTop1))
-        } else {
-            r = try CopyProbe.run(model: try LoadedModel.load(model).model, spanLength: spanLength, spans: spans, seed: seed, vocab: vocab)
-            print(String(format: "copy probe (%d spans of %d tokens): first copy loss %.3f, top-1 %.3f; second copy loss %.3f, top-1 %.3f",
-                         spans, spanLength, r.firstLoss, r.firstTop1, r.secondLoss, r.secondTop1))
-        }
+        let (r, line) = try CopyProbe.run(folder: model, spanLength: spanLength, spans: spans, seed: seed, vocab: vocab)
+        print(line)
         if json {
             print(JSONValue.object([("first_loss", .number(r.firstLoss)), ("first_top1", .number(r.firstTop1)),
                                     ("second_loss", .number(r.secondLoss)), ("second_top1", .number(r.secondTop1))]).serialized)

@@ -55,6 +55,20 @@ final class RenderTests: XCTestCase {
         XCTAssertEqual(b[x, y].role, .novel)
     }
 
+    /// The header names the shown group's model (its runs'), not the first experiment's.
+    func testTheHeaderNamesTheShownGroupsModel() {
+        var s = Fixtures.group()
+        s.modelName = "gpt2-e2e-mini"
+        XCTAssertTrue(render(s, glyphs: .unicode).lines[0].contains("gpt2-e2e-mini"))
+        for id in ["ft-1", "prefix-10", "emb-10"] {
+            var v = s.runs.first { $0.id == id }!
+            v.config = [("model", "samples/models/bart-e2e-mini"), ("train", "t.jsonl")]
+            _ = reduce(&s, .runInfo(v))
+        }
+        let header = render(s, glyphs: .unicode).lines[0]
+        XCTAssertTrue(header.contains("bart-e2e-mini") && !header.contains("gpt2-e2e-mini"), header)
+    }
+
     /// An E2E output's missing MR values are listed under it and the words of an added or wrong
     /// value are marked; an output with every value says so. Runs with SER get an SER% column in
     /// Ablation, best (lowest) first when sorted by it.
