@@ -82,7 +82,9 @@ final class TorchEngineTests: XCTestCase {
         setenv("PREFIXLAB_TORCH_PYTHON", try runnerPython(), 1)
         let tmp = TestPaths.tempDir("torch-parity")
         try checkParity([("prefix", ["--method", "prefix", "--lr", "1e-3"]), ("finetune", ["--method", "finetune", "--dropout", "0", "--lr", "3e-4"]),
-                         ("lora", ["--method", "lora", "--dropout", "0", "--lr", "3e-3"]), ("embedding", ["--method", "embedding", "--lr", "3e-3"])], in: tmp)
+                         ("lora", ["--method", "lora", "--dropout", "0", "--lr", "3e-3"]), ("embedding", ["--method", "embedding", "--lr", "3e-3"]),
+                         // A target as PEFT matches it: `c_proj` is both the attention's and the MLP's projection.
+                         ("lora-c_proj", ["--method", "lora", "--lora-targets", "c_proj", "--dropout", "0", "--lr", "3e-3"])], in: tmp)
         for name in ["prefix", "lora", "embedding"] {
             let peft = tmp + "/torch-\(name)/checkpoints/best/peft"
             XCTAssertTrue(FileManager.default.fileExists(atPath: peft + "/adapter_config.json"), "\(name): PEFT's adapter folder in the checkpoint")

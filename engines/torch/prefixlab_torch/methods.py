@@ -60,7 +60,9 @@ class Method:
         elif self.name == "lora":
             from peft import get_peft_model, LoraConfig
             sites = {"c_attn": "attn.c_attn", "attn.c_proj": "attn.c_proj", "c_fc": "mlp.c_fc", "mlp.c_proj": "mlp.c_proj"}
-            targets = [sites[t] for t in spec.get("lora_targets", "c_attn").split(",")]
+            # Our site names to their module paths; any other target PEFT matches as the native
+            # engine does (a module path, or its last parts: `c_proj` is both projections).
+            targets = [sites.get(t, t) for t in (spec.get("lora_targets") or "c_attn").split(",")]
             # GPT-2's Conv1D stores (in, out): fan_in_fan_out, as the native update's layout.
             cfg = LoraConfig(task_type="CAUSAL_LM", r=spec["lora_r"], lora_alpha=spec["lora_alpha"], lora_dropout=spec.get("lora_dropout", 0),
                              target_modules=targets, fan_in_fan_out=True, bias="none")
