@@ -11,6 +11,8 @@ final class BARTLoRA {
     /// Per block, per site: where u and the mask (-1: none) start.
     private let u: [[Int]], mask: [[Int]]
     private let scratch: Int, du: Int
+    /// Per block, each target's site index by module path (looked up on every pass).
+    private let index: [[String: Int]]
     /// This pass's tensors (set by `start`).
     private var values: CBuf?, grads: Buf?, seed: UInt64?
 
@@ -28,6 +30,7 @@ final class BARTLoRA {
         scratch = take(shape.dropout > 0 ? widest : 0)
         du = take(maxRows * shape.rank)
         u = us; mask = ms
+        index = shape.blocks.map { Dictionary($0.enumerated().map { ($1.module, $0) }, uniquingKeysWith: { a, _ in a }) }
         arena = FloatArena(count: max(1, x))
     }
 
@@ -51,7 +54,7 @@ final class BARTLoRA {
     /// Block l's site at `module` for a pass of N input rows (nil: not a target); `draw` draws
     /// its dropout mask (the forward does, the backward reads it).
     func site(_ l: Int, _ module: String, N: Int, draw: Bool) -> LoRASite? {
-        guard let values, let k = shape.blocks[l].firstIndex(where: { $0.module == module }) else { return nil }
+        guard let values, let k = index[l][module] else { return nil }
         let s = shape.blocks[l][k], base = arena.base, off = shape.offset(layer: l, site: k), aFloats = shape.rank * s.inFeatures
         var m: CBuf? = nil
         if mask[l][k] >= 0, let seed {
