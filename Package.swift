@@ -60,7 +60,7 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport"], swiftSettings: kernelFlags),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Kernels", "Text", "JSON", "Support", "TestSupport"], swiftSettings: cpuFlags),
         .testTarget(name: "TextTests", dependencies: ["Text", "JSON", "TestSupport"]),
-        .testTarget(name: "TuningTests", dependencies: ["Tuning", "Models", "Kernels", "JSON", "Specs", "Support", "TestSupport"], swiftSettings: cpuFlags),
+        .testTarget(name: "TuningTests", dependencies: ["Tuning", "Decoding", "Models", "Kernels", "JSON", "Specs", "Support", "TestSupport"], swiftSettings: cpuFlags),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Models", "Kernels", "Tuning", "Text", "JSON", "Support", "TestSupport"], swiftSettings: cpuFlags),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "Runs", "Events", "Specs", "Tuning", "TestSupport"]),
         .testTarget(name: "RunsTests", dependencies: ["Runs", "Events", "Jobs", "Specs", "Tuning", "TestSupport"]),

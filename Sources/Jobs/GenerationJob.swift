@@ -31,7 +31,7 @@ public enum GenerationJob {
                            out: String, progress: @escaping (Int, Int) -> Void) throws -> (outputs: Int, newTokens: Int) {
         if try HFModelFolder.isEncoderDecoder(setup.modelFolder) {
             guard setup.conditioning.encoderDecoderTakesAll else {
-                throw JobError("\(setup.modelFolder): an encoder-decoder decodes its own weights, a fine-tuned run, a prefix or an embedding run so far; PEFT prefix adapters on it score with lm-score --adapter (PEFT's own generate drops the prefix)")
+                throw JobError("\(setup.modelFolder): an encoder-decoder decodes its own weights and fine-tuned, prefix, embedding, LoRA and adapter runs, not decoder-only rows (a causal-LM prefix or infix); PEFT's seq2seq prefix adapters on it score with lm-score --adapter (PEFT's own generate drops the prefix)")
             }
             return try Seq2SeqGeneration.run(model: setup.modelFolder, prefix: setup.conditioning.encoderDecoderPrefix, lora: setup.conditioning, data: data, settings: settings,
                                              batchSize: batchSize, out: out, progress: progress)
@@ -184,7 +184,7 @@ public enum ExportJob {
             return (try method.export(checkpoint: runDir, model: try HFModelFolder.summary(record.spec.model), baseModel: record.spec.model), runDir)
         }
         guard own == format else {
-            throw JobError("\(runDir): a \(method.name) run exports with --format \(own)\(own == "bottleneck" ? " (PEFT has no bottleneck adapter type)" : "")")
+            throw JobError("\(runDir): \("aeiou".contains(method.name.first ?? "x") ? "an" : "a") \(method.name) run exports with --format \(own)\(own == "bottleneck" ? " (PEFT has no bottleneck adapter type)" : "")")
         }
         let best = runDir + "/checkpoints/best"
         let ckpt: String

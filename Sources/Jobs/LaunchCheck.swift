@@ -21,9 +21,7 @@ public enum LaunchCheck {
             summary = try HFModelFolder.summary(spec.model)
             encoderDecoder = try HFModelFolder.isEncoderDecoder(spec.model)
             // The launch would fail at its start: say so beside the field instead.
-            if encoderDecoder, let method, !(method is FineTune || method is Prefix || method is Embedding || method is LoRA) {
-                note("method", JobError("\(spec.model): an encoder-decoder (BART) trains with finetune, prefix, embedding or lora so far; \(spec.method.name) on BART is not built yet (issue #17)"))
-            }
+            if encoderDecoder, let method, let refusal = PreparedRun.encoderDecoderRefusal(method, model: spec.model) { note("method", refusal) }
             if !FileManager.default.fileExists(atPath: spec.model + "/model.safetensors") {
                 throw JobError("\(spec.model)/model.safetensors: missing")
             }

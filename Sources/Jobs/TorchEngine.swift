@@ -109,8 +109,8 @@ public enum EngineDispatch {
                              reporter: TrainingReporter) throws {
         guard let engine else { return try TrainingJob.start(spec, out: out, group: group, commandLine: commandLine, reporter: reporter) }
         // Refused before a folder exists: a missing runner, and a method it cannot train.
-        if try HFModelFolder.isEncoderDecoder(spec.model), !["finetune", "prefix", "embedding", "lora"].contains(spec.method.name) {
-            throw JobError("\(spec.model): --engine torch trains BART with finetune, prefix, embedding or lora; \(spec.method.name) on BART is not built yet")
+        if try HFModelFolder.isEncoderDecoder(spec.model), !["finetune", "prefix", "embedding", "lora", "adapter"].contains(spec.method.name) {
+            throw JobError("\(spec.model): --engine torch trains BART with finetune, prefix, embedding, lora or adapter; \(spec.method.name) does not train on an encoder-decoder")
         }
         _ = try TorchEngine.python()
         try TrainingJob.queue(spec, at: out, group: group, commandLine: commandLine, engine: engine)

@@ -104,7 +104,7 @@ public struct TrainableModel {
     public func sourceDecoder(conditioning: Conditioning) throws -> SourceDecoder {
         if let lm = decoderOnly { return .decoderOnly(lm.model, tokenizer: lm.tokenizer, conditioning: conditioning) }
         guard conditioning.encoderDecoderTakesAll, let s = encoderDecoder else {
-            throw JobError("\(folder): an encoder-decoder decodes fine-tuned weights, a prefix run's rows or virtual input embeddings so far")
+            throw JobError("\(folder): an encoder-decoder decodes fine-tuned weights, its prefixes, virtual input embeddings, LoRA and adapters, not decoder-only rows (a causal-LM prefix or infix)")
         }
         return .encoderDecoder(s, prefix: conditioning.encoderDecoderPrefix, lora: conditioning)
     }

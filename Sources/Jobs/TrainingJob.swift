@@ -225,13 +225,17 @@ struct PreparedRun {
     let lm: TrainableModel
     let data: TrainingData
 
+    /// Why `method` cannot train on an encoder-decoder (nil: it can): infix rows sit between a
+    /// sequence's source and its target, and an encoder-decoder has no such place.
+    static func encoderDecoderRefusal(_ method: any TuningMethod, model: String) -> JobError? {
+        method is Infix ? JobError("\(model): infix rows sit between the source and the target of one sequence; an encoder-decoder (BART) has no such place: use --method prefix (its --prefix-kinds decoder is the nearest)") : nil
+    }
+
     init(_ spec: RunSpec) throws {
         self.spec = spec
         method = try MethodRegistry.method(spec.method)
         lm = try TrainableModel.load(spec.model)
-        if lm.encoderDecoder != nil, !(method is FineTune || method is Prefix || method is Embedding || method is LoRA) {
-            throw JobError("\(spec.model): an encoder-decoder (BART) trains with --method finetune, prefix, embedding or lora so far; \(spec.method.name) on BART is not built yet (issue #17)")
-        }
+        if lm.encoderDecoder != nil, let refusal = PreparedRun.encoderDecoderRefusal(method, model: spec.model) { throw refusal }
         data = try TrainingData.load(spec, model: lm, method: method)
         try method.check(against: lm.model.summary)
         try checkMemory()

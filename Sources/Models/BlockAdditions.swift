@@ -95,11 +95,12 @@ public struct AdapterShape: Sendable, Equatable {
     public var upWeight: Int { downBias + bottleneck }
     public var upBias: Int { upWeight + width * bottleneck }
 
-    /// The tensors of adapter `k` of block `l` under the reference's names
-    /// (`h.l.adapter_block.project_down.weight`, `adapter_block2` for the feed-forward's).
-    public func tensors(layer l: Int, adapter k: Int) -> [(name: String, shape: [Int], offset: Int)] {
+    /// The tensors of adapter `k` of block `l` under the reference's names, the block's module
+    /// path `path(l)` first (GPT-2: `h.l.adapter_block.project_down.weight`, `adapter_block2`
+    /// for the feed-forward's; BART: `model.encoder.layers.l.adapter_block.…`).
+    public func tensors(layer l: Int, adapter k: Int, path: (Int) -> String) -> [(name: String, shape: [Int], offset: Int)] {
         let base = offset(layer: l, adapter: k), b = bottleneck, C = width
-        let p = "h.\(l).adapter_block\(k == 0 ? "" : "2")."
+        let p = "\(path(l)).adapter_block\(k == 0 ? "" : "2")."
         var out: [(String, [Int], Int)] = []
         if hasLayerNorm { out += [(p + "ln.weight", [C], base + lnWeight), (p + "ln.bias", [C], base + lnBias)] }
         return out + [(p + "project_down.weight", [b, C], base + downWeight), (p + "project_down.bias", [b], base + downBias),

@@ -48,15 +48,19 @@ public struct Conditioning: Sendable {
     /// What an encoder-decoder decodes with: its prefix, with virtual input embeddings going
     /// before the document; nil for none. `encoderDecoderTakesAll` says whether that is all.
     public var encoderDecoderPrefix: Seq2SeqPrefix? {
+        var p = seq2seqPrefix
         if let e = embeddings {
-            var p = seq2seqPrefix ?? Seq2SeqPrefix(P: embeddingRows)
-            p.encoderEmbeddings = e
-            return p
+            p = p ?? Seq2SeqPrefix(P: embeddingRows)
+            p!.encoderEmbeddings = e
         }
-        return seq2seqPrefix
+        if let a = adapters {
+            p = p ?? Seq2SeqPrefix(P: 0)
+            p!.adapters = a
+        }
+        return p
     }
-    /// Whether an encoder-decoder decodes all of this (its prefix, embeddings, LoRA; nothing else).
-    public var encoderDecoderTakesAll: Bool { prefix == nil && infix == nil && adapters == nil }
+    /// Whether an encoder-decoder decodes all of this (its prefix, embeddings, adapters, LoRA; nothing else).
+    public var encoderDecoderTakesAll: Bool { prefix == nil && infix == nil }
     /// Positions the conditioning takes besides the prompt and the new tokens.
     public var extraPositions: Int { kvRows + virtualTokens + infixRows }
 

@@ -9,6 +9,9 @@
 /// - `encoderEmbeddings`: (P, C) virtual input embeddings before the document's (prompt tuning,
 ///   as PEFT's seq2seq PromptTuning: unscaled, at positions 0..<P, the document after them).
 ///
+/// - `adapters`: an adapter run's bottleneck adapters (`AdapterShape`'s layout over the
+///   encoder's layers then the decoder's), which both stacks apply; with no prefix, P is 0.
+///
 /// `decoderTakesPositions`: whether the decoder's tokens start at position P (PEFT's seq2seq
 /// PrefixTuning, as transformers counts the cache) or at 0 (the original code, which derives
 /// positions from the decoder's own tokens).
@@ -18,12 +21,13 @@ public struct Seq2SeqPrefix: Sendable {
     public var decoder: [Float]?
     public var cross: [Float]?
     public var encoderEmbeddings: [Float]?
+    public var adapters: (shape: AdapterShape, values: [Float])?
     public var decoderTakesPositions: Bool
 
     public init(P: Int, encoder: [Float]? = nil, decoder: [Float]? = nil, cross: [Float]? = nil, encoderEmbeddings: [Float]? = nil,
-                decoderTakesPositions: Bool = false) {
+                adapters: (shape: AdapterShape, values: [Float])? = nil, decoderTakesPositions: Bool = false) {
         self.P = P; self.encoder = encoder; self.decoder = decoder; self.cross = cross; self.encoderEmbeddings = encoderEmbeddings
-        self.decoderTakesPositions = decoderTakesPositions
+        self.adapters = adapters; self.decoderTakesPositions = decoderTakesPositions
     }
 
     /// Virtual input embeddings before the document.

@@ -46,7 +46,7 @@ final class BlockAdditionGenerationTests: XCTestCase {
 
         for design in AdapterPlacement.allCases {
             let shape = Adapter(placement: design, bottleneck: ref["adapter_bottleneck"]!.int!).shape(summary)
-            let list = (0..<shape.layers).flatMap { l in (0..<shape.perLayer).flatMap { shape.tensors(layer: l, adapter: $0) } }
+            let list = (0..<shape.layers).flatMap { l in (0..<shape.perLayer).flatMap { shape.tensors(layer: l, adapter: $0, path: { "h.\($0)" }) } }
             let c = Conditioning.adapters(shape, values: try values("blocks-adapter-\(design.rawValue).safetensors", list.map { ($0.name, $0.shape) }))
             check(c, "adapter_\(design.rawValue)")
             XCTAssertNotEqual(GreedyDecoder(model: model, conditioning: c, settings: greedy).generate(prompts: prompts), plain)

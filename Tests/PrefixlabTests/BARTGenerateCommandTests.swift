@@ -75,7 +75,7 @@ final class BARTGenerateCommandTests: XCTestCase {
         XCTAssertTrue(probe.out.contains("encoder-decoder): unrelated source loss"), probe.out)
         let p = try JSONParser.parse(probe.out.split(separator: "\n").last.map(String.init) ?? "")
         for k in ["first_loss", "first_top1", "second_loss", "second_top1"] { XCTAssertNotNil(p[k]?.number, k) }
-        for (flags, needle) in [(["--method", "adapter"], "trains with --method finetune, prefix, embedding or lora so far; adapter on BART is not built yet")] {
+        for (flags, needle) in [(["--method", "infix"], "infix rows sit between the source and the target of one sequence; an encoder-decoder (BART) has no such place")] {
             let bad = try runProcess(prefixlab, ["train", "--model", dir, "--train", pairs, "--out", tmp + "/refused"] + flags)
             XCTAssertNotEqual(bad.status, 0)
             XCTAssertTrue(bad.err.contains(needle), bad.err)
@@ -222,6 +222,39 @@ final class BARTGenerateCommandTests: XCTestCase {
         XCTAssertLessThan(try meanNLL(["--adapter", tmp + "/adapter"]), try meanNLL([]) - 0.01)
         let again = try runProcess(prefixlab, ["train", "--model", dir, "--out", tmp + "/again", "--init-adapter", tmp + "/adapter"] + common)
         XCTAssertEqual(again.status, 0, again.err)
+    }
+
+    /// `train --method adapter` on BART as a user runs it (houlsby, on the 3+2-layer model): the
+    /// loss falls, the test split is generated at the end, `generate --run` decodes as that
+    /// evaluation did and not as the base model, `export` needs `--format bottleneck` and writes
+    /// the adapters under the layers' paths for both stacks.
+    func testAdapterBARTEndToEnd() throws {
+        let tmp = TestPaths.tempDir("bart-adapter"), dir = try deepWithTokenizer(tmp), pairs = TestPaths.fixtures + "/bart/pairs.jsonl"
+        let r = try runProcess(prefixlab, ["train", "--model", dir, "--train", pairs, "--method", "adapter", "--adapter-design", "houlsby",
+                                           "--adapter-bottleneck", "4", "--batch-size", "3", "--lr", "5e-2", "--warmup-steps", "0", "--epochs", "6",
+                                           "--checkpoint-every", "6", "--test", pairs, "--eval-test", "--eval-max-new-tokens", "6", "--out", tmp + "/run"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let losses = try String(contentsOfFile: tmp + "/run/events.jsonl", encoding: .utf8).split(separator: "\n")
+            .compactMap { try? JSONParser.parse(String($0)) }.filter { $0["type"]?.string == "step" }.map { $0["loss"]!.number! }
+        XCTAssertEqual(losses.count, 6)
+        XCTAssertLessThan(losses.last!, losses.first!)
+        let g = try runProcess(prefixlab, ["generate", "--run", tmp + "/run", "--data", pairs, "--max-new-tokens", "6", "--out", tmp + "/out.txt"])
+        XCTAssertEqual(g.status, 0, g.err)
+        let out = try String(contentsOfFile: tmp + "/out.txt", encoding: .utf8)
+        XCTAssertEqual(out, try String(contentsOfFile: tmp + "/run/outputs/test.txt", encoding: .utf8), "generate --run decodes as the run's own test evaluation")
+        let base = try runProcess(prefixlab, ["generate", "--model", dir, "--data", pairs, "--max-new-tokens", "6", "--out", tmp + "/base.txt"])
+        XCTAssertEqual(base.status, 0, base.err)
+        XCTAssertNotEqual(out, try String(contentsOfFile: tmp + "/base.txt", encoding: .utf8), "the adapters change what the model writes")
+        let plain = try runProcess(prefixlab, ["export", "--run", tmp + "/run", "--out", tmp + "/refused"])
+        XCTAssertNotEqual(plain.status, 0)
+        XCTAssertTrue(plain.err.contains("an adapter run exports with --format bottleneck"), plain.err)
+        let e = try runProcess(prefixlab, ["export", "--run", tmp + "/run", "--format", "bottleneck", "--out", tmp + "/adapter"])
+        XCTAssertEqual(e.status, 0, e.err)
+        let cfg = try JSONParser.parse(String(contentsOfFile: tmp + "/adapter/adapter_config.json", encoding: .utf8))
+        XCTAssertEqual(cfg["n_layer"]?.int, 5)
+        let file = try SafeTensorsFile(path: tmp + "/adapter/adapter_model.safetensors")
+        XCTAssertEqual(file["model.encoder.layers.2.adapter_block2.project_down.weight"]?.shape, [4, 16])
+        XCTAssertEqual(file["model.decoder.layers.1.adapter_block.project_up.weight"]?.shape, [16, 4])
     }
 
     /// `deep` (3 encoder, 2 decoder layers) with `tiny`'s tokenizer files, under `tmp`.

@@ -103,8 +103,9 @@ final class TorchEngineTests: XCTestCase {
     /// kinds without the MLP), PEFT's seq2seq prefix, embedding-only and LoRA train as natively
     /// (dropout off; each step's loss within 1e-4), their test evaluations (by the native
     /// program, from the torch checkpoints) write the same outputs, and the PEFT folders of the
-    /// LoRA and PEFT-prefix checkpoints score as their exports. Adapters on BART are refused
-    /// before a folder exists.
+    /// LoRA and PEFT-prefix checkpoints score as their exports. Bottleneck adapters (lin,
+    /// houlsby) train as natively too. Infix on BART is refused, with its reason, before a folder
+    /// exists, by both engines.
     func testBARTTrainsAsTheNativeEngineDoes() throws {
         setenv("PREFIXLAB_TORCH_PYTHON", try runnerPython(), 1)
         let tmp = TestPaths.tempDir("torch-bart")
@@ -116,6 +117,8 @@ final class TorchEngineTests: XCTestCase {
             ("embedding", ["--method", "embedding", "--prefix-length", "3"]), ("prefix", ["--method", "prefix", "--prefix-length", "3", "--mid-dim", "8"]),
             ("two-kinds", ["--method", "prefix", "--prefix-length", "3", "--prefix-kinds", "decoder,cross", "--reparam", "none"]),
             ("peft", ["--method", "prefix", "--prefix-length", "3", "--mid-dim", "8", "--prefix-kinds", "peft"]),
+            ("adapter-lin", ["--method", "adapter", "--adapter-bottleneck", "4", "--dropout", "0"]),
+            ("adapter-houlsby", ["--method", "adapter", "--adapter-design", "houlsby", "--adapter-bottleneck", "4", "--dropout", "0"]),
         ]
         for (name, flags) in methods {
             for engine in ["native", "torch"] {
@@ -141,10 +144,12 @@ final class TorchEngineTests: XCTestCase {
             }
             XCTAssertLessThan(maxDifference(scores[0], scores[1]), 1e-4, "\(name): PEFT's folder scores as the exported checkpoint")
         }
-        let refused = try runProcess(prefixlab, common + ["--method", "adapter", "--engine", "torch", "--out", tmp + "/refused"], cwd: TestPaths.root)
-        XCTAssertNotEqual(refused.status, 0)
-        XCTAssertTrue(refused.err.contains("adapter on BART is not built yet"), refused.err)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: tmp + "/refused"))
+        for engine in [[], ["--engine", "torch"]] {
+            let refused = try runProcess(prefixlab, common + ["--method", "infix"] + engine + ["--out", tmp + "/refused"], cwd: TestPaths.root)
+            XCTAssertNotEqual(refused.status, 0)
+            XCTAssertTrue(refused.err.contains("infix") && refused.err.contains("encoder-decoder"), refused.err)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: tmp + "/refused"))
+        }
     }
 
     /// The methods PEFT has no form of: the paper's infix (rows after the source) and the

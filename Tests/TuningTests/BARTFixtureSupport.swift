@@ -1,6 +1,5 @@
 import Foundation
 import XCTest
-import Decoding
 import JSON
 import Models
 import Tuning

@@ -71,6 +71,7 @@ public enum BARTBatching {
 /// the encoder's backward. Dropout: `BARTDropout`'s sites, with `--dropout`'s rate. LoRA
 /// (`BARTLoRA`): the update at each target linear layer, A and B's gradients, and its share of
 /// the inputs' gradients; the encoder's backward runs only when one of its layers has a target.
+/// Adapters (`BARTAdapters`): where their placement puts them, each block's activations kept.
 public final class BARTGraph: TrainingGraph {
     public let model: BARTModel
     public let maxB: Int, maxS: Int, maxT: Int, maxP: Int
@@ -133,6 +134,7 @@ public final class BARTGraph: TrainingGraph {
         let gathered, logits, losses: Buf
         let dxE, dxD, dEnc, dA, dB, dq, dk, dv, datty, dfc, scratch, dgathered: Buf
         let lora: BARTLoRA?
+        let adapters: BARTAdapters?
         let bytes: Int
         private var owned: [Buf] = []
 
@@ -141,7 +143,7 @@ public final class BARTGraph: TrainingGraph {
             { l, site in l < c.encoderLayers || site.module == "encoder_attn.k_proj" || site.module == "encoder_attn.v_proj" ? B * S : B * T }
         }
 
-        init(_ c: BARTConfig, B: Int, S: Int, T: Int, P: Int, frozen: Bool, lora shape: LoRAShape?) {
+        init(_ c: BARTConfig, B: Int, S: Int, T: Int, P: Int, frozen: Bool, lora shape: LoRAShape?, adapters adapterShape: AdapterShape?) {
             self.B = B; self.S = S; self.T = T; self.P = P; self.frozen = frozen
             let C = c.dModel, Ne = B * S, Nd = B * T, Se = S + P, Td = T + P, F = max(c.encoderFFN, c.decoderFFN), R = max(Ne, Nd)
             var mine: [Buf] = [], floats = 0
@@ -167,15 +169,18 @@ public final class BARTGraph: TrainingGraph {
             let rows = Storage.loraRows(c, B: B, S: S, T: T)
             lora = shape.map { BARTLoRA($0, rows: rows) }
             let loraFloats = shape.map { s in Int(BARTLoRA.estimatedFloats(s) { Double(rows($0, $1)) }) } ?? 0
+            let blockRows = { (l: Int) in l < c.encoderLayers ? Ne : Nd }
+            adapters = adapterShape.map { BARTAdapters($0, eps: c.layerNormEpsilon, training: true, rows: blockRows) }
+            let adapterFloats = adapterShape.map { Int(BARTAdapters.estimatedFloats($0, training: true) { Double(blockRows($0)) }) } ?? 0
             // Each layer's own buffers, as allocated above.
             let perEncoder = Ne * (frozen ? 5 * C + c.encoderFFN + 4 : 7 * C + 2 * c.encoderFFN + 4) + 2 * B * Se * C + B * c.encoderHeads * S * Se
             let perDecoder = Nd * (frozen ? 8 * C + c.decoderFFN + 6 : 12 * C + 2 * c.decoderFFN + 6) + 2 * B * (Td + Se) * C + B * c.decoderHeads * T * (Td + Se)
-            bytes = 4 * (floats + c.encoderLayers * perEncoder + c.decoderLayers * perDecoder + (frozen ? R * (3 * C + F) : 0) + loraFloats)
+            bytes = 4 * (floats + c.encoderLayers * perEncoder + c.decoderLayers * perDecoder + (frozen ? R * (3 * C + F) : 0) + loraFloats + adapterFloats)
         }
         deinit { for p in owned { p.deallocate() } }
 
-        func holds(B b: Int, S s: Int, T t: Int, P p: Int, frozen f: Bool, lora l: LoRAShape?) -> Bool {
-            b <= B && s <= S && t <= T && p <= P && (frozen || !f) && lora?.shape == l
+        func holds(B b: Int, S s: Int, T t: Int, P p: Int, frozen f: Bool, lora l: LoRAShape?, adapters a: AdapterShape?) -> Bool {
+            b <= B && s <= S && t <= T && p <= P && (frozen || !f) && lora?.shape == l && adapters?.shape == a
         }
     }
 
@@ -206,6 +211,7 @@ public final class BARTGraph: TrainingGraph {
     var scratch: Buf { storage!.scratch }
     var dgathered: Buf { storage!.dgathered }
     var lora: BARTLoRA? { storage!.lora }
+    var adapters: BARTAdapters? { storage!.adapters }
     // Key masks over the encoder's and the cross-attention's stores (prefix rows visible).
     var encoderMask: [UInt8] = [], crossMask: [UInt8] = []
     // This pass's virtual input embeddings and their gradient (prompt tuning).
@@ -230,20 +236,22 @@ public final class BARTGraph: TrainingGraph {
         guard let b = batch as? BARTBatch else { preconditionFailure("BARTGraph runs BARTBatch layouts") }
         precondition(b.B <= maxB && b.S <= maxS && b.T <= maxT && max(b.encoderPrefix, b.decoderPrefix, b.crossPrefix) <= maxP)
         let c = model.config, C = c.dModel
-        let loraShape = conditioning.blocks?.lora
-        precondition(conditioning.blocks?.adapters == nil, "BART's training pass has no adapters yet")
+        let loraShape = conditioning.blocks?.lora, adapterShape = conditioning.blocks?.adapters
         // Frozen weights (no block and no embedding trains): their inputs are not kept per layer,
         // unless LoRA's gradients read them.
         let frozen = (!backward || weightGrads == nil || (trainable.map { !$0.any } ?? false)) && loraShape == nil
         let P = max(b.encoderPrefix, b.decoderPrefix, b.crossPrefix)
         precondition(loraShape == nil || P == 0, "LoRA and a prefix in one pass")
-        if storage.map({ !$0.holds(B: b.B, S: b.S, T: b.T, P: P, frozen: frozen, lora: loraShape) }) ?? true {
+        if storage.map({ !$0.holds(B: b.B, S: b.S, T: b.T, P: P, frozen: frozen, lora: loraShape, adapters: adapterShape) }) ?? true {
             let old = storage.map { (B: $0.B, S: $0.S, T: $0.T, P: $0.P, frozen: $0.frozen) }
             storage = nil  // the old buffers go before the new ones come
             storage = Storage(c, B: max(b.B, old?.B ?? 0), S: max(b.S, old?.S ?? 0), T: max(b.T, old?.T ?? 0), P: max(P, old?.P ?? 0),
-                              frozen: frozen && (old?.frozen ?? true), lora: loraShape)
+                              frozen: frozen && (old?.frozen ?? true), lora: loraShape, adapters: adapterShape)
         }
-        if let params = conditioning.blocks { storage!.lora?.start(params) }
+        if let params = conditioning.blocks {
+            storage!.lora?.start(params)
+            storage!.adapters?.start(values: params.adapterValues, grads: params.adapterGrads)
+        }
         func rows(_ P: Int, _ v: UnsafePointer<Float>?, _ g: UnsafeMutablePointer<Float>?, layers: Int, _ what: String) -> PrefixRows {
             guard P > 0 else { return .none }
             precondition(v != nil, "a \(what) prefix needs its rows in the conditioning")
@@ -318,6 +326,7 @@ public final class BARTGraph: TrainingGraph {
         drop?.apply(l.g, layer, .activation, N * F)
         linearForward(out: l.rf, inp: l.g, weight: p + w.fc2W, bias: p + w.fc2B, N: N, C: F, OC: C)
         lora?.forward(layer, "fc2", out: l.rf, x: l.g, N: N)
+        adapters?.forward(layer, .feedForward, l.rf, N: N)
         drop?.apply(l.rf, layer, .output, N * C)
         residualForward(out: l.rf, a: l.rf, b: inp, N: N * C)
     }
@@ -351,11 +360,13 @@ public final class BARTGraph: TrainingGraph {
                                        dropScale: drop?.mask(li, .attention, b.B * c.encoderHeads * b.S * (Pe + b.S)), dropped: drop?.dropped.base)
                 linearForward(out: l.r1, inp: l.atty, weight: p + a.oW, bias: p + a.oB, N: Ne, C: C, OC: C)
                 lora?.forward(li, "self_attn.out_proj", out: l.r1, x: l.atty, N: Ne)
+                adapters?.forward(li, .attention, l.r1, N: Ne)
                 drop?.apply(l.r1, li, .attentionOutput, Ne * C)
                 residualForward(out: l.r1, a: l.r1, b: x, N: Ne * C)
                 layernormForward(out: l.a1, mean: l.m1, rstd: l.s1, inp: l.r1, weight: p + w.ln1W, bias: p + w.ln1B, N: Ne, C: C, eps: eps)
                 feedForward(l, inp: l.a1, w: (w.fc1W, w.fc1B, w.fc2W, w.fc2B), F: c.encoderFFN, N: Ne, layer: li)
                 layernormForward(out: l.out, mean: l.mf, rstd: l.sf, inp: l.rf, weight: p + w.ln2W, bias: p + w.ln2B, N: Ne, C: C, eps: eps)
+                adapters?.forward(li, .blockOutput, l.out, N: Ne)
                 x = UnsafePointer(l.out)
             }
         }
@@ -377,6 +388,7 @@ public final class BARTGraph: TrainingGraph {
                                        dropScale: drop?.mask(Le + li, .attention, b.B * c.decoderHeads * b.T * (Pd + b.T)), dropped: drop?.dropped.base)
                 linearForward(out: l.r1, inp: l.atty, weight: p + s.oW, bias: p + s.oB, N: Nd, C: C, OC: C)
                 lora?.forward(Le + li, "self_attn.out_proj", out: l.r1, x: l.atty, N: Nd)
+                adapters?.forward(Le + li, .attention, l.r1, N: Nd)
                 drop?.apply(l.r1, Le + li, .attentionOutput, Nd * C)
                 residualForward(out: l.r1, a: l.r1, b: y, N: Nd * C)
                 layernormForward(out: l.a1, mean: l.m1, rstd: l.s1, inp: l.r1, weight: p + w.ln1W, bias: p + w.ln1B, N: Nd, C: C, eps: eps)
@@ -396,6 +408,7 @@ public final class BARTGraph: TrainingGraph {
                 layernormForward(out: l.a2!, mean: l.m2!, rstd: l.s2!, inp: l.r2!, weight: p + w.ln2W, bias: p + w.ln2B, N: Nd, C: C, eps: eps)
                 feedForward(l, inp: l.a2!, w: (w.fc1W, w.fc1B, w.fc2W, w.fc2B), F: c.decoderFFN, N: Nd, layer: Le + li)
                 layernormForward(out: l.out, mean: l.mf, rstd: l.sf, inp: l.rf, weight: p + w.ln3W, bias: p + w.ln3B, N: Nd, C: C, eps: eps)
+                adapters?.forward(Le + li, .blockOutput, l.out, N: Nd)
                 y = UnsafePointer(l.out)
             }
         }
@@ -510,7 +523,7 @@ public final class BARTGraph: TrainingGraph {
         let gEmb = g(.embeddings)
         // The encoder's backward runs only for what it trains: its blocks, the embeddings, its prefix.
         let encoderNeeds = gEmb != nil || pre.encoder.grads != nil || virtualGrads != nil || (0..<c.encoderLayers).contains { g(.block($0)) != nil }
-            || lora?.targets(0..<c.encoderLayers) == true
+            || lora?.targets(0..<c.encoderLayers) == true || adapters != nil
         // Head: dlogits = w·(softmax − onehot), in place.
         for i in 0..<n {
             let row = logits + i * V, lse = losses[i] + row[Int(b.targetIds[i])], w = b.targetWeights[i]
@@ -528,12 +541,14 @@ public final class BARTGraph: TrainingGraph {
         // Decoder, top down; dxD holds the gradient at the current layer's output.
         for (li, (l, w)) in zip(decoder, L.decoder).enumerated().reversed() {
             let gl = g(.block(c.encoderLayers + li))
-            let inp = UnsafePointer(li == 0 ? decEmb : decoder[li - 1].out)
+            let inp = UnsafePointer(li == 0 ? decEmb : decoder[li - 1].out), layer = c.encoderLayers + li
+            adapters?.backward(layer, .blockOutput, dxD, N: Nd)
             layerNormBack(dB, dout: dxD, inp: l.rf, mean: l.mf, rstd: l.sf, w: w.ln3W, b: w.ln3B, N: Nd, grads: gl)
             // rf = a2 + ffn(a2): a2's gradient starts as dB and gains the feed-forward's.
-            let da2 = dxD, layer = c.encoderLayers + li
+            let da2 = dxD
             da2.update(from: dB, count: Nd * C)
             drop?.apply(dB, layer, .output, Nd * C)  // the branch's output was dropped; the residual's was not
+            adapters?.backward(layer, .feedForward, dB, N: Nd)
             feedForwardBack(l, dr: dB, inp: l.a2!, w: (w.fc1W, w.fc1B, w.fc2W, w.fc2B), F: c.decoderFFN, N: Nd, dinp: da2, grads: gl, layer: layer)
             layerNormBack(dB, dout: da2, inp: l.r2!, mean: l.m2!, rstd: l.s2!, w: w.ln2W, b: w.ln2B, N: Nd, grads: gl)
             // r2 = a1 + cross(a1, memory); da2 is spent, so dxD takes a1's gradient from here.
@@ -563,6 +578,7 @@ public final class BARTGraph: TrainingGraph {
             // r1 = x + self(x).
             dxD.update(from: dB, count: Nd * C)
             drop?.apply(dB, layer, .attentionOutput, Nd * C)
+            adapters?.backward(layer, .attention, dB, N: Nd)
             // Below decoder layer 0 only the embeddings' gradient needs the input's.
             selfAttentionBack(l, dr: dB, inp: inp, a: w.selfAttn, mode: .causal, B: b.B, T: b.T, NH: c.decoderHeads, prefix: pre.decoder, layer: li,
                               dropLayer: layer, dinp: li > 0 || gEmb != nil ? dxD : nil, grads: gl)
@@ -575,13 +591,16 @@ public final class BARTGraph: TrainingGraph {
         for (li, (l, w)) in zip(encoder, L.encoder).enumerated().reversed() {
             let gl = g(.block(li))
             let inp = UnsafePointer(li == 0 ? encEmb : encoder[li - 1].out)
+            adapters?.backward(li, .blockOutput, dxE, N: Ne)
             layerNormBack(dB, dout: dxE, inp: l.rf, mean: l.mf, rstd: l.sf, w: w.ln2W, b: w.ln2B, N: Ne, grads: gl)
             dxE.update(from: dB, count: Ne * C)
             drop?.apply(dB, li, .output, Ne * C)
+            adapters?.backward(li, .feedForward, dB, N: Ne)
             feedForwardBack(l, dr: dB, inp: l.a1, w: (w.fc1W, w.fc1B, w.fc2W, w.fc2B), F: c.encoderFFN, N: Ne, dinp: dxE, grads: gl, layer: li)
             layerNormBack(dB, dout: dxE, inp: l.r1, mean: l.m1, rstd: l.s1, w: w.ln1W, b: w.ln1B, N: Ne, grads: gl)
             dxE.update(from: dB, count: Ne * C)
             drop?.apply(dB, li, .attentionOutput, Ne * C)
+            adapters?.backward(li, .attention, dB, N: Ne)
             selfAttentionBack(l, dr: dB, inp: inp, a: w.attn, mode: .bidirectional, B: b.B, T: b.S, NH: c.encoderHeads, prefix: pre.encoder, layer: li,
                               dropLayer: li, dinp: li > 0 || gEmb != nil || virtualGrads != nil ? dxE : nil, grads: gl)
         }

@@ -20,6 +20,8 @@ public final class EncoderMemory: @unchecked Sendable {
     public let mask: [UInt8]
     /// The decoder self-attention prefix (L_dec, 2, P, C), `KVCache.prefill`'s layout.
     public let decoderPrefix: (P: Int, rows: [Float], takesPositions: Bool)?
+    /// An adapter run's adapters (copied here once per batch), which every decoding step applies as the encoder did.
+    public var adapters: (shape: AdapterShape, values: FloatArena)?
 
     init(B: Int, S: Int, C: Int, layers: Int, mask: [UInt8], crossRows: Int = 0, decoderPrefix: (P: Int, rows: [Float], takesPositions: Bool)? = nil) {
         self.B = B; self.S = S; self.C = C; keyRows = crossRows + S; self.decoderPrefix = decoderPrefix
@@ -82,6 +84,7 @@ public final class BARTModel: Seq2SeqLM, LanguageModel, @unchecked Sendable {
     /// config.json as read (written back unchanged by `save`).
     public let configJSON: JSONValue
     private let buffers: BARTBuffers
+    private var inferenceAdapters: BARTAdapters?
 
     public init(config: BARTConfig, configJSON: JSONValue? = nil) {
         self.config = config
@@ -144,10 +147,9 @@ public final class BARTModel: Seq2SeqLM, LanguageModel, @unchecked Sendable {
 
     /// `maxT` bounds both the encoder's and the decoder's rows (each example's source and
     /// target plus their two special tokens); `maxVirtual` a prefix's rows in each attention.
-    /// Block additions: LoRA (adapters on BART are not built yet).
+    /// Block additions: LoRA, adapters (sized by the graph for each batch).
     public func makeTrainingGraph(maxBatch: Int, maxT: Int, maxVirtual: Int, additions: BlockAdditions) -> TrainingGraph {
-        precondition(additions.adapters == nil, "BART's training pass has no adapters yet")
-        return BARTGraph(model: self, maxBatch: maxBatch, maxS: maxT, maxT: maxT, maxPrefix: maxVirtual)
+        BARTGraph(model: self, maxBatch: maxBatch, maxS: maxT, maxT: maxT, maxPrefix: maxVirtual)
     }
 
     public func trainingGraphBytes(maxBatch: Int, maxT: Int, maxVirtual: Int, additions: BlockAdditions, dropout: Bool) -> Double {
@@ -158,7 +160,8 @@ public final class BARTModel: Seq2SeqLM, LanguageModel, @unchecked Sendable {
         let attention = B * Double(max(c.encoderHeads, c.decoderHeads)) * T * Tk * (layers + Double(c.decoderLayers))
         let stores = 2 * B * Double(maxVirtual) * C * (layers + Double(c.decoderLayers))
         let lora = additions.lora.map { BARTLoRA.estimatedFloats($0) { _, _ in B * T } } ?? 0
-        return 4 * (layers * B * T * perRow + attention + stores + B * T * (Double(c.vocabSize) + 3 * C) + 8 * B * Tk * C + lora)
+        let adapters = additions.adapters.map { BARTAdapters.estimatedFloats($0, training: true) { _ in B * T } } ?? 0
+        return 4 * (layers * B * T * perRow + attention + stores + B * T * (Double(c.vocabSize) + 3 * C) + 8 * B * Tk * C + lora + adapters)
     }
 
     public func linearWeight(layer: Int, module: String) -> (offset: Int, inputMajor: Bool)? {
@@ -241,11 +244,18 @@ public final class BARTModel: Seq2SeqLM, LanguageModel, @unchecked Sendable {
             p.decoder.map { (P: p.P, rows: Seq2SeqPrefix.cacheLayout($0, P: p.P, layers: config.decoderLayers, width: C), takesPositions: p.decoderTakesPositions) }
         }
         let memory = EncoderMemory(B: B, S: S, C: C, layers: config.decoderLayers, mask: mask, crossRows: Pc, decoderPrefix: decoderRows)
+        if let a = prefix?.adapters {
+            let values = FloatArena(count: a.values.count)
+            _ = values.buffer.update(fromContentsOf: a.values)
+            memory.adapters = (a.shape, values)
+        }
         let x = memory.hidden.base
         embed(x, tokens: tokens, positions: { $0 % S }, table: layout.encPositions, lnW: layout.encLnW, lnB: layout.encLnB, N: N,
               virtual: prefix?.encoderEmbeddings.map { ($0, Pv, S) })
         var storeMask = [UInt8](repeating: 1, count: B * (Pe + S))
         for b in 0..<B { for j in 0..<S { storeMask[b * (Pe + S) + Pe + j] = mask[b * S + j] } }
+        let adapters = adapterPasses(memory.adapters, rows: N)
+        defer { adapters?.start(values: nil, grads: nil) }
         storeMask.withUnsafeBufferPointer { m in
             for (li, l) in layout.encoder.enumerated() {
                 let a = l.attn
@@ -255,9 +265,12 @@ public final class BARTModel: Seq2SeqLM, LanguageModel, @unchecked Sendable {
                 attentionForward(out: buf.atty, att: buf.att, q: buf.q, qStride: C, keys: buf.k, values: buf.v, kvBatchStride: (Pe + S) * C,
                                  mask: m.baseAddress, maskStride: Pe + S, mode: .bidirectional, B: B, T: S, past: 0, Tk: Pe + S, C: C, NH: NH)
                 linearForward(out: buf.branch, inp: buf.atty, weight: p + a.oW, bias: p + a.oB, N: N, C: C, OC: C)
+                adapters?.forward(li, .attention, buf.branch, N: N)
                 addNorm(x, buf.branch, w: l.ln1W, b: l.ln1B, N: N)
                 feedForward(buf.branch, x, hidden: buf.hidden, fc1W: l.fc1W, fc1B: l.fc1B, fc2W: l.fc2W, fc2B: l.fc2B, F: config.encoderFFN, N: N)
+                adapters?.forward(li, .feedForward, buf.branch, N: N)
                 addNorm(x, buf.branch, w: l.ln2W, b: l.ln2B, N: N)
+                adapters?.forward(li, .blockOutput, x, N: N)
             }
         }
         for (l, d) in layout.decoder.enumerated() {
@@ -289,6 +302,8 @@ public final class BARTModel: Seq2SeqLM, LanguageModel, @unchecked Sendable {
         let x = buf.x
         embed(x, tokens: tokens, positions: { first + $0 % T }, table: layout.decPositions, lnW: layout.decLnW, lnB: layout.decLnB, N: N)
         cache.append(T: T, keyMask: nil)
+        let adapters = adapterPasses(memory.adapters, rows: N), E = config.encoderLayers
+        defer { adapters?.start(values: nil, grads: nil) }
         for (l, d) in layout.decoder.enumerated() {
             let s = d.selfAttn
             linearForward(out: buf.q, inp: x, weight: p + s.qW, bias: p + s.qB, N: N, C: C, OC: C)
@@ -303,6 +318,7 @@ public final class BARTModel: Seq2SeqLM, LanguageModel, @unchecked Sendable {
             attentionForward(out: buf.atty, att: buf.att, q: buf.q, qStride: C, keys: ck, values: cv, kvBatchStride: cache.capacity * C,
                              mask: cache.mask, maskStride: cache.capacity, mode: .causal, B: B, T: T, past: past, Tk: past + T, C: C, NH: NH)
             linearForward(out: buf.branch, inp: buf.atty, weight: p + s.oW, bias: p + s.oB, N: N, C: C, OC: C)
+            adapters?.forward(E + l, .attention, buf.branch, N: N)
             addNorm(x, buf.branch, w: d.ln1W, b: d.ln1B, N: N)
             let a = d.cross
             linearForward(out: buf.q, inp: x, weight: p + a.qW, bias: p + a.qB, N: N, C: C, OC: C)
@@ -318,10 +334,25 @@ public final class BARTModel: Seq2SeqLM, LanguageModel, @unchecked Sendable {
             linearForward(out: buf.branch, inp: buf.atty, weight: p + a.oW, bias: p + a.oB, N: N, C: C, OC: C)
             addNorm(x, buf.branch, w: d.ln2W, b: d.ln2B, N: N)
             feedForward(buf.branch, x, hidden: buf.hidden, fc1W: d.fc1W, fc1B: d.fc1B, fc2W: d.fc2W, fc2B: d.fc2B, F: config.decoderFFN, N: N)
+            adapters?.forward(E + l, .feedForward, buf.branch, N: N)
             addNorm(x, buf.branch, w: d.ln3W, b: d.ln3B, N: N)
+            adapters?.forward(E + l, .blockOutput, x, N: N)
         }
         cache.advance(by: T)
         return UnsafePointer(x)
+    }
+
+    /// The adapters' scratch for an inference pass of `rows` rows (shared by every block, kept
+    /// between passes and grown on demand), started on `adapters`' tensors; nil for none.
+    private func adapterPasses(_ adapters: (shape: AdapterShape, values: FloatArena)?, rows: Int) -> BARTAdapters? {
+        guard let adapters else { return nil }
+        precondition(adapters.shape.layers == config.encoderLayers + config.decoderLayers && adapters.shape.width == config.dModel,
+                     "adapters for another BART")
+        if inferenceAdapters.map({ $0.shape != adapters.shape || $0.rows[0] < rows }) ?? true {
+            inferenceAdapters = BARTAdapters(adapters.shape, eps: config.layerNormEpsilon, training: false) { _ in max(rows, self.inferenceAdapters?.rows[0] ?? 0) }
+        }
+        inferenceAdapters!.start(values: UnsafePointer(adapters.values.base), grads: nil)
+        return inferenceAdapters
     }
 
     /// logits (N, V) = hidden (N, C) · sharedᵀ + final_logits_bias.

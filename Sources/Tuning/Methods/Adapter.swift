@@ -14,6 +14,11 @@ import Support
 /// Initialised as that code's `_init_weights` does (Linear weights N(0, 0.02), biases 0,
 /// LayerNorm 1 and 0), and trained with GPT-2's own dropout on, as it was. PEFT has no such
 /// adapter type: runs export to our layout (`BottleneckAdapterFile`).
+///
+/// On BART every layer of both stacks is a block (the encoder's, then the decoder's): `lin`
+/// after its final LayerNorm; `houlsby` on its self-attention's and its feed-forward's outputs
+/// (the decoder's cross-attention gets none, as AdapterHub's Houlsby configuration has it),
+/// before the branch's dropout (`BARTAdapters`).
 public struct Adapter: TuningMethod {
     static let design = OptionDescriptor("adapter_design", .choice(AdapterPlacement.allCases.map(\.rawValue)), default: .text("lin"),
                                          help: "lin: one adapter on each block's output (LayerNorm, down, ReLU, up); houlsby: one after attention and one after the feed-forward")
@@ -48,7 +53,7 @@ public struct Adapter: TuningMethod {
     public func check(against model: ModelSummary) throws {}
 
     public func shape(_ model: ModelSummary) -> AdapterShape {
-        AdapterShape(placement: placement, bottleneck: bottleneckSize, width: model.shape.width, layers: model.shape.layers)
+        AdapterShape(placement: placement, bottleneck: bottleneckSize, width: model.shape.width, layers: model.blockCount)
     }
 
     public func additions(for model: ModelSummary) -> BlockAdditions { BlockAdditions(adapters: shape(model)) }
@@ -58,16 +63,16 @@ public struct Adapter: TuningMethod {
     public func makeState(for model: any LanguageModel) -> any MethodState { AdapterState(method: self, model: model) }
 
     public func decoding(checkpoint dir: String, baseModel: String) throws -> DecodingSetup {
-        let s = shape(try HFModelFolder.summary(baseModel))
-        let values = try ParameterSet.values(at: dir + "/trainable.safetensors", tensors: AdapterState.tensors(s).map { ($0.name, $0.shape) })
+        let m = try HFModelFolder.summary(baseModel), s = shape(m)
+        let values = try ParameterSet.values(at: dir + "/trainable.safetensors", tensors: AdapterState.tensors(s, path: m.blockPath).map { ($0.name, $0.shape) })
         return DecodingSetup(modelFolder: baseModel, conditioning: .adapters(s, values: values))
     }
 
     public static var exportFormat: String? { "bottleneck" }
     public func export(checkpoint dir: String, model: ModelSummary, baseModel: String) throws -> any AdapterExport {
         let s = shape(model)
-        let values = try ParameterSet.values(at: dir + "/trainable.safetensors", tensors: AdapterState.tensors(s).map { ($0.name, $0.shape) })
-        return BottleneckAdapterFile(shape: s, values: values, baseModel: baseModel, basePrefix: model.basePrefix)
+        let values = try ParameterSet.values(at: dir + "/trainable.safetensors", tensors: AdapterState.tensors(s, path: model.blockPath).map { ($0.name, $0.shape) })
+        return BottleneckAdapterFile(shape: s, values: values, baseModel: baseModel, basePrefix: model.basePrefix, blockPath: model.blockPath)
     }
 }
 
@@ -80,13 +85,13 @@ final class AdapterState: MethodState {
     let modelDropoutRate: Float
     let graphConditioning: GraphConditioning
 
-    static func tensors(_ s: AdapterShape) -> [(name: String, shape: [Int], offset: Int)] {
-        (0..<s.layers).flatMap { l in (0..<s.perLayer).flatMap { s.tensors(layer: l, adapter: $0) } }
+    static func tensors(_ s: AdapterShape, path: (Int) -> String) -> [(name: String, shape: [Int], offset: Int)] {
+        (0..<s.layers).flatMap { l in (0..<s.perLayer).flatMap { s.tensors(layer: l, adapter: $0, path: path) } }
     }
 
     init(method: Adapter, model: any LanguageModel) {
         shape = method.shape(model.summary)
-        let list = AdapterState.tensors(shape)
+        let list = AdapterState.tensors(shape, path: model.summary.blockPath)
         params = ParameterSet(list.map { ($0.name, $0.shape) })
         precondition(params.count == shape.count && zip(params.tensors, list).allSatisfy { $0.offset == $1.offset })
         trainableWeights = .none(layers: shape.layers)
@@ -117,15 +122,18 @@ final class AdapterState: MethodState {
 
 /// Our layout for a bottleneck-adapter run (PEFT has no such adapter type): adapter_config.json
 /// with `adapter_type` "bottleneck", `adapter_design` (lin, houlsby), `bottleneck`, `n_embd`,
-/// `n_layer`, `base_model_name_or_path`; adapter_model.safetensors with the reference model's
-/// tensor names (`transformer.h.3.adapter_block.project_down.weight` (b, C), `.project_down.bias`,
+/// `n_layer` (the blocks: on BART its encoder's and decoder's layers), `base_model_name_or_path`;
+/// adapter_model.safetensors with the reference model's tensor names
+/// (`transformer.h.3.adapter_block.project_down.weight` (b, C), `.project_down.bias`,
 /// `.project_up.weight` (C, b), `.project_up.bias`, and for lin `.ln.weight`, `.ln.bias`;
-/// houlsby's feed-forward adapter is `adapter_block2`), so its state dict loads into that model.
+/// houlsby's feed-forward adapter is `adapter_block2`), so its state dict loads into that model;
+/// BART's under its layers' paths (`model.decoder.layers.0.adapter_block.…`).
 public struct BottleneckAdapterFile: AdapterExport {
     public var shape: AdapterShape
     public var values: [Float]
     public var baseModel: String
     public var basePrefix: String
+    public var blockPath: @Sendable (Int) -> String
 
     public var fileNames: Set<String> { ["adapter_config.json", "adapter_model.safetensors"] }
     public var summary: String { "bottleneck adapters (\(shape.placement.rawValue), b \(shape.bottleneck)) in \(shape.layers) blocks" }
@@ -139,7 +147,7 @@ public struct BottleneckAdapterFile: AdapterExport {
         ]
         try AtomicFile.write(Data((JSONValue.object(cfg).serialized + "\n").utf8), to: dir + "/adapter_config.json")
         try values.withUnsafeBufferPointer { v in
-            let list = AdapterState.tensors(shape).map { t in
+            let list = AdapterState.tensors(shape, path: blockPath).map { t in
                 SafeTensorsWriter.Tensor(name: basePrefix + t.name, shape: t.shape,
                                          values: UnsafeBufferPointer(rebasing: v[t.offset..<(t.offset + t.shape.reduce(1, *))]))
             }

@@ -72,7 +72,7 @@ class Method:
             raise SystemExit(f"the torch engine trains finetune, prefix, embedding, infix, adapter and LoRA runs; a {self.name} run trains natively (--engine native)")
 
     def _init_bart(self, spec, plan, init):
-        """BART (bart.py): fine-tuning, the paper's three prefixes or PEFT's, embedding-only, LoRA."""
+        """BART (bart.py): fine-tuning, the paper's three prefixes or PEFT's, embedding-only, LoRA, adapters."""
         from transformers import BartForConditionalGeneration
         from . import bart
         base = BartForConditionalGeneration.from_pretrained(plan["model"], torch_dtype=torch.float32)
@@ -108,6 +108,9 @@ class Method:
         elif self.name == "embedding":
             self.model = bart.PromptBART(base, spec["prefix_length"])
             self._copy_init(self.model.embedding.named_parameters(prefix="embedding"), init)
+        elif self.name == "adapter":
+            self.model = AdapterLM(base, spec, bart=True)
+            self._copy_init(self.model.adapters.named_parameters(), init)
         elif self.name == "lora":
             from peft import get_peft_model, LoraConfig
             targets = spec["lora_targets"].split(",") if spec.get("lora_targets") else ["q_proj", "v_proj"]
@@ -116,7 +119,7 @@ class Method:
             self.model = get_peft_model(base, cfg)
             self.lora_names = self._lora_from_init(init, lambda n: n.removeprefix("base_model.model.").replace(".default", ""))
         else:
-            raise SystemExit(f"the torch engine trains BART with finetune, prefix, embedding and lora; a {self.name} run on BART trains natively (--engine native)")
+            raise SystemExit(f"the torch engine trains BART with finetune, prefix, embedding, lora and adapter; a {self.name} run does not train on BART")
 
     def _kind_parameters(self):
         """The three prefixes' tensors under the native names (`encoder.embedding.weight`, ...)."""
@@ -368,31 +371,43 @@ class Bottleneck(torch.nn.Module):
 
 
 class AdapterLM(torch.nn.Module):
-    """The paper's adapter baseline on a frozen GPT-2, as the native Adapter method: `lin`, one
-    adapter on each block's output after the feed-forward residual; `houlsby`, one on the
-    attention's output (after its projection and dropout) and one on the feed-forward's,
-    before each branch's residual. Forward hooks put them there; `adapters` holds them under
-    the native names (h.L.adapter_block[2].…)."""
+    """The paper's adapter baseline on a frozen model, as the native Adapter method: `lin`, one
+    adapter on each block's output (GPT-2: after the feed-forward residual; BART: after the
+    layer's final LayerNorm); `houlsby`, one on the attention's output and one on the
+    feed-forward's, before each branch's residual (GPT-2: after the branch's dropout, which its
+    modules hold; BART: on self_attn's and fc2's outputs, before the dropout its layers apply;
+    the decoder's cross-attention gets none). Forward hooks put them there; `adapters` holds them
+    under the native names (`<block path>.adapter_block[2].…`: GPT-2's h.L, BART's
+    model.encoder.layers.L then model.decoder.layers.L)."""
 
-    def __init__(self, base, spec):
+    def __init__(self, base, spec, bart=False):
         super().__init__()
         cfg = base.config
         self.base = base
-        C, b = cfg.n_embd, spec.get("adapter_bottleneck", 100)
+        if bart:
+            C, eps = cfg.d_model, 1e-5
+            blocks = [(f"model.encoder.layers.{l}", m, m.self_attn, m.fc2) for l, m in enumerate(base.model.encoder.layers)]
+            blocks += [(f"model.decoder.layers.{l}", m, m.self_attn, m.fc2) for l, m in enumerate(base.model.decoder.layers)]
+        else:
+            C, eps = cfg.n_embd, cfg.layer_norm_epsilon
+            blocks = [(f"h.{l}", m, m.attn, m.mlp) for l, m in enumerate(base.transformer.h)]
+        b = spec.get("adapter_bottleneck", 100)
         lin = spec.get("adapter_design", "lin") == "lin"
-        blocks = {}
-        for l, block in enumerate(base.transformer.h):
-            first = Bottleneck(C, b, lin, cfg.layer_norm_epsilon)
-            blocks[f"{l}_adapter_block"] = first
+        modules, names = [], []
+        for path, block, attn, ffn in blocks:
+            first = Bottleneck(C, b, lin, eps)
+            modules.append(first)
+            names.append(f"{path}.adapter_block")
             if lin:
                 block.register_forward_hook(_on_first_output(first))
             else:
-                second = Bottleneck(C, b, False, cfg.layer_norm_epsilon)
-                blocks[f"{l}_adapter_block2"] = second
-                block.attn.register_forward_hook(_on_first_output(first))
-                block.mlp.register_forward_hook(_on_output(second))
-        self.blocks = torch.nn.ModuleDict(blocks)
-        self.adapters = _Named(self.blocks)
+                second = Bottleneck(C, b, False, eps)
+                modules.append(second)
+                names.append(f"{path}.adapter_block2")
+                attn.register_forward_hook(_on_first_output(first))
+                ffn.register_forward_hook(_on_first_output(second))
+        self.blocks = torch.nn.ModuleList(modules)
+        self.adapters = _Named(self.blocks, names)
 
     def forward(self, **kw):
         return self.base(**kw)
@@ -401,14 +416,13 @@ class AdapterLM(torch.nn.Module):
 class _Named:
     """The adapters' parameters under the native checkpoint's names."""
 
-    def __init__(self, blocks):
-        self.blocks = blocks
+    def __init__(self, blocks, names):
+        self.blocks, self.names = blocks, names
 
     def named_parameters(self):
-        for key, m in self.blocks.items():
-            l, name = key.split("_", 1)
+        for name, m in zip(self.names, self.blocks):
             for n, p in m.named_parameters():
-                yield f"h.{l}.{name}.{n}", p
+                yield f"{name}.{n}", p
 
     def parameters(self):
         return [p for _, p in self.named_parameters()]
@@ -420,7 +434,3 @@ def _on_first_output(adapter):
             return (adapter(out[0]),) + out[1:]
         return adapter(out)
     return hook
-
-
-def _on_output(adapter):
-    return lambda _module, _inputs, out: adapter(out)

@@ -1,0 +1,77 @@
+import Foundation
+import XCTest
+import Decoding
+import JSON
+import Models
+import Tuning
+import TestSupport
+
+/// Bottleneck adapters on BART train and decode as their torch twin (forward hooks on
+/// transformers' BART, tools/make_bart_adapter_fixtures.py) on `tiny` and `deep` (3 encoder, 2
+/// decoder layers): lin (every layer's output) and houlsby (each layer's self-attention and
+/// feed-forward outputs): the loss, every adapter tensor's gradient, θ₃ − θ₀ after 3 AdamW
+/// steps, the loss through the inference path, and greedy decoding with the trained adapters equal to transformers' `generate`
+/// token for token (the inference path: the encoder once, the cached decoder step by step).
+final class BARTAdapterTests: XCTestCase {
+    func testAdaptersMatchTheirTorchTwin() throws {
+        for model in ["tiny", "deep"] {
+            let dir = TestPaths.fixtures + "/bart/" + model
+            let m = try XCTUnwrap(try HFModelFolder.load(dir) as? BARTModel)
+            let (info, ref, examples, weights) = try peftFixture(dir, "adapter")
+            let meta = try JSONParser.parse(String(contentsOfFile: dir + "/reference.json", encoding: .utf8))
+            let documents = meta["batch"]!["encoder_ids"]!.array!.map { $0.array!.map { Int32($0.int!) } }
+            for (design, c) in info["cases"]!.object! {
+                let what = "\(model) \(design)"
+                let method = Adapter(placement: AdapterPlacement(rawValue: design)!, bottleneck: info["bottleneck"]!.int!, modelDropout: 0)
+                let tm = try startingFrom(ref, prefix: "\(design).", m, method)
+                XCTAssertEqual(tm.params.tensors.count, c["tensors"]!.int!, what)
+                XCTAssertEqual(tm.params.trainableCount, method.trainedParameters(m.summary), what)
+                let loss = tm.computeGradients([tm.batch(examples, weights: weights)])
+                XCTAssertEqual(loss, c["loss"]!.number!, accuracy: 1e-4, what)
+                try checkGradients(tm, ref, prefix: "\(design).", what)
+                // The inference path (encoder memory, the decoder on its cache) scores the batch as training does.
+                let start = try XCTUnwrap(tm.state.currentConditioning().encoderDecoderPrefix, what)
+                XCTAssertEqual(inferenceLoss(m, examples, prefix: start), loss, accuracy: 1e-4, "\(what): the inference path's loss")
+                let trained = try startingFrom(ref, prefix: "\(design).", m, method)
+                try checkThreeSteps(trained, examples, weights, ref: ref, prefix: "\(design).", what)
+                // The trained adapters decode as transformers' generate decodes with them.
+                var settings = GenerationSettings()
+                settings.maxNewTokens = 12
+                settings.minNewTokens = 6
+                let prefix = try XCTUnwrap(trained.state.currentConditioning().encoderDecoderPrefix, what)
+                XCTAssertEqual(prefix.P, 0, what)
+                let out = Seq2SeqDecoder(model: m, settings: settings, prefix: prefix).generate(documents: documents)
+                XCTAssertEqual(out, c["greedy_after_training"]!.array!.map { $0.array!.map { Int32($0.int!) } }, "\(what): greedy with the trained adapters")
+            }
+        }
+    }
+
+    /// The mean NLL of every label token through `encode` and one `decode` of the whole decoder input.
+    func inferenceLoss(_ m: BARTModel, _ examples: [TokenizedExample], prefix: Seq2SeqPrefix) -> Double {
+        let c = m.config, V = c.vocabSize
+        let enc = examples.map { [Int32(c.bosTokenId)] + $0.source + [Int32(c.eosTokenId)] }
+        let labels = examples.map { [Int32(c.bosTokenId)] + $0.target + [Int32(c.eosTokenId)] }
+        let B = examples.count, S = enc.map(\.count).max()!, T = labels.map(\.count).max()!
+        var tokens = [Int32](repeating: m.padTokenId, count: B * S), mask = [UInt8](repeating: 0, count: B * S)
+        var dec = [Int32](repeating: m.padTokenId, count: B * T)
+        for b in 0..<B {
+            for (i, t) in enc[b].enumerated() { tokens[b * S + i] = t; mask[b * S + i] = 1 }
+            for (i, t) in ([m.decoderStartTokenId] + labels[b].dropLast()).enumerated() { dec[b * T + i] = t }
+        }
+        let memory = m.encode(tokens: tokens, mask: mask, B: B, S: S, prefix: prefix)
+        let cache = m.makeDecoderCache(batch: B, capacity: T)
+        memory.startDecoding(cache)
+        let hidden = m.decode(tokens: dec, B: B, T: T, cache: cache, memory: memory, beams: 1)
+        var logits = [Float](repeating: 0, count: B * T * V)
+        logits.withUnsafeMutableBufferPointer { m.logits(hidden: hidden, N: B * T, into: $0.baseAddress!) }
+        var nll = 0.0, n = 0
+        for b in 0..<B {
+            for (i, y) in labels[b].enumerated() {
+                let row = logits[((b * T + i) * V)..<((b * T + i + 1) * V)], top = Double(row.max()!)
+                nll += top + log(row.reduce(0.0) { $0 + exp(Double($1) - top) }) - Double(row[row.startIndex + Int(y)])
+                n += 1
+            }
+        }
+        return nll / Double(n)
+    }
+}
