@@ -89,7 +89,8 @@ if a.what == "train" and a.config.startswith("bart"):
     # --target-seq rows, every label scored (tokens/s counts both). finetune: transformers'
     # BART, every weight; prefix: the original code's three prefixes (tools/bart_twin.py, a
     # direct torch implementation on the frozen weights, each prefix its own embedding and MLP);
-    # embedding: PEFT's seq2seq PromptTuning. Dropout off, as in the engine's bench.
+    # embedding: PEFT's seq2seq PromptTuning; lora: PEFT's LoRA; adapter: lin adapters by hooks.
+    # Dropout off, as in the engine's bench.
     from transformers import BartConfig, BartForConditionalGeneration
     d, layers, heads, ffn = {"bart-base": (768, 6, 12, 3072), "bart-large": (1024, 12, 16, 4096)}[a.config]
     cfg = BartConfig(d_model=d, encoder_layers=layers, decoder_layers=layers, encoder_attention_heads=heads, decoder_attention_heads=heads,
@@ -116,8 +117,25 @@ if a.what == "train" and a.config.startswith("bart"):
         if a.method == "embedding":
             from peft import PromptTuningConfig, get_peft_model
             model = get_peft_model(model, PromptTuningConfig(task_type="SEQ_2_SEQ_LM", num_virtual_tokens=a.prefix_length))
+        elif a.method == "lora":  # PEFT's default BART targets, prefixlab's r 8, alpha 16
+            from peft import LoraConfig, get_peft_model
+            model = get_peft_model(model, LoraConfig(task_type="SEQ_2_SEQ_LM", r=8, lora_alpha=16, target_modules=["q_proj", "v_proj"],
+                                                     lora_dropout=0.0))
+        elif a.method == "adapter":  # lin, bottleneck 100, on every layer's output (tools/make_bart_adapter_fixtures.py's twin)
+            import torch.nn as nn
+            for p_ in model.parameters():
+                p_.requires_grad_(False)
+            class Bottleneck(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.ln, self.project_down, self.project_up = nn.LayerNorm(d), nn.Linear(d, 100), nn.Linear(100, d)
+                def forward(self, x):
+                    return x + self.project_up(torch.relu(self.project_down(self.ln(x))))
+            for layer in list(model.model.encoder.layers) + list(model.model.decoder.layers):
+                layer.adapter_block = Bottleneck()
+                layer.register_forward_hook(lambda m, i, o, ad=layer.adapter_block: (ad(o[0]),) + tuple(o[1:]) if isinstance(o, tuple) else ad(o))
         elif a.method != "finetune":
-            raise SystemExit(f"--method {a.method}: BART trains with finetune, prefix or embedding")
+            raise SystemExit(f"--method {a.method}: BART trains with finetune, prefix, embedding, lora or adapter")
         params = [p_ for p_ in model.parameters() if p_.requires_grad]
         def step_loss():
             return model(input_ids=ids, attention_mask=mask, decoder_input_ids=dec, labels=labels).loss

@@ -8,11 +8,13 @@ import Tuning
 extension TrainStepBench {
     /// BART: `batch` random documents of `seq` encoder rows and targets of `targetSeq` decoder
     /// rows ([<s>] … [</s>] each), every label scored; prefix is the original code's three
-    /// prefixes (P `prefixLength`, MLP `midDim` each), finetune every weight. tokens/s counts
-    /// both stacks' rows (batch × (seq + targetSeq)), as tools/bench_torch.py does.
+    /// prefixes (P `prefixLength`, MLP `midDim` each), finetune every weight, lora PEFT's
+    /// default BART targets (q_proj, v_proj of every attention; r 8, alpha 16), adapter lin
+    /// (bottleneck 100) in every layer of both stacks. tokens/s counts both stacks' rows
+    /// (batch × (seq + targetSeq)), as tools/bench_torch.py does.
     func runBART(_ cfg: BARTConfig, _ out: (String) -> Void) throws {
         let m = try Self.method(method, prefixLength: prefixLength, midDim: midDim)
-        guard m is FineTune || m is Prefix || m is Embedding else { throw BenchError("--method \(method): BART trains with finetune, prefix or embedding") }
+        guard !(m is Infix) else { throw BenchError("--method infix: BART trains with finetune, prefix, embedding, lora or adapter") }
         guard seq >= 3 && targetSeq >= 3 else { throw BenchError("--seq and --target-seq must be at least 3 (the two special tokens and one more)") }
         var rng = SplitMix64(seed: 1)
         let model = randomBART(cfg, rng: &rng)

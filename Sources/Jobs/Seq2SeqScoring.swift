@@ -22,6 +22,7 @@ public enum Seq2SeqScoring {
         }
         let V = lm.model.shape.vocabSize
         var out: [SequenceScore] = []
+        var logits = [Float](repeating: 0, count: (examples.map(\.labels.count).max() ?? 0) * V)
         for start in stride(from: 0, to: examples.count, by: batch) {
             let group = Array(examples[start..<min(examples.count, start + batch)])
             let B = group.count, S = group.map(\.encoder.count).max()!, T = group.map(\.decoder.count).max()!
@@ -36,12 +37,13 @@ public enum Seq2SeqScoring {
             let cache = lm.model.makeDecoderCache(batch: B, capacity: memory.decoderPrefixRows + T)
             memory.startDecoding(cache)
             let hidden = lm.model.decode(tokens: dec, B: B, T: T, cache: cache, memory: memory, beams: 1)
-            var logits = [Float](repeating: 0, count: B * T * V)
-            logits.withUnsafeMutableBufferPointer { lm.model.logits(hidden: hidden, N: B * T, into: $0.baseAddress!) }
+            // One document's (T, V) logits at a time: a batch's B·T·V would be most of the memory scoring takes.
+            let C = lm.model.shape.width
             for (b, e) in group.enumerated() {
+                logits.withUnsafeMutableBufferPointer { lm.model.logits(hidden: hidden + b * T * C, N: e.labels.count, into: $0.baseAddress!) }
                 var nll = 0.0
                 for (i, y) in e.labels.enumerated() {
-                    let row = (b * T + i) * V
+                    let row = i * V
                     var m = -Float.infinity
                     for v in 0..<V where logits[row + v] > m { m = logits[row + v] }
                     var sum = 0.0

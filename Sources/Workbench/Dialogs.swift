@@ -43,10 +43,12 @@ enum Dialogs {
             }
         }
         // The bottom line: the focused field's problem in full (it may be longer than its
-        // place beside the field), the first problem, or that the files are being checked.
-        let bottom = form.checking ? "checking the model and data files…" : form.problems[form.focusedField.key].map { form.focusedField.label + ": " + $0 } ?? form.error
+        // place beside the field), the first problem, that the files are being checked, or
+        // else what the focused field means.
+        let problem = form.problems[form.focusedField.key].map { form.focusedField.label + ": " + $0 } ?? form.error
+        let bottom = form.checking ? "checking the model and data files…" : problem ?? form.focusedHelp.map { form.focusedField.label + ": " + $0 }
         if let text = bottom {
-            buf.put(DisplayWidth.fit(text, inner.width - 2), x: inner.x + 1, y: inner.maxY - 1, role: form.checking ? .dim : .bad)
+            buf.put(DisplayWidth.fit(text, inner.width - 2), x: inner.x + 1, y: inner.maxY - 1, role: form.checking || problem == nil ? .dim : .bad)
         }
     }
 

@@ -40,6 +40,8 @@ public struct LaunchForm: Equatable, Sendable {
     /// Which engine trains it (native, or the PyTorch runner) and under what launcher.
     static let tail = ["engine", "launcher"]
     static let labels = ["lr": "learning rate", "warmup_steps": "warm-up steps"]
+    /// Text options the form cycles through common values of (the flag takes any list).
+    static let choiceLists = ["prefix_kinds": ["all", "decoder", "decoder,cross", "encoder,decoder", "encoder", "cross", "encoder,cross", "peft"]]
     /// Not spec keys: where the run goes in the workspace, and which engine trains it.
     static let runKeys: Set<String> = ["name", "group", "engine", "launcher"]
 
@@ -67,6 +69,7 @@ public struct LaunchForm: Equatable, Sendable {
             if key == "method" { return Field(key: key, label: label, choices: methods.map(\.name)) }
             if key == "engine" { return Field(key: key, label: label, choices: ["native", "torch"]) }
             if case .choice(let cs)? = m?.option(key)?.kind { return Field(key: key, label: label, choices: cs) }
+            if let cs = LaunchForm.choiceLists[key] { return Field(key: key, label: label, choices: cs) }
             return Field(key: key, label: label, choices: nil)
         }
         let keys = LaunchForm.head + (m?.formOptions ?? []) + LaunchForm.settings + (m?.formTrailingOptions ?? []) + LaunchForm.tail
@@ -74,6 +77,12 @@ public struct LaunchForm: Equatable, Sendable {
     }
 
     public var fieldNames: [String] { fields.map(\.label) }
+
+    /// What the focused field means: its option's or setting's help (nil for the form's own fields).
+    public var focusedHelp: String? {
+        let key = focusedField.key
+        return method?.option(key)?.help ?? RunSpecBuilder.settings.first { $0.key == key }?.help
+    }
     public var focusedField: Field { fields[min(focus, fields.count - 1)] }
 
     /// A field's value by its label ("prefix length") or key.

@@ -39,7 +39,7 @@ struct BenchForward: ParsableCommand {
 struct BenchTrain: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "train", abstract: "Training-step speed: the Trainer's real step (forward, backward, clip, AdamW) on random tokens, loss on every position.")
     @Option(help: "gpt2, gpt2-medium, ... or LAYERS:WIDTH:HEADS.") var config = "gpt2"
-    @Option(help: "finetune, prefix, embedding, adapter (lin, bottleneck 100) or lora (r 8, alpha 16, c_attn).") var method = "prefix"
+    @Option(help: "finetune, prefix, embedding, adapter (lin, bottleneck 100) or lora (r 8, alpha 16, c_attn; on BART q_proj, v_proj).") var method = "prefix"
     @Option var batch = 5
     @Option var seq = 64
     @Option(name: .customLong("prefix-length")) var prefixLength = 10

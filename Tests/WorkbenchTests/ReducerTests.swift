@@ -108,6 +108,30 @@ final class ReducerTests: XCTestCase {
         XCTAssertEqual(g["method"], "embedding")
     }
 
+    /// A BART prefix run's kinds are chosen in the form (←/→ through the common lists), and the
+    /// bottom line says what the focused field means.
+    func testLaunchFormChoosesPrefixKindsAndExplainsTheFocusedField() throws {
+        var f = LaunchForm(methods: MethodRegistry.descriptors)
+        f["model"] = "m"; f["train"] = "t"
+        XCTAssertEqual(f["method"], "prefix")
+        let kinds = try XCTUnwrap(f.fields.firstIndex { $0.key == "prefix_kinds" })
+        f.focusField(kinds)
+        XCTAssertEqual(f["prefix_kinds"], "all")
+        f.cycle(forward: true); f.cycle(forward: true)
+        XCTAssertEqual(f["prefix_kinds"], "decoder,cross")
+        XCTAssertEqual(try f.spec().method["prefix_kinds"]?.text, "decoder,cross")
+        XCTAssertTrue(f.trainArguments.joined(separator: " ").contains("--prefix-kinds decoder,cross"), f.trainArguments.joined(separator: " "))
+        XCTAssertTrue(f.focusedHelp?.contains("encoder,decoder,cross") == true, f.focusedHelp ?? "no help")
+        var s = Fixtures.state(width: 140, height: 40)
+        s.mode = .launch(f)
+        let screen = render(s, glyphs: .unicode).text
+        XCTAssertTrue(screen.contains("prefix kinds: encoder-decoders: the attentions with a prefix"), screen)
+        f.focusField(f.fields.firstIndex { $0.key == "lr" }!)
+        XCTAssertNotNil(f.focusedHelp, "a setting's help too")
+        f.focusField(0)
+        XCTAssertNil(f.focusedHelp, "the run's name is the form's own")
+    }
+
     func testLaunchFormStartsFromTheSelectedRunAndTakesEachMethodsLearningRate() {
         var s = Fixtures.state()
         s.cwd = "/home/u/lab"

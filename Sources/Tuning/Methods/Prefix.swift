@@ -12,13 +12,13 @@ import Specs
 /// positions.
 public struct Prefix: VirtualTokenMethod {
     public static let kinds = OptionDescriptor("prefix_kinds", .text, default: .text("all"),
-                                               help: "encoder-decoders: the attentions with a prefix, of encoder,decoder,cross (each its own MLP, as the original code); all: every attention the model has; peft: PEFT's seq2seq PrefixTuning (the decoder's self-attention through PEFT's layout; exports to PEFT)")
+                                               help: "encoder-decoders: the attentions with a prefix, of encoder,decoder,cross (each its own MLP, as the original code); all: every attention the model has (GPT-2: its one kind); peft: PEFT's seq2seq PrefixTuning (the decoder's self-attention through PEFT's layout; exports to PEFT)")
     public static let optionKeys = [VirtualTokenOptions.length, VirtualTokenOptions.reparam, VirtualTokenOptions.midDim, VirtualTokenOptions.initialization,
                                     VirtualTokenOptions.initAdapter, VirtualTokenOptions.dropout, kinds]
     public static let descriptor = MethodDescriptor(
         name: "prefix", label: "prefix-tuning",
         summary: "P key/value rows at every layer before the input, through an MLP while training; the model frozen",
-        options: optionKeys, lengthKey: "prefix_length", formOptions: ["prefix_length", "reparam"], formTrailingOptions: ["init"])
+        options: optionKeys, lengthKey: "prefix_length", formOptions: ["prefix_length", "reparam"], formTrailingOptions: ["init", "prefix_kinds"])
 
     public var options: VirtualTokenOptions
     /// Which attentions of an encoder-decoder get rows (a decoder-only model: its own, whatever this says).
@@ -74,7 +74,7 @@ public struct Prefix: VirtualTokenMethod {
         let s = model.shape
         guard s.isEncoderDecoder else {
             guard attentions == .all || attentions == .decoder, !peftLayout else {
-                throw MethodError("--prefix-kinds \(attentions.list): this model is decoder-only (its blocks' self-attention is the decoder kind); encoder and cross prefixes need an encoder-decoder")
+                throw MethodError("--prefix-kinds \(peftLayout ? "peft" : attentions.list): this model is decoder-only (its blocks' self-attention is the decoder kind); encoder and cross prefixes need an encoder-decoder")
             }
             return
         }
