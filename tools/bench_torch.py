@@ -46,6 +46,26 @@ def timed_generation(once):
     return t, a.batch * a.new_tokens / t
 
 
+class LinAdapter(torch.nn.Module):
+    """x + up(relu(down(LayerNorm(x)))), bottleneck 100: the engine's `lin` adapter."""
+
+    def __init__(self, C):
+        super().__init__()
+        self.ln, self.project_down, self.project_up = torch.nn.LayerNorm(C), torch.nn.Linear(C, 100), torch.nn.Linear(100, C)
+
+    def forward(self, x):
+        return x + self.project_up(torch.relu(self.project_down(self.ln(x))))
+
+
+def lin_adapters(model, blocks, C):
+    """Freezes `model` and puts a lin adapter on each block's output (by forward hooks)."""
+    for p in model.parameters():
+        p.requires_grad_(False)
+    for blk in blocks:
+        blk.adapter_block = LinAdapter(C)
+        blk.register_forward_hook(lambda m, i, o, ad=blk.adapter_block: (ad(o[0]),) + tuple(o[1:]) if isinstance(o, tuple) else ad(o))
+
+
 def timed_training(params, step_loss):
     """The engine's step: zero the gradients, forward and backward, clip at 1.0, AdamW (lr 1e-4);
     2 warm-up steps, then the median of --steps. Returns (seconds, losses, peak RSS MiB, trainable)."""
@@ -122,18 +142,7 @@ if a.what == "train" and a.config.startswith("bart"):
             model = get_peft_model(model, LoraConfig(task_type="SEQ_2_SEQ_LM", r=8, lora_alpha=16, target_modules=["q_proj", "v_proj"],
                                                      lora_dropout=0.0))
         elif a.method == "adapter":  # lin, bottleneck 100, on every layer's output (tools/make_bart_adapter_fixtures.py's twin)
-            import torch.nn as nn
-            for p_ in model.parameters():
-                p_.requires_grad_(False)
-            class Bottleneck(nn.Module):
-                def __init__(self):
-                    super().__init__()
-                    self.ln, self.project_down, self.project_up = nn.LayerNorm(d), nn.Linear(d, 100), nn.Linear(100, d)
-                def forward(self, x):
-                    return x + self.project_up(torch.relu(self.project_down(self.ln(x))))
-            for layer in list(model.model.encoder.layers) + list(model.model.decoder.layers):
-                layer.adapter_block = Bottleneck()
-                layer.register_forward_hook(lambda m, i, o, ad=layer.adapter_block: (ad(o[0]),) + tuple(o[1:]) if isinstance(o, tuple) else ad(o))
+            lin_adapters(model, list(model.model.encoder.layers) + list(model.model.decoder.layers), d)
         elif a.method != "finetune":
             raise SystemExit(f"--method {a.method}: BART trains with finetune, prefix, embedding, lora or adapter")
         params = [p_ for p_ in model.parameters() if p_.requires_grad]
@@ -188,18 +197,7 @@ if a.what == "train":
         model = get_peft_model(model, LoraConfig(task_type=TaskType.CAUSAL_LM, r=8, lora_alpha=16, target_modules=["c_attn"],
                                                  lora_dropout=0.0, fan_in_fan_out=True))
     elif a.method == "adapter":  # the torch twin of tools/make_block_fixtures.py: lin, bottleneck 100
-        import torch.nn as nn
-        for p in model.parameters():
-            p.requires_grad_(False)
-        class Bottleneck(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.ln, self.project_down, self.project_up = nn.LayerNorm(C), nn.Linear(C, 100), nn.Linear(100, C)
-            def forward(self, x):
-                return x + self.project_up(torch.relu(self.project_down(self.ln(x))))
-        for blk in model.transformer.h:
-            blk.adapter_block = Bottleneck()
-            blk.register_forward_hook(lambda m, i, o, ad=blk.adapter_block: ad(o[0] if isinstance(o, tuple) else o))
+        lin_adapters(model, model.transformer.h, C)
     params = [p for p in model.parameters() if p.requires_grad]
     t, losses, rss, n = timed_training(params, lambda: model(input_ids=ids, labels=ids).loss)
     print(f"torch {torch.__version__} train {a.method} {a.config} batch {a.batch} x seq {a.seq}, {a.threads} threads: "
