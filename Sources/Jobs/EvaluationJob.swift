@@ -23,6 +23,10 @@ public enum EvaluationJob {
         var s = GenerationSettings()
         s.beams = settings.beam
         s.maxNewTokens = settings.maxNewTokens
+        s.minNewTokens = settings.minNewTokens
+        s.noRepeatNgram = settings.noRepeatNgram
+        s.lengthPenalty = settings.lengthPenalty
+        s.earlyStopping = settings.earlyStopping
         let tokenizer = decoder.tokenizer
         let sources = examples.map(\.source)
         try decoder.memory(sources, s, 16)
@@ -42,7 +46,9 @@ public enum EvaluationJob {
             + (summaries ? summaryScores(lines, examples) : []) + (ser.map { [("SER", $0.rate)] } ?? [])
         let test: [(String, JSONValue)] = scores.map { ($0.0, .number($0.1)) } + (ser.map { Array($0.jsonPairs.dropFirst()) } ?? []) + [
             ("n", .number(Double(lines.count))), ("checkpoint", .string(from)), ("beam", .number(Double(settings.beam))),
-            ("max_new_tokens", .number(Double(settings.maxNewTokens))), ("METEOR_note", .string(MeteorApprox.label)),
+            ("max_new_tokens", .number(Double(settings.maxNewTokens))), ("min_new_tokens", .number(Double(settings.minNewTokens))),
+            ("no_repeat_ngram", .number(Double(settings.noRepeatNgram))), ("length_penalty", .number(settings.lengthPenalty)),
+            ("early_stopping", .bool(settings.earlyStopping)), ("METEOR_note", .string(MeteorApprox.label)),
         ]
         try AtomicFile.write(Data((JSONValue.object([("test", .object(test))]).serialized + "\n").utf8), to: folder.path + "/metrics.json")
         let byName = Dictionary(scores, uniquingKeysWith: { a, _ in a })

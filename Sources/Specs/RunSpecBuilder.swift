@@ -33,6 +33,11 @@ public struct RunSpecBuilder: Sendable {
         .init("eval_test", .flag, default: .flag(false), help: "at the end, generate the test split from the best checkpoint and score it"),
         .init("eval_beam", .int(min: 1, max: 64), default: .int(5), help: "beam size of the test evaluation"),
         .init("eval_max_new_tokens", .int(min: 1, max: 4096), default: .int(64), help: "new tokens per test output at most"),
+        .init("eval_min_new_tokens", .int(min: 0, max: 4096), default: .int(0), help: "new tokens per test output at least (eos banned before)"),
+        .init("eval_no_repeat_ngram", .int(min: 0, max: 16), default: .int(0), help: "no n-gram of this size twice in a test output (0: off)"),
+        .init("eval_length_penalty", .number(min: -10, max: 10, openMin: false, openMax: false), default: .number(1),
+              help: "the test beam search ranks hypotheses by log-probability / length ^ this"),
+        .init("eval_early_stopping", .flag, default: .flag(false), help: "the test beam search stops a source at its beam's count of finished hypotheses"),
         .init("copy_share", .number(min: 0, max: 1, openMin: false, openMax: true), default: nil,
               help: "pretraining: synthetic copy documents as this share of the training set"),
         .init("copy_span", .text, default: .text("4-24"), help: "MIN-MAX tokens in a copy document's span, 1 ≤ MIN ≤ MAX ≤ 2048"),
@@ -54,6 +59,8 @@ public struct RunSpecBuilder: Sendable {
     public init(methods: [MethodDescriptor]) { self.methods = methods }
 
     public static func setting(_ key: String) -> OptionDescriptor? { settings.first { $0.key == key } }
+    /// The test evaluation's decoding keys `train` takes as --KEY VALUE beside the method's options.
+    public static let evaluationDecoding = ["eval_min_new_tokens", "eval_no_repeat_ngram", "eval_length_penalty", "eval_early_stopping"].compactMap(setting)
 
     /// The descriptor of a key: a setting, `method`, or an option of some method.
     public func descriptor(_ key: String) -> OptionDescriptor? {
@@ -128,6 +135,10 @@ public struct RunSpecBuilder: Sendable {
             case "eval_test": spec.evaluation.test = v.flag!
             case "eval_beam": spec.evaluation.beam = v.int!
             case "eval_max_new_tokens": spec.evaluation.maxNewTokens = v.int!
+            case "eval_min_new_tokens": spec.evaluation.minNewTokens = v.int!
+            case "eval_no_repeat_ngram": spec.evaluation.noRepeatNgram = v.int!
+            case "eval_length_penalty": spec.evaluation.lengthPenalty = v.number!
+            case "eval_early_stopping": spec.evaluation.earlyStopping = v.flag!
             case "copy_share": copyShare = v.number!
             case "copy_span": copySpan = (v.text!, entry.context)
             default:
@@ -143,6 +154,9 @@ public struct RunSpecBuilder: Sendable {
             spec.training.syntheticCopy = SyntheticCopy(share: copyShare, minSpan: lo, maxSpan: hi)
         } else if let (_, context) = copySpan {
             throw SpecError("\(context) needs \(context.hasPrefix("--") ? "--copy-share" : "copy_share")")
+        }
+        if let m = all["eval_min_new_tokens"], spec.evaluation.minNewTokens > spec.evaluation.maxNewTokens {
+            throw SpecError("\(m.context) \(spec.evaluation.minNewTokens): more than the test evaluation's max new tokens (\(spec.evaluation.maxNewTokens))")
         }
         if let s = spec.training.scheduleLength, s <= spec.training.warmupSteps {
             throw SpecError("\(all["schedule_steps"]!.context) must exceed the warm-up steps (\(spec.training.warmupSteps)), got \(s)")
@@ -180,6 +194,10 @@ extension RunSpec {
         case "eval_test": return .flag(e.test)
         case "eval_beam": return .int(e.beam)
         case "eval_max_new_tokens": return .int(e.maxNewTokens)
+        case "eval_min_new_tokens": return .int(e.minNewTokens)
+        case "eval_no_repeat_ngram": return .int(e.noRepeatNgram)
+        case "eval_length_penalty": return .number(e.lengthPenalty)
+        case "eval_early_stopping": return .flag(e.earlyStopping)
         case "copy_share": return t.syntheticCopy.map { .number($0.share) }
         case "copy_span": return t.syntheticCopy.map { .text("\($0.minSpan)-\($0.maxSpan)") }
         default: return nil
@@ -203,6 +221,7 @@ extension RunSpec {
         }
         for d in RunSpecBuilder.settings where !["model", "train", "valid", "test", "preset", "eval_test"].contains(d.key) {
             guard let v = setting(d.key) else { continue }
+            if case .flag(let b) = v { if b { a.append(d.flag) }; continue }
             a += [d.flag, v.description]
         }
         return a

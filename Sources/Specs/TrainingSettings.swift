@@ -110,11 +110,20 @@ public struct EvaluationSettings: Sendable, Equatable, Codable {
     public var test: Bool = false
     public var beam: Int = 5
     public var maxNewTokens: Int = 64
+    /// The test evaluation's other decoding settings, as `generate`'s flags (transformers'
+    /// min_new_tokens, no_repeat_ngram_size, length_penalty, early_stopping): what the paper's
+    /// XSUM evaluation sets (beam 6, 10 … 61 new tokens, no 3-gram repeated, early stopping).
+    public var minNewTokens: Int = 0
+    public var noRepeatNgram: Int = 0
+    public var lengthPenalty: Double = 1
+    public var earlyStopping: Bool = false
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case bleuSources = "eval_bleu", test = "eval_test", beam = "eval_beam", maxNewTokens = "eval_max_new_tokens"
+        case minNewTokens = "eval_min_new_tokens", noRepeatNgram = "eval_no_repeat_ngram", lengthPenalty = "eval_length_penalty"
+        case earlyStopping = "eval_early_stopping"
     }
 
     public init(from decoder: Decoder) throws {
@@ -124,5 +133,9 @@ public struct EvaluationSettings: Sendable, Equatable, Codable {
         test = try c.decodeIfPresent(Bool.self, forKey: .test) ?? d.test
         beam = try c.decodeIfPresent(Int.self, forKey: .beam) ?? d.beam
         maxNewTokens = try c.decodeIfPresent(Int.self, forKey: .maxNewTokens) ?? d.maxNewTokens
+        minNewTokens = try c.decodeIfPresent(Int.self, forKey: .minNewTokens) ?? d.minNewTokens
+        noRepeatNgram = try c.decodeIfPresent(Int.self, forKey: .noRepeatNgram) ?? d.noRepeatNgram
+        lengthPenalty = try c.decodeIfPresent(Double.self, forKey: .lengthPenalty) ?? d.lengthPenalty
+        earlyStopping = try c.decodeIfPresent(Bool.self, forKey: .earlyStopping) ?? d.earlyStopping
     }
 }

@@ -21,7 +21,8 @@ struct Train: ParsableCommand {
             Method options (--KEY VALUE; a key of another method is noted and ignored):
             """ + MethodRegistry.descriptors.map { m in
                 "\n" + wrapped("  --method \(m.name): \(m.summary)", indent: 6) + m.options.map { "\n" + wrapped("    \($0.flag): \($0.helpLine)", indent: 8) }.joined()
-            }.joined()
+            }.joined() + "\n\nThe test evaluation's decoding (--KEY VALUE; see generate):"
+                + RunSpecBuilder.evaluationDecoding.map { "\n" + wrapped("  \($0.flag): \($0.helpLine)", indent: 6) }.joined()
         )
     }
 

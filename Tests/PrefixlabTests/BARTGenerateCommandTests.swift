@@ -257,6 +257,37 @@ final class BARTGenerateCommandTests: XCTestCase {
         XCTAssertEqual(file["model.decoder.layers.1.adapter_block.project_up.weight"]?.shape, [16, 4])
     }
 
+    /// The test evaluation decodes with generate's settings (the paper's XSUM evaluation sets
+    /// min new tokens, no repeated n-gram, early stopping): `train --eval-min-new-tokens …`
+    /// writes the outputs `generate --run` writes with the same flags, records them in
+    /// metrics.json and the run's command line, and refuses more min than max new tokens.
+    func testTheTestEvaluationDecodesWithGeneratesSettings() throws {
+        let dir = TestPaths.fixtures + "/bart/tiny", pairs = TestPaths.fixtures + "/bart/pairs.jsonl", tmp = TestPaths.tempDir("bart-eval-settings")
+        let common = ["train", "--model", dir, "--train", pairs, "--test", pairs, "--method", "finetune", "--batch-size", "3", "--epochs", "2", "--lr", "1e-2"]
+        let r = try runProcess(prefixlab, common + ["--eval-test", "--eval-beam", "3", "--eval-max-new-tokens", "9", "--eval-min-new-tokens", "5",
+                                                    "--eval-no-repeat-ngram", "2", "--eval-length-penalty", "0.5", "--eval-early-stopping", "--out", tmp + "/run"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let g = try runProcess(prefixlab, ["generate", "--run", tmp + "/run", "--data", pairs, "--beam", "3", "--max-new-tokens", "9", "--min-new-tokens", "5",
+                                           "--no-repeat-ngram", "2", "--length-penalty", "0.5", "--early-stopping", "--out", tmp + "/out.txt"])
+        XCTAssertEqual(g.status, 0, g.err)
+        XCTAssertEqual(try String(contentsOfFile: tmp + "/run/outputs/test.txt", encoding: .utf8), try String(contentsOfFile: tmp + "/out.txt", encoding: .utf8))
+        let plain = try runProcess(prefixlab, ["generate", "--run", tmp + "/run", "--data", pairs, "--beam", "3", "--max-new-tokens", "9", "--out", tmp + "/plain.txt"])
+        XCTAssertEqual(plain.status, 0, plain.err)
+        XCTAssertNotEqual(try String(contentsOfFile: tmp + "/plain.txt", encoding: .utf8), try String(contentsOfFile: tmp + "/out.txt", encoding: .utf8),
+                          "the settings change the outputs")
+        let test = try JSONParser.parse(String(contentsOfFile: tmp + "/run/metrics.json", encoding: .utf8))["test"]!
+        XCTAssertEqual(test["min_new_tokens"]?.int, 5)
+        XCTAssertEqual(test["no_repeat_ngram"]?.int, 2)
+        XCTAssertEqual(test["length_penalty"]?.number, 0.5)
+        XCTAssertEqual(test["early_stopping"]?.bool, true)
+        let line = try JSONParser.parse(String(contentsOfFile: tmp + "/run/run.json", encoding: .utf8))["command_line"]!.array!.compactMap(\.string)
+        XCTAssertTrue(line.joined(separator: " ").contains("--eval-min-new-tokens 5 --eval-no-repeat-ngram 2 --eval-length-penalty 0.5 --eval-early-stopping"), "\(line)")
+        let bad = try runProcess(prefixlab, common + ["--eval-max-new-tokens", "4", "--eval-min-new-tokens", "5", "--out", tmp + "/bad"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.err.contains("--eval-min-new-tokens 5: more than the test evaluation's max new tokens (4)"), bad.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: tmp + "/bad"))
+    }
+
     /// `deep` (3 encoder, 2 decoder layers) with `tiny`'s tokenizer files, under `tmp`.
     func deepWithTokenizer(_ tmp: String) throws -> String {
         let dir = tmp + "/deep", fm = FileManager.default
