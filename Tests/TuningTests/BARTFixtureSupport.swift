@@ -64,4 +64,33 @@ extension XCTestCase {
             XCTAssertLessThanOrEqual(zip(have, want).map { abs($0 - $1) }.max()!, 1e-4 * scale, "\(what) grad \(t.name)", file: file, line: line)
         }
     }
+
+    /// The mean NLL of every label token through `encode` and one `decode` of the whole decoder input.
+    func inferenceLoss(_ m: BARTModel, _ examples: [TokenizedExample], prefix: Seq2SeqPrefix) -> Double {
+        let c = m.config, V = c.vocabSize
+        let enc = examples.map { [Int32(c.bosTokenId)] + $0.source + [Int32(c.eosTokenId)] }
+        let labels = examples.map { [Int32(c.bosTokenId)] + $0.target + [Int32(c.eosTokenId)] }
+        let B = examples.count, S = enc.map(\.count).max()!, T = labels.map(\.count).max()!
+        var tokens = [Int32](repeating: m.padTokenId, count: B * S), mask = [UInt8](repeating: 0, count: B * S)
+        var dec = [Int32](repeating: m.padTokenId, count: B * T)
+        for b in 0..<B {
+            for (i, t) in enc[b].enumerated() { tokens[b * S + i] = t; mask[b * S + i] = 1 }
+            for (i, t) in ([m.decoderStartTokenId] + labels[b].dropLast()).enumerated() { dec[b * T + i] = t }
+        }
+        let memory = m.encode(tokens: tokens, mask: mask, B: B, S: S, prefix: prefix)
+        let cache = m.makeDecoderCache(batch: B, capacity: T)
+        memory.startDecoding(cache)
+        let hidden = m.decode(tokens: dec, B: B, T: T, cache: cache, memory: memory, beams: 1)
+        var logits = [Float](repeating: 0, count: B * T * V)
+        logits.withUnsafeMutableBufferPointer { m.logits(hidden: hidden, N: B * T, into: $0.baseAddress!) }
+        var nll = 0.0, n = 0
+        for b in 0..<B {
+            for (i, y) in labels[b].enumerated() {
+                let row = logits[((b * T + i) * V)..<((b * T + i + 1) * V)], top = Double(row.max()!)
+                nll += top + log(row.reduce(0.0) { $0 + exp(Double($1) - top) }) - Double(row[row.startIndex + Int(y)])
+                n += 1
+            }
+        }
+        return nll / Double(n)
+    }
 }

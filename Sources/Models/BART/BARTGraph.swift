@@ -160,7 +160,7 @@ public final class BARTGraph: TrainingGraph {
             }
             encIn = a(Ne * C); encEmb = a(Ne * C); encM = a(Ne); encS = a(Ne)
             decIn = a(Nd * C); decEmb = a(Nd * C); decM = a(Nd); decS = a(Nd)
-            gathered = a(Nd * C); logits = a(Nd * c.vocabSize); losses = a(Nd); dgathered = a(Nd * C)
+            gathered = a(Nd * C); logits = a(min(Nd, BARTGraph.headRows) * c.vocabSize); losses = a(Nd); dgathered = a(Nd * C)
             let store = B * max(Se, Td)
             dxE = a(Ne * C); dxD = a(Nd * C); dEnc = a(Ne * C); dA = a(R * C); dB = a(R * C)
             dq = a(R * C); dk = a(store * C); dv = a(store * C); datty = a(R * C); dfc = a(R * F)
@@ -273,7 +273,8 @@ public final class BARTGraph: TrainingGraph {
         } else {
             drop = nil
         }
-        let loss = forward(b, prefixes)
+        let gEmb = (trainable ?? .all(layers: c.encoderLayers + c.decoderLayers)).contains(.embeddings) ? weightGrads : nil
+        let loss = forward(b, prefixes, backward: backward, embeddingGrads: gEmb)
         if backward { self.backward(b, prefixes, grads: weightGrads, trainable: trainable) }
         return loss
     }
@@ -339,7 +340,11 @@ public final class BARTGraph: TrainingGraph {
         lora.forward(block, "self_attn.v_proj", out: l.v, x: x, N: N)
     }
 
-    func forward(_ b: BARTBatch, _ pre: (encoder: PrefixRows, decoder: PrefixRows, cross: PrefixRows)) -> Double {
+    /// Label rows the head takes at a time: their (rows, V) logits are the only ones that exist.
+    public static let headRows = 64
+
+    /// `backward`: the head's backward runs with its forward, chunk by chunk (`head`).
+    func forward(_ b: BARTBatch, _ pre: (encoder: PrefixRows, decoder: PrefixRows, cross: PrefixRows), backward: Bool, embeddingGrads: Buf?) -> Double {
         let c = model.config, C = c.dModel, p = model.params.base, L = model.layout, eps = c.layerNormEpsilon
         precondition(c.activation == .gelu, "BART's training pass has the exact GELU (bart-base, bart-large)")
         let Ne = b.B * b.S, Nd = b.B * b.T, Pe = pre.encoder.P, Pd = pre.decoder.P, Pc = pre.cross.P
@@ -412,16 +417,36 @@ public final class BARTGraph: TrainingGraph {
                 y = UnsafePointer(l.out)
             }
         }
-        // Head on the label rows: logits = h·sharedᵀ + bias; loss Σ w·(lse − logit[y]).
-        let n = b.targetCount, V = c.vocabSize
         for (i, r) in b.targetRows.enumerated() { (gathered + i * C).update(from: y + Int(r) * C, count: C) }
-        for i in 0..<n { (logits + i * V).update(from: p + L.logitsBias, count: V) }
-        BLAS.sgemm(transA: false, transB: true, M: n, N: V, K: C, A: gathered, lda: C, B: p + L.shared, ldb: C, beta: 1, C: logits, ldc: V)
-        logsumexpRows(lse: losses, logits: logits, N: n, V: V)
+        return head(b, backward: backward, gEmb: embeddingGrads)
+    }
+
+    /// The head on the label rows, `headRows` at a time: logits = h·sharedᵀ + bias, loss
+    /// Σ w·(lse − logit[y]). With `backward`, each chunk's dlogits = w·(softmax − onehot) go
+    /// straight into dgathered (and into the shared embeddings' gradient when `gEmb`), so a
+    /// batch's B·T·V logits never exist at once.
+    func head(_ b: BARTBatch, backward: Bool, gEmb: Buf?) -> Double {
+        let c = model.config, C = c.dModel, V = c.vocabSize, p = model.params.base, L = model.layout, n = b.targetCount
         var total = 0.0
-        for i in 0..<n {
-            losses[i] -= logits[i * V + Int(b.targetIds[i])]
-            total += Double(b.targetWeights[i]) * Double(losses[i])
+        for start in stride(from: 0, to: n, by: BARTGraph.headRows) {
+            let m = min(BARTGraph.headRows, n - start), x = gathered + start * C
+            for i in 0..<m { (logits + i * V).update(from: p + L.logitsBias, count: V) }
+            BLAS.sgemm(transA: false, transB: true, M: m, N: V, K: C, A: x, lda: C, B: p + L.shared, ldb: C, beta: 1, C: logits, ldc: V)
+            logsumexpRows(lse: losses + start, logits: logits, N: m, V: V)
+            for i in 0..<m {
+                let y = Int(b.targetIds[start + i]), lse = losses[start + i], w = b.targetWeights[start + i]
+                losses[start + i] = lse - logits[i * V + y]
+                total += Double(w) * Double(losses[start + i])
+                guard backward else { continue }
+                let row = logits + i * V
+                for v in 0..<V { row[v] = w * expf(row[v] - lse) }
+                row[y] -= w
+            }
+            guard backward else { continue }
+            BLAS.sgemm(transA: false, transB: false, M: m, N: C, K: V, A: logits, lda: V, B: p + L.shared, ldb: C, beta: 0, C: dgathered + start * C, ldc: C)
+            if let gEmb {
+                BLAS.sgemm(transA: true, transB: false, M: V, N: C, K: m, A: logits, lda: V, B: x, ldb: C, beta: 1, C: gEmb + L.shared, ldc: C)
+            }
         }
         return total
     }
@@ -516,24 +541,15 @@ public final class BARTGraph: TrainingGraph {
     }
 
     func backward(_ b: BARTBatch, _ pre: (encoder: PrefixRows, decoder: PrefixRows, cross: PrefixRows), grads: Buf?, trainable: TrainableWeights?) {
-        let c = model.config, C = c.dModel, V = c.vocabSize, p = model.params.base, L = model.layout
-        let Ne = b.B * b.S, Nd = b.B * b.T, n = b.targetCount, Pc = pre.cross.P
+        let c = model.config, C = c.dModel, p = model.params.base, L = model.layout
+        let Ne = b.B * b.S, Nd = b.B * b.T, Pc = pre.cross.P
         let t = trainable ?? .all(layers: c.encoderLayers + c.decoderLayers)
         func g(_ group: ParameterEntry.Group) -> Buf? { t.contains(group) ? grads : nil }
         let gEmb = g(.embeddings)
         // The encoder's backward runs only for what it trains: its blocks, the embeddings, its prefix.
         let encoderNeeds = gEmb != nil || pre.encoder.grads != nil || virtualGrads != nil || (0..<c.encoderLayers).contains { g(.block($0)) != nil }
             || lora?.targets(0..<c.encoderLayers) == true || adapters != nil
-        // Head: dlogits = w·(softmax − onehot), in place.
-        for i in 0..<n {
-            let row = logits + i * V, lse = losses[i] + row[Int(b.targetIds[i])], w = b.targetWeights[i]
-            for v in 0..<V { row[v] = w * expf(row[v] - lse) }
-            row[Int(b.targetIds[i])] -= w
-        }
-        BLAS.sgemm(transA: false, transB: false, M: n, N: C, K: V, A: logits, lda: V, B: p + L.shared, ldb: C, beta: 0, C: dgathered, ldc: C)
-        if let gEmb {
-            BLAS.sgemm(transA: true, transB: false, M: V, N: C, K: n, A: logits, lda: V, B: gathered, ldb: C, beta: 1, C: gEmb + L.shared, ldc: C)
-        }
+        // The head's backward ran with its forward: dgathered holds the label rows' gradient.
         dxD.update(repeating: 0, count: Nd * C)
         for (i, r) in b.targetRows.enumerated() { axpy(1, dgathered + i * C, dxD + Int(r) * C, C) }
         dEnc.update(repeating: 0, count: Ne * C)

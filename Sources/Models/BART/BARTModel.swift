@@ -161,7 +161,7 @@ public final class BARTModel: Seq2SeqLM, LanguageModel, @unchecked Sendable {
         let stores = 2 * B * Double(maxVirtual) * C * (layers + Double(c.decoderLayers))
         let lora = additions.lora.map { BARTLoRA.estimatedFloats($0) { _, _ in B * T } } ?? 0
         let adapters = additions.adapters.map { BARTAdapters.estimatedFloats($0, training: true) { _ in B * T } } ?? 0
-        return 4 * (layers * B * T * perRow + attention + stores + B * T * (Double(c.vocabSize) + 3 * C) + 8 * B * Tk * C + lora + adapters)
+        return 4 * (layers * B * T * perRow + attention + stores + min(B * T, Double(BARTGraph.headRows)) * Double(c.vocabSize) + B * T * 3 * C + 8 * B * Tk * C + lora + adapters)
     }
 
     public func linearWeight(layer: Int, module: String) -> (offset: Int, inputMajor: Bool)? {
