@@ -59,7 +59,7 @@ public enum BARTBatching {
 /// BART's training pass: the encoder and decoder forward with every activation the backward
 /// needs kept (llm.c's shape: each sub-layer's input, its LayerNorm statistics, the attention
 /// probabilities), the tied head with `final_logits_bias` and the cross-entropy on the label
-/// rows, and the backward into the weights' gradients where `TrainableWeights` asks (groups:
+/// rows (`headRows` at a time, its backward fused in when one follows), and the backward into the weights' gradients where `TrainableWeights` asks (groups:
 /// embeddings; block(l) for encoder layer l and block(encoderLayers + l) for decoder layer l;
 /// `final_logits_bias` is a buffer in transformers and never trains). The encoder's gradient
 /// collects every decoder layer's cross-attention keys and values.
