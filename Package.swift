@@ -23,6 +23,7 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CIntrinsics"),
         .target(name: "Support"),
         .target(name: "JSON"),
@@ -35,7 +36,7 @@ let package = Package(
         .target(name: "Text", dependencies: ["JSON", "Support"], swiftSettings: cpuFlags),
         .target(name: "Specs", dependencies: ["Support"]),
         .target(name: "Tuning", dependencies: ["Kernels", "Models", "JSON", "Support", "Specs"], swiftSettings: cpuFlags),
-        .target(name: "Metrics", swiftSettings: cpuFlags),
+        .target(name: "Metrics", dependencies: ["CZlib", "Support"], swiftSettings: cpuFlags),
         .target(name: "Decoding", dependencies: ["Models", "Kernels", "Support"], swiftSettings: cpuFlags),
         .target(name: "Events", dependencies: ["JSON", "Support"]),
         .target(name: "Jobs", dependencies: ["Events", "Specs", "Tuning", "Decoding", "Models", "Metrics", "Text", "Kernels", "JSON", "Support"]),

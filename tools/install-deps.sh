@@ -3,7 +3,7 @@
 # exact command to run (otherwise). Does nothing on macOS, where Accelerate replaces OpenBLAS.
 set -euo pipefail
 [ "$(uname)" = "Linux" ] || exit 0
-packages=(libncursesw5-dev libopenblas-dev tmux pkg-config)
+packages=(libncursesw5-dev libopenblas-dev zlib1g-dev tmux pkg-config)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

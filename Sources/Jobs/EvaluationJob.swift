@@ -37,7 +37,7 @@ public enum EvaluationJob {
         }
         let lines = try Outputs.write(examples: examples, outputs: outs, tokenizer: tokenizer, to: folder.path + "/outputs/test.txt",
                                       jsonlPath: folder.path + "/outputs/test.jsonl")
-        let m = E2EMetrics.compute(hypotheses: lines, references: examples.map(\.references))
+        let m = try MeteorChoice.metrics(hypotheses: lines, references: examples.map(\.references), explicit: nil)
         let slots = SlotCoverage.compute(sources: examples.map(\.source), outputs: lines)
         let ser = SlotErrors.corpus(sources: examples.map(\.source), outputs: lines)
         let scores: [(String, Double)] = [("BLEU", m.bleu), ("NIST", m.nist), ("METEOR", m.meteor), ("ROUGE_L", m.rougeL), ("CIDEr", m.cider),
@@ -48,12 +48,14 @@ public enum EvaluationJob {
             ("n", .number(Double(lines.count))), ("checkpoint", .string(from)), ("beam", .number(Double(settings.beam))),
             ("max_new_tokens", .number(Double(settings.maxNewTokens))), ("min_new_tokens", .number(Double(settings.minNewTokens))),
             ("no_repeat_ngram", .number(Double(settings.noRepeatNgram))), ("length_penalty", .number(settings.lengthPenalty)),
-            ("early_stopping", .bool(settings.earlyStopping)), ("METEOR_note", .string(MeteorApprox.label)),
+            ("early_stopping", .bool(settings.earlyStopping)), ("METEOR_note", .string(m.meteorNote)),
+            ("METEOR_official", .bool(m.meteorIsOfficial)),
         ]
         try AtomicFile.write(Data((JSONValue.object([("test", .object(test))]).serialized + "\n").utf8), to: folder.path + "/metrics.json")
         let byName = Dictionary(scores, uniquingKeysWith: { a, _ in a })
         folder.append(.evaluation(split: "test", metrics: byName))
-        log(String(format: "test: BLEU %.2f  NIST %.4f  METEOR~ %.4f  ROUGE_L %.4f  CIDEr %.4f", m.bleu * 100, m.nist, m.meteor, m.rougeL, m.cider)
+        log(String(format: "test: BLEU %.2f  NIST %.4f  METEOR%@ %.4f  ROUGE_L %.4f  CIDEr %.4f", m.bleu * 100, m.nist,
+                          m.meteorIsOfficial ? "" : "~", m.meteor, m.rougeL, m.cider)
             + (byName["BLEU_seen"].map { String(format: "  BLEU seen %.2f unseen %.2f", $0 * 100, (byName["BLEU_unseen"] ?? 0) * 100) } ?? "")
             + (byName["SER"].map { String(format: "  SER %.2f%%", $0 * 100) } ?? "")
             + (byName["rouge1"].map { String(format: "  ROUGE-1/2/L %.2f/%.2f/%.2f", $0 * 100, (byName["rouge2"] ?? 0) * 100, (byName["rougeL"] ?? 0) * 100) } ?? ""))

@@ -12,7 +12,8 @@ public enum ScoreReport {
     }
 
     /// FILE has one output per unique source, in first-appearance order (the E2E format).
-    public static func score(hyp: String, refs: String, rougeStem: Bool) throws -> Result {
+    /// `meteorData`: METEOR 1.5's resources (`--meteor-data`); nil looks for them (MeteorChoice).
+    public static func score(hyp: String, refs: String, rougeStem: Bool, meteorData: String? = nil) throws -> Result {
         let data = try DatasetSpec.load(refs)
         let lines = TextFile.lines(try TextFile.read(hyp)).map { $0.trimmingCharacters(in: .whitespaces) }
         guard lines.count == data.examples.count else {
@@ -20,7 +21,7 @@ public enum ScoreReport {
         }
         let refsList = data.examples.map(\.references)
         if let empty = refsList.firstIndex(where: \.isEmpty) { throw JobError("\(refs): example \(data.examples[empty].id) has no reference") }
-        let m = E2EMetrics.compute(hypotheses: lines, references: refsList)
+        let m = try MeteorChoice.metrics(hypotheses: lines, references: refsList, explicit: meteorData)
         let rs = RougeScore.corpus(hypotheses: lines, references: refsList, stem: rougeStem)
         let slots = SlotCoverage.compute(sources: data.examples.map(\.source), outputs: lines)
         let split = SplitScores.bleu(examples: data.examples, outputs: lines)
@@ -32,13 +33,15 @@ public enum ScoreReport {
             ("rouge_stemmer", .bool(rougeStem)),
             ("slot_accuracy", .number(slots.slotAccuracy)), ("name_accuracy", .number(slots.nameAccuracy)),
             ("distinct_outputs", .number(Double(slots.distinctOutputs))),
-            ("METEOR_note", .string(MeteorApprox.label)), ("n", .number(Double(lines.count))),
+            ("METEOR_note", .string(m.meteorNote)), ("METEOR_official", .bool(m.meteorIsOfficial)), ("n", .number(Double(lines.count))),
             ("scales", .string("as e2e-metrics prints them: BLEU, METEOR, ROUGE_L, CIDEr as fractions (BLEU 0-1; the text output and the workbench print BLEU ×100), NIST and sacreBLEU on their own scales")),
         ])
         // BLEU on 0-100, as the paper and the workbench print it; --json keeps the e2e-metrics
         // names and scales (BLEU 0-1), as its "scales" key says.
-        let text = String(format: "BLEU: %.2f\nNIST: %.4f\nMETEOR~: %.4f   (%@)\nROUGE_L: %.4f\nCIDEr: %.4f\nsacreBLEU: %.2f\n",
-                          m.bleu * 100, m.nist, m.meteor, MeteorApprox.note, m.rougeL, m.cider, m.sacreBLEU)
+        let meteorLine = m.meteorIsOfficial ? String(format: "METEOR: %.4f   (%@)", m.meteor, m.meteorNote)
+            : String(format: "METEOR~: %.4f   (%@)", m.meteor, m.meteorNote.replacingOccurrences(of: MeteorApprox.label, with: MeteorApprox.note))
+        let text = String(format: "BLEU: %.2f\nNIST: %.4f\n%@\nROUGE_L: %.4f\nCIDEr: %.4f\nsacreBLEU: %.2f\n",
+                          m.bleu * 100, m.nist, meteorLine, m.rougeL, m.cider, m.sacreBLEU)
             + String(format: "rouge-score%@: ROUGE-1 %.4f  ROUGE-2 %.4f  ROUGE-L %.4f\n", rougeStem ? " (stemmed)" : "", rs.rouge1, rs.rouge2, rs.rougeL)
             + String(format: "slot accuracy %.3f  name right %.3f  distinct outputs %d of %d", slots.slotAccuracy, slots.nameAccuracy, slots.distinctOutputs, lines.count)
         let serText = ser.map { "\n" + $0.line } ?? ""

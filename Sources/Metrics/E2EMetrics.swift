@@ -8,6 +8,9 @@ public struct E2EMetrics: Sendable, Equatable {
     public var rougeL: Double
     public var cider: Double
     public var sacreBLEU: Double
+    /// Which METEOR `meteor` is: METEOR 1.5 with the resources it read, or the approximation.
+    public var meteorNote: String = MeteorApprox.label
+    public var meteorIsOfficial = false
     /// Per-instance BLEU (mteval's smoothed sentence BLEU) and ROUGE-L, for inspection.
     public var sentenceROUGEL: [Double]
 
@@ -20,5 +23,16 @@ public struct E2EMetrics: Sendable, Equatable {
                           rougeL: rouge.score, cider: CocoCIDEr.corpus(candidates: h, references: r).score,
                           sacreBLEU: SacreBLEU.corpus(hypotheses: hypotheses, references: references),
                           sentenceROUGEL: rouge.perInstance)
+    }
+
+    /// The same with METEOR 1.5 itself, on the PTB-tokenised text as pycocoevalcap hands it
+    /// to the jar.
+    public static func compute(hypotheses: [String], references: [[String]], meteor: Meteor15) throws -> E2EMetrics {
+        var m = compute(hypotheses: hypotheses, references: references)
+        let joined = { (s: String) in PTBTokenizer.tokenize(s).joined(separator: " ") }
+        m.meteor = try meteor.corpus(candidates: hypotheses.map(joined), references: references.map { $0.map(joined) }).score
+        m.meteorNote = Meteor15.label + " from " + meteor.resources.location
+        m.meteorIsOfficial = true
+        return m
     }
 }

@@ -1,5 +1,5 @@
-/// An approximation of METEOR 1.5 (Denkowski & Lavie 2014), which the E2E evaluation runs
-/// from Java with resources that cannot ship here. Implemented: exact word matching, an
+/// An approximation of METEOR 1.5 (Denkowski & Lavie 2014) for machines without its official
+/// resources (with them, Meteor15 is METEOR 1.5 itself). Implemented: exact word matching, an
 /// alignment with the most matches and then the fewest chunks, and METEOR 1.5's English
 /// parameters (α 0.85, β 0.2, γ 0.6), statistics of each segment's best reference summed
 /// over the corpus as METEOR does. Not implemented: the stem, synonym and paraphrase

@@ -57,7 +57,9 @@ final class SampleRunTests: XCTestCase {
         let scores = try JSONParser.parse(s.out)
         let split = test.hasSuffix(".xml") ? ["BLEU_seen", "BLEU_unseen", "n_seen", "n_unseen"] : []
         XCTAssertEqual(split.isEmpty, metrics["BLEU_seen"] == nil, "seen / unseen BLEU exactly for WebNLG")
-        for k in ["BLEU", "NIST", "METEOR", "ROUGE_L", "CIDEr", "slot_accuracy", "name_accuracy", "distinct_outputs"] + split {
+        // The shipped figures are the METEOR approximation's (scored where no METEOR 1.5 resources were).
+        let sameMeteor = (scores["METEOR_official"]?.bool ?? false) == (metrics["METEOR_official"]?.bool ?? false)
+        for k in ["BLEU", "NIST"] + (sameMeteor ? ["METEOR"] : []) + ["ROUGE_L", "CIDEr", "slot_accuracy", "name_accuracy", "distinct_outputs"] + split {
             XCTAssertEqual(scores[k]!.number!, metrics[k]!.number!, accuracy: 1e-9, k)
         }
     }

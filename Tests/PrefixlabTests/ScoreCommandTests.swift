@@ -15,8 +15,12 @@ final class ScoreCommandTests: XCTestCase {
         for key in ["BLEU", "NIST", "ROUGE_L", "CIDEr"] {
             XCTAssertEqual(v[key]!.number!, official[key]!.number!, accuracy: 1e-3, key)
         }
-        XCTAssertNotNil(v["METEOR"]?.number)
-        XCTAssertTrue(v["METEOR_note"]!.string!.contains("approximation"))
+        // Without --meteor-data: METEOR 1.5 when this machine has pycocoevalcap's resources, else the approximation, labelled.
+        if v["METEOR_official"]!.bool! {
+            XCTAssertEqual(v["METEOR"]!.number!, official["METEOR"]!.number!, accuracy: 1e-4)
+        } else {
+            XCTAssertTrue(v["METEOR_note"]!.string!.contains("approximation"))
+        }
         // Slot errors: the E2E cleaning study's script's counts (Tests/Fixtures/metrics/slot_errors.json).
         let study = try JSONParser.parse(String(contentsOfFile: TestPaths.fixtures + "/metrics/slot_errors.json", encoding: .utf8))["systems"]!["tgen-std.run1.txt"]!
         let keys = ["missing", "added", "wrong", "repeated", "mr_values"]
@@ -26,6 +30,21 @@ final class ScoreCommandTests: XCTestCase {
         let text = try runProcess(prefixlab, ["score", "--hyp", TestPaths.shared + "/data/e2e-systems/tgen-std.run1.txt",
                                               "--refs", TestPaths.shared + "/data/e2e/testset_w_refs.csv"])
         XCTAssertTrue(text.out.contains("slot errors: SER 5.47%  (missing 232, added 6, wrong 0, repeated 0 of 4352 MR values"), text.out)
+    }
+
+    /// --meteor-data: METEOR 1.5 from the resources named (here the jar's cut down to the E2E
+    /// texts' words), the official figure; a path that holds no resources stops the command.
+    func testMeteorDataGivesTheOfficialMeteor() throws {
+        let args = ["score", "--hyp", TestPaths.shared + "/data/e2e-systems/tgen-std.run1.txt", "--refs", TestPaths.shared + "/data/e2e/testset_w_refs.csv"]
+        let r = try runProcess(prefixlab, args + ["--meteor-data", TestPaths.fixtures + "/metrics/meteor-e2e", "--json"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let v = try JSONParser.parse(r.out)
+        XCTAssertEqual(v["METEOR"]!.number!, 0.4503, accuracy: 1e-4)
+        XCTAssertEqual(v["METEOR_official"]?.bool, true)
+        XCTAssertTrue(v["METEOR_note"]!.string!.hasPrefix("METEOR 1.5"), v["METEOR_note"]!.string!)
+        let bad = try runProcess(prefixlab, args + ["--meteor-data", TestPaths.fixtures + "/metrics"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.err.contains("--meteor-data") && bad.err.contains("no meteor-1.5.jar"), bad.err)
     }
 
     func testNoSlotErrorsOutsideE2E() throws {
