@@ -18,3 +18,14 @@ public func logsumexpRows(lse: Buf, logits: CBuf, N: Int, V: Int) {
         lse[r] = m + logf(s)
     }
 }
+
+/// logits[r] ← weights[r] · softmax(logits[r]) from each row's log-sum-exp `lse`: the
+/// weighted cross-entropy's gradient before the target's −weights[r]. Rows in parallel; libm's
+/// expf for the reason `softmaxInPlace` gives.
+public func weightedSoftmaxRows(_ logits: Buf, lse: CBuf, weights: CBuf, N: Int, V: Int) {
+    parallelFor(N) { r in
+        let x = logits + r * V, w = weights[r]
+        let l = lse[r]
+        for i in 0..<V { x[i] = w * expf(x[i] - l) }
+    }
+}

@@ -10,52 +10,72 @@ import Darwin
 /// `attentionForward` (no attention dropout, no per-query key rows): `att` holds the
 /// probabilities (zeros past a query's last key and at masked keys) for the backward. The
 /// heads are columns of q, keys and values, so each product reads them in place (leading
-/// dimension C) and BLAS's own threads do the work.
+/// dimension C); the heads run side by side on the engine's threads, each product on one
+/// BLAS thread (`parallelBLAS`).
 /// With `dropScale` (B, NH, T, Tk: 0 or 1/(1−p)), the values mix the dropped probabilities,
 /// written to `dropped` (the same size); `att` keeps them before dropout.
 public func attentionForwardMatmul(out: Buf, att: Buf, q: CBuf, qStride: Int, keys: CBuf, values: CBuf, kvBatchStride: Int,
                                    mask: UnsafePointer<UInt8>?, maskStride: Int, mode: AttentionMode,
                                    B: Int, T: Int, past: Int, Tk: Int, C: Int, NH: Int, dropScale: CBuf? = nil, dropped: Buf? = nil) {
     let hs = C / NH, scale = 1 / sqrtf(Float(hs))
-    // Every head's scores, then one parallel softmax over all rows (the engine's threads wake
-    // once, not per head, between BLAS calls), then every head's mix of values.
-    for bh in 0..<(B * NH) {
-        let b = bh / NH, h = bh % NH
-        BLAS.sgemm(transA: false, transB: true, M: T, N: Tk, K: hs, alpha: scale, A: q + b * T * qStride + h * hs, lda: qStride,
-                   B: keys + b * kvBatchStride + h * hs, ldb: C, beta: 0, C: att + bh * T * Tk, ldc: Tk)
-    }
-    parallelFor(B * NH * T, minChunk: 16) { i in
-        let b = i / (NH * T), t = i % T
-        let row = att + i * Tk, m = mask.map { $0 + b * maskStride }
-        let last = mode == .causal ? min(Tk - 1, past + t) : Tk - 1
-        var maxv = -Float.infinity
-        for r in 0...last where m == nil || m![r] != 0 { maxv = max(maxv, row[r]) }
-        guard maxv > -Float.infinity else { for r in 0..<Tk { row[r] = 0 }; return }
-        var sum: Float = 0
-        for r in 0...last {
-            let e: Float = m == nil || m![r] != 0 ? expf(row[r] - maxv) : 0
-            row[r] = e
-            sum += e
+    parallelBLAS(B * NH) { bh in
+        let b = bh / NH, h = bh % NH, P = att + bh * T * Tk
+        headProbabilities(P, q: q + b * T * qStride + h * hs, qStride: qStride, keys: keys + b * kvBatchStride + h * hs, C: C,
+                          mask: mask.map { $0 + b * maskStride }, mode: mode, T: T, past: past, Tk: Tk, hs: hs, scale: scale)
+        var mixed = UnsafePointer(P)
+        if let d = dropScale {
+            let o = dropped! + bh * T * Tk, m = d + bh * T * Tk
+            for i in 0..<(T * Tk) { o[i] = P[i] * m[i] }
+            mixed = UnsafePointer(o)
         }
-        let inv = 1 / sum
-        for r in 0...last { row[r] *= inv }
-        for r in (last + 1)..<max(last + 1, Tk) { row[r] = 0 }
-    }
-    let mixed: CBuf = dropScale.map { d in dropMultiply(att, d, into: dropped!, B * NH * T * Tk) } ?? UnsafePointer(att)
-    for bh in 0..<(B * NH) {
-        let b = bh / NH, h = bh % NH
-        BLAS.sgemm(transA: false, transB: false, M: T, N: hs, K: Tk, A: mixed + bh * T * Tk, lda: Tk, B: values + b * kvBatchStride + h * hs, ldb: C,
+        BLAS.sgemm(transA: false, transB: false, M: T, N: hs, K: Tk, A: mixed, lda: Tk, B: values + b * kvBatchStride + h * hs, ldb: C,
                    beta: 0, C: out + b * T * C + h * hs, ldc: C)
     }
 }
 
-/// out = a ⊙ m over n floats; returns out.
-@discardableResult
-func dropMultiply(_ a: CBuf, _ m: CBuf, into out: Buf, _ n: Int) -> CBuf {
-    parallelFor(n / 4096 + 1) { k in
-        for i in (k * 4096)..<min(n, (k + 1) * 4096) { out[i] = a[i] * m[i] }
+/// `attentionForwardMatmul`'s probabilities alone, written to `att` (B, NH, T, Tk). The same
+/// products in the same order, so a backward that calls it again (instead of keeping every
+/// layer's probabilities) gets them bit for bit.
+public func attentionProbabilitiesMatmul(att: Buf, q: CBuf, qStride: Int, keys: CBuf, kvBatchStride: Int,
+                                         mask: UnsafePointer<UInt8>?, maskStride: Int, mode: AttentionMode,
+                                         B: Int, T: Int, past: Int, Tk: Int, C: Int, NH: Int) {
+    let hs = C / NH, scale = 1 / sqrtf(Float(hs))
+    parallelBLAS(B * NH) { bh in
+        let b = bh / NH, h = bh % NH
+        headProbabilities(att + bh * T * Tk, q: q + b * T * qStride + h * hs, qStride: qStride, keys: keys + b * kvBatchStride + h * hs, C: C,
+                          mask: mask.map { $0 + b * maskStride }, mode: mode, T: T, past: past, Tk: Tk, hs: hs, scale: scale)
     }
-    return UnsafePointer(out)
+}
+
+/// One head's (T, Tk) probabilities: scores by sgemm, then each row's softmax over its visible keys.
+@inline(__always)
+func headProbabilities(_ P: Buf, q: CBuf, qStride: Int, keys: CBuf, C: Int, mask: UnsafePointer<UInt8>?, mode: AttentionMode,
+                       T: Int, past: Int, Tk: Int, hs: Int, scale: Float) {
+    BLAS.sgemm(transA: false, transB: true, M: T, N: Tk, K: hs, alpha: scale, A: q, lda: qStride, B: keys, ldb: C, beta: 0, C: P, ldc: Tk)
+    for t in 0..<T {
+        let row = P + t * Tk
+        let last = mode == .causal ? min(Tk - 1, past + t) : Tk - 1
+        // Masked keys become −∞, which the softmax takes to 0.
+        if let mask { for r in 0...last where mask[r] == 0 { row[r] = -.infinity } }
+        softmaxInPlace(row, count: last + 1)
+        for r in (last + 1)..<max(last + 1, Tk) { row[r] = 0 }
+    }
+}
+
+/// x[0..<n] ← softmax(x[0..<n]); −∞ entries get 0, and a row of them all zeros. libm's expf,
+/// not exp8: exp8's extra ulp moved the fine-tuning fixture's Adam steps on rarely seen
+/// embedding rows past 1e-4 of transformers' (BARTFineTuneTests), and the heads' threads
+/// already run these loops side by side.
+@inline(__always)
+func softmaxInPlace(_ x: Buf, count n: Int) {
+    let maxv = rowMax(x, n)
+    guard maxv > -Float.infinity else { x.update(repeating: 0, count: n); return }
+    var sum: Float = 0
+    for i in 0..<n { let e: Float = x[i] == -.infinity ? 0 : expf(x[i] - maxv); x[i] = e; sum += e }
+    let inv = 1 / sum, iv = SIMD8<Float>(repeating: inv)
+    var i = 0
+    while i + 8 <= n { store8(load8(x + i) * iv, x + i); i += 8 }
+    while i < n { x[i] *= inv; i += 1 }
 }
 
 /// Gradients of `attentionForwardMatmul` (and of `attentionForward` without dropout), by
@@ -63,28 +83,35 @@ func dropMultiply(_ a: CBuf, _ m: CBuf, into out: Buf, _ n: Int) -> CBuf {
 /// dq += dS · K, dK += dSᵀ · q. dq, dkeys, dvalues accumulate, laid out as q and the store
 /// (kvBatchStride Tk·C); scratch holds B·NH·T·Tk floats. With the forward's `dropScale`
 /// (and `dropped` to hold the dropped probabilities again), the gradient goes through it.
+/// Each head writes its own columns, so the heads run side by side (`parallelBLAS`).
 public func attentionBackwardMatmul(dq: Buf, dkeys: Buf, dvalues: Buf, dout: CBuf, scratch: Buf,
                                     q: CBuf, qStride: Int, keys: CBuf, values: CBuf, att: CBuf,
                                     B: Int, T: Int, Tk: Int, C: Int, NH: Int, dropScale: CBuf? = nil, dropped: Buf? = nil) {
     let hs = C / NH, scale = 1 / sqrtf(Float(hs)), kv = Tk * C
-    let mixed: CBuf = dropScale.map { d in dropMultiply(att, d, into: dropped!, B * NH * T * Tk) } ?? UnsafePointer(att)
-    for bh in 0..<(B * NH) {
-        let b = bh / NH, h = bh % NH
-        let dob = dout + b * T * C + h * hs, P = mixed + bh * T * Tk
-        BLAS.sgemm(transA: false, transB: true, M: T, N: Tk, K: hs, A: dob, lda: C, B: values + b * kv + h * hs, ldb: C, beta: 0,
-                   C: scratch + bh * T * Tk, ldc: Tk)
-        BLAS.sgemm(transA: true, transB: false, M: Tk, N: hs, K: T, A: P, lda: Tk, B: dob, ldb: C, beta: 1, C: dvalues + b * kv + h * hs, ldc: C)
-    }
-    if let dropScale { dropMultiply(scratch, dropScale, into: scratch, B * NH * T * Tk) }
-    parallelFor(B * NH * T, minChunk: 16) { i in
-        let p = att + i * Tk, d = scratch + i * Tk
-        var s: Float = 0
-        for r in 0..<Tk { s += p[r] * d[r] }
-        for r in 0..<Tk { d[r] = p[r] * (d[r] - s) * scale }
-    }
-    for bh in 0..<(B * NH) {
-        let b = bh / NH, h = bh % NH
-        let dS = scratch + bh * T * Tk
+    parallelBLAS(B * NH) { bh in
+        let b = bh / NH, h = bh % NH, n = T * Tk
+        let dob = dout + b * T * C + h * hs, P = att + bh * n, dS = scratch + bh * n
+        var mixed = P
+        if let d = dropScale {
+            let o = dropped! + bh * n, m = d + bh * n
+            for i in 0..<n { o[i] = P[i] * m[i] }
+            mixed = UnsafePointer(o)
+        }
+        BLAS.sgemm(transA: false, transB: true, M: T, N: Tk, K: hs, A: dob, lda: C, B: values + b * kv + h * hs, ldb: C, beta: 0, C: dS, ldc: Tk)
+        BLAS.sgemm(transA: true, transB: false, M: Tk, N: hs, K: T, A: mixed, lda: Tk, B: dob, ldb: C, beta: 1, C: dvalues + b * kv + h * hs, ldc: C)
+        if let d = dropScale { let m = d + bh * n; for i in 0..<n { dS[i] *= m[i] } }
+        let sv = SIMD8<Float>(repeating: scale)
+        for t in 0..<T {
+            let p = P + t * Tk, d = dS + t * Tk
+            var acc = SIMD8<Float>(), r = 0
+            while r + 8 <= Tk { acc += load8(p + r) * load8(d + r); r += 8 }
+            var s = acc.sum()
+            while r < Tk { s += p[r] * d[r]; r += 1 }
+            let ss = SIMD8<Float>(repeating: s)
+            r = 0
+            while r + 8 <= Tk { store8(load8(p + r) * (load8(d + r) - ss) * sv, d + r); r += 8 }
+            while r < Tk { d[r] = p[r] * (d[r] - s) * scale; r += 1 }
+        }
         BLAS.sgemm(transA: false, transB: false, M: T, N: hs, K: Tk, A: dS, lda: Tk, B: keys + b * kv + h * hs, ldb: C, beta: 1,
                    C: dq + b * T * qStride + h * hs, ldc: qStride)
         BLAS.sgemm(transA: true, transB: false, M: Tk, N: hs, K: T, A: dS, lda: Tk, B: q + b * T * qStride + h * hs, ldb: qStride, beta: 1,

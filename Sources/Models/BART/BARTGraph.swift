@@ -78,36 +78,47 @@ public final class BARTGraph: TrainingGraph {
 
     /// One stack's layer activations; `k`, `v` (and `ck`, `cv`) are stores of P + n rows per
     /// sequence; `cross*` only in the decoder's. With frozen weights, what only a weight
-    /// gradient reads (each linear layer's input: `atty`, `atty2`, `a1`, `a2`, `g`) is one
-    /// buffer shared by every layer (`shared`), which is most of what a prefix run would keep.
+    /// gradient reads (each linear layer's input: `atty`, `atty2`, `a1`, `a2`, `g`), the layer's
+    /// output (the next layer's input: only weight gradients read it again; `ownOutput` keeps
+    /// the encoder's last, the decoder's memory) and the attention probabilities (the backward
+    /// computes them again, a document at a time: `attend`) are buffers shared by every layer
+    /// (`shared`): a prefix run keeps per layer only what its backward reads.
     final class Layer {
         let q, k, v, att, atty, r1, a1, m1, s1: Buf
         let q2, ck, cv, att2, atty2, r2, a2, m2, s2: Buf?
         let fc, g, rf, out, mf, sf: Buf
+        /// Floats this layer allocated (what `shared` holds is not counted).
+        let floats: Int
         private var owned: [Buf] = []
-        init(rows N: Int, store: Int, C: Int, F: Int, att A: Int, cross: (store: Int, att: Int)?, shared: Shared?) {
-            var mine: [Buf] = []
-            func a(_ n: Int) -> Buf { let p = Buf.allocate(capacity: max(1, n)); p.initialize(repeating: 0, count: max(1, n)); mine.append(p); return p }
-            q = a(N * C); k = a(store * C); v = a(store * C); att = a(A); r1 = a(N * C); m1 = a(N); s1 = a(N)
+        init(rows N: Int, store: Int, C: Int, F: Int, att A: Int, cross: (store: Int, att: Int)?, shared: Shared?, ownOutput: Bool = false) {
+            var mine: [Buf] = [], n = 0
+            func a(_ k: Int) -> Buf { let p = Buf.allocate(capacity: max(1, k)); p.initialize(repeating: 0, count: max(1, k)); mine.append(p); n += k; return p }
+            q = a(N * C); k = a(store * C); v = a(store * C); att = shared?.att ?? a(A); r1 = a(N * C); m1 = a(N); s1 = a(N)
             atty = shared?.atty ?? a(N * C); a1 = shared?.a1 ?? a(N * C)
             if let x = cross {
-                q2 = a(N * C); ck = a(x.store * C); cv = a(x.store * C); att2 = a(x.att); r2 = a(N * C); m2 = a(N); s2 = a(N)
+                q2 = a(N * C); ck = a(x.store * C); cv = a(x.store * C); att2 = shared?.att ?? a(x.att); r2 = a(N * C); m2 = a(N); s2 = a(N)
                 atty2 = shared?.atty ?? a(N * C); a2 = shared?.a2 ?? a(N * C)
             } else { q2 = nil; ck = nil; cv = nil; att2 = nil; atty2 = nil; r2 = nil; a2 = nil; m2 = nil; s2 = nil }
-            fc = a(N * F); g = shared?.g ?? a(N * F); rf = a(N * C); out = a(N * C); mf = a(N); sf = a(N)
+            fc = a(N * F); g = shared?.g ?? a(N * F); rf = a(N * C); out = ownOutput ? a(N * C) : shared?.out ?? a(N * C); mf = a(N); sf = a(N)
             owned = mine
+            floats = n
         }
         deinit { for p in owned { p.deallocate() } }
     }
 
-    /// The buffers frozen-weight layers share (sized for the larger stack).
+    /// The buffers frozen-weight layers share: rows for the larger stack, `att` one document's
+    /// probabilities of the largest attention. The backward reads `atty`, `a1`, `a2`, `g` and
+    /// `out` only where a weight's gradient would (none, frozen), so they double as its
+    /// gradient buffers: `datty`, `dA`, `dB`, `dfc`, `dq`.
     final class Shared {
-        let atty, a1, a2, g: Buf
-        init(rows N: Int, C: Int, F: Int) {
+        let atty, a1, a2, g, out, att: Buf
+        let floats: Int
+        init(rows N: Int, C: Int, F: Int, att A: Int) {
             func a(_ n: Int) -> Buf { let p = Buf.allocate(capacity: max(1, n)); p.initialize(repeating: 0, count: max(1, n)); return p }
-            atty = a(N * C); a1 = a(N * C); a2 = a(N * C); g = a(N * F)
+            atty = a(N * C); a1 = a(N * C); a2 = a(N * C); g = a(N * F); out = a(N * C); att = a(A)
+            floats = 4 * N * C + N * F + A
         }
-        deinit { for p in [atty, a1, a2, g] { p.deallocate() } }
+        deinit { for p in [atty, a1, a2, g, out, att] { p.deallocate() } }
     }
 
     /// Where one attention kind's prefix rows are: (P, W) with layer l's key at column 2l·C.
@@ -131,7 +142,7 @@ public final class BARTGraph: TrainingGraph {
         let B: Int, S: Int, T: Int, P: Int, frozen: Bool
         let encoder: [Layer], decoder: [Layer], shared: Shared?
         let encIn, encEmb, encM, encS, decIn, decEmb, decM, decS: Buf
-        let gathered, logits, losses: Buf
+        let gathered, logits, headLSE, losses: Buf
         let dxE, dxD, dEnc, dA, dB, dq, dk, dv, datty, dfc, scratch, dgathered: Buf
         let lora: BARTLoRA?
         let adapters: BARTAdapters?
@@ -150,21 +161,23 @@ public final class BARTGraph: TrainingGraph {
             func a(_ n: Int) -> Buf {
                 let p = Buf.allocate(capacity: max(1, n)); p.initialize(repeating: 0, count: max(1, n)); mine.append(p); floats += n; return p
             }
-            let sh = frozen ? Shared(rows: R, C: C, F: F) : nil
+            // One document's probabilities of the largest attention (and its score gradients).
+            let documentAttention = max(c.encoderHeads * S * Se, c.decoderHeads * T * max(Td, Se))
+            let sh = frozen ? Shared(rows: R, C: C, F: F, att: documentAttention) : nil
             shared = sh
-            encoder = (0..<c.encoderLayers).map { _ in
-                Layer(rows: Ne, store: B * Se, C: C, F: c.encoderFFN, att: B * c.encoderHeads * S * Se, cross: nil, shared: sh)
+            encoder = (0..<c.encoderLayers).map { l in
+                Layer(rows: Ne, store: B * Se, C: C, F: c.encoderFFN, att: B * c.encoderHeads * S * Se, cross: nil, shared: sh, ownOutput: l == c.encoderLayers - 1)
             }
             decoder = (0..<c.decoderLayers).map { _ in
                 Layer(rows: Nd, store: B * Td, C: C, F: c.decoderFFN, att: B * c.decoderHeads * T * Td, cross: (B * Se, B * c.decoderHeads * T * Se), shared: sh)
             }
             encIn = a(Ne * C); encEmb = a(Ne * C); encM = a(Ne); encS = a(Ne)
             decIn = a(Nd * C); decEmb = a(Nd * C); decM = a(Nd); decS = a(Nd)
-            gathered = a(Nd * C); logits = a(min(Nd, BARTGraph.headRows) * c.vocabSize); losses = a(Nd); dgathered = a(Nd * C)
+            gathered = a(Nd * C); logits = a(min(Nd, BARTGraph.headRows) * c.vocabSize); headLSE = a(BARTGraph.headRows); losses = a(Nd); dgathered = a(Nd * C)
             let store = B * max(Se, Td)
-            dxE = a(Ne * C); dxD = a(Nd * C); dEnc = a(Ne * C); dA = a(R * C); dB = a(R * C)
-            dq = a(R * C); dk = a(store * C); dv = a(store * C); datty = a(R * C); dfc = a(R * F)
-            scratch = a(B * max(c.encoderHeads, c.decoderHeads) * max(S * Se, T * max(Td, Se)))  // every head's (T, Tk) score gradient
+            dxE = a(Ne * C); dxD = a(Nd * C); dEnc = a(Ne * C); dA = sh?.a1 ?? a(R * C); dB = sh?.a2 ?? a(R * C)
+            dq = sh?.out ?? a(R * C); dk = a(store * C); dv = a(store * C); datty = sh?.atty ?? a(R * C); dfc = sh?.g ?? a(R * F)
+            scratch = a(documentAttention)  // one document's (T, Tk) score gradient of every head
             owned = mine
             let rows = Storage.loraRows(c, B: B, S: S, T: T)
             lora = shape.map { BARTLoRA($0, rows: rows) }
@@ -172,10 +185,8 @@ public final class BARTGraph: TrainingGraph {
             let blockRows = { (l: Int) in l < c.encoderLayers ? Ne : Nd }
             adapters = adapterShape.map { BARTAdapters($0, eps: c.layerNormEpsilon, training: true, rows: blockRows) }
             let adapterFloats = adapterShape.map { Int(BARTAdapters.estimatedFloats($0, training: true) { Double(blockRows($0)) }) } ?? 0
-            // Each layer's own buffers, as allocated above.
-            let perEncoder = Ne * (frozen ? 5 * C + c.encoderFFN + 4 : 7 * C + 2 * c.encoderFFN + 4) + 2 * B * Se * C + B * c.encoderHeads * S * Se
-            let perDecoder = Nd * (frozen ? 8 * C + c.decoderFFN + 6 : 12 * C + 2 * c.decoderFFN + 6) + 2 * B * (Td + Se) * C + B * c.decoderHeads * T * (Td + Se)
-            bytes = 4 * (floats + c.encoderLayers * perEncoder + c.decoderLayers * perDecoder + (frozen ? R * (3 * C + F) : 0) + loraFloats + adapterFloats)
+            let layerFloats = (encoder + decoder).reduce(0) { $0 + $1.floats }
+            bytes = 4 * (floats + layerFloats + (sh?.floats ?? 0) + loraFloats + adapterFloats)
         }
         deinit { for p in owned { p.deallocate() } }
 
@@ -184,7 +195,7 @@ public final class BARTGraph: TrainingGraph {
         }
     }
 
-    private var storage: Storage?
+    private(set) var storage: Storage?
     var encoder: [Layer] { storage!.encoder }
     var decoder: [Layer] { storage!.decoder }
     var encIn: Buf { storage!.encIn }
@@ -197,6 +208,7 @@ public final class BARTGraph: TrainingGraph {
     var decS: Buf { storage!.decS }
     var gathered: Buf { storage!.gathered }
     var logits: Buf { storage!.logits }
+    var headLSE: Buf { storage!.headLSE }
     var losses: Buf { storage!.losses }
     var dxE: Buf { storage!.dxE }
     var dxD: Buf { storage!.dxD }
@@ -360,9 +372,8 @@ public final class BARTGraph: TrainingGraph {
                 project(into: l.k, inp: x, w: a.kW, b: a.kB, B: b.B, n: b.S, prefix: pre.encoder.key(li, C: C), P: Pe, width: pre.encoder.width)
                 project(into: l.v, inp: x, w: a.vW, b: a.vB, B: b.B, n: b.S, prefix: pre.encoder.value(li, C: C), P: Pe, width: pre.encoder.width)
                 selfAttentionLoRA(li, l, x: x, N: Ne)
-                attentionForwardMatmul(out: l.atty, att: l.att, q: l.q, qStride: C, keys: l.k, values: l.v, kvBatchStride: (Pe + b.S) * C,
-                                       mask: m.baseAddress, maskStride: Pe + b.S, mode: .bidirectional, B: b.B, T: b.S, past: 0, Tk: Pe + b.S, C: C, NH: c.encoderHeads,
-                                       dropScale: drop?.mask(li, .attention, b.B * c.encoderHeads * b.S * (Pe + b.S)), dropped: drop?.dropped.base)
+                attend(out: l.atty, att: l.att, q: l.q, keys: l.k, values: l.v, mask: m.baseAddress, mode: .bidirectional,
+                       B: b.B, T: b.S, past: 0, Tk: Pe + b.S, NH: c.encoderHeads, drop: (li, .attention))
                 linearForward(out: l.r1, inp: l.atty, weight: p + a.oW, bias: p + a.oB, N: Ne, C: C, OC: C)
                 lora?.forward(li, "self_attn.out_proj", out: l.r1, x: l.atty, N: Ne)
                 adapters?.forward(li, .attention, l.r1, N: Ne)
@@ -388,9 +399,8 @@ public final class BARTGraph: TrainingGraph {
                 project(into: l.v, inp: y, w: s.vW, b: s.vB, B: b.B, n: b.T, prefix: pre.decoder.value(li, C: C), P: Pd, width: pre.decoder.width)
                 selfAttentionLoRA(Le + li, l, x: y, N: Nd)
                 // Query t sees the P prefix rows and the targets 0 ... t.
-                attentionForwardMatmul(out: l.atty, att: l.att, q: l.q, qStride: C, keys: l.k, values: l.v, kvBatchStride: (Pd + b.T) * C,
-                                       mask: nil, maskStride: 0, mode: .causal, B: b.B, T: b.T, past: Pd, Tk: Pd + b.T, C: C, NH: c.decoderHeads,
-                                       dropScale: drop?.mask(Le + li, .attention, b.B * c.decoderHeads * b.T * (Pd + b.T)), dropped: drop?.dropped.base)
+                attend(out: l.atty, att: l.att, q: l.q, keys: l.k, values: l.v, mask: nil, mode: .causal,
+                       B: b.B, T: b.T, past: Pd, Tk: Pd + b.T, NH: c.decoderHeads, drop: (Le + li, .attention))
                 linearForward(out: l.r1, inp: l.atty, weight: p + s.oW, bias: p + s.oB, N: Nd, C: C, OC: C)
                 lora?.forward(Le + li, "self_attn.out_proj", out: l.r1, x: l.atty, N: Nd)
                 adapters?.forward(Le + li, .attention, l.r1, N: Nd)
@@ -403,9 +413,8 @@ public final class BARTGraph: TrainingGraph {
                 lora?.forward(Le + li, "encoder_attn.q_proj", out: l.q2!, x: l.a1, N: Nd)
                 lora?.forward(Le + li, "encoder_attn.k_proj", out: l.ck!, x: memory, N: Ne)
                 lora?.forward(Le + li, "encoder_attn.v_proj", out: l.cv!, x: memory, N: Ne)
-                attentionForwardMatmul(out: l.atty2!, att: l.att2!, q: l.q2!, qStride: C, keys: l.ck!, values: l.cv!, kvBatchStride: (Pc + b.S) * C,
-                                       mask: m.baseAddress, maskStride: Pc + b.S, mode: .cross, B: b.B, T: b.T, past: 0, Tk: Pc + b.S, C: C, NH: c.decoderHeads,
-                                       dropScale: drop?.mask(Le + li, .crossAttention, b.B * c.decoderHeads * b.T * (Pc + b.S)), dropped: drop?.dropped.base)
+                attend(out: l.atty2!, att: l.att2!, q: l.q2!, keys: l.ck!, values: l.cv!, mask: m.baseAddress, mode: .cross,
+                       B: b.B, T: b.T, past: 0, Tk: Pc + b.S, NH: c.decoderHeads, drop: (Le + li, .crossAttention))
                 linearForward(out: l.r2!, inp: l.atty2!, weight: p + a.oW, bias: p + a.oB, N: Nd, C: C, OC: C)
                 lora?.forward(Le + li, "encoder_attn.out_proj", out: l.r2!, x: l.atty2!, N: Nd)
                 drop?.apply(l.r2!, Le + li, .crossOutput, Nd * C)
@@ -431,19 +440,17 @@ public final class BARTGraph: TrainingGraph {
         for start in stride(from: 0, to: n, by: BARTGraph.headRows) {
             let m = min(BARTGraph.headRows, n - start), x = gathered + start * C
             for i in 0..<m { (logits + i * V).update(from: p + L.logitsBias, count: V) }
-            BLAS.sgemm(transA: false, transB: true, M: m, N: V, K: C, A: x, lda: C, B: p + L.shared, ldb: C, beta: 1, C: logits, ldc: V)
-            logsumexpRows(lse: losses + start, logits: logits, N: m, V: V)
+            sgemmSplitColumns(transA: false, transB: true, M: m, N: V, K: C, A: x, lda: C, B: p + L.shared, ldb: C, beta: 1, C: logits, ldc: V)
+            logsumexpRows(lse: headLSE, logits: logits, N: m, V: V)
             for i in 0..<m {
-                let y = Int(b.targetIds[start + i]), lse = losses[start + i], w = b.targetWeights[start + i]
-                losses[start + i] = lse - logits[i * V + y]
+                let y = Int(b.targetIds[start + i]), w = b.targetWeights[start + i]
+                losses[start + i] = headLSE[i] - logits[i * V + y]
                 total += Double(w) * Double(losses[start + i])
-                guard backward else { continue }
-                let row = logits + i * V
-                for v in 0..<V { row[v] = w * expf(row[v] - lse) }
-                row[y] -= w
             }
             guard backward else { continue }
-            BLAS.sgemm(transA: false, transB: false, M: m, N: C, K: V, A: logits, lda: V, B: p + L.shared, ldb: C, beta: 0, C: dgathered + start * C, ldc: C)
+            b.targetWeights.withUnsafeBufferPointer { weightedSoftmaxRows(logits, lse: headLSE, weights: $0.baseAddress! + start, N: m, V: V) }
+            for i in 0..<m { logits[i * V + Int(b.targetIds[start + i])] -= b.targetWeights[start + i] }
+            sgemmSplitColumns(transA: false, transB: false, M: m, N: C, K: V, A: logits, lda: V, B: p + L.shared, ldb: C, beta: 0, C: dgathered + start * C, ldc: C)
             if let gEmb {
                 BLAS.sgemm(transA: true, transB: false, M: V, N: C, K: m, A: logits, lda: V, B: x, ldb: C, beta: 1, C: gEmb + L.shared, ldc: C)
             }
@@ -503,14 +510,14 @@ public final class BARTGraph: TrainingGraph {
 
     /// Self-attention's backward from the gradient `dr` at its residual sum: dinp += through q,
     /// k, v (nil: nothing below needs it); the prefix rows' gradients into `prefix`'s buffer.
-    func selfAttentionBack(_ l: Layer, dr: CBuf, inp: CBuf, a: BARTLayout.Attention, mode: AttentionMode, B: Int, T: Int, NH: Int,
+    func selfAttentionBack(_ l: Layer, dr: CBuf, inp: CBuf, a: BARTLayout.Attention, mode: AttentionMode, mask: UnsafePointer<UInt8>?, B: Int, T: Int, NH: Int,
                            prefix: PrefixRows, layer li: Int, dropLayer: Int, dinp: Buf?, grads: Buf?) {
         let C = model.config.dModel, N = B * T, p = model.params.base, P = prefix.P, Tk = P + T
         linearBackward(dinp: datty, dweight: grads.map { $0 + a.oW }, dbias: grads.map { $0 + a.oB }, dout: dr, inp: l.atty, weight: p + a.oW, N: N, C: C, OC: C)
         lora?.backward(dropLayer, "self_attn.out_proj", dinp: datty, dout: dr, x: l.atty, N: N)
         dq.update(repeating: 0, count: N * C); dk.update(repeating: 0, count: B * Tk * C); dv.update(repeating: 0, count: B * Tk * C)
-        attentionBackwardMatmul(dq: dq, dkeys: dk, dvalues: dv, dout: datty, scratch: scratch, q: l.q, qStride: C, keys: l.k, values: l.v, att: l.att,
-                                B: B, T: T, Tk: Tk, C: C, NH: NH, dropScale: drop?.mask(dropLayer, .attention, B * NH * T * Tk), dropped: drop?.dropped.base)
+        attendBack(dout: datty, att: l.att, q: l.q, keys: l.k, values: l.v, mask: mask, mode: mode, B: B, T: T, past: mode == .causal ? P : 0, Tk: Tk, NH: NH,
+                   drop: (dropLayer, .attention))
         linearBack(dinp: dinp, dout: dq, inp: inp, w: a.qW, b: a.qB, N: N, C: C, OC: C, grads: grads)
         projectBack(dstore: dk, inp: inp, dinp: dinp, w: a.kW, b: a.kB, B: B, n: T, P: P, prefixGrad: prefix.keyGrad(li, C: C), width: prefix.width, grads: grads)
         projectBack(dstore: dv, inp: inp, dinp: dinp, w: a.vW, b: a.vB, B: B, n: T, P: P, prefixGrad: prefix.valueGrad(li, C: C), width: prefix.width, grads: grads)
@@ -576,9 +583,10 @@ public final class BARTGraph: TrainingGraph {
             lora?.backward(layer, "encoder_attn.out_proj", dinp: datty, dout: dB, x: l.atty2!, N: Nd)
             let Tk = Pc + b.S
             dq.update(repeating: 0, count: Nd * C); dk.update(repeating: 0, count: b.B * Tk * C); dv.update(repeating: 0, count: b.B * Tk * C)
-            attentionBackwardMatmul(dq: dq, dkeys: dk, dvalues: dv, dout: datty, scratch: scratch, q: l.q2!, qStride: C, keys: l.ck!, values: l.cv!, att: l.att2!,
-                                    B: b.B, T: b.T, Tk: Tk, C: C, NH: c.decoderHeads,
-                                    dropScale: drop?.mask(layer, .crossAttention, b.B * c.decoderHeads * b.T * Tk), dropped: drop?.dropped.base)
+            crossMask.withUnsafeBufferPointer { m in
+                attendBack(dout: datty, att: l.att2!, q: l.q2!, keys: l.ck!, values: l.cv!, mask: m.baseAddress, mode: .cross,
+                           B: b.B, T: b.T, past: 0, Tk: Tk, NH: c.decoderHeads, drop: (layer, .crossAttention))
+            }
             let dmem = encoderNeeds ? dEnc : nil
             projectBack(dstore: dk, inp: memory, dinp: dmem, w: a.kW, b: a.kB, B: b.B, n: b.S, P: Pc, prefixGrad: pre.cross.keyGrad(li, C: C),
                         width: pre.cross.width, grads: gl)
@@ -596,7 +604,7 @@ public final class BARTGraph: TrainingGraph {
             drop?.apply(dB, layer, .attentionOutput, Nd * C)
             adapters?.backward(layer, .attention, dB, N: Nd)
             // Below decoder layer 0 only the embeddings' gradient needs the input's.
-            selfAttentionBack(l, dr: dB, inp: inp, a: w.selfAttn, mode: .causal, B: b.B, T: b.T, NH: c.decoderHeads, prefix: pre.decoder, layer: li,
+            selfAttentionBack(l, dr: dB, inp: inp, a: w.selfAttn, mode: .causal, mask: nil, B: b.B, T: b.T, NH: c.decoderHeads, prefix: pre.decoder, layer: li,
                               dropLayer: layer, dinp: li > 0 || gEmb != nil ? dxD : nil, grads: gl)
         }
         drop?.apply(dxD, -2, .embeddings, Nd * C)
@@ -617,8 +625,10 @@ public final class BARTGraph: TrainingGraph {
             dxE.update(from: dB, count: Ne * C)
             drop?.apply(dB, li, .attentionOutput, Ne * C)
             adapters?.backward(li, .attention, dB, N: Ne)
-            selfAttentionBack(l, dr: dB, inp: inp, a: w.attn, mode: .bidirectional, B: b.B, T: b.S, NH: c.encoderHeads, prefix: pre.encoder, layer: li,
-                              dropLayer: li, dinp: li > 0 || gEmb != nil || virtualGrads != nil ? dxE : nil, grads: gl)
+            encoderMask.withUnsafeBufferPointer { m in
+                selfAttentionBack(l, dr: dB, inp: inp, a: w.attn, mode: .bidirectional, mask: m.baseAddress, B: b.B, T: b.S, NH: c.encoderHeads, prefix: pre.encoder,
+                                  layer: li, dropLayer: li, dinp: li > 0 || gEmb != nil || virtualGrads != nil ? dxE : nil, grads: gl)
+            }
         }
         drop?.apply(dxE, -1, .embeddings, Ne * C)
         embedBack(dout: dxE, sum: encIn, mean: encM, rstd: encS, tokens: b.encoderTokens, T: b.S, virtual: virtualGrads.map { ($0, b.encoderVirtual) }, table: L.encPositions, lnW: L.encLnW, lnB: L.encLnB, N: Ne, grads: gEmb)
