@@ -1,4 +1,5 @@
 import XCTest
+import Dispatch
 import Kernels
 
 /// The engine's own split of a product across its threads (one-thread BLAS calls on column
@@ -25,5 +26,18 @@ final class SplitSgemmTests: XCTestCase {
                 XCTAssertEqual(BLAS.threads, 2, "BLAS's thread count is put back")
             }
         }
+    }
+
+    /// Two threads in one-thread sections at once (a decode beside a training run): BLAS's count
+    /// is the one found before the first, once the last leaves.
+    func testOverlappingSectionsPutTheThreadCountBack() {
+        let saved = (EngineThreads.count, BLAS.threads)
+        defer { EngineThreads.count = saved.0; BLAS.setThreads(saved.1) }
+        EngineThreads.count = 2
+        BLAS.setThreads(2)
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            for _ in 0..<50 { parallelBLAS(4) { _ in XCTAssertEqual(BLAS.threads, 1) } }
+        }
+        XCTAssertEqual(BLAS.threads, 2)
     }
 }
