@@ -44,4 +44,23 @@ final class BARTFrozenPassTests: XCTestCase {
             XCTAssertEqual(differ, 0, "rate \(rate): \(differ) of \(a.count) prefix gradients differ")
         }
     }
+
+    /// A loss-only pass (frozen: nothing needs a weight's gradient) before fine-tuning's first
+    /// step must not leave the step on buffers the layers share: the weights' gradients are
+    /// those of a model that never ran it, bit for bit, and so is a second loss-only pass after.
+    func testALossOnlyPassFirstLeavesFineTuningsGradientsAsTheyAre() throws {
+        let model = try XCTUnwrap(try HFModelFolder.load(TestPaths.fixtures + "/bart/deep") as? BARTModel)
+        let ex = [TokenizedExample(source: [100, 200, 300, 400, 500], target: [500, 600, 700]),
+                  TokenizedExample(source: [800, 900], target: [1000, 1100])]
+        func fresh() -> TrainingModel { TrainingModel(model: model, method: FineTune(dropout: 0), maxBatch: 2, maxT: 8) }
+        let plain = fresh(), validated = fresh()
+        let batch = plain.batch(ex, weights: [0.5, 0.5])
+        let lossFirst = validated.loss(batch)
+        XCTAssertEqual(validated.computeGradients([batch]), plain.computeGradients([batch]))
+        let a = Array(plain.params.grads.buffer), b = Array(validated.params.grads.buffer)
+        XCTAssertGreaterThan(a.map(abs).max()!, 0)
+        let differ = zip(a, b).filter { $0 != $1 }.count
+        XCTAssertEqual(differ, 0, "\(differ) of \(a.count) weight gradients differ after a loss-only pass")
+        XCTAssertEqual(validated.loss(batch), lossFirst)
+    }
 }

@@ -190,8 +190,9 @@ public final class BARTGraph: TrainingGraph {
         }
         deinit { for p in owned { p.deallocate() } }
 
+        /// Kept buffers serve any pass; shared ones only a frozen pass.
         func holds(B b: Int, S s: Int, T t: Int, P p: Int, frozen f: Bool, lora l: LoRAShape?, adapters a: AdapterShape?) -> Bool {
-            b <= B && s <= S && t <= T && p <= P && (frozen || !f) && lora?.shape == l && adapters?.shape == a
+            b <= B && s <= S && t <= T && p <= P && (!frozen || f) && lora?.shape == l && adapters?.shape == a
         }
     }
 
