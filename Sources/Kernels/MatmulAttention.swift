@@ -22,12 +22,7 @@ public func attentionForwardMatmul(out: Buf, att: Buf, q: CBuf, qStride: Int, ke
         let b = bh / NH, h = bh % NH, P = att + bh * T * Tk
         headProbabilities(P, q: q + b * T * qStride + h * hs, qStride: qStride, keys: keys + b * kvBatchStride + h * hs, C: C,
                           mask: mask.map { $0 + b * maskStride }, mode: mode, T: T, past: past, Tk: Tk, hs: hs, scale: scale)
-        var mixed = UnsafePointer(P)
-        if let d = dropScale {
-            let o = dropped! + bh * T * Tk, m = d + bh * T * Tk
-            for i in 0..<(T * Tk) { o[i] = P[i] * m[i] }
-            mixed = UnsafePointer(o)
-        }
+        let mixed = droppedProbabilities(P, dropScale, dropped, head: bh, n: T * Tk)
         BLAS.sgemm(transA: false, transB: false, M: T, N: hs, K: Tk, A: mixed, lda: Tk, B: values + b * kvBatchStride + h * hs, ldb: C,
                    beta: 0, C: out + b * T * C + h * hs, ldc: C)
     }
@@ -78,6 +73,16 @@ func softmaxInPlace(_ x: Buf, count n: Int) {
     while i < n { x[i] *= inv; i += 1 }
 }
 
+/// One head's n probabilities as the values mix them: P itself, or P ⊙ its dropout factors
+/// written to the head's slice of `dropped`.
+@inline(__always)
+func droppedProbabilities(_ P: CBuf, _ dropScale: CBuf?, _ dropped: Buf?, head: Int, n: Int) -> CBuf {
+    guard let d = dropScale else { return P }
+    let o = dropped! + head * n, m = d + head * n
+    for i in 0..<n { o[i] = P[i] * m[i] }
+    return UnsafePointer(o)
+}
+
 /// Gradients of `attentionForwardMatmul` (and of `attentionForward` without dropout), by
 /// matrix products: dP = dout · Vᵀ, dV += Pᵀ · dout, dS = P ⊙ (dP − rowsum(dP ⊙ P)) · scale,
 /// dq += dS · K, dK += dSᵀ · q. dq, dkeys, dvalues accumulate, laid out as q and the store
@@ -91,12 +96,7 @@ public func attentionBackwardMatmul(dq: Buf, dkeys: Buf, dvalues: Buf, dout: CBu
     parallelBLAS(B * NH) { bh in
         let b = bh / NH, h = bh % NH, n = T * Tk
         let dob = dout + b * T * C + h * hs, P = att + bh * n, dS = scratch + bh * n
-        var mixed = P
-        if let d = dropScale {
-            let o = dropped! + bh * n, m = d + bh * n
-            for i in 0..<n { o[i] = P[i] * m[i] }
-            mixed = UnsafePointer(o)
-        }
+        let mixed = droppedProbabilities(P, dropScale, dropped, head: bh, n: n)
         BLAS.sgemm(transA: false, transB: true, M: T, N: Tk, K: hs, A: dob, lda: C, B: values + b * kv + h * hs, ldb: C, beta: 0, C: dS, ldc: Tk)
         BLAS.sgemm(transA: true, transB: false, M: Tk, N: hs, K: T, A: mixed, lda: Tk, B: dob, ldb: C, beta: 1, C: dvalues + b * kv + h * hs, ldc: C)
         if let d = dropScale { let m = d + bh * n; for i in 0..<n { dS[i] *= m[i] } }

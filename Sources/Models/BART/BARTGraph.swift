@@ -441,7 +441,7 @@ public final class BARTGraph: TrainingGraph {
         for start in stride(from: 0, to: n, by: BARTGraph.headRows) {
             let m = min(BARTGraph.headRows, n - start), x = gathered + start * C
             for i in 0..<m { (logits + i * V).update(from: p + L.logitsBias, count: V) }
-            sgemmSplitColumns(transA: false, transB: true, M: m, N: V, K: C, A: x, lda: C, B: p + L.shared, ldb: C, beta: 1, C: logits, ldc: V)
+            BLAS.sgemm(transA: false, transB: true, M: m, N: V, K: C, A: x, lda: C, B: p + L.shared, ldb: C, beta: 1, C: logits, ldc: V)
             logsumexpRows(lse: headLSE, logits: logits, N: m, V: V)
             for i in 0..<m {
                 let y = Int(b.targetIds[start + i]), w = b.targetWeights[start + i]
@@ -451,7 +451,7 @@ public final class BARTGraph: TrainingGraph {
             guard backward else { continue }
             b.targetWeights.withUnsafeBufferPointer { weightedSoftmaxRows(logits, lse: headLSE, weights: $0.baseAddress! + start, N: m, V: V) }
             for i in 0..<m { logits[i * V + Int(b.targetIds[start + i])] -= b.targetWeights[start + i] }
-            sgemmSplitColumns(transA: false, transB: false, M: m, N: C, K: V, A: logits, lda: V, B: p + L.shared, ldb: C, beta: 0, C: dgathered + start * C, ldc: C)
+            BLAS.sgemm(transA: false, transB: false, M: m, N: C, K: V, A: logits, lda: V, B: p + L.shared, ldb: C, beta: 0, C: dgathered + start * C, ldc: C)
             if let gEmb {
                 BLAS.sgemm(transA: true, transB: false, M: V, N: C, K: m, A: logits, lda: V, B: x, ldb: C, beta: 1, C: gEmb + L.shared, ldc: C)
             }
